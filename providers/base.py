@@ -1,0 +1,118 @@
+"""What every provider offers, and the registry of provider kinds.
+
+Each provider module (``providers.capitole``, ``providers.voicepartner``, ``providers.octopush``,
+``providers.ecampaign``) defines ``INFO: ProviderInfo``; the registry imports them lazily so that
+importing ``providers`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Flag, auto
+from typing import ClassVar, Protocol, runtime_checkable
+
+import httpx
+
+from .models import Balance, SendReceipt, SmsMessage, VoiceMessage
+
+
+class Capability(Flag):
+    SMS = auto()
+    VOICE = auto()
+    MAIL = auto()
+    FAX = auto()
+    BALANCE = auto()  # a read-only balance/credits call exists
+    DRY_RUN = auto()  # the provider can validate a send without sending
+    SCHEDULE = auto()
+    CAMPAIGN_ID = auto()
+    ROUTE = auto()  # marketing / notification
+    LONG_SMS = auto()
+    GROUPS = auto()
+    TEMPLATES = auto()
+    CDR = auto()
+    BLACKLIST = auto()
+    HLR = auto()
+    AUDIO_LIST = auto()
+    CANCEL = auto()
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """An account as the provider layer needs it. The secret travels separately."""
+
+    name: str
+    provider: str
+    login: str = ""
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Provider(Protocol):
+    kind: ClassVar[str]
+    capabilities: ClassVar[Capability]
+
+    def validate_sms(self, message: SmsMessage) -> None:
+        """Raise ``InputError`` naming what is wrong; send nothing."""
+
+    def validate_voice(self, message: VoiceMessage) -> None:
+        """Raise ``InputError`` naming what is wrong; send nothing."""
+
+    async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt: ...
+
+    async def send_voice(self, message: VoiceMessage, *, dry_run: bool = False) -> SendReceipt: ...
+
+    async def balance(self) -> Balance: ...
+
+    async def aclose(self) -> None: ...
+
+
+ProviderFactory = Callable[[AccountSettings, str, "httpx.AsyncBaseTransport | None"], Provider]
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """An account option the provider understands (endpoint URL, route id, e-mail...)."""
+
+    key: str
+    description: str
+    default: str | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    kind: str
+    label: str
+    capabilities: Capability
+    options: tuple[OptionSpec, ...]
+    factory: ProviderFactory
+    login_label: str = "login"
+    secret_label: str = "password"
+    #: Recipients per request: the send orchestrator splits larger sends into batches of this
+    #: size so that progress and cancellation happen between requests.
+    batch_size: int = 500
+
+    def option(self, key: str) -> OptionSpec | None:
+        return next((spec for spec in self.options if spec.key == key), None)
+
+
+PROVIDER_KINDS: tuple[str, ...] = ("capitole", "voicepartner", "octopush", "ecampaign")
+
+
+def provider_info(kind: str) -> ProviderInfo:
+    if kind not in PROVIDER_KINDS:
+        raise KeyError(f"unknown provider {kind!r}; known: {', '.join(PROVIDER_KINDS)}")
+    module = importlib.import_module(f"providers.{kind}")
+    info: ProviderInfo = module.INFO
+    return info
+
+
+def create_provider(
+    settings: AccountSettings,
+    secret: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Provider:
+    """Build the provider object for an account (``transport`` is for tests and the sandbox)."""
+    return provider_info(settings.provider).factory(settings, secret, transport)

@@ -1,0 +1,194 @@
+"""Phone numbers: parse what an operator types, keep E.164, render per provider.
+
+French numbers are the default (``06 11 22 33 44`` means ``+33611223344``). Every provider wants
+its own rendering; the functions ``for_*`` are the only place those formats live.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from .errors import InputError
+
+DEFAULT_REGION = "FR"
+
+# Typed or pasted lists: one per line, or separated by commas, semicolons or tabs. Spaces are
+# separators only between numbers, since "06 11 22 33 44" is one number; see split_recipients.
+_HARD_SEPARATORS = re.compile(r"[\n\r,;\t]+")
+_ALLOWED = re.compile(r"^[0-9+().\-\s/]+$")
+
+
+class LineType(StrEnum):
+    MOBILE = "mobile"
+    FIXED = "fixed"
+    OTHER = "other"  # VoIP, premium, shared cost, pager...
+
+
+_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_FIXED_TYPES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalise(raw: str, region: str = DEFAULT_REGION, *, field: str = "number") -> str:
+    """Return the E.164 form of ``raw`` or raise ``InputError`` saying what is wrong."""
+    text = raw.strip()
+    if not text:
+        raise InputError(field, "empty number")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not _ALLOWED.match(text):
+        raise InputError(field, f"{raw.strip()!r} contains characters a phone number cannot hold")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        raise InputError(field, f"{raw.strip()!r} is not a phone number ({exc._msg})") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InputError(field, f"{raw.strip()!r} has the wrong length for its country")
+    if not phonenumbers.is_valid_number(parsed):
+        raise InputError(field, f"{raw.strip()!r} is not an allocated number range")
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def _parse_e164(e164: str) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(e164, None)
+    except NumberParseException:
+        raise InputError("number", f"{e164!r} is not in E.164 form") from None
+
+
+def line_type(e164: str) -> LineType:
+    kind = phonenumbers.number_type(_parse_e164(e164))
+    if kind in _MOBILE_TYPES and kind != PhoneNumberType.FIXED_LINE_OR_MOBILE:
+        return LineType.MOBILE
+    if kind in _FIXED_TYPES:
+        return LineType.FIXED
+    return LineType.OTHER
+
+
+def is_mobile(e164: str) -> bool:
+    return line_type(e164) is LineType.MOBILE
+
+
+def is_french(e164: str) -> bool:
+    """Metropolitan France (+33); overseas departments have their own country codes."""
+    return _parse_e164(e164).country_code == 33
+
+
+def require_mobile(e164: str, why: str) -> None:
+    if not is_mobile(e164):
+        raise InputError("recipient", f"{display(e164)} is not a mobile number ({why})")
+
+
+def display(e164: str) -> str:
+    """Human form: national for French numbers, international otherwise."""
+    parsed = _parse_e164(e164)
+    if parsed.country_code == 33:
+        return phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)
+
+
+# --------------------------------------------------------------------------- per-provider forms
+
+
+def national_french(e164: str) -> str:
+    """``+33611223344`` → ``0611223344``; refuses numbers outside France."""
+    parsed = _parse_e164(e164)
+    if parsed.country_code != 33:
+        raise InputError("recipient", f"{e164} is not a French number")
+    return "0" + phonenumbers.national_significant_number(parsed)
+
+
+def for_capitole(e164: str) -> str:
+    """French numbers nationally (``0611223344``), others with their code, no plus (``34622…``)."""
+    parsed = _parse_e164(e164)
+    if parsed.country_code == 33:
+        return "0" + phonenumbers.national_significant_number(parsed)
+    return e164.lstrip("+")
+
+
+def for_ecampaign(e164: str) -> tuple[str, str]:
+    """Country code apart, national number without its trunk 0: ``("33", "611223344")``."""
+    parsed = _parse_e164(e164)
+    return str(parsed.country_code), phonenumbers.national_significant_number(parsed)
+
+
+def from_ecampaign(code: str, number: str) -> str:
+    return normalise(f"+{code.strip().lstrip('+')}{number.strip().lstrip('0')}")
+
+
+def for_octopush(e164: str) -> str:
+    return e164
+
+
+def for_voicepartner(e164: str) -> str:
+    """VoicePartner takes French numbers only, nationally (``0611223344``)."""
+    return national_french(e164)
+
+
+def international_digits(e164: str) -> str:
+    """``+33611223344`` → ``33611223344`` (eCampaign caller id, Capitole callbacks)."""
+    return e164.lstrip("+")
+
+
+# --------------------------------------------------------------------------- recipient lists
+
+
+@dataclass(frozen=True)
+class RejectedNumber:
+    raw: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecipientList:
+    valid: tuple[str, ...]
+    invalid: tuple[RejectedNumber, ...]
+    duplicates: int
+
+
+def split_recipients(text: str) -> list[str]:
+    """Split pasted text into candidate numbers.
+
+    Commas, semicolons, tabs and new lines always separate. Inside a chunk, spaces separate
+    only when every space-separated part already looks like a whole number (``0611223344
+    0622334455``); otherwise the chunk is one number written with spaces (``06 11 22 33 44``).
+    """
+    candidates: list[str] = []
+    for chunk in _HARD_SEPARATORS.split(text):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        parts = chunk.split()
+        if len(parts) > 1 and all(len(re.sub(r"\D", "", part)) >= 9 for part in parts):
+            candidates.extend(parts)
+        else:
+            candidates.append(chunk)
+    return candidates
+
+
+def parse_recipients(
+    text_or_items: str | list[str], region: str = DEFAULT_REGION, *, mobile_only: bool = False
+) -> RecipientList:
+    items = split_recipients(text_or_items) if isinstance(text_or_items, str) else text_or_items
+    seen: set[str] = set()
+    valid: list[str] = []
+    invalid: list[RejectedNumber] = []
+    duplicates = 0
+    for raw in items:
+        try:
+            e164 = normalise(raw, region)
+            if mobile_only and not is_mobile(e164):
+                raise InputError("recipient", f"{raw.strip()!r} is not a mobile number")
+        except InputError as exc:
+            invalid.append(RejectedNumber(raw.strip(), exc.message))
+            continue
+        if e164 in seen:
+            duplicates += 1
+            continue
+        seen.add(e164)
+        valid.append(e164)
+    return RecipientList(tuple(valid), tuple(invalid), duplicates)

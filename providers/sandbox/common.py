@@ -1,0 +1,217 @@
+"""What every sandbox shares: credentials, fault injection, delayed callbacks, serving.
+
+A sandbox is an aiohttp application that answers exactly as its provider's spec describes.
+Each one also exposes a small control API under ``/_sandbox/`` so that tests and the demo (in
+this or another process) can inject faults and point delivery callbacks somewhere:
+
+* ``POST /_sandbox/faults``   JSON ``{"hang_seconds": 30, "status": 500, "count": 1}``
+* ``POST /_sandbox/callbacks`` JSON ``{"url": "http://127.0.0.1:8080/cb", "delay": 1.5}``
+* ``GET  /_sandbox/requests``  the requests received so far (method, path, body as text)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+#: The demo accounts' credentials. Any other login or secret is refused like the real thing.
+SANDBOX_LOGIN = "demo"
+SANDBOX_EMAIL_LOGIN = "demo@porte-voix.test"  # Octopush logs in with an e-mail address
+SANDBOX_SECRET = "sandbox-secret"
+
+MAX_RECORDED_REQUESTS = 1000
+
+
+@dataclass
+class Faults:
+    """Misbehaviour to apply to the next ``count`` provider requests (-1: until cleared)."""
+
+    hang_seconds: float = 0.0
+    status: int | None = None
+    count: int = 0
+
+    def take(self) -> tuple[float, int | None] | None:
+        if self.count == 0:
+            return None
+        if self.count > 0:
+            self.count -= 1
+        return self.hang_seconds, self.status
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: str
+    body: bytes
+
+
+@dataclass
+class CallbackSettings:
+    url: str | None = None
+    delay: float = 1.0
+
+
+@dataclass
+class SandboxBase:
+    """State common to every sandbox; subclasses add their provider's state and routes."""
+
+    name: str = "sandbox"
+    faults: Faults = field(default_factory=Faults)
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    # -- to implement -------------------------------------------------------------------------
+    def add_routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    # -- building -----------------------------------------------------------------------------
+    def build_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._record_and_fault], client_max_size=6 * 1024**2)
+        app.router.add_post("/_sandbox/faults", self._set_faults)
+        app.router.add_post("/_sandbox/callbacks", self._set_callbacks)
+        app.router.add_get("/_sandbox/requests", self._list_requests)
+        self.add_routes(app)
+        app.on_cleanup.append(self._cancel_callbacks)
+        return app
+
+    @web.middleware
+    async def _record_and_fault(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        if request.path.startswith("/_sandbox/"):
+            return await handler(request)
+        body = await request.read()
+        self.requests.append(RecordedRequest(request.method, request.path, request.query_string, body))
+        del self.requests[:-MAX_RECORDED_REQUESTS]
+        fault = self.faults.take()
+        if fault is not None:
+            hang, status = fault
+            if hang:
+                await asyncio.sleep(hang)
+            if status is not None:
+                return web.Response(status=status, text=f"sandbox fault: HTTP {status}")
+        return await handler(request)
+
+    async def _set_faults(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        self.faults = Faults(
+            hang_seconds=float(data.get("hang_seconds", 0)),
+            status=int(data["status"]) if data.get("status") is not None else None,
+            count=int(data.get("count", 1)),
+        )
+        return web.json_response({"ok": True})
+
+    async def _set_callbacks(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        self.callbacks = CallbackSettings(url=data.get("url"), delay=float(data.get("delay", 1.0)))
+        return web.json_response({"ok": True})
+
+    async def _list_requests(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                {
+                    "method": r.method,
+                    "path": r.path,
+                    "query": r.query,
+                    "body": r.body.decode("latin-1"),
+                }
+                for r in self.requests
+            ]
+        )
+
+    # -- delivery callbacks -------------------------------------------------------------------
+    def schedule_callback(
+        self,
+        method: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        url: str | None = None,
+        delay: float | None = None,
+    ) -> None:
+        """Call the configured callback URL (or ``url``) after the configured delay.
+
+        Best effort, like the real providers: a failing receiver is logged, not retried.
+        """
+        target = url or self.callbacks.url
+        if not target:
+            return
+        wait = self.callbacks.delay if delay is None else delay
+
+        async def deliver() -> None:
+            await asyncio.sleep(wait)
+            try:
+                async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+                    await client.request(
+                        method,
+                        target,
+                        params=dict(params) if params else None,
+                        data=dict(data) if data else None,
+                        content=json.dumps(json_body).encode() if json_body is not None else None,
+                        headers={"Content-Type": "application/json"}
+                        if json_body is not None
+                        else None,
+                    )
+            except httpx.HTTPError as exc:
+                log.warning("%s sandbox: callback failed: %s", self.name, type(exc).__name__)
+
+        task = asyncio.get_running_loop().create_task(deliver())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _cancel_callbacks(self, _app: web.Application) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+class RunningSandbox:
+    """One sandbox served on 127.0.0.1 on a free port."""
+
+    def __init__(self, sandbox: SandboxBase, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sandbox = sandbox
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> RunningSandbox:
+        self._runner = web.AppRunner(self.sandbox.build_app(), handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # noqa: S101 - set by start()
+        self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> RunningSandbox:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
