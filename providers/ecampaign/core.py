@@ -1,0 +1,295 @@
+"""The eCampaign envelope: login, one POST per operation, reply and return-code handling.
+
+Every web service takes ``POST`` with one form field, ``xml`` (lower case), holding UTF-8 XML
+``<ecampaign><login>…</login>…</ecampaign>``, and answers ``<ecampaign><code>…</code>
+<message>…</message>…</ecampaign>``. The XML is built with the element API (the serializer
+escapes ``<``, ``&`` and quotes); the form body is URL-encoded by hand from the UTF-8 bytes so
+that the bytes on the wire are exactly the ones built here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import urllib.parse
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import httpx
+from lxml import etree
+
+from ..base import AccountSettings
+from ..errors import (
+    AuthenticationError,
+    InputError,
+    OutcomeUnknownError,
+    ProviderError,
+)
+from ..http import FORM_CONTENT_TYPE, make_client, request
+from ..phone import from_ecampaign
+from ..xml import XmlRefused, parse, sub, to_bytes
+from .codes import AUTH_FAILED, OK, meaning
+
+PROVIDER = "ecampaign"
+DEFAULT_BASE_URL = "http://api.ecampaign.prosoluce.fr"
+
+# Characters XML 1.0 cannot carry at all (lxml would raise a bare ValueError on them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_EXCERPT = 300
+
+
+def check_xml_text(field: str, value: str) -> str:
+    """Refuse, naming them, characters that no XML document may contain."""
+    bad = sorted(set(_NOT_XML.findall(value)))
+    if bad:
+        names = ", ".join(f"U+{ord(char):04X}" for char in bad)
+        raise InputError(field, f"contains characters XML cannot carry ({names})")
+    return value
+
+
+def el(
+    parent: etree._Element, tag: str, text: str | None = None, *, field: str = "", **attrs: str
+) -> etree._Element:
+    """``providers.xml.sub`` after checking that the text and attributes can be carried."""
+    if text is not None:
+        check_xml_text(field or tag, text)
+    for name, value in attrs.items():
+        check_xml_text(field or name, value)
+    return sub(parent, tag, text, **attrs)
+
+
+@dataclass(frozen=True)
+class Reply:
+    code: int
+    message: str
+    root: etree._Element
+
+
+def _base_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError("base_url", f"{raw!r} is not an http(s) URL")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InputError("base_url", "the base URL must not carry a query, fragment or user")
+    return url
+
+
+def parse_flag(field: str, raw: str | None, *, default: bool) -> bool:
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("true", "yes", "1"):
+        return True
+    if value in ("false", "no", "0"):
+        return False
+    raise InputError(field, f"{raw!r} is neither true nor false")
+
+
+class EcampaignCore:
+    """Credentials, HTTP client and reply reading shared by every web-service family."""
+
+    def __init__(
+        self,
+        settings: AccountSettings,
+        secret: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.account = settings.name
+        self.user = settings.login.strip()
+        self.options: Mapping[str, str] = dict(settings.options)
+        self.base_url = _base_url(self.options.get("base_url") or DEFAULT_BASE_URL)
+        self.md5 = parse_flag("md5", self.options.get("md5"), default=False)
+        self._secret = secret
+        self.client = make_client(transport)
+
+    def __repr__(self) -> str:
+        return f"EcampaignCore(account={self.account!r}, user={self.user!r}, url={self.base_url!r})"
+
+    def option(self, key: str) -> str | None:
+        value = self.options.get(key)
+        return value.strip() if value and value.strip() else None
+
+    # -- secrets ------------------------------------------------------------------------------
+    @property
+    def secret(self) -> str:
+        """The password as the account stores it (HLR lookups take it in the query string)."""
+        if not self._secret:
+            raise InputError("password", "the account has no eCampaign password")
+        return self._secret
+
+    def _password_field(self) -> str:
+        if self.md5:
+            return hashlib.md5(self.secret.encode("utf-8"), usedforsecurity=False).hexdigest()
+        return self.secret
+
+    def scrub(self, text: str) -> str:
+        """Provider text goes into errors: make sure it never echoes the password back."""
+        if len(self._secret) >= 4:
+            text = text.replace(self._secret, "***")
+            text = text.replace(self._password_field(), "***")
+        return text
+
+    # -- requests -----------------------------------------------------------------------------
+    def envelope(self) -> etree._Element:
+        """``<ecampaign><login>…</login></ecampaign>``; operations append their element."""
+        if not self.user:
+            raise InputError("login", "the account has no eCampaign user name")
+        root = etree.Element("ecampaign")
+        login = el(root, "login")
+        el(login, "user", self.user, field="login")
+        el(login, "password", self._password_field(), field="password")
+        if self.md5:
+            el(login, "md5", "true")
+        return root
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    async def post(self, path: str, root: etree._Element, *, sends: bool) -> httpx.Response:
+        body = urllib.parse.urlencode({"xml": to_bytes(root, "UTF-8")}).encode("ascii")
+        return await request(
+            self.client,
+            PROVIDER,
+            "POST",
+            self.url(path),
+            sends=sends,
+            content=body,
+            headers={"Content-Type": FORM_CONTENT_TYPE},
+        )
+
+    async def call(
+        self,
+        path: str,
+        root: etree._Element,
+        *,
+        sends: bool,
+        accept: Collection[int] = (),
+    ) -> Reply:
+        """POST ``root`` and return the reply; any code but 0 (or one of ``accept``) raises.
+
+        ``sends`` marks operations with an effect (sends, changes, deletions): when their reply
+        cannot be read, whether the effect happened is unknown, and the error says so.
+        """
+        response = await self.post(path, root, sends=sends)
+        reply = self.read_reply(response, sends=sends)
+        if reply.code != OK and reply.code not in accept:
+            raise self.refusal(reply)
+        return reply
+
+    # -- replies ------------------------------------------------------------------------------
+    def read_reply(self, response: httpx.Response, *, sends: bool) -> Reply:
+        """The reply's code, message and root, or an error saying why it cannot be read."""
+        try:
+            root = parse(response.content)
+        except XmlRefused as exc:
+            raise self._unreadable(response, sends, str(exc)) from None
+        code_text = root.findtext("code") if root.tag == "ecampaign" else None
+        if code_text is None or not code_text.strip().lstrip("-").isdigit():
+            raise self._unreadable(response, sends, "no eCampaign return code in the reply")
+        message = (root.findtext("message") or "").strip()
+        return Reply(int(code_text.strip()), message, root)
+
+    def refusal(self, reply: Reply) -> ProviderError:
+        original = self.scrub(reply.message)
+        if reply.code == AUTH_FAILED:
+            return AuthenticationError(PROVIDER, str(reply.code), meaning(reply.code), original)
+        return ProviderError(PROVIDER, str(reply.code), meaning(reply.code), original)
+
+    def _unreadable(self, response: httpx.Response, sends: bool, reason: str) -> ProviderError:
+        excerpt = self.scrub(response.content[:_EXCERPT].decode("utf-8", errors="replace"))
+        status = response.status_code
+        if 300 <= status < 400:
+            return ProviderError(
+                PROVIDER,
+                f"HTTP {status}",
+                f"the provider answered with a redirect (HTTP {status}); check the base_url "
+                "option. Nothing was processed",
+                excerpt,
+            )
+        if status >= 400:
+            return ProviderError(
+                PROVIDER,
+                f"HTTP {status}",
+                f"the provider refused the request with HTTP {status}",
+                excerpt,
+            )
+        if sends:
+            return OutcomeUnknownError(
+                PROVIDER,
+                f"unreadable reply ({reason}); the request may have been processed",
+                excerpt,
+            )
+        return ProviderError(PROVIDER, "BAD_REPLY", f"unreadable reply ({reason})", excerpt)
+
+    def bad_reply(self, reason: str, *, sends: bool = False) -> ProviderError:
+        """A reply that parsed but lacks what the operation needs."""
+        if sends:
+            return OutcomeUnknownError(
+                PROVIDER, f"{reason}; the request may have been processed"
+            )
+        return ProviderError(PROVIDER, "BAD_REPLY", reason)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+# --------------------------------------------------------------------------- reading helpers
+
+
+def text(element: etree._Element, path: str) -> str | None:
+    """Stripped text at ``path``; None when absent or empty."""
+    found = element.findtext(path)
+    if found is None:
+        return None
+    found = found.strip()
+    return found or None
+
+
+def attr(element: etree._Element, *names: str) -> str | None:
+    """First non-empty attribute among ``names`` (the samples vary the case: Channel)."""
+    for name in names:
+        value = element.get(name)
+        if value is not None and value.strip():
+            return value.strip()
+    return None
+
+
+def to_bool(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    return None
+
+
+def to_decimal(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(value.strip().replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def to_int(value: str | None) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def e164_or_raw(code: str | None, number: str | None) -> str | None:
+    """E.164 from eCampaign's code + national number; the digits as received if not valid."""
+    if not number:
+        return None
+    if code:
+        try:
+            return from_ecampaign(code, number)
+        except InputError:
+            return f"+{code.lstrip('+')}{number.lstrip('0')}"
+    return number

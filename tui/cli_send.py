@@ -1,0 +1,233 @@
+"""``porte-voix send sms|vms``: validate locally, confirm, journal, send, report.
+
+Every send goes through the outbox (``tui.sending``) exactly as the console's do: the intent is
+committed before the request, and an unknown outcome is reported, never retried.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from providers import phone
+from providers import text as sms_text
+from providers.base import Provider, provider_info
+from providers.models import Route, SmsMessage, VmsType, VoiceMessage
+
+from . import config as config_module
+from .cli_support import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PROVIDER,
+    CliFailure,
+    emit_json,
+    load_account,
+    mapped_errors,
+    open_provider,
+)
+from .config import Account
+from .sending import SendOutcome, send
+from .store import Store
+
+PARIS = ZoneInfo("Europe/Paris")
+NUMBER_COLUMNS = ("number", "numero", "numéro", "phone", "telephone", "téléphone", "tel",
+                  "mobile", "gsm", "portable")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def run(args: argparse.Namespace) -> int:
+    account = load_account(args.account)
+    recipients = _recipients(args)
+    schedule = parse_schedule(args.schedule)
+    if args.send_kind == "sms":
+        message: SmsMessage | VoiceMessage = SmsMessage(
+            text=args.text,
+            recipients=recipients,
+            sender=args.sender,
+            route=Route(args.route) if args.route else Route.NOTIFICATION,
+            long=args.long,
+            schedule=schedule,
+            campaign_id=args.campaign_id,
+        )
+    else:
+        message = VoiceMessage(
+            recipients=recipients,
+            sender=args.sender,
+            vms_type=VmsType(args.vms_type) if args.vms_type else None,
+            voice_msg=args.voice_msg,
+            tts=args.tts,
+            audio_token=args.audio,
+            email=args.email,
+            template_id=args.template,
+            schedule=schedule,
+            campaign_id=args.campaign_id,
+        )
+    provider = open_provider(account)
+    try:
+        with mapped_errors():
+            if isinstance(message, SmsMessage):
+                provider.validate_sms(message)
+            else:
+                provider.validate_voice(message)
+        if not args.dry_run and not args.yes:
+            _confirm(account, message)
+        outcome = asyncio.run(_send(provider, account, message, args.dry_run))
+    finally:
+        asyncio.run(provider.aclose())
+    return _report(args, account, outcome)
+
+
+async def _send(
+    provider: Provider, account: Account, message: SmsMessage | VoiceMessage, dry_run: bool
+) -> SendOutcome:
+    with Store(config_module.data_dir() / "porte-voix.db") as store:
+        store.recover_interrupted()
+        with mapped_errors():
+            return await send(store, provider, account.name, message, dry_run=dry_run)
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _recipients(args: argparse.Namespace) -> tuple[str, ...]:
+    if args.to_file:
+        items = read_number_file(Path(args.to_file))
+    else:
+        items = [item for value in args.to for item in phone.split_recipients(value)]
+    parsed = phone.parse_recipients(items)
+    if parsed.invalid:
+        listed = "; ".join(f"{bad.raw!r}: {bad.reason}" for bad in parsed.invalid[:10])
+        more = f" (and {len(parsed.invalid) - 10} more)" if len(parsed.invalid) > 10 else ""
+        raise CliFailure(
+            EXIT_INPUT, "invalid_recipient", f"{len(parsed.invalid)} invalid number(s): {listed}{more}"
+        )
+    if not parsed.valid:
+        raise CliFailure(EXIT_INPUT, "invalid_recipient", "no recipient")
+    if parsed.duplicates:
+        print(f"{parsed.duplicates} duplicate number(s) removed", file=sys.stderr)
+    return parsed.valid
+
+
+def read_number_file(path: Path) -> list[str]:
+    """Numbers from a text file (one per line) or a CSV whose header names a number column."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CliFailure(EXIT_INPUT, "invalid_file", f"{path} is larger than 20 MB")
+        content = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CliFailure(EXIT_INPUT, "invalid_file", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CliFailure(EXIT_INPUT, "invalid_file", f"{path} is not UTF-8 text") from None
+    first = content.splitlines()[0] if content.strip() else ""
+    if any(ch.isalpha() for ch in first):
+        dialect = csv.Sniffer().sniff(first, delimiters=",;\t") if any(
+            sep in first for sep in ",;\t"
+        ) else csv.excel
+        rows = list(csv.reader(io.StringIO(content), dialect))
+        header = [cell.strip().lower() for cell in rows[0]]
+        column = next((i for i, name in enumerate(header) if name in NUMBER_COLUMNS), None)
+        if column is None:
+            raise CliFailure(
+                EXIT_INPUT,
+                "invalid_file",
+                f"{path}: no number column in the header {rows[0]!r} "
+                f"(expected one of: {', '.join(NUMBER_COLUMNS)})",
+            )
+        return [row[column] for row in rows[1:] if len(row) > column and row[column].strip()]
+    return phone.split_recipients(content)
+
+
+def parse_schedule(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        naive = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise CliFailure(
+            EXIT_INPUT, "invalid_schedule", f"--schedule expects 'YYYY-MM-DD HH:MM:SS', got {value!r}"
+        ) from None
+    when = naive.replace(tzinfo=PARIS)
+    if when <= datetime.now(PARIS):
+        raise CliFailure(EXIT_INPUT, "invalid_schedule", f"{value} (Paris time) is in the past")
+    return when
+
+
+def _confirm(account: Account, message: SmsMessage | VoiceMessage) -> None:
+    if not sys.stdin.isatty():
+        raise CliFailure(
+            EXIT_INPUT,
+            "confirmation_required",
+            "sending costs money: pass --yes to send without a terminal (nothing was sent)",
+        )
+    label = provider_info(account.provider).label
+    what = "SMS" if isinstance(message, SmsMessage) else "voice message"
+    detail = ""
+    if isinstance(message, SmsMessage):
+        count = sms_text.count_sms(message.text, account.provider, message.route, message.long)
+        detail = f", {count.segments} segment(s) each ({count.encoding})"
+    when = f", scheduled {message.schedule:%Y-%m-%d %H:%M} Paris" if message.schedule else ""
+    print(f"Send a {what} to {len(message.recipients)} recipient(s) with {account.name} "
+          f"({label}){detail}{when}.", file=sys.stderr)
+    answer = input("Send now? [y/N] ").strip().lower()
+    if answer not in ("y", "yes", "o", "oui"):
+        raise CliFailure(EXIT_INPUT, "not_confirmed", "not sent")
+
+
+# --------------------------------------------------------------------------- output
+
+_JSON_STATUS = {
+    "accepted": "accepted",
+    "partial": "rejected",
+    "rejected": "rejected",
+    "unknown": "unknown",
+    "cancelled": "rejected",
+    "dry-run": "dry-run",
+}
+
+
+def outcome_json(account: Account, outcome: SendOutcome) -> dict[str, Any]:
+    return {
+        "account": account.name,
+        "provider": account.provider,
+        "status": _JSON_STATUS.get(outcome.state, "unknown"),
+        "recipients": [
+            {
+                "number": r.number,
+                "status": r.state,
+                "message_id": r.message_id,
+                "error": r.error,
+            }
+            for r in outcome.recipients
+        ],
+        "balance": str(outcome.balance) if outcome.balance is not None else None,
+        "cost": str(outcome.cost) if outcome.cost is not None else None,
+        "reference": outcome.reference,
+        "provider_reference": outcome.provider_reference,
+    }
+
+
+def _report(args: argparse.Namespace, account: Account, outcome: SendOutcome) -> int:
+    payload = outcome_json(account, outcome)
+    code = EXIT_OK if payload["status"] in ("accepted", "dry-run") else EXIT_PROVIDER
+    if args.json:
+        emit_json(payload)
+        return code
+    stream = sys.stdout if code == EXIT_OK else sys.stderr
+    print(f"{payload['status']}: reference {outcome.reference}", file=stream)
+    for recipient in payload["recipients"]:
+        error = f"  {recipient['error']}" if recipient["error"] else ""
+        ident = f"  id {recipient['message_id']}" if recipient["message_id"] else ""
+        print(f"  {recipient['number']:<16} {recipient['status']:<9}{ident}{error}", file=stream)
+    if outcome.balance is not None:
+        print(f"balance: {outcome.balance}", file=stream)
+    if payload["status"] == "unknown":
+        print("The outcome is unknown: the provider may have sent it. It will not be resent "
+              "automatically; check the provider's history before resending.", file=stream)
+    return code
