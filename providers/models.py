@@ -80,7 +80,8 @@ class SmsMessage:
 @dataclass(frozen=True)
 class VoiceMessage:
     recipients: tuple[str, ...] = ()
-    sender: str | None = None  # Capitole landline caller, VoicePartner call-back mobile, eCampaign caller id
+    # Capitole landline caller, VoicePartner call-back mobile, eCampaign caller id
+    sender: str | None = None
     # CapitoleMobile
     vms_type: VmsType | None = None
     voice_msg: str | None = None  # name of a message recorded on the platform

@@ -102,8 +102,10 @@ def add(args: argparse.Namespace) -> int:
         if args.default:
             config = replace(config, default_account=account.name)
         config_module.save(config)
-    print(f"account {account.name} added ({provider_info(account.provider).label}, "
-          f"secret in {account.secret_store})")
+    print(
+        f"account {account.name} added ({provider_info(account.provider).label}, "
+        f"secret in {account.secret_store})"
+    )
     return EXIT_OK
 
 
@@ -178,7 +180,9 @@ async def _check(provider: Provider) -> str:
     try:
         if provider.capabilities & Capability.BALANCE:
             balance = await provider.balance()
-            amounts = ", ".join(f"{line.label}: {line.amount} {line.unit}" for line in balance.lines)
+            amounts = ", ".join(
+                f"{line.label}: {line.amount} {line.unit}" for line in balance.lines
+            )
             return f"authenticated; balance {amounts or 'empty'}"
         # CapitoleMobile: the pre-production echo is the only call that costs nothing.
         probe = "+33600000000"
@@ -223,6 +227,8 @@ def move_secret(args: argparse.Namespace) -> int:
         config = config_module.load()
         account = config.get(args.name)
         credentials().move(account, args.to)
-        config_module.save(config_module.with_account(config, replace(account, secret_store=args.to)))
+        config_module.save(
+            config_module.with_account(config, replace(account, secret_store=args.to))
+        )
     print(f"secret of {account.name} moved to the {args.to} store")
     return EXIT_OK

@@ -62,8 +62,9 @@ def credits(args: argparse.Namespace) -> int:
         store.record_balance(account.name, account.provider, balance)
     rows = _balance_rows(balance)
     if args.json:
-        emit_json({"account": account.name, "provider": account.provider, "balance": rows,
-                   "as_of": None})
+        emit_json(
+            {"account": account.name, "provider": account.provider, "balance": rows, "as_of": None}
+        )
         return EXIT_OK
     for row in rows:
         expires = f"  (expires {row['expires']})" if row["expires"] else ""
@@ -82,12 +83,20 @@ def _last_known_balance(args: argparse.Namespace, name: str, label: str) -> int:
             f"{label} has no balance call; its balance is known after the first send",
         )
     if args.json:
-        emit_json({"account": name, "provider": known.provider, "balance": known.lines,
-                   "as_of": known.seen_at})
+        emit_json(
+            {
+                "account": name,
+                "provider": known.provider,
+                "balance": known.lines,
+                "as_of": known.seen_at,
+            }
+        )
     else:
         for line in known.lines:
-            print(f"{line['label']:<30} {line['amount']:>12} {line['unit']}"
-                  f"  (last seen {known.seen_at})")
+            print(
+                f"{line['label']:<30} {line['amount']:>12} {line['unit']}"
+                f"  (last seen {known.seen_at})"
+            )
     return EXIT_OK
 
 
@@ -95,7 +104,9 @@ def _parse_day(value: str, flag: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CliFailure(EXIT_INPUT, "invalid_date", f"{flag} expects YYYY-MM-DD, got {value!r}")
+        raise CliFailure(
+            EXIT_INPUT, "invalid_date", f"{flag} expects YYYY-MM-DD, got {value!r}"
+        ) from None
 
 
 def cdr(args: argparse.Namespace) -> int:
@@ -129,20 +140,28 @@ def cdr(args: argparse.Namespace) -> int:
         _write_csv(messages, campaigns)
     else:
         for campaign in campaigns:
-            print(f"campaign {campaign['id']:<10} {campaign['channel'] or '':<6} "
-                  f"{campaign['date_init'] or '':<20} {campaign['recipients_count'] or 0} recipients")
+            print(
+                f"campaign {campaign['id']:<10} {campaign['channel'] or '':<6} "
+                f"{campaign['date_init'] or '':<20} {campaign['recipients_count'] or 0} recipients"
+            )
         for message in messages:
             target = message["number"] or message["mail_recipient"] or ""
-            print(f"message {message['id']:<11} {message['channel'] or '':<6} {target:<16} "
-                  f"{message['state']:<11} {message['status_date'] or ''}")
+            print(
+                f"message {message['id']:<11} {message['channel'] or '':<6} {target:<16} "
+                f"{message['state']:<11} {message['status_date'] or ''}"
+            )
         if not messages and not campaigns:
             print("no messages in this period")
     return EXIT_OK
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: (str(value) if value is not None and not isinstance(value, (str, int, bool))
-                  else value) for key, value in row.items()}
+    return {
+        key: (
+            str(value) if value is not None and not isinstance(value, (str, int, bool)) else value
+        )
+        for key, value in row.items()
+    }
 
 
 def _write_csv(messages: list[dict[str, Any]], campaigns: list[dict[str, Any]]) -> None:
@@ -166,8 +185,10 @@ def sms_count(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(payload)
         return EXIT_OK
-    print(f"{payload['characters']} characters, {payload['encoding']}, {payload['units']} units, "
-          f"{payload['segments']} segment(s) (max {payload['max_segments']})")
+    print(
+        f"{payload['characters']} characters, {payload['encoding']}, {payload['units']} units, "
+        f"{payload['segments']} segment(s) (max {payload['max_segments']})"
+    )
     if payload.get("stop_mention"):
         print(f"includes the STOP mention {payload['stop_mention']!r} added by the provider")
     if payload["unencodable"]:

@@ -37,8 +37,18 @@ from .sending import SendOutcome, send
 from .store import Store
 
 PARIS = ZoneInfo("Europe/Paris")
-NUMBER_COLUMNS = ("number", "numero", "numéro", "phone", "telephone", "téléphone", "tel",
-                  "mobile", "gsm", "portable")
+NUMBER_COLUMNS = (
+    "number",
+    "numero",
+    "numéro",
+    "phone",
+    "telephone",
+    "téléphone",
+    "tel",
+    "mobile",
+    "gsm",
+    "portable",
+)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -106,7 +116,9 @@ def _recipients(args: argparse.Namespace) -> tuple[str, ...]:
         listed = "; ".join(f"{bad.raw!r}: {bad.reason}" for bad in parsed.invalid[:10])
         more = f" (and {len(parsed.invalid) - 10} more)" if len(parsed.invalid) > 10 else ""
         raise CliFailure(
-            EXIT_INPUT, "invalid_recipient", f"{len(parsed.invalid)} invalid number(s): {listed}{more}"
+            EXIT_INPUT,
+            "invalid_recipient",
+            f"{len(parsed.invalid)} invalid number(s): {listed}{more}",
         )
     if not parsed.valid:
         raise CliFailure(EXIT_INPUT, "invalid_recipient", "no recipient")
@@ -122,14 +134,18 @@ def read_number_file(path: Path) -> list[str]:
             raise CliFailure(EXIT_INPUT, "invalid_file", f"{path} is larger than 20 MB")
         content = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise CliFailure(EXIT_INPUT, "invalid_file", f"cannot read {path}: {exc.strerror}") from None
+        raise CliFailure(
+            EXIT_INPUT, "invalid_file", f"cannot read {path}: {exc.strerror}"
+        ) from None
     except UnicodeDecodeError:
         raise CliFailure(EXIT_INPUT, "invalid_file", f"{path} is not UTF-8 text") from None
     first = content.splitlines()[0] if content.strip() else ""
     if any(ch.isalpha() for ch in first):
-        dialect = csv.Sniffer().sniff(first, delimiters=",;\t") if any(
-            sep in first for sep in ",;\t"
-        ) else csv.excel
+        dialect = (
+            csv.Sniffer().sniff(first, delimiters=",;\t")
+            if any(sep in first for sep in ",;\t")
+            else csv.excel
+        )
         rows = list(csv.reader(io.StringIO(content), dialect))
         header = [cell.strip().lower() for cell in rows[0]]
         column = next((i for i, name in enumerate(header) if name in NUMBER_COLUMNS), None)
@@ -151,7 +167,9 @@ def parse_schedule(value: str | None) -> datetime | None:
         naive = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S")
     except ValueError:
         raise CliFailure(
-            EXIT_INPUT, "invalid_schedule", f"--schedule expects 'YYYY-MM-DD HH:MM:SS', got {value!r}"
+            EXIT_INPUT,
+            "invalid_schedule",
+            f"--schedule expects 'YYYY-MM-DD HH:MM:SS', got {value!r}",
         ) from None
     when = naive.replace(tzinfo=PARIS)
     if when <= datetime.now(PARIS):
@@ -173,8 +191,11 @@ def _confirm(account: Account, message: SmsMessage | VoiceMessage) -> None:
         count = sms_text.count_sms(message.text, account.provider, message.route, message.long)
         detail = f", {count.segments} segment(s) each ({count.encoding})"
     when = f", scheduled {message.schedule:%Y-%m-%d %H:%M} Paris" if message.schedule else ""
-    print(f"Send a {what} to {len(message.recipients)} recipient(s) with {account.name} "
-          f"({label}){detail}{when}.", file=sys.stderr)
+    print(
+        f"Send a {what} to {len(message.recipients)} recipient(s) with {account.name} "
+        f"({label}){detail}{when}.",
+        file=sys.stderr,
+    )
     answer = input("Send now? [y/N] ").strip().lower()
     if answer not in ("y", "yes", "o", "oui"):
         raise CliFailure(EXIT_INPUT, "not_confirmed", "not sent")
@@ -228,6 +249,9 @@ def _report(args: argparse.Namespace, account: Account, outcome: SendOutcome) ->
     if outcome.balance is not None:
         print(f"balance: {outcome.balance}", file=stream)
     if payload["status"] == "unknown":
-        print("The outcome is unknown: the provider may have sent it. It will not be resent "
-              "automatically; check the provider's history before resending.", file=stream)
+        print(
+            "The outcome is unknown: the provider may have sent it. It will not be resent "
+            "automatically; check the provider's history before resending.",
+            file=stream,
+        )
     return code

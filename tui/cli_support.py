@@ -14,7 +14,7 @@ from providers.errors import AuthenticationError, InputError, ProviderError
 
 from . import config as config_module
 from .config import Account, ConfigError
-from .credentials import Credentials, CredentialError
+from .credentials import CredentialError, Credentials
 
 EXIT_OK = 0
 EXIT_PROVIDER = 1  # the provider refused, or the outcome is unknown

@@ -15,6 +15,7 @@ No function here logs or formats a secret; exceptions name the account and the s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -182,10 +183,8 @@ class FileSecretStore:
         self._protect()
 
     def delete(self, account: str) -> None:
-        try:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
             self._backend.delete_password(SERVICE, account)
-        except keyring.errors.PasswordDeleteError:
-            pass
 
 
 # --------------------------------------------------------------------------- the resolver
@@ -284,10 +283,8 @@ class Credentials:
                 return
 
             def remove() -> None:
-                try:
+                with contextlib.suppress(keyring.errors.PasswordDeleteError):
                     backend.delete_password(SERVICE, account.name)
-                except keyring.errors.PasswordDeleteError:
-                    pass
 
             run_with_timeout(remove, self._keyring_timeout, "delete")
         elif account.secret_store == "file":
