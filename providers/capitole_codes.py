@@ -202,9 +202,12 @@ def receipt_from_reply(
             code = reply.numbers[0].code
             listed = "; ".join(f"{phone.display(n)}: {why}" for n, why in refused.items())
             raise ProviderError(
-                PROVIDER, code, f"every recipient was refused ({listed})", reply.raw,
+                PROVIDER,
+                code,
+                f"every recipient was refused ({listed})",
+                reply.raw,
                 balance=balance_text,
-            )  # fmt: skip
+            )
         if reply.numbers:
             why = "the provider refused some numbers without confirming the send to the others"
         else:

@@ -35,7 +35,9 @@ _FIXED_TYPES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE
 
 def normalise(raw: str, region: str = DEFAULT_REGION, *, field: str = "number") -> str:
     """Return the E.164 form of ``raw`` or raise ``InputError`` saying what is wrong."""
-    text = raw.strip()
+    # Pasted numbers carry no-break and narrow no-break spaces (French typography), which the
+    # parser does not treat as separators: make every kind of space a plain one.
+    text = " ".join(raw.split())
     if not text:
         raise InputError(field, "empty number")
     if text.startswith("00"):
@@ -117,7 +119,19 @@ def for_ecampaign(e164: str) -> tuple[str, str]:
 
 
 def from_ecampaign(code: str, number: str) -> str:
-    return normalise(f"+{code.strip().lstrip('+')}{number.strip().lstrip('0')}")
+    """Inverse of ``for_ecampaign``; tolerates a trunk ``0`` left on the national number.
+
+    The number is tried as given first: in some countries (Italy) the leading 0 belongs to the
+    national significant number and stripping it would name another subscriber.
+    """
+    prefix = f"+{code.strip().lstrip('+')}"
+    digits = number.strip()
+    try:
+        return normalise(prefix + digits)
+    except InputError:
+        if not digits.startswith("0"):
+            raise
+    return normalise(prefix + digits.lstrip("0"))
 
 
 def for_octopush(e164: str) -> str:

@@ -329,27 +329,26 @@ def _offending_message(chars: tuple[str, ...], label: str, *, verb: str = "sent 
 
 def _too_long_message(sent: str, count: SmsCount, profile: TextProfile, long: bool) -> str:
     gsm = count.encoding == "GSM-7"
-    unit = "GSM-7 characters" if gsm else "UCS-2 characters"
-    parts = [f"the message counts {count.units} {unit}"]
+    head = f"the message is {count.characters} characters"
     if count.stop_mention:
-        parts[0] += (
-            f" including the {len(count.stop_mention)}-character STOP mention"
-            " the marketing route appends"
-        )
+        head += f" including the {len(count.stop_mention)}-character STOP mention"
+        head += " the marketing route appends"
+    if count.units > count.characters:
+        doubles = "^ { } \\ [ ~ ] | € count as 2" if gsm else "emoji count as 2"
+        head += f", counted as {count.units} ({doubles})"
+    parts = [head]
     if count.max_segments is not None and count.segments > count.max_segments:
         single, part = (GSM7_SINGLE, GSM7_PART) if gsm else (UCS2_SINGLE, UCS2_PART)
         room = single if count.max_segments == 1 else count.max_segments * part
         parts.append(
             f"that is {count.segments} SMS but {profile.label} allows at most "
-            f"{count.max_segments} SMS ({room} {unit})"
+            f"{count.max_segments} SMS ({room} in {count.encoding})"
         )
     else:
-        parts.append(f"{profile.label} accepts at most {count.max_characters} characters")
-    if count.units > count.characters:
-        parts.append("^ { } \\ [ ~ ] | € count as 2" if gsm else "emoji count as 2")
+        parts.append(f"{profile.label} accepts at most {count.max_characters}")
     if not gsm:
         culprits = " ".join(describe_character(ch) for ch in non_gsm7_characters(sent)[:5])
-        parts.append(f"it is UCS-2 (70 per SMS instead of 160) because of {culprits}")
+        parts.append(f"it travels as UCS-2 (70 per SMS instead of 160) because of {culprits}")
     if not long and profile.max_segments_long and count.segments <= profile.max_segments_long:
         parts.append(f"long SMS would allow up to {profile.max_segments_long} SMS")
     return "; ".join(parts)

@@ -27,6 +27,7 @@ Decisions:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -103,6 +104,81 @@ def encode_json(body: dict[str, Any]) -> bytes:
 class _Chunk:
     numbers: tuple[str, ...]  # E.164, for the receipt
     rendered: tuple[str, ...]  # as sent (0611223344)
+
+
+class _Tally:
+    """The results of the requests of one send, merged into one receipt."""
+
+    def __init__(self) -> None:
+        self.results: list[RecipientResult] = []
+        self.references: list[str] = []
+        self.warnings: list[str] = []
+        self.costs: list[Decimal | None] = []
+        self.currencies: set[str] = set()
+
+    def accept(self, chunk: _Chunk, data: dict[str, Any], index: int) -> None:
+        campaign_id = _campaign_id(data)
+        if campaign_id is None:
+            self.warnings.append(f"request {index + 1}: accepted but the reply has no campaignId")
+        else:
+            self.references.append(campaign_id)
+        counted = data.get("nbSms")
+        if type(counted) is int and counted != len(chunk.numbers):
+            self.warnings.append(
+                f"request {index + 1}: VoicePartner counted {counted} calls "
+                f"for {len(chunk.numbers)} numbers"
+            )
+        self.costs.append(_decimal(data.get("cost")))
+        if isinstance(data.get("currency"), str):
+            self.currencies.add(data["currency"])
+        self.results.extend(
+            RecipientResult(n, SendStatus.ACCEPTED, message_id=campaign_id) for n in chunk.numbers
+        )
+
+    def fail(self, exc: Exception, remaining: list[_Chunk], index: int, total: int) -> None:
+        """Results for a failed request (not the first) and for the ones never sent after it."""
+        if isinstance(exc, OutcomeUnknownError):
+            status, why = SendStatus.UNKNOWN, f"{exc.code}: {exc.meaning}"
+        elif isinstance(exc, ProviderError):
+            status, why = SendStatus.REJECTED, f"{exc.code}: {exc.meaning}"
+        else:
+            # A defect of ours after the request may have left: the outcome is unknown.
+            log.error(
+                "%s: request %d failed unexpectedly (%s)", KIND, index + 1, type(exc).__name__
+            )
+            status, why = SendStatus.UNKNOWN, f"unexpected error ({type(exc).__name__})"
+        failed, later = remaining[0], remaining[1:]
+        skipped = sum(len(c.numbers) for c in later)
+        self.warnings.append(
+            f"request {index + 1} of {total} failed ({why}); its {len(failed.numbers)} "
+            f"recipients are {status.value}"
+            + (f"; {skipped} later recipients were not sent" if skipped else "")
+        )
+        self.results.extend(RecipientResult(n, status, error=why) for n in failed.numbers)
+        not_sent = "not sent: an earlier request of this send failed"
+        self.results.extend(
+            RecipientResult(n, SendStatus.REJECTED, error=not_sent)
+            for chunk in later
+            for n in chunk.numbers
+        )
+
+    def receipt(self) -> SendReceipt:
+        status = SendStatus.ACCEPTED
+        if any(r.status is SendStatus.UNKNOWN for r in self.results):
+            status = SendStatus.UNKNOWN
+        warnings = list(self.warnings)
+        if len(self.currencies) > 1:
+            warnings.append(f"replies in several currencies: {', '.join(sorted(self.currencies))}")
+        known = [c for c in self.costs if c is not None]
+        return SendReceipt(
+            provider=KIND,
+            status=status,
+            recipients=tuple(self.results),
+            cost=sum(known, Decimal(0)) if len(known) == len(self.costs) else None,
+            currency=next(iter(self.currencies)) if len(self.currencies) == 1 else None,
+            reference=",".join(self.references) or None,
+            warnings=tuple(warnings),
+        )
 
 
 class VoicePartnerProvider:
@@ -196,90 +272,37 @@ class VoicePartnerProvider:
             _Chunk(plan.numbers[i : i + size], plan.rendered[i : i + size])
             for i in range(0, len(plan.numbers), size)
         ]
-        results: list[RecipientResult] = []
-        references: list[str] = []
-        warnings: list[str] = []
-        costs: list[Decimal | None] = []
-        currencies: set[str] = set()
-        for index, chunk in enumerate(chunks):
-            body = {"apiKey": self._secret, **plan.before, "phoneNumbers": ",".join(chunk.rendered)}
-            body.update(plan.after)
-            try:
-                reply = await self._call(
-                    operation, "POST", f"/{operation.value}", sends=True, content=encode_json(body)
+        tally = _Tally()
+        try:
+            for index, chunk in enumerate(chunks):
+                body = {"apiKey": self._secret, **plan.before}
+                body["phoneNumbers"] = ",".join(chunk.rendered)
+                body.update(plan.after)
+                try:
+                    reply = await self._call(
+                        operation,
+                        "POST",
+                        f"/{operation.value}",
+                        sends=True,
+                        content=encode_json(body),
+                    )
+                    data = success_or_raise(reply, sends=True, secret=self._secret)
+                except Exception as exc:
+                    if index == 0:
+                        raise  # nothing was accepted: the ordinary contract applies
+                    tally.fail(exc, chunks[index:], index, len(chunks))
+                    break
+                tally.accept(chunk, data, index)
+        except asyncio.CancelledError:
+            if tally.references:
+                # The receipt cannot travel with a cancellation: leave a trace for reconciling.
+                log.warning(
+                    "%s: send cancelled after campaigns %s were accepted",
+                    KIND,
+                    ",".join(tally.references),
                 )
-                data = success_or_raise(reply, sends=True, secret=self._secret)
-            except Exception as exc:
-                if index == 0:
-                    raise  # nothing was accepted: the ordinary contract applies
-                results.extend(self._failed(exc, chunks[index:], warnings, index, len(chunks)))
-                break
-            campaign_id = _campaign_id(data)
-            if campaign_id is None:
-                warnings.append(f"request {index + 1}: accepted but the reply has no campaignId")
-            else:
-                references.append(campaign_id)
-            counted = data.get("nbSms")
-            if isinstance(counted, int) and counted != len(chunk.numbers):
-                warnings.append(
-                    f"request {index + 1}: VoicePartner counted {counted} calls "
-                    f"for {len(chunk.numbers)} numbers"
-                )
-            costs.append(_decimal(data.get("cost")))
-            if isinstance(data.get("currency"), str):
-                currencies.add(data["currency"])
-            results.extend(
-                RecipientResult(n, SendStatus.ACCEPTED, message_id=campaign_id)
-                for n in chunk.numbers
-            )
-        status = SendStatus.ACCEPTED
-        if any(r.status is SendStatus.UNKNOWN for r in results):
-            status = SendStatus.UNKNOWN
-        if len(currencies) > 1:
-            warnings.append(f"replies in several currencies: {', '.join(sorted(currencies))}")
-        known_costs = [c for c in costs if c is not None]
-        return SendReceipt(
-            provider=KIND,
-            status=status,
-            recipients=tuple(results),
-            cost=sum(known_costs, Decimal(0)) if len(known_costs) == len(costs) else None,
-            currency=next(iter(currencies)) if len(currencies) == 1 else None,
-            reference=",".join(references) or None,
-            warnings=tuple(warnings),
-        )
-
-    def _failed(
-        self,
-        exc: Exception,
-        remaining: list[_Chunk],
-        warnings: list[str],
-        index: int,
-        total: int,
-    ) -> list[RecipientResult]:
-        """Per-recipient results for a failed request and the ones never sent after it."""
-        if isinstance(exc, OutcomeUnknownError):
-            status, why = SendStatus.UNKNOWN, f"{exc.code}: {exc.meaning}"
-        elif isinstance(exc, ProviderError):
-            status, why = SendStatus.REJECTED, f"{exc.code}: {exc.meaning}"
-        else:
-            # A defect of ours after the request may have left: the outcome is unknown.
-            log.error("%s: request %d failed unexpectedly (%s)", KIND, index + 1, type(exc).__name__)
-            status, why = SendStatus.UNKNOWN, f"unexpected error ({type(exc).__name__})"
-        failed, later = remaining[0], remaining[1:]
-        skipped = sum(len(c.numbers) for c in later)
-        warnings.append(
-            f"request {index + 1} of {total} failed ({why}); its {len(failed.numbers)} "
-            f"recipients are {status.value}"
-            + (f", and {skipped} later recipients were not sent" if skipped else "")
-        )
-        results = [RecipientResult(n, status, error=why) for n in failed.numbers]
-        not_sent = "not sent: an earlier request of this send failed"
-        results.extend(
-            RecipientResult(n, SendStatus.REJECTED, error=not_sent)
-            for chunk in later
-            for n in chunk.numbers
-        )
-        return results
+            raise
+        return tally.receipt()
 
     # -- account ------------------------------------------------------------------------------
     async def balance(self) -> Balance:
@@ -353,7 +376,9 @@ class VoicePartnerProvider:
         except RateLimitedError as exc:
             if limiter is not None:
                 limiter.block_for(exc.retry_after)
-            raise RateLimitedError(KIND, exc.retry_after, scrub(exc.original, self._secret)) from None
+            raise RateLimitedError(
+                KIND, exc.retry_after, scrub(exc.original, self._secret)
+            ) from None
         except ProviderError as exc:
             exc.original = scrub(exc.original, self._secret)
             raise

@@ -61,26 +61,22 @@ def excerpt(response: httpx.Response, secret: str) -> str:
 def decode_reply(response: httpx.Response, *, sends: bool, secret: str) -> Any:
     """The JSON of ``response``, or the right error when there is none to use."""
     status = response.status_code
-    if status in (401, 403):
-        raise _failure(None, status, excerpt(response, secret))
+    raw = excerpt(response, secret)
     try:
         data = json.loads(response.content, parse_float=Decimal)
     except ValueError:
         data = None
-        unreadable = True
-    else:
-        unreadable = False
-    if unreadable or (200 <= status < 300 and data is None):
-        if status >= 400:
-            raise _failure(None, status, excerpt(response, secret))
-        meaning = f"unreadable reply (HTTP {status}, not JSON)"
+    obj = data if isinstance(data, dict) else None
+    if status >= 400:
+        raise _failure(obj, status, raw, secret)
+    if data is None or status >= 300:
+        # A redirect or a body that is not JSON: we cannot tell whether it worked.
+        meaning = f"unusable reply (HTTP {status}{'' if data is not None else ', not JSON'})"
         if sends:
-            raise OutcomeUnknownError(
-                KIND, meaning + "; the request may have been processed", excerpt(response, secret)
-            )
-        raise ProviderError(KIND, "BAD_REPLY", meaning, excerpt(response, secret), retryable=True)
-    if status >= 300 or (isinstance(data, dict) and _falsy(data.get("success"))):
-        raise _failure(data if isinstance(data, dict) else None, status, excerpt(response, secret))
+            raise OutcomeUnknownError(KIND, meaning + "; the request may have been processed", raw)
+        raise ProviderError(KIND, "BAD_REPLY", meaning, raw, retryable=True)
+    if obj is not None and _falsy(obj.get("success")):
+        raise _failure(obj, status, raw, secret)
     return data
 
 
@@ -114,7 +110,8 @@ def _falsy(value: object) -> bool:
     )
 
 
-def _failure(data: Mapping[str, Any] | None, status: int, raw: str) -> ProviderError:
+def _failure(data: Mapping[str, Any] | None, status: int, raw: str, secret: str) -> ProviderError:
+    """The error for a refusal: the provider's code, our meaning, the provider's own words."""
     code = _text(data.get("code")) if data else ""
     detail = ""
     if data:
@@ -125,14 +122,11 @@ def _failure(data: Mapping[str, Any] | None, status: int, raw: str) -> ProviderE
                 break
     numeric = int(code) if code.isdigit() else status
     meaning = _MEANINGS.get(numeric, "the provider refused the request")
-    if detail:
-        meaning = f"{meaning}: {detail}"
-    original = scrub_meaning = raw
+    original = scrub(detail, secret) if detail else raw
     if not code:
         code = f"HTTP {status}" if status >= 300 else "REFUSED"
     if numeric in (401, 403) or status in (401, 403):
-        return AuthenticationError(KIND, code, meaning, scrub_meaning)
-    # Too-many-requests codes inside a 200 are left to the caller's limiter; not retryable.
+        return AuthenticationError(KIND, code, meaning, original)
     return ProviderError(KIND, code, meaning, original)
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from . import phone
 from .errors import InputError
 from .models import VoiceMessage
+from .voicepartner_parse import check_token
 
 PARIS = ZoneInfo("Europe/Paris")
 SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:00"
@@ -25,7 +26,6 @@ MAX_SPEECH_RATE = 2.0
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
-_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 
 
@@ -49,13 +49,13 @@ def plan_voice(
     now: datetime,
 ) -> VoicePlan:
     _refuse_foreign_fields(message)
-    has_audio = message.audio_token is not None and message.audio_token.strip() != ""
-    has_text = message.tts is not None and message.tts.strip() != ""
-    if has_audio and has_text:
+    audio = (message.audio_token or "").strip()
+    text = (message.tts or "").strip()
+    if audio and text:
         raise InputError(
             "tts", "give either an audio file (voicemail drop) or a text to speak, not both"
         )
-    if not has_audio and not has_text:
+    if not audio and not text:
         raise InputError(
             "audio_token", "choose an audio file (voicemail drop) or a text to speak (tts)"
         )
@@ -64,9 +64,8 @@ def plan_voice(
     url = _notify_url(message.notify_url or notify_url)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    if has_audio:
-        assert message.audio_token is not None  # noqa: S101 - has_audio says so
-        before["tokenAudio"] = check_audio_token(message.audio_token)
+    if audio:
+        before["tokenAudio"] = check_token(audio)
         before["emailForNotification"] = _email(message.email or email)
         callback = message.sender or sender
         if callback is not None and callback.strip():
@@ -76,12 +75,11 @@ def plan_voice(
         if url is not None:
             after["notifyUrl"] = url
     else:
-        assert message.tts is not None  # noqa: S101 - has_text says so
         if message.sender:
             raise InputError("sender", "text-to-speech calls have no call-back number")
         if message.email:
             raise InputError("email", "text-to-speech calls send no notification e-mail")
-        before["text"] = message.tts.strip()
+        before["text"] = text
         before["lang"] = _lang(message.lang)
         if message.speech_rate is not None:
             after["speechRate"] = _speech_rate(message.speech_rate)
@@ -89,7 +87,7 @@ def plan_voice(
             after["notifyUrl"] = url
         if schedule is not None:
             after["scheduledDate"] = schedule
-    return VoicePlan(has_text, numbers, rendered, before, after)
+    return VoicePlan(bool(text), numbers, rendered, before, after)
 
 
 def _refuse_foreign_fields(message: VoiceMessage) -> None:
@@ -146,13 +144,6 @@ def format_schedule(when: datetime, now: datetime) -> str:
             "choose a time outside 02:00-03:00",
         )
     return local.strftime(SCHEDULE_FORMAT)
-
-
-def check_audio_token(token: str) -> str:
-    token = token.strip()
-    if not _TOKEN.match(token):
-        raise InputError("audio_token", "an audio token is 1 to 128 letters, digits, . _ : -")
-    return token
 
 
 def _email(value: str | None) -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -33,23 +31,11 @@ from .cli_support import (
     open_provider,
 )
 from .config import Account
+from .csv_import import NUMBER_COLUMNS, CsvImportError, read_table
 from .sending import SendOutcome, send
 from .store import Store
 
 PARIS = ZoneInfo("Europe/Paris")
-NUMBER_COLUMNS = (
-    "number",
-    "numero",
-    "numéro",
-    "phone",
-    "telephone",
-    "téléphone",
-    "tel",
-    "mobile",
-    "gsm",
-    "portable",
-)
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,34 +116,17 @@ def _recipients(args: argparse.Namespace) -> tuple[str, ...]:
 def read_number_file(path: Path) -> list[str]:
     """Numbers from a text file (one per line) or a CSV whose header names a number column."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise CliFailure(EXIT_INPUT, "invalid_file", f"{path} is larger than 20 MB")
-        content = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
+        table = read_table(path)
+    except CsvImportError as exc:
+        raise CliFailure(EXIT_INPUT, "invalid_file", str(exc)) from None
+    if table.number_column is None:
         raise CliFailure(
-            EXIT_INPUT, "invalid_file", f"cannot read {path}: {exc.strerror}"
-        ) from None
-    except UnicodeDecodeError:
-        raise CliFailure(EXIT_INPUT, "invalid_file", f"{path} is not UTF-8 text") from None
-    first = content.splitlines()[0] if content.strip() else ""
-    if any(ch.isalpha() for ch in first):
-        dialect = (
-            csv.Sniffer().sniff(first, delimiters=",;\t")
-            if any(sep in first for sep in ",;\t")
-            else csv.excel
+            EXIT_INPUT,
+            "invalid_file",
+            f"{path}: no number column in the header {list(table.columns)!r} "
+            f"(expected one of: {', '.join(NUMBER_COLUMNS)})",
         )
-        rows = list(csv.reader(io.StringIO(content), dialect))
-        header = [cell.strip().lower() for cell in rows[0]]
-        column = next((i for i, name in enumerate(header) if name in NUMBER_COLUMNS), None)
-        if column is None:
-            raise CliFailure(
-                EXIT_INPUT,
-                "invalid_file",
-                f"{path}: no number column in the header {rows[0]!r} "
-                f"(expected one of: {', '.join(NUMBER_COLUMNS)})",
-            )
-        return [row[column] for row in rows[1:] if len(row) > column and row[column].strip()]
-    return phone.split_recipients(content)
+    return table.values(table.number_column)
 
 
 def parse_schedule(value: str | None) -> datetime | None:

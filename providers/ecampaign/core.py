@@ -172,11 +172,14 @@ class EcampaignCore:
         ``sends`` marks operations with an effect (sends, changes, deletions): when their reply
         cannot be read, whether the effect happened is unknown, and the error says so.
         """
-        response = await self.post(path, root, sends=sends)
-        reply = self.read_reply(response, sends=sends)
+        reply = await self.exchange(path, root, sends=sends)
         if reply.code != OK and reply.code not in accept:
             raise self.refusal(reply)
         return reply
+
+    async def exchange(self, path: str, root: etree._Element, *, sends: bool) -> Reply:
+        """POST ``root`` and return the reply whatever its code."""
+        return self.read_reply(await self.post(path, root, sends=sends), sends=sends)
 
     # -- replies ------------------------------------------------------------------------------
     def read_reply(self, response: httpx.Response, *, sends: bool) -> Reply:
@@ -226,9 +229,7 @@ class EcampaignCore:
     def bad_reply(self, reason: str, *, sends: bool = False) -> ProviderError:
         """A reply that parsed but lacks what the operation needs."""
         if sends:
-            return OutcomeUnknownError(
-                PROVIDER, f"{reason}; the request may have been processed"
-            )
+            return OutcomeUnknownError(PROVIDER, f"{reason}; the request may have been processed")
         return ProviderError(PROVIDER, "BAD_REPLY", reason)
 
     async def aclose(self) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -211,3 +212,11 @@ def xml_response(root: etree._Element) -> web.Response:
 def document(root: etree._Element) -> str:
     """A callback document, as the text of the form field ``xml``."""
     return to_bytes(root).decode("utf-8")
+
+
+def is_http_url(text: str) -> bool:
+    """Syntax only: the sandbox never fetches anything."""
+    if not text or any(c.isspace() for c in text):
+        return False
+    parts = urlsplit(text)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)

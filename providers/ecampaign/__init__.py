@@ -1,0 +1,45 @@
+"""eCampaign by Prosoluce: the XML web-service suite (sending, groups, templates, credits,
+blacklists and replies, tracking, HLR).
+
+One module per web-service family; ``EcampaignProvider`` assembles them. Requests are ``POST``
+with one form field ``xml`` (UTF-8); see ``core`` for the envelope and return codes.
+"""
+
+from __future__ import annotations
+
+from ..base import OptionSpec, ProviderInfo
+from .core import DEFAULT_BASE_URL, PROVIDER
+from .provider import CAPABILITIES, EcampaignProvider
+from .receipt import EcampaignRecipientResult
+
+__all__ = ["INFO", "EcampaignProvider", "EcampaignRecipientResult"]
+
+INFO = ProviderInfo(
+    kind=PROVIDER,
+    label="eCampaign (Prosoluce)",
+    capabilities=CAPABILITIES,
+    options=(
+        OptionSpec("base_url", "web-service address", default=DEFAULT_BASE_URL),
+        OptionSpec(
+            "route",
+            "route id (IDENT_ROUTE, numeric) used for sends; the credits view lists them",
+        ),
+        OptionSpec("voice_route", "route id for calls (default: route)"),
+        OptionSpec("mail_route", "route id for e-mails (default: route)"),
+        OptionSpec("fax_route", "route id for faxes (default: route)"),
+        OptionSpec(
+            "md5",
+            "true: send the MD5 hash of the password instead of the password",
+            default="false",
+        ),
+        OptionSpec("sender", "default SMS sender name (1 to 11 letters or digits)"),
+        OptionSpec("caller_id", "default caller number for calls, faxes and SMS"),
+    ),
+    factory=EcampaignProvider,
+    login_label="user name",
+    secret_label="password",
+    # No per-request maximum is documented. 500 destinations keep one request around 50 KB
+    # and its reply quick to parse, and bound what one unknown outcome (a timeout after the
+    # request left) leaves the operator to reconcile in the CDR.
+    batch_size=500,
+)

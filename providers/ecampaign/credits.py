@@ -1,0 +1,42 @@
+"""manageCredit/getCredit: the credits left on each route of the account."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..models import Balance, BalanceLine
+from .codes import NO_CREDIT
+from .core import PROVIDER, EcampaignCore, attr, to_decimal
+
+
+class CreditsMixin:
+    _core: EcampaignCore
+
+    async def balance(self) -> Balance:
+        """One line per route: its id (the ``route`` option), name, channel, expiry, overdraft.
+
+        Code 31 ("no sending credit is available") is an answer, not a failure: an empty balance.
+        """
+        root = self._core.envelope()
+        reply = await self._core.call(
+            "/manageCredit/getCredit", root, sends=False, accept=(NO_CREDIT,)
+        )
+        lines = []
+        for route in reply.root.iterfind("credits/route"):
+            amount = to_decimal(route.text)
+            if amount is None:
+                raise self._core.bad_reply(
+                    f"unreadable credit amount for route {attr(route, 'id') or '?'}"
+                )
+            lines.append(
+                BalanceLine(
+                    label=attr(route, "name") or attr(route, "id") or "route",
+                    amount=amount,
+                    unit="credits",
+                    route_id=attr(route, "id"),
+                    channel=attr(route, "type"),
+                    expires=attr(route, "expire"),
+                    overdraft=to_decimal(attr(route, "allownegative")),
+                )
+            )
+        return Balance(provider=PROVIDER, lines=tuple(lines), as_of=datetime.now(UTC))

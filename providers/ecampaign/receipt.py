@@ -1,0 +1,127 @@
+"""Reading the synchronous reply of the four send services into a ``SendReceipt``.
+
+The reply lists one ``<destination>`` per recipient with ``<state>`` OK or KO, ``<msgid>``,
+``<credits>`` and, for group sends, ``<memberID>``. Money has been spent as soon as one
+destination is OK, so a reply that both refuses (code 12 "errors occurred during the send") and
+lists accepted destinations is returned as a receipt with a warning, never raised away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lxml import etree
+
+from ..errors import OutcomeUnknownError
+from ..models import RecipientResult, SendReceipt, SendStatus
+from .codes import OK, SEND_ERRORS, meaning
+from .core import PROVIDER, EcampaignCore, Reply, attr, e164_or_raw, text, to_decimal
+
+
+@dataclass(frozen=True)
+class EcampaignRecipientResult(RecipientResult):
+    """A ``RecipientResult`` with the group member it went to (``memberID``, group sends)."""
+
+    member_id: str | None = None
+
+
+def phone_key(code: str | None, number: str | None) -> tuple[str, str]:
+    return ((code or "").strip().lstrip("+"), (number or "").strip().lstrip("0"))
+
+
+def _destination(
+    element: etree._Element,
+    phones: Mapping[tuple[str, str], str],
+    mails: Mapping[str, str],
+) -> EcampaignRecipientResult:
+    mail = attr(element, "mail")
+    code, number = attr(element, "code"), attr(element, "number")
+    if mail:
+        address = mails.get(mail.lower(), mail)
+    else:
+        address = phones.get(phone_key(code, number)) or e164_or_raw(code, number) or ""
+    state = (text(element, "state") or "").upper()
+    if state == "OK":
+        status, error = SendStatus.ACCEPTED, None
+    elif state == "KO":
+        status, error = SendStatus.REJECTED, "refused by eCampaign (state KO)"
+    else:
+        status, error = SendStatus.UNKNOWN, f"eCampaign gave no usable state ({state or 'none'})"
+    return EcampaignRecipientResult(
+        number=address,
+        status=status,
+        message_id=text(element, "msgid"),
+        error=error,
+        cost=to_decimal(text(element, "credits")),
+        member_id=text(element, "memberID"),
+    )
+
+
+def send_receipt(
+    core: EcampaignCore,
+    reply: Reply,
+    phones: Sequence[tuple[str, str, str]] = (),
+    mails: Sequence[str] = (),
+) -> SendReceipt:
+    """The receipt for a send reply, or the error when nothing was sent.
+
+    ``phones`` (E.164, code, national) and ``mails`` are the listed recipients of the request:
+    replies are matched back to them so that results carry the numbers as the caller gave them.
+    """
+    by_phone = {phone_key(code, national): e164 for e164, code, national in phones}
+    by_mail = {address.lower(): address for address in mails}
+    results = [
+        _destination(element, by_phone, by_mail)
+        for element in reply.root.iterfind("recipients/destination")
+    ]
+    if results:
+        # A listed recipient missing from a reply that lists others: nobody knows its fate.
+        answered = {result.number for result in results}
+        results += [
+            EcampaignRecipientResult(
+                number, SendStatus.UNKNOWN, error="missing from eCampaign's reply"
+            )
+            for number in [*(e164 for e164, _, _ in phones), *mails]
+            if number not in answered
+        ]
+    elif reply.code == OK:
+        # Success without details (seen with group sends): the whole request was accepted.
+        results = [
+            EcampaignRecipientResult(number, SendStatus.ACCEPTED)
+            for number in [*(e164 for e164, _, _ in phones), *mails]
+        ]
+    statuses = {result.status for result in results}
+    warnings: list[str] = []
+    if reply.code != OK:
+        summary = f"eCampaign code {reply.code}: {meaning(reply.code)}"
+        if reply.message:
+            summary += f" ({core.scrub(reply.message)})"
+        if SendStatus.ACCEPTED not in statuses:
+            if reply.code == SEND_ERRORS and (not results or SendStatus.UNKNOWN in statuses):
+                raise OutcomeUnknownError(
+                    PROVIDER,
+                    f"{summary}; some messages may have been sent: check the CDR before resending",
+                    core.scrub(reply.message),
+                )
+            raise core.refusal(reply)
+        warnings.append(summary + "; only the recipients marked accepted were sent")
+    if SendStatus.ACCEPTED in statuses or not results:
+        status = SendStatus.ACCEPTED
+    elif SendStatus.UNKNOWN in statuses:
+        status = SendStatus.UNKNOWN
+    else:
+        status = SendStatus.REJECTED
+    rejected = sum(result.status is SendStatus.REJECTED for result in results)
+    if rejected and status is SendStatus.ACCEPTED:
+        warnings.append(f"{rejected} recipient(s) refused by eCampaign")
+    costs = [result.cost for result in results if result.cost is not None]
+    return SendReceipt(
+        provider=PROVIDER,
+        status=status,
+        recipients=tuple(results),
+        cost=sum(costs, Decimal(0)) if costs else None,
+        currency="credits" if costs else None,
+        warnings=tuple(warnings),
+    )

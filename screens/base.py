@@ -1,0 +1,83 @@
+"""What every mode screen shares: the account bar on top, the footer of keys below."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from providers.base import provider_info
+
+if TYPE_CHECKING:
+    from tui.app import PorteVoixApp
+    from tui.session import Session
+
+
+class AccountBar(Static):
+    """One line: the mode, the current account, its provider and its last known balance."""
+
+    DEFAULT_CSS = """
+    AccountBar {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, mode_title: str) -> None:
+        super().__init__(id="account-bar")
+        self.mode_title = mode_title
+
+    def on_mount(self) -> None:
+        app = cast("PorteVoixApp", self.app)
+        self.watch(app, "current_account", self.refresh_bar)
+        self.watch(app, "balance_version", self.refresh_bar)
+
+    def refresh_bar(self, _value: object = None) -> None:
+        app = cast("PorteVoixApp", self.app)
+        session = app.session
+        bar = Text()
+        bar.append("porte-voix", style="bold")
+        if session.demo:
+            bar.append(" DEMO", style="bold reverse")
+        bar.append(f" │ {self.mode_title} │ ")
+        name = app.current_account
+        if name is None or name not in session.accounts:
+            bar.append("no account (F9 to choose, F8 to add)", style="italic")
+        else:
+            account = session.accounts[name]
+            bar.append(name, style="bold")
+            bar.append(f" · {provider_info(account.provider).label}")
+            known = session.last_balance(name)
+            if known is not None:
+                bar.append(f" · balance {known.text} ({known.seen_at:%H:%M})")
+            else:
+                bar.append(" · balance unknown")
+        self.update(bar)
+
+
+class ModeScreen(Screen[None]):
+    """Base of the screens the app switches between with F1–F8."""
+
+    MODE_TITLE = ""
+
+    def compose(self) -> ComposeResult:
+        yield AccountBar(self.MODE_TITLE)
+        yield from self.compose_body()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    @property
+    def porte_voix(self) -> PorteVoixApp:
+        return cast("PorteVoixApp", self.app)
+
+    @property
+    def session(self) -> Session:
+        return self.porte_voix.session

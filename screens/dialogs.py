@@ -1,0 +1,194 @@
+"""Modal dialogs. Each returns its answer through ``dismiss()``; Escape always means "no"."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from providers.base import provider_info
+
+if TYPE_CHECKING:
+    from tui.session import Session
+
+DIALOG_CSS = """
+{name} {{
+    align: center middle;
+}}
+{name} > Vertical {{
+    width: 72;
+    max-width: 100%;
+    height: auto;
+    max-height: 100%;
+    border: thick $primary;
+    background: $surface;
+    padding: 1 2;
+}}
+{name} .dialog-title {{
+    text-style: bold;
+    margin-bottom: 1;
+}}
+{name} .dialog-buttons {{
+    height: auto;
+    margin-top: 1;
+    align-horizontal: right;
+}}
+{name} .dialog-buttons Button {{
+    margin-left: 1;
+}}
+"""
+
+
+class Dialog[T](ModalScreen[T]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)  # type: ignore[arg-type]
+
+
+class AccountPicker(Dialog[str | None]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="AccountPicker")
+
+    def __init__(self, session: Session, current: str | None) -> None:
+        super().__init__()
+        self.session = session
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Choose the account", classes="dialog-title")
+            options = [
+                Option(
+                    f"{name}  ·  {provider_info(account.provider).label}  ·  {account.login}",
+                    id=name,
+                )
+                for name, account in self.session.accounts.items()
+            ]
+            yield OptionList(*options, id="accounts")
+            yield Static("Enter chooses, Escape cancels.", classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.current in self.session.accounts:
+            options.highlighted = list(self.session.accounts).index(self.current)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class WelcomeDialog(Dialog[str | None]):
+    """Shown when no account is configured."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="WelcomeDialog")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Welcome to porte-voix", classes="dialog-title")
+            yield Static(
+                "No account is configured yet.\n\n"
+                "• Open the demo: five provider sandboxes run on this machine; nothing leaves it.\n"
+                "• Or add your provider account (Accounts screen, F8)."
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Open the demo", id="demo", variant="primary")
+                yield Button("Add an account", id="add")
+                yield Button("Quit", id="quit")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)
+
+
+class ConfirmDialog(Dialog[str | None]):
+    """A summary and a choice of buttons; returns the id of the button pressed.
+
+    The safe choice has the focus, so an Enter pressed by habit never spends money.
+    """
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog") + """
+    ConfirmDialog .summary { height: auto; }
+    ConfirmDialog .warning { color: $warning; margin-top: 1; }
+    """
+
+    def __init__(
+        self,
+        title: str,
+        lines: list[tuple[str, str]],
+        buttons: list[tuple[str, str, str]],
+        *,
+        warning: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+        self.buttons = buttons  # (id, label, variant)
+        self.warning = warning
+
+    def compose(self) -> ComposeResult:
+        width = max((len(label) for label, _ in self.lines), default=0) + 2
+        summary = "\n".join(
+            f"[b]{escape(label).ljust(width)}[/b]{escape(value)}" for label, value in self.lines
+        )
+        with Vertical():
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(summary, classes="summary")
+            if self.warning:
+                yield Static(escape(self.warning), classes="warning")
+            with Horizontal(classes="dialog-buttons"):
+                for button_id, label, variant in self.buttons:
+                    yield Button(label, id=button_id, variant=variant)  # type: ignore[arg-type]
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+
+class PassphraseDialog(Dialog[str | None]):
+    """Asks the passphrase of the encrypted file store; it is kept in memory only."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PassphraseDialog")
+
+    def __init__(self, reason: str, *, confirm: bool = False) -> None:
+        super().__init__()
+        self.reason = reason
+        self.confirm = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Passphrase of the encrypted file store", classes="dialog-title")
+            yield Static(escape(self.reason))
+            yield Input(password=True, placeholder="passphrase", id="passphrase")
+            if self.confirm:
+                yield Input(password=True, placeholder="the same again", id="again")
+            yield Static("", id="passphrase-error", classes="error-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Unlock", id="ok", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        value = self.query_one("#passphrase", Input).value
+        error = self.query_one("#passphrase-error", Static)
+        if not value.strip():
+            error.update("The passphrase cannot be blank.")
+            return
+        if self.confirm and value != self.query_one("#again", Input).value:
+            error.update("The two passphrases differ.")
+            return
+        self.dismiss(value)

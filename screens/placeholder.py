@@ -1,0 +1,66 @@
+"""Modes whose content a later version fills: they open and say what they will hold."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from .base import ModeScreen
+
+
+class PlannedScreen(ModeScreen):
+    """Shows what the mode is for; never fake data."""
+
+    PLAN = ""
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(classes="planned"):
+            yield Static(f"[b]{self.MODE_TITLE}[/b]", classes="planned-title")
+            yield Static(self.PLAN, classes="planned-text")
+
+
+class GroupsScreen(PlannedScreen):
+    MODE_TITLE = "Groups"
+    PLAN = (
+        "Not available yet. This screen will list the eCampaign groups of the current account, "
+        "their fields and members, and let you create, edit, import and empty them.\n\n"
+        "Today: send to a group from Compose SMS (eCampaign accounts) or with the provider's "
+        "web interface."
+    )
+
+
+class TemplatesScreen(PlannedScreen):
+    MODE_TITLE = "Templates"
+    PLAN = (
+        "Not available yet. This screen will list the eCampaign templates (SMS, voice, mail), "
+        "show their settings and let you create, edit and delete them, and push or fetch the "
+        "MP3 recordings of voice templates."
+    )
+
+
+class CreditsScreen(PlannedScreen):
+    MODE_TITLE = "Credits"
+    PLAN = (
+        "Not available yet. This screen will show the balance or credits of every account side "
+        "by side. Today: the bar at the top shows the current account's last known balance, "
+        "and `porte-voix credits --account NAME` asks the provider."
+    )
+
+
+class HistoryScreen(PlannedScreen):
+    MODE_TITLE = "History"
+    PLAN = (
+        "Not available yet. This screen will page through every send recorded in the outbox, "
+        "with its recipients and their delivery states, and reconcile unknown outcomes with "
+        "the provider's history (eCampaign CDR)."
+    )
+
+
+class LiveScreen(PlannedScreen):
+    MODE_TITLE = "Live"
+    PLAN = (
+        "Not available yet. This screen will show delivery reports as they arrive. "
+        "They are already received and stored: the result of a send in Compose shows its "
+        "recipients' delivery states as they move."
+    )

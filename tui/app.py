@@ -1,0 +1,129 @@
+"""The Textual application: modes, keys, command palette, and the session behind them.
+
+This is the composition root: the only tui module that imports screens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from screens.accounts import AccountsScreen
+from screens.compose_sms import ComposeSmsScreen
+from screens.compose_vms import ComposeVmsScreen
+from screens.dialogs import AccountPicker, WelcomeDialog
+from screens.placeholder import (
+    CreditsScreen,
+    GroupsScreen,
+    HistoryScreen,
+    LiveScreen,
+    TemplatesScreen,
+)
+
+from .session import Session
+
+#: (mode, key, footer label, palette title, palette help)
+MODE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
+    ("sms", "f1", "SMS", "Compose SMS", "Write and send an SMS"),
+    ("voice", "f2", "Voice", "Compose voice", "Send a voice message or a text-to-speech call"),
+    ("groups", "f3", "Groups", "Groups", "eCampaign groups and members"),
+    ("templates", "f4", "Templates", "Templates", "eCampaign templates"),
+    ("credits", "f5", "Credits", "Credits", "Balances and credits"),
+    ("history", "f6", "History", "History", "Every send and its outcome"),
+    ("live", "f7", "Live", "Live", "Delivery reports as they arrive"),
+    ("accounts", "f8", "Accounts", "Accounts", "Add, edit, check and remove accounts"),
+)
+
+
+class PorteVoixApp(App[None]):
+    TITLE = "porte-voix"
+    CSS_PATH = "app.tcss"
+    MODES = {
+        "sms": ComposeSmsScreen,
+        "voice": ComposeVmsScreen,
+        "groups": GroupsScreen,
+        "templates": TemplatesScreen,
+        "credits": CreditsScreen,
+        "history": HistoryScreen,
+        "live": LiveScreen,
+        "accounts": AccountsScreen,
+    }
+    BINDINGS = [
+        *(
+            Binding(key, f"app.switch_mode('{mode}')", label, id=f"mode.{mode}")
+            for mode, key, label, _title, _help in MODE_TABLE
+        ),
+        Binding("f9", "app.pick_account", "Account", id="app.account"),
+        Binding("ctrl+p", "app.command_palette", "Commands", id="app.palette"),
+        Binding("f10", "app.quit", "Quit", id="app.quit"),
+    ]
+
+    current_account: reactive[str | None] = reactive(None)
+    #: Bumped whenever a balance is recorded, so the account bar refreshes.
+    balance_version: reactive[int] = reactive(0)
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    async def on_mount(self) -> None:
+        await self.session.start()
+        default = self.session.default_account()
+        self.current_account = default.name if default else None
+        if self.session.accounts:
+            await self.switch_mode("sms")
+        else:
+            await self.switch_mode("accounts")
+            self.push_screen(WelcomeDialog(), self._after_welcome)
+
+    async def _after_welcome(self, choice: str | None) -> None:
+        if choice == "demo":
+            await self.session.become_demo()
+            self.current_account = next(iter(self.session.accounts), None)
+            await self.switch_mode("sms")
+        elif choice == "quit":
+            self.exit()
+
+    async def on_unmount(self) -> None:
+        await self.session.stop()
+
+    def action_pick_account(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name:
+                self.current_account = name
+
+        self.push_screen(AccountPicker(self.session, self.current_account), chosen)
+
+    def balance_changed(self) -> None:
+        self.balance_version += 1
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, key, _label, title, help_text in MODE_TABLE:
+            yield SystemCommand(
+                f"{title} ({key.upper()})", help_text, partial(self.switch_mode, mode)
+            )
+        yield SystemCommand("Switch account (F9)", "Choose the account to use", self.action_pick_account)
+        yield from screen_commands(screen)
+
+
+def screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
+    """Each screen's own actions, so the palette reaches every action.
+
+    A screen lists them as ``palette_commands() -> list[(title, help, callback)]``.
+    """
+    provider = getattr(screen, "palette_commands", None)
+    if provider is not None:
+        for title, help_text, callback in provider():
+            yield SystemCommand(title, help_text, callback)
+
+
+def run_console(*, demo: bool) -> int:
+    session = Session.open(demo=demo)
+    PorteVoixApp(session).run()
+    return 0

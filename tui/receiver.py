@@ -1,0 +1,86 @@
+"""The delivery-report receiver: verify, persist, then acknowledge.
+
+Providers call ``/{provider}/{account}/{token}``. The token is per account and compared in
+constant time. The raw request and the parsed events are committed to SQLite *before* the 200
+answer, so a report the provider considers delivered is never lost. Garbage gets a 400 and
+changes nothing; a wrong token gets a 404 (no hint that the account exists).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from providers.callbacks import parse_callback
+from providers.errors import CallbackError
+
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+@dataclass
+class Receiver:
+    store: Store
+    #: account name -> (provider kind, token)
+    routes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    received: int = 0
+    refused: int = 0
+
+    def register(self, account: str, provider: str, token: str | None = None) -> str:
+        token = token or new_token()
+        self.routes[account] = (provider, token)
+        return token
+
+    def path_for(self, account: str) -> str:
+        provider, token = self.routes[account]
+        return f"/{provider}/{account}/{token}"
+
+    def build_app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_route("*", "/{provider}/{account}/{token}", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.Response:
+        provider = request.match_info["provider"]
+        account = request.match_info["account"]
+        expected = self.routes.get(account)
+        if (
+            expected is None
+            or expected[0] != provider
+            or not hmac.compare_digest(expected[1], request.match_info["token"])
+        ):
+            self.refused += 1
+            return web.Response(status=404, text="not found")
+        try:
+            body = await request.content.read(MAX_BODY + 1)
+            if len(body) > MAX_BODY:
+                raise CallbackError("body larger than 64 KiB")
+            events = parse_callback(
+                provider,
+                request.method,
+                dict(request.query),
+                body,
+                request.headers.get("Content-Type", ""),
+            )
+        except CallbackError as exc:
+            self.refused += 1
+            log.warning("refused a %s callback for %s: %s", provider, account, exc)
+            return web.Response(status=400, text="unreadable callback")
+        raw = f"{request.method} {request.path_qs}\n".encode() + body
+        # Never log or store the token: keep only the query string beyond the path.
+        raw = raw.replace(expected[1].encode(), b"<token>")
+        for event in events:
+            self.store.record_event(event, raw, account=account)
+        self.received += len(events)
+        return web.Response(text="OK")

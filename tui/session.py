@@ -1,0 +1,167 @@
+"""A console session: the accounts in use, their providers, the outbox, and demo mode.
+
+The console's screens ask the session for what they need and never open connections, keyrings
+or databases themselves. In demo mode the session starts the five sandboxes and a delivery
+receiver inside the app's event loop, and offers one demo account per provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from aiohttp import web
+
+from providers.base import Capability, Provider, create_provider, provider_info
+from providers.models import Balance
+from providers.sandbox import SandboxCluster
+
+from . import config as config_module
+from .config import Account, Config
+from .credentials import Credentials
+from .receiver import Receiver
+from .store import Store
+
+DB_NAME = "porte-voix.db"
+
+
+@dataclass
+class KnownBalance:
+    text: str
+    seen_at: datetime
+
+
+@dataclass
+class Session:
+    demo: bool
+    store: Store
+    credentials: Credentials
+    config: Config = field(default_factory=Config)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    _demo_secrets: dict[str, str] = field(default_factory=dict)
+    _providers: dict[str, Provider] = field(default_factory=dict)
+    cluster: SandboxCluster | None = None
+    receiver: Receiver | None = None
+    _receiver_runner: web.AppRunner | None = None
+    receiver_url: str | None = None
+
+    @classmethod
+    def open(cls, *, demo: bool, data_dir: Path | None = None) -> Session:
+        data_dir = data_dir or config_module.data_dir()
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        store = Store(data_dir / (("demo-" if demo else "") + DB_NAME))
+        store.recover_interrupted()
+        session = cls(demo=demo, store=store, credentials=Credentials(data_dir))
+        if not demo:
+            session.config = config_module.load()
+            session.accounts = dict(session.config.accounts)
+        return session
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    async def start(self, callback_delay: float = 1.5) -> None:
+        if not self.demo:
+            return
+        self.receiver = Receiver(self.store)
+        self._receiver_runner = web.AppRunner(
+            self.receiver.build_app(), handle_signals=False, access_log=None
+        )
+        await self._receiver_runner.setup()
+        site = web.TCPSite(self._receiver_runner, "127.0.0.1", 0)
+        await site.start()
+        assert site._server is not None
+        port = site._server.sockets[0].getsockname()[1]
+        self.receiver_url = f"http://127.0.0.1:{port}"
+        self.cluster = await SandboxCluster(callback_delay=callback_delay).start()
+        for demo in self.cluster.demo_accounts():
+            settings = demo.settings
+            self.receiver.register(settings.name, settings.provider)
+            callback = self.receiver_url + self.receiver.path_for(settings.name)
+            options = dict(settings.options)
+            if settings.provider == "voicepartner":
+                options["notify_url"] = callback
+            else:
+                self.cluster.set_callback_url(settings.provider, callback)
+            self.accounts[settings.name] = Account(
+                settings.name, settings.provider, settings.login, options, secret_store="env"
+            )
+            self._demo_secrets[settings.name] = demo.secret
+        self.config = Config(dict(self.accounts), next(iter(self.accounts)))
+
+    async def become_demo(self) -> None:
+        """Switch an empty session to demo mode (offered when no account is configured)."""
+        if self.demo:
+            return
+        data_dir = self.store.path.parent
+        self.store.close()
+        self.store = Store(data_dir / ("demo-" + DB_NAME))
+        self.store.recover_interrupted()
+        self.demo = True
+        await self.start()
+
+    async def stop(self) -> None:
+        for provider in self._providers.values():
+            await provider.aclose()
+        self._providers.clear()
+        if self.cluster is not None:
+            await self.cluster.stop()
+        if self._receiver_runner is not None:
+            await self._receiver_runner.cleanup()
+        self.store.close()
+
+    # -- accounts ---------------------------------------------------------------------------------
+    def default_account(self) -> Account | None:
+        return self.config.default() if self.accounts else None
+
+    def accounts_with(self, capability: Capability) -> list[Account]:
+        return [
+            account
+            for account in self.accounts.values()
+            if provider_info(account.provider).capabilities & capability
+        ]
+
+    def reload_accounts(self) -> None:
+        if not self.demo:
+            self.config = config_module.load()
+            self.accounts = dict(self.config.accounts)
+            self._providers.clear()
+
+    async def provider(self, name: str) -> Provider:
+        """The provider object for an account; the secret is read off the event loop."""
+        if name in self._providers:
+            return self._providers[name]
+        account = self.accounts[name]
+        if name in self._demo_secrets:
+            secret = self._demo_secrets[name]
+        else:
+            secret = await asyncio.to_thread(self.credentials.get, account)
+        provider = create_provider(account.settings(), secret)
+        self._providers[name] = provider
+        return provider
+
+    def forget_provider(self, name: str) -> None:
+        provider = self._providers.pop(name, None)
+        if provider is not None:
+            asyncio.get_running_loop().create_task(provider.aclose())
+
+    # -- balances ---------------------------------------------------------------------------------
+    def last_balance(self, name: str) -> KnownBalance | None:
+        known = self.store.last_balance(name)
+        if known is None:
+            return None
+        parts = [f"{line['amount']} {line['unit']}" for line in known.lines[:2]]
+        return KnownBalance(", ".join(parts), known.seen_at)
+
+    async def refresh_balance(self, name: str) -> Balance | None:
+        account = self.accounts[name]
+        if not provider_info(account.provider).capabilities & Capability.BALANCE:
+            return None
+        balance = await (await self.provider(name)).balance()
+        self.store.record_balance(name, account.provider, balance)
+        return balance
+
+    def record_reply_balance(self, name: str, amount: Decimal | None) -> None:
+        if amount is not None:
+            self.store.record_balance(name, self.accounts[name].provider, amount)
