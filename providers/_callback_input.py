@@ -19,8 +19,11 @@ from email.utils import collapse_rfc2231_value
 from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
 from . import phone
-from .errors import CallbackError, InputError
+from .errors import CallbackError
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 2048
@@ -216,6 +219,7 @@ def text_field(
 PARIS = ZoneInfo("Europe/Paris")
 
 MAX_NUMBER_CHARS = 32
+_NUMBER_CHARS = re.compile(r"\+?[0-9 .()/-]+")
 MAX_QUANTITY = 10_000_000  # far above any campaign; refuses absurd figures
 MAX_DURATION_SECONDS = 86_400
 
@@ -298,10 +302,19 @@ def phone_number(raw: str, field: str) -> str:
         raise CallbackError(f"{field}: {show(text)} is too long for a phone number")
     if text.isascii() and text.isdigit() and not text.startswith("0"):
         text = "+" + text  # the providers write international numbers without the plus
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not _NUMBER_CHARS.fullmatch(text):
+        raise CallbackError(f"{field}: {show(text)} holds characters a phone number cannot")
+    # Only the length is checked, not the allocated ranges: a report about a number the
+    # operator refused ("invalid destination") must not be lost for naming that number.
     try:
-        return phone.normalise(text, field=field)
-    except InputError as exc:
-        raise CallbackError(f"{field}: {exc.message}") from None
+        parsed = phonenumbers.parse(text, phone.DEFAULT_REGION)
+    except NumberParseException:
+        raise CallbackError(f"{field}: {show(text)} is not a phone number") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise CallbackError(f"{field}: {show(text)} has the wrong length for its country")
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 
 def quantity(raw: object, field: str) -> int:

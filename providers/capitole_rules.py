@@ -277,9 +277,13 @@ def _check_voice_recipient(number: str, vms_type: VmsType) -> None:
             "recipients", f"{phone.display(number)}: CapitoleMobile calls French numbers only"
         )
     kind = phone.line_type(number)
-    if vms_type is VmsType.DD:
-        phone.require_mobile(number, "type DD drops the message into a mobile's voicemail")
-    elif kind is phone.LineType.OTHER and not _is_voip(number):
+    if vms_type is VmsType.DD and kind is not phone.LineType.MOBILE:
+        raise InputError(
+            "recipients",
+            f"{phone.display(number)} is not a mobile number: type DD drops the message into a "
+            "mobile's voicemail (use type AD to call landlines)",
+        )
+    if kind is phone.LineType.OTHER and not _is_voip(number):
         raise InputError(
             "recipients", f"{phone.display(number)} is neither a landline nor a mobile"
         )

@@ -218,7 +218,8 @@ def recipient_e164(value: Any) -> str:
 
 def parse_json(body: bytes) -> Reply:
     try:
-        data = json.loads(body.decode("utf-8"), parse_float=Decimal)
+        # utf-8-sig: PHP services sometimes prefix their output with a byte-order mark.
+        data = json.loads(body.decode("utf-8-sig"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError):
         raise ReplyUnreadable("not valid JSON") from None
     if not isinstance(data, dict):

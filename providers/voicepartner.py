@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 from urllib.parse import quote
 
 import httpx
@@ -234,7 +234,7 @@ class VoicePartnerProvider:
         return self.limiter(operation).next_slot()
 
     # -- validation ---------------------------------------------------------------------------
-    def validate_sms(self, message: SmsMessage) -> None:
+    def validate_sms(self, message: SmsMessage) -> NoReturn:
         raise InputError("channel", "VoicePartner sends voice messages only")
 
     def validate_voice(self, message: VoiceMessage) -> None:
@@ -249,7 +249,6 @@ class VoicePartnerProvider:
     # -- sending ------------------------------------------------------------------------------
     async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
         self.validate_sms(message)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     async def send_voice(self, message: VoiceMessage, *, dry_run: bool = False) -> SendReceipt:
         plan = plan_voice(

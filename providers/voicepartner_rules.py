@@ -65,6 +65,8 @@ def plan_voice(
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     if audio:
+        if message.speech_rate is not None:
+            raise InputError("speech_rate", "a speech rate applies to text-to-speech only")
         before["tokenAudio"] = check_token(audio)
         before["emailForNotification"] = _email(message.email or email)
         callback = message.sender or sender

@@ -42,9 +42,10 @@ class AccountBar(Static):
         app = cast("PorteVoixApp", self.app)
         session = app.session
         bar = Text()
-        bar.append("porte-voix", style="bold")
         if session.demo:
-            bar.append(" DEMO", style="bold reverse")
+            bar.append(" DEMO ", style="bold reverse")
+        else:
+            bar.append("porte-voix", style="bold")
         bar.append(f" │ {self.mode_title} │ ")
         name = app.current_account
         if name is None or name not in session.accounts:
@@ -73,6 +74,11 @@ class ModeScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    def on_mount(self) -> None:
+        # Borderless form widgets: 80×24 over SSH has no line to spare.
+        for widget in self.query("Input, Select, TextArea, Button, Checkbox"):
+            widget.compact = True  # type: ignore[attr-defined]
 
     @property
     def porte_voix(self) -> PorteVoixApp:

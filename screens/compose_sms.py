@@ -39,9 +39,9 @@ class ComposeSmsScreen(ComposeScreen):
     ComposeSmsScreen .row Select { width: 1fr; }
     """
     BINDINGS = [
-        Binding("ctrl+t", "transliterate", "Transliterate", id="sms.transliterate"),
-        Binding("ctrl+o", "import_csv", "Import CSV", id="sms.import"),
-        Binding("ctrl+l", "pick_group", "Group", id="sms.group"),
+        Binding("ctrl+t", "transliterate", "Transliterate", id="sms.transliterate", show=False),
+        Binding("ctrl+o", "import_csv", "Import CSV", id="sms.import", show=False),
+        Binding("ctrl+l", "pick_group", "Group", id="sms.group", show=False),
     ]
 
     table: Table | None = None

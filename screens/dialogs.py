@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -16,6 +16,8 @@ from providers.base import provider_info
 
 if TYPE_CHECKING:
     from tui.session import Session
+
+T = TypeVar("T")
 
 DIALOG_CSS = """
 {name} {{
@@ -45,7 +47,7 @@ DIALOG_CSS = """
 """
 
 
-class Dialog[T](ModalScreen[T]):
+class Dialog(ModalScreen[T]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def action_cancel(self) -> None:

@@ -32,11 +32,11 @@ MODE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("sms", "f1", "SMS", "Compose SMS", "Write and send an SMS"),
     ("voice", "f2", "Voice", "Compose voice", "Send a voice message or a text-to-speech call"),
     ("groups", "f3", "Groups", "Groups", "eCampaign groups and members"),
-    ("templates", "f4", "Templates", "Templates", "eCampaign templates"),
-    ("credits", "f5", "Credits", "Credits", "Balances and credits"),
-    ("history", "f6", "History", "History", "Every send and its outcome"),
+    ("templates", "f4", "Tmpl", "Templates", "eCampaign templates"),
+    ("credits", "f5", "Credit", "Credits", "Balances and credits"),
+    ("history", "f6", "Hist", "History", "Every send and its outcome"),
     ("live", "f7", "Live", "Live", "Delivery reports as they arrive"),
-    ("accounts", "f8", "Accounts", "Accounts", "Add, edit, check and remove accounts"),
+    ("accounts", "f8", "Accts", "Accounts", "Add, edit, check and remove accounts"),
 )
 
 
@@ -55,12 +55,13 @@ class PorteVoixApp(App[None]):
     }
     BINDINGS = [
         *(
-            Binding(key, f"app.switch_mode('{mode}')", label, id=f"mode.{mode}")
+            # priority: a focused TextArea would otherwise take F6/F7 (select line/all).
+            Binding(key, f"app.switch_mode('{mode}')", label, id=f"mode.{mode}", priority=True)
             for mode, key, label, _title, _help in MODE_TABLE
         ),
-        Binding("f9", "app.pick_account", "Account", id="app.account"),
-        Binding("ctrl+p", "app.command_palette", "Commands", id="app.palette"),
-        Binding("f10", "app.quit", "Quit", id="app.quit"),
+        # Shown in the palette and the README; the footer keeps its width for the modes.
+        Binding("f9", "app.pick_account", "Account", id="app.account", show=False),
+        Binding("f10", "app.quit", "Quit", id="app.quit", show=False),
     ]
 
     current_account: reactive[str | None] = reactive(None)

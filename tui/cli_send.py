@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from .config import Account
 from .csv_import import NUMBER_COLUMNS, CsvImportError, read_table
 from .sending import SendOutcome, send
 from .store import Store
+from .store_schema import RecipientRow
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -74,19 +76,29 @@ def run(args: argparse.Namespace) -> int:
                 provider.validate_voice(message)
         if not args.dry_run and not args.yes:
             _confirm(account, message)
-        outcome = asyncio.run(_send(provider, account, message, args.dry_run))
+        report = asyncio.run(_send(provider, account, message, args.dry_run))
     finally:
         asyncio.run(provider.aclose())
-    return _report(args, account, outcome)
+    return _report(args, account, report)
+
+
+@dataclass(frozen=True)
+class SendReport:
+    outcome: SendOutcome
+    recipients: list[RecipientRow]
+    provider_reference: str | None
 
 
 async def _send(
     provider: Provider, account: Account, message: SmsMessage | VoiceMessage, dry_run: bool
-) -> SendOutcome:
+) -> SendReport:
     with Store(config_module.data_dir() / "porte-voix.db") as store:
         store.recover_interrupted()
         with mapped_errors():
-            return await send(store, provider, account.name, message, dry_run=dry_run)
+            outcome = await send(store, provider, account.name, message, dry_run=dry_run)
+        row = store.get_send(outcome.reference)
+        rows = store.recipients(outcome.reference, limit=max(outcome.total, 1))
+        return SendReport(outcome, rows, row.provider_reference if row else None)
 
 
 # --------------------------------------------------------------------------- input
@@ -182,29 +194,31 @@ _JSON_STATUS = {
 }
 
 
-def outcome_json(account: Account, outcome: SendOutcome) -> dict[str, Any]:
+def outcome_json(account: Account, report: SendReport) -> dict[str, Any]:
+    outcome = report.outcome
     return {
         "account": account.name,
         "provider": account.provider,
-        "status": _JSON_STATUS.get(outcome.state, "unknown"),
+        "status": _JSON_STATUS.get(str(outcome.state), "unknown"),
         "recipients": [
             {
                 "number": r.number,
-                "status": r.state,
+                "status": str(r.state),
                 "message_id": r.message_id,
                 "error": r.error,
             }
-            for r in outcome.recipients
+            for r in report.recipients
         ],
         "balance": str(outcome.balance) if outcome.balance is not None else None,
         "cost": str(outcome.cost) if outcome.cost is not None else None,
         "reference": outcome.reference,
-        "provider_reference": outcome.provider_reference,
+        "provider_reference": report.provider_reference,
     }
 
 
-def _report(args: argparse.Namespace, account: Account, outcome: SendOutcome) -> int:
-    payload = outcome_json(account, outcome)
+def _report(args: argparse.Namespace, account: Account, report: SendReport) -> int:
+    outcome = report.outcome
+    payload = outcome_json(account, report)
     code = EXIT_OK if payload["status"] in ("accepted", "dry-run") else EXIT_PROVIDER
     if args.json:
         emit_json(payload)

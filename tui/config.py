@@ -25,6 +25,7 @@ SECRET_STORES = ("env", "keyring", "file")
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 # Option values end up in URLs and XML; keep them printable and bounded.
 MAX_OPTION_LENGTH = 500
+ACCOUNT_KEYS = frozenset({"provider", "login", "secret_store", "last_check", "options"})
 
 
 class ConfigError(Exception):
@@ -92,6 +93,8 @@ def validate_account(account: Account) -> None:
         )
     if account.secret_store not in SECRET_STORES:
         raise ConfigError(f"secret store must be one of {', '.join(SECRET_STORES)}")
+    if len(account.login) > MAX_OPTION_LENGTH or not account.login.isprintable():
+        raise ConfigError("the login must be printable and at most 500 characters")
     info = provider_info(account.provider)
     for key, value in account.options.items():
         if info.option(key) is None:
@@ -111,17 +114,32 @@ def load(path: Path | None = None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    config = Config(default_account=data.get("default_account"))
-    for name, raw in (data.get("accounts") or {}).items():
+    default = data.get("default_account")
+    config = Config(default_account=str(default) if default else None)
+    accounts = data.get("accounts") or {}
+    if not isinstance(accounts, dict):
+        raise ConfigError(f"{path}: [accounts] must be a table")
+    for name, raw in accounts.items():
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: [accounts.{name}] must be a table")
+        unknown = sorted(set(raw) - ACCOUNT_KEYS)
+        if unknown:
+            # A hand-edited "password = ..." must not sit there unnoticed (nor be used).
+            raise ConfigError(
+                f"{path}: [accounts.{name}] has unknown keys {', '.join(unknown)}; secrets "
+                "never belong in this file (use the keyring, the file store or the environment)"
+            )
+        options = raw.get("options") or {}
+        if not isinstance(options, dict):
+            raise ConfigError(f"{path}: [accounts.{name}.options] must be a table")
+        last_check = raw.get("last_check")
         account = Account(
             name=name,
             provider=str(raw.get("provider", "")),
             login=str(raw.get("login", "")),
-            options={str(k): str(v) for k, v in (raw.get("options") or {}).items()},
+            options={str(k): str(v) for k, v in options.items()},
             secret_store=str(raw.get("secret_store", "keyring")),
-            last_check=raw.get("last_check"),
+            last_check=str(last_check) if last_check else None,
         )
         validate_account(account)
         config.accounts[name] = account
@@ -181,3 +199,18 @@ def without_account(config: Config, name: str) -> Config:
     accounts = {k: v for k, v in config.accounts.items() if k != name}
     default = config.default_account if config.default_account != name else None
     return Config(accounts=accounts, default_account=default or next(iter(accounts), None))
+
+
+def with_default(config: Config, name: str) -> Config:
+    config.get(name)
+    return replace(config, default_account=name)
+
+
+def record_check(name: str, last_check: str, path: Path | None = None) -> bool:
+    """Save an account's last check; False when the account is gone (removed meanwhile)."""
+    config = load(path)
+    account = config.accounts.get(name)
+    if account is None:
+        return False
+    save(with_account(config, replace(account, last_check=last_check)), path)
+    return True

@@ -7,27 +7,62 @@
   Every call runs in a daemon thread with a time limit, so a locked or hung collection becomes a
   clear error instead of a frozen program.
 * An encrypted file (keyrings.cryptfile: Argon2 + AES-GCM), chosen explicitly by the operator, in a
-  0700 directory with a 0600 file. Its passphrase is asked by the caller (a Textual dialog, a
-  terminal prompt) or read from ``PORTE_VOIX_FILE_PASSPHRASE``, and kept in memory only.
+  0700 directory with a 0600 file (``secret_file``). Its passphrase is asked by the caller (a
+  Textual dialog, a terminal prompt) or read from ``PORTE_VOIX_FILE_PASSPHRASE``, and kept in
+  memory only.
 
 No function here logs or formats a secret; exceptions name the account and the store only.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
 from .config import Account
+from .secret_file import (
+    MIN_PASSPHRASE,
+    CredentialError,
+    FileSecretStore,
+    PassphraseRequired,
+    WrongPassphrase,
+    file_store_path,
+)
+
+__all__ = [
+    "KEYRING_TIMEOUT",
+    "MIN_PASSPHRASE",
+    "PASSPHRASE_ENV",
+    "SERVICE",
+    "CredentialError",
+    "Credentials",
+    "FileSecretStore",
+    "KeyringState",
+    "KeyringUnavailableError",
+    "NoKeyringError",
+    "PassphrasePrompt",
+    "PassphraseRequired",
+    "WrongPassphrase",
+    "env_var_name",
+    "file_store_path",
+    "keyring_state",
+    "os_keyring",
+    "read_secret",
+    "run_with_timeout",
+    "secret_from_env",
+    "store_secret",
+    "unlock_file_store",
+]
 
 SERVICE = "porte-voix"
 PASSPHRASE_ENV = "PORTE_VOIX_FILE_PASSPHRASE"
@@ -41,32 +76,21 @@ _REJECTED_BACKEND_MODULES = (
 )
 
 T = TypeVar("T")
-
-
-class CredentialError(Exception):
-    """A secret could not be found, stored or read (exit code 3)."""
+Removal = Literal["deleted", "absent", "environment"]
 
 
 class NoKeyringError(CredentialError):
     def __init__(self) -> None:
         super().__init__(
             "no OS keyring is available here (typical on a server reached over SSH). "
-            "Use the encrypted file store (--store file), or give the secret in the "
-            "environment as PORTE_VOIX_SECRET_<NAME>, or start a keyring session with "
-            "`dbus-run-session -- sh -c 'gnome-keyring-daemon --unlock; porte-voix ...'`"
+            "Use the encrypted file store (`--store file`, or `move-secret NAME --to file`), "
+            "or give the secret in the environment as PORTE_VOIX_SECRET_<NAME>, or run "
+            "porte-voix inside `dbus-run-session` with an unlocked gnome-keyring (see the README)"
         )
 
 
 class KeyringUnavailableError(CredentialError):
     """The keyring exists but is locked, hung or refused the call."""
-
-
-class PassphraseRequired(CredentialError):
-    """The encrypted file store needs its passphrase and none was given."""
-
-
-class WrongPassphrase(CredentialError):
-    pass
 
 
 def env_var_name(account_name: str) -> str:
@@ -96,8 +120,21 @@ def os_keyring() -> KeyringBackend | None:
     return backend if _trusted(backend) else None
 
 
+# Keyring calls that outlived their time limit. While one is still blocked, new calls fail at
+# once: a locked collection would otherwise pile up one stuck thread per attempt.
+_stuck: list[threading.Thread] = []
+_stuck_lock = threading.Lock()
+
+
 def run_with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
     """Run ``fn`` in a daemon thread; a hung keyring must not hang us (or our exit)."""
+    with _stuck_lock:
+        _stuck[:] = [thread for thread in _stuck if thread.is_alive()]
+        if _stuck:
+            raise KeyringUnavailableError(
+                f"the keyring has not answered an earlier request yet ({what}); "
+                "it may be locked or waiting for an unlock prompt"
+            )
     outcome: dict[str, Any] = {}
 
     def target() -> None:
@@ -110,10 +147,13 @@ def run_with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
+        with _stuck_lock:
+            _stuck.append(thread)
         raise KeyringUnavailableError(
-            f"the keyring did not answer within {timeout:.0f} s ({what}); it may be locked"
+            f"the keyring did not answer within {timeout:g} s ({what}); it may be locked"
         )
     if "error" in outcome:
+        # Only the type travels: a backend's message could quote what it was given.
         error = outcome["error"]
         if isinstance(error, keyring.errors.KeyringLocked):
             raise KeyringUnavailableError(f"the keyring is locked ({what})") from None
@@ -130,61 +170,24 @@ def run_with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
     return value
 
 
-def _require_keyring() -> KeyringBackend:
-    backend = os_keyring()
+@dataclass(frozen=True)
+class KeyringState:
+    """What the console shows about the OS keyring, and whether to offer it."""
+
+    available: bool
+    description: str
+
+
+def keyring_state(timeout: float = KEYRING_TIMEOUT) -> KeyringState:
+    """Find the OS keyring (blocking, bounded by ``timeout``: some backends talk to D-Bus)."""
+    try:
+        backend = run_with_timeout(os_keyring, timeout, "lookup")
+    except CredentialError as exc:
+        return KeyringState(False, str(exc))
     if backend is None:
-        raise NoKeyringError()
-    return backend
-
-
-# --------------------------------------------------------------------------- encrypted file
-
-
-def file_store_path(data_dir: Path) -> Path:
-    return data_dir / "secrets" / "secrets.cfg"
-
-
-class FileSecretStore:
-    """keyrings.cryptfile in a private directory; the passphrase stays in this object only."""
-
-    def __init__(self, path: Path, passphrase: str) -> None:
-        from keyrings.cryptfile.cryptfile import CryptFileKeyring
-
-        if not passphrase.strip():
-            raise WrongPassphrase("the file store passphrase cannot be blank")
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(path.parent, 0o700)
-        backend = CryptFileKeyring()
-        backend.file_path = str(path)
-        try:
-            backend.keyring_key = passphrase
-        except ValueError:
-            raise WrongPassphrase(f"wrong passphrase for the encrypted file store {path}") from None
-        self._backend = backend
-        self._protect()
-
-    def __repr__(self) -> str:
-        return f"FileSecretStore({str(self.path)!r})"
-
-    def _protect(self) -> None:
-        if self.path.exists():
-            os.chmod(self.path, 0o600)
-
-    def get(self, account: str) -> str | None:
-        value: str | None = self._backend.get_password(SERVICE, account)
-        return value
-
-    def set(self, account: str, secret: str) -> None:
-        # Create the file 0600 before the backend writes into it.
-        if not self.path.exists():
-            self.path.touch(mode=0o600)
-        self._backend.set_password(SERVICE, account, secret)
-        self._protect()
-
-    def delete(self, account: str) -> None:
-        with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            self._backend.delete_password(SERVICE, account)
+        return KeyringState(False, "no OS keyring here: secrets go to the encrypted file store")
+    name = getattr(backend, "name", type(backend).__name__)
+    return KeyringState(True, f"OS keyring: {name}")
 
 
 # --------------------------------------------------------------------------- the resolver
@@ -193,37 +196,79 @@ PassphraseProvider = Callable[[], "str | None"]
 
 
 class Credentials:
-    """Finds, stores and removes account secrets according to each account's ``secret_store``."""
+    """Finds, stores and removes account secrets according to each account's ``secret_store``.
+
+    ``passphrase`` is asked when the existing file store must be unlocked; ``new_passphrase``
+    (which should confirm it) when the file store is created; without one, ``passphrase`` is
+    used for both. ``PORTE_VOIX_FILE_PASSPHRASE`` takes precedence over both.
+    """
 
     def __init__(
         self,
         data_dir: Path,
         passphrase: PassphraseProvider | None = None,
         keyring_timeout: float = KEYRING_TIMEOUT,
+        new_passphrase: PassphraseProvider | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.keyring_timeout = keyring_timeout
         self._passphrase = passphrase
-        self._keyring_timeout = keyring_timeout
+        self._new_passphrase = new_passphrase
         self._file_store: FileSecretStore | None = None
 
+    def __repr__(self) -> str:
+        state = "unlocked" if self._file_store else "locked"
+        return f"Credentials({str(self.data_dir)!r}, file store {state})"
+
+    # -- keyring --------------------------------------------------------------------------------
+    def require_keyring(self) -> KeyringBackend:
+        backend = run_with_timeout(os_keyring, self.keyring_timeout, "lookup")
+        if backend is None:
+            raise NoKeyringError()
+        return backend
+
+    def keyring_state(self) -> KeyringState:
+        return keyring_state(self.keyring_timeout)
+
     # -- file store -----------------------------------------------------------------------------
-    def unlock_file_store(self, passphrase: str) -> FileSecretStore:
-        self._file_store = FileSecretStore(file_store_path(self.data_dir), passphrase)
-        return self._file_store
+    @property
+    def file_store_path(self) -> Path:
+        return file_store_path(self.data_dir)
+
+    @property
+    def file_store_exists(self) -> bool:
+        return FileSecretStore.initialised(self.file_store_path)
 
     @property
     def file_store_unlocked(self) -> bool:
         return self._file_store is not None
 
+    def unlock_file_store(self, passphrase: str) -> FileSecretStore:
+        """Open (or create) the file store; raises ``WrongPassphrase``. Blocking: Argon2."""
+        self._file_store = FileSecretStore(self.file_store_path, passphrase)
+        return self._file_store
+
+    def lock_file_store(self) -> None:
+        self._file_store = None
+
     def _files(self) -> FileSecretStore:
         if self._file_store is None:
-            passphrase = os.environ.get(PASSPHRASE_ENV) or (
-                self._passphrase() if self._passphrase else None
-            )
+            from_env = os.environ.get(PASSPHRASE_ENV)
+            if from_env:
+                try:
+                    return self.unlock_file_store(from_env)
+                except WrongPassphrase:
+                    raise WrongPassphrase(
+                        f"{PASSPHRASE_ENV} does not open the encrypted file store "
+                        f"{self.file_store_path}"
+                    ) from None
+            creating = not self.file_store_exists
+            ask = (self._new_passphrase if creating else None) or self._passphrase
+            passphrase = ask() if ask else None
             if not passphrase:
                 raise PassphraseRequired(
-                    f"the encrypted file store needs its passphrase (set {PASSPHRASE_ENV} "
-                    "for unattended use)"
+                    "the encrypted file store needs its passphrase: run on a terminal, or set "
+                    f"{PASSPHRASE_ENV} for unattended use"
                 )
             self.unlock_file_store(passphrase)
         assert self._file_store is not None
@@ -235,21 +280,24 @@ class Credentials:
         return "env" if secret_from_env(account.name) else account.secret_store
 
     def get(self, account: Account) -> str:
-        from_env = secret_from_env(account.name)
-        if from_env:
-            return from_env
+        """The secret in use: the environment's if set, else the stored one."""
+        return secret_from_env(account.name) or self.stored(account)
+
+    def stored(self, account: Account) -> str:
+        """The secret in the account's own store, ignoring any environment override."""
         if account.secret_store == "env":
             raise CredentialError(
                 f"account {account.name!r} takes its secret from the environment, but "
                 f"{env_var_name(account.name)} is not set"
             )
+        secret: str | None
         if account.secret_store == "keyring":
-            backend = _require_keyring()
+            backend = self.require_keyring()
             secret = run_with_timeout(
-                lambda: backend.get_password(SERVICE, account.name),
-                self._keyring_timeout,
-                "read",
+                lambda: backend.get_password(SERVICE, account.name), self.keyring_timeout, "read"
             )
+        elif not self.file_store_exists:
+            secret = None
         else:
             secret = self._files().get(account.name)
         if not secret:
@@ -261,13 +309,15 @@ class Credentials:
         return secret
 
     def store(self, account_name: str, secret: str, where: str) -> None:
-        if not secret or secret != secret.strip() or "\n" in secret:
-            raise CredentialError("the secret is empty or has leading/trailing blanks")
+        if not secret or secret != secret.strip() or not secret.isprintable():
+            raise CredentialError(
+                "the secret is empty, has leading or trailing blanks, or control characters"
+            )
         if where == "keyring":
-            backend = _require_keyring()
+            backend = self.require_keyring()
             run_with_timeout(
                 lambda: backend.set_password(SERVICE, account_name, secret),
-                self._keyring_timeout,
+                self.keyring_timeout,
                 "write",
             )
         elif where == "file":
@@ -275,26 +325,120 @@ class Credentials:
         else:
             raise CredentialError(f"secrets cannot be stored in {where!r}")
 
-    def delete(self, account: Account) -> None:
-        """Remove the stored secret, if any (the environment is not ours to change)."""
+    def delete(self, account: Account) -> Removal:
+        """Remove the stored secret, if any (the environment is not ours to change).
+
+        The file store needs no passphrase for this: an entry is removed without decrypting.
+        """
         if account.secret_store == "keyring":
-            backend = os_keyring()
+            backend = run_with_timeout(os_keyring, self.keyring_timeout, "lookup")
             if backend is None:
-                return
+                return "absent"  # no keyring here, so nothing of ours in it
 
-            def remove() -> None:
-                with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            def remove() -> bool:
+                try:
                     backend.delete_password(SERVICE, account.name)
+                except keyring.errors.PasswordDeleteError:
+                    return False
+                return True
 
-            run_with_timeout(remove, self._keyring_timeout, "delete")
-        elif account.secret_store == "file":
-            self._files().delete(account.name)
+            deleted = run_with_timeout(remove, self.keyring_timeout, "delete")
+            return "deleted" if deleted else "absent"
+        if account.secret_store == "file":
+            if self._file_store is not None:
+                deleted = self._file_store.delete(account.name)
+            else:
+                deleted = FileSecretStore.delete_entry(self.file_store_path, account.name)
+            return "deleted" if deleted else "absent"
+        return "environment"
 
     def move(self, account: Account, to: str) -> None:
-        """Copy the secret to ``to`` then delete it from where it was."""
+        """Copy the secret to ``to``, then delete it from where it was.
+
+        The stored secret moves, never an environment override that happens to be set. An
+        account whose store *is* the environment has its variable's value stored: the caller
+        asked for exactly that, and says so.
+        """
         if to == account.secret_store:
             raise CredentialError(f"the secret of {account.name!r} is already in the {to} store")
-        secret = self.get(account)
+        if to not in ("keyring", "file"):
+            raise CredentialError(f"secrets cannot be stored in {to!r}")
+        if to == "keyring":
+            self.require_keyring()  # fail before asking for any passphrase
+        secret = self.stored(account) if account.secret_store != "env" else self.get(account)
         self.store(account.name, secret, to)
         if account.secret_store in ("keyring", "file"):
             self.delete(account)
+
+
+# --------------------------------------------------------------------------- for the console
+
+#: (reason, creating) -> the passphrase, or None when the operator cancelled.
+PassphrasePrompt = Callable[[str, bool], Awaitable["str | None"]]
+UNLOCK_ATTEMPTS = 3
+
+
+async def unlock_file_store(
+    credentials: Credentials, ask: PassphrasePrompt | None, *, attempts: int = UNLOCK_ATTEMPTS
+) -> None:
+    """Unlock (or create) the file store off the event loop, asking with ``ask`` if needed.
+
+    Raises ``PassphraseRequired`` when cancelled or when nobody can be asked, ``WrongPassphrase``
+    after ``attempts`` wrong answers.
+    """
+    if credentials.file_store_unlocked:
+        return
+    if os.environ.get(PASSPHRASE_ENV):
+        await asyncio.to_thread(credentials._files)
+        return
+    if ask is None:
+        raise PassphraseRequired(
+            f"the encrypted file store is locked; unlock it on the Accounts screen or set "
+            f"{PASSPHRASE_ENV}"
+        )
+    creating = not credentials.file_store_exists
+    if creating:
+        reason = (
+            f"Choose the passphrase of the new encrypted file store {credentials.file_store_path}"
+            f" (at least {MIN_PASSPHRASE} characters). It is asked once per session and never"
+            " stored: without it the secrets in this file cannot be recovered."
+        )
+    else:
+        reason = f"Unlock the encrypted file store {credentials.file_store_path}."
+    for _attempt in range(attempts):
+        passphrase = await ask(reason, creating)
+        if passphrase is None:
+            raise PassphraseRequired("the encrypted file store was left locked")
+        try:
+            await asyncio.to_thread(credentials.unlock_file_store, passphrase)
+        except WrongPassphrase as exc:
+            reason = f"{exc}. Try again."
+        else:
+            return
+    raise WrongPassphrase("wrong passphrase for the encrypted file store, too many attempts")
+
+
+async def read_secret(
+    credentials: Credentials, account: Account, ask: PassphrasePrompt | None
+) -> str:
+    """The secret in use, read off the event loop; unlocks the file store first if needed."""
+    if (
+        credentials.source(account) == "file"
+        and not credentials.file_store_unlocked
+        and credentials.file_store_exists
+    ):
+        await unlock_file_store(credentials, ask)
+    return await asyncio.to_thread(credentials.get, account)
+
+
+async def store_secret(
+    credentials: Credentials,
+    account_name: str,
+    secret: str,
+    where: str,
+    ask: PassphrasePrompt | None,
+) -> None:
+    if where == "file":
+        await unlock_file_store(credentials, ask)
+    await asyncio.to_thread(credentials.store, account_name, secret, where)
+

@@ -194,8 +194,8 @@ async def resend(
     if row is None:
         raise StoreError(f"no send {reference!r}")
     if row.state not in RESENDABLE_STATES:
-        raise StoreError(f"send {reference} is {row.state}; only unknown, rejected or "
-                         "cancelled sends can be resent")  # fmt: skip
+        allowed = ", ".join(sorted(RESENDABLE_STATES))
+        raise StoreError(f"send {reference} is {row.state}; only {allowed} sends can be resent")
     if row.dry_run:
         raise StoreError(f"send {reference} was a dry run: send the message itself instead")
     if row.provider != provider.kind:

@@ -151,7 +151,9 @@ class Session:
         known = self.store.last_balance(name)
         if known is None:
             return None
-        parts = [f"{line['amount']} {line['unit']}" for line in known.lines[:2]]
+        parts = [f"{line.amount} {line.unit}" for line in known.lines[:2]]
+        if not parts and known.amount is not None:
+            parts = [str(known.amount)]
         return KnownBalance(", ".join(parts), known.seen_at)
 
     async def refresh_balance(self, name: str) -> Balance | None:

@@ -50,6 +50,7 @@ UNSETTLED_RECIPIENTS = frozenset(
     }
 )
 
+# Run statement by statement inside one transaction (split on ";": no ";" in comments).
 DDL = """
 CREATE TABLE IF NOT EXISTS sends (
     id INTEGER PRIMARY KEY,
@@ -77,7 +78,7 @@ CREATE TABLE IF NOT EXISTS sends (
     cancelled INTEGER NOT NULL DEFAULT 0,
     owner TEXT
 );
--- History pages walk the rowid (insertion order) backwards; these serve the filters.
+-- History pages walk the rowid (insertion order) backwards, these serve the filters.
 CREATE INDEX IF NOT EXISTS sends_state ON sends(state);
 CREATE INDEX IF NOT EXISTS sends_account ON sends(account);
 CREATE INDEX IF NOT EXISTS sends_account_state ON sends(account, state);

@@ -7,13 +7,12 @@ Pages must stay fast at 100 000 sends: the newest-first order is the rowid order
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 
 from providers.errors import InputError
 from providers.phone import normalise
 
+from .store_base import StoreBase
 from .store_schema import RecipientRow, SendRow, SendState
 
 _SEND_COLUMNS = (
@@ -23,11 +22,8 @@ _SEND_COLUMNS = (
 )
 
 
-class SendQueries:
-    """Mixed into ``Store``; relies on its ``_read()`` context manager."""
-
-    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
+class SendQueries(StoreBase):
+    """Read-only queries on sends and recipients, mixed into ``Store``."""
 
     def get_send(self, reference: str) -> SendRow | None:
         with self._read() as conn:
@@ -84,7 +80,7 @@ class SendQueries:
         with self._read() as conn:
             rows = conn.execute(
                 f"EXPLAIN QUERY PLAN SELECT {_SEND_COLUMNS} FROM sends {clause} "
-                "ORDER BY id DESC LIMIT ? OFFSET ?",
+                "ORDER BY created_at DESC LIMIT ? OFFSET ?",
                 (*params, 50, 0),
             ).fetchall()
         return [str(row["detail"]) for row in rows]

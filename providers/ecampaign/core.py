@@ -132,10 +132,14 @@ class EcampaignCore:
         return text
 
     # -- requests -----------------------------------------------------------------------------
-    def envelope(self) -> etree._Element:
-        """``<ecampaign><login>…</login></ecampaign>``; operations append their element."""
+    def require_user(self) -> str:
         if not self.user:
             raise InputError("login", "the account has no eCampaign user name")
+        return self.user
+
+    def envelope(self) -> etree._Element:
+        """``<ecampaign><login>…</login></ecampaign>``; operations append their element."""
+        self.require_user()
         root = etree.Element("ecampaign")
         login = el(root, "login")
         el(login, "user", self.user, field="login")

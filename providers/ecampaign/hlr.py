@@ -24,9 +24,12 @@ class HlrMixin:
         e164 = normalise(number, field="number")
         code, national = for_ecampaign(e164)
         core = self._core
-        if not core.user:
-            core.envelope()  # raises the same InputError as every other call
-        params = {"user": core.user, "pass": core.secret, "code": code, "number": national}
+        params = {
+            "user": core.require_user(),
+            "pass": core.secret,
+            "code": code,
+            "number": national,
+        }
         response = await request(
             core.client, PROVIDER, "GET", core.url(HLR_PATH), sends=False, params=params
         )

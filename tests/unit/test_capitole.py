@@ -277,7 +277,7 @@ VOICE_REFUSALS = [
     (VoiceMessage((MOBILE,), sender="0611223399", tts=TTS), "sender", "landline"),
     (VoiceMessage((MOBILE,), sender="+3222123456", tts=TTS), "sender", "landline"),
     (VoiceMessage((MOBILE,), sender="0912345678", tts=TTS), "sender", "landline"),
-    (VoiceMessage((LANDLINE,), sender=LANDLINE, tts=TTS), "recipient", "not a mobile"),
+    (VoiceMessage((LANDLINE,), sender=LANDLINE, tts=TTS), "recipients", "not a mobile"),
     (
         VoiceMessage((SPANISH,), sender=LANDLINE, vms_type=VmsType.AD, tts=TTS),
         "recipients",

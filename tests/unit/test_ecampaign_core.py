@@ -145,7 +145,9 @@ async def test_base_url_option_and_trailing_slash() -> None:
     assert str(recorder.only.url) == "http://127.0.0.1:8123/manageGroup/listGroups"
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org", "api.ecampaign.prosoluce.fr", "http://h/?a=b"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org", "api.ecampaign.prosoluce.fr", "http://h/?a=b"]
+)
 def test_bad_base_url_refused(url: str) -> None:
     with pytest.raises(InputError) as caught:
         make(Recorder(), base_url=url)
@@ -287,9 +289,7 @@ async def test_http_5xx() -> None:
 
 async def test_http_404_and_redirect_are_refusals_not_unknown_outcomes() -> None:
     with pytest.raises(ProviderError) as caught:
-        await make(Recorder(httpx.Response(404, content=b"<html>Not found</html>"))).send_sms(
-            sms()
-        )
+        await make(Recorder(httpx.Response(404, content=b"<html>Not found</html>"))).send_sms(sms())
     assert type(caught.value) is ProviderError
     assert caught.value.code == "HTTP 404"
     redirect = httpx.Response(301, headers={"Location": "https://elsewhere/"})

@@ -146,6 +146,7 @@ def test_json_variants() -> None:
     assert reply.error_code == "000"
     assert [(s.recipient, s.cost) for s in reply.successes] == [("+33601010101", Decimal("0.055"))]
     assert [(f.recipient, f.error_code) for f in reply.failures] == [("+33611223344", "151")]
+    assert parse_json(b'\xef\xbb\xbf{"error_code":"101"}').error_code == "101"
 
 
 async def test_every_recipient_failing_rejects_the_send() -> None:

@@ -98,9 +98,7 @@ def make_provider(
     clock = clock or FakeClock()
     registry = LimiterRegistry(clock=clock, sleep=clock.sleep)
     settings = AccountSettings("vp-main", "voicepartner", "", options)
-    return VoicePartnerProvider(
-        settings, key, api.transport, registry=registry, max_wait=max_wait
-    )
+    return VoicePartnerProvider(settings, key, api.transport, registry=registry, max_wait=max_wait)
 
 
 def drop(**changes: Any) -> VoiceMessage:
@@ -238,16 +236,30 @@ async def test_success_without_campaign_id_is_accepted_with_a_warning() -> None:
 @pytest.mark.parametrize(
     ("response", "code", "original"),
     [
-        (ok({"success": False, "code": 17, "message": "Solde insuffisant"}), "17", "Solde insuffisant"),
+        (
+            ok({"success": False, "code": 17, "message": "Solde insuffisant"}),
+            "17",
+            "Solde insuffisant",
+        ),
         (ok({"success": False, "error": "tokenAudio inconnu"}), "REFUSED", "tokenAudio inconnu"),
         (ok({"success": "false", "message": "Numéro invalide"}), "REFUSED", "Numéro invalide"),
         (ok({"success": False, "code": 400, "message": "x"}, status=400), "400", "x"),
-        (ok({"success": False, "errors": {"phoneNumbers": "bad"}}, 422), "HTTP 422", '{"phoneNumbers": "bad"}'),
+        (
+            ok({"success": False, "errors": {"phoneNumbers": "bad"}}, 422),
+            "HTTP 422",
+            '{"phoneNumbers": "bad"}',
+        ),
         (httpx.Response(404, text="<html>Not Found</html>"), "HTTP 404", "<html>Not Found</html>"),
-        (ok({"success": False, "code": 402, "message": "Crédit insuffisant"}, 402), "402", "Crédit insuffisant"),
+        (
+            ok({"success": False, "code": 402, "message": "Crédit insuffisant"}, 402),
+            "402",
+            "Crédit insuffisant",
+        ),
     ],
 )
-async def test_refusals_raise_provider_error(response: httpx.Response, code: str, original: str) -> None:
+async def test_refusals_raise_provider_error(
+    response: httpx.Response, code: str, original: str
+) -> None:
     with pytest.raises(ProviderError) as info:
         await make_provider(Api(response)).send_voice(drop())
     assert type(info.value) is ProviderError
@@ -401,6 +413,7 @@ def _paris_ambiguous_future() -> datetime:
         (drop(notify_url="http://"), "notify_url", "absolute http"),
         (drop(campaign_id="C1"), "campaign_id", "no campaign id"),
         (drop(voice_msg="x"), "voice_msg", "no voice msg"),
+        (drop(speech_rate=1.0), "speech_rate", "text-to-speech only"),
         (tts(sender="+33699887766"), "sender", "no call-back number"),
         (tts(email="a@b.fr"), "email", "no notification e-mail"),
         (tts(lang="français"), "lang", "language code"),

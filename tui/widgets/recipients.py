@@ -49,6 +49,7 @@ class RecipientsField(Vertical):
         self.parsed = RecipientList((), (), 0)
         self.validating = False
         self._debounce: Timer | None = None
+        self._parsed_for: tuple[str, bool] = ("", mobile_only)
 
     def compose(self) -> ComposeResult:
         yield TextArea(id="recipients-input", soft_wrap=True, show_line_numbers=False)
@@ -74,6 +75,11 @@ class RecipientsField(Vertical):
             self._debounce.stop()
         self._debounce = self.set_timer(0.25, self.revalidate)
 
+    def revalidate_now(self) -> None:
+        """Make ``parsed`` match the current text (synchronously, only when it is stale)."""
+        if self._parsed_for != (self.text, self.mobile_only):
+            self._apply(self.text, self.mobile_only, parse_recipients(self.text, mobile_only=self.mobile_only))
+
     def revalidate(self) -> None:
         self.validating = True
         self._validate(self.text, self.mobile_only)
@@ -88,6 +94,7 @@ class RecipientsField(Vertical):
             return  # a newer validation is on its way
         self.validating = False
         self.parsed = parsed
+        self._parsed_for = (text, mobile_only)
         status = self.query_one("#recipients-status", Static)
         status.update(summarise(parsed) if text.strip() else "no recipient yet")
         self.post_message(self.Changed(parsed))

@@ -136,7 +136,7 @@ def _hlr_fields(code: str, number: str) -> tuple[int, int, dict[str, str]]:
         return 0, 1, {}
     if phonenumbers.number_type(parsed) != phonenumbers.PhoneNumberType.MOBILE:
         return 3, 5, {}
-    mcc = MCC_BY_COUNTRY.get(parsed.country_code)
+    mcc = MCC_BY_COUNTRY.get(parsed.country_code or 0)
     if mcc is None:
         return 99, 99, {}
     last = int(number[-1])

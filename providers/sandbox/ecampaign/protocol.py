@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -105,11 +105,18 @@ class Call:
 
 async def read_request(request: web.Request) -> etree._Element:
     """The ``<ecampaign>`` root of the form field ``xml``; code 1 without it, 2 when refused."""
-    try:
-        form = await request.post()
-    except (UnicodeDecodeError, ValueError):
-        raise EcError(2, "form body is not UTF-8") from None
-    raw = form.get("xml")
+    raw: object
+    if request.content_type == "multipart/form-data":
+        raw = (await request.post()).get("xml")
+    else:
+        # Decoded strictly: invalid UTF-8 is an unreadable document (2), not U+FFFD characters.
+        try:
+            pairs = parse_qsl(
+                (await request.read()).decode(), keep_blank_values=True, errors="strict"
+            )
+        except (UnicodeDecodeError, ValueError):
+            raise EcError(2, "form body is not UTF-8") from None
+        raw = next((value for name, value in pairs if name == "xml"), None)
     if not isinstance(raw, str):
         raise EcError(1, "no form field 'xml'")
     try:

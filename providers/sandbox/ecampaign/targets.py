@@ -110,7 +110,7 @@ def parse_filter(element: etree._Element | None, group: GroupRec) -> GroupFilter
         value = "" if value_element is None else (value_element.text or "")
         if op not in VALUELESS and value_element is None:
             raise EcError(42, f"operator {op} needs a value")
-        criteria.append(Criterion(field.name, op, value.strip()))
+        criteria.append(Criterion(field.name, op, value))  # verbatim: spaces may matter
     return GroupFilter(tuple(criteria), any_of=operator == "OR")
 
 

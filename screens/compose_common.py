@@ -1,0 +1,360 @@
+"""What Compose SMS and Compose voice share: account, recipients, confirmation, sending, results.
+
+The send itself runs in a worker through ``tui.sending`` (intent journalled before the request,
+unknown outcomes never retried). The confirmation dialog focuses "Cancel", so no stray Enter
+ever spends money, and offers a dry run. A resend of an unknown send asks a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, Select
+
+from providers.base import Capability, ProviderInfo, provider_info
+from providers.errors import InputError, ProviderError
+from providers.models import GroupTarget, SmsMessage, VoiceMessage
+from tui.config import Account
+from tui.credentials import CredentialError
+from tui.sending import SendOutcome, SendProgress, resend, send
+from tui.store import StoreError
+from tui.widgets.recipients import RecipientsField
+from tui.widgets.send_panel import SHOWN_ROWS, SendPanel
+
+from .base import ModeScreen
+from .dialogs import ConfirmDialog
+
+PARIS = ZoneInfo("Europe/Paris")
+Message = SmsMessage | VoiceMessage
+
+
+def parse_schedule_field(value: str) -> datetime | None:
+    """'YYYY-MM-DD HH:MM[:SS]' in Paris time, or None when blank. Raises InputError."""
+    value = value.strip()
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            when = datetime.strptime(value, fmt).replace(tzinfo=PARIS)
+            break
+        except ValueError:
+            continue
+    else:
+        raise InputError("schedule", f"{value!r} is not 'YYYY-MM-DD HH:MM:SS'")
+    if when <= datetime.now(PARIS):
+        raise InputError("schedule", f"{value} (Paris time) is in the past")
+    return when
+
+
+class ComposeScreen(ModeScreen):
+    CAPABILITY = Capability.SMS
+    BINDINGS = [
+        Binding("ctrl+g", "send", "Send", id="compose.send", priority=True, show=False),
+        Binding("ctrl+r", "resend", "Resend", id="compose.resend", show=False),
+        Binding("escape", "cancel_send", "Cancel send", id="compose.cancel", show=False),
+    ]
+    DEFAULT_CSS = """
+    ComposeScreen #form { padding: 0 1; }
+    ComposeScreen #account { width: 1fr; }
+    ComposeScreen .send-row { height: auto; margin-top: 1; }
+    ComposeScreen .send-row Button { margin-right: 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel_event: asyncio.Event | None = None
+        self.last_reference: str | None = None
+
+    # -- layout -----------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="form"):
+            yield Label("Account", classes="field-label")
+            yield Select[str]([], prompt="choose an account", id="account")
+            yield from self.compose_form()
+            with Horizontal(classes="send-row"):
+                yield Button("Send… (ctrl+g)", id="send", variant="primary")
+                yield Button("Resend knowingly (ctrl+r)", id="resend", variant="warning")
+            yield SendPanel(id="send-panel")
+
+    def compose_form(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#resend", Button).display = False
+        self.fill_accounts()
+        self.watch(self.porte_voix, "current_account", self._follow_current_account)
+        self.query_one("#recipients-input").focus()
+
+    def on_screen_resume(self) -> None:
+        self.fill_accounts()
+
+    def fill_accounts(self) -> None:
+        select = self.query_one("#account", Select)
+        accounts = self.session.accounts_with(self.CAPABILITY)
+        select.set_options(
+            [(f"{a.name} · {provider_info(a.provider).label}", a.name) for a in accounts]
+        )
+        self._follow_current_account(self.porte_voix.current_account)
+
+    def _follow_current_account(self, name: str | None) -> None:
+        names = {a.name for a in self.session.accounts_with(self.CAPABILITY)}
+        select = self.query_one("#account", Select)
+        if name in names and select.value != name:
+            select.value = name
+        self.account_changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "account":
+            if isinstance(event.value, str):
+                self.porte_voix.current_account = event.value
+            self.account_changed()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "send":
+            self.action_send()
+        elif event.button.id == "resend":
+            self.action_resend()
+
+    # -- helpers for subclasses ---------------------------------------------------------------------
+    @property
+    def account(self) -> Account | None:
+        value = self.query_one("#account", Select).value
+        return self.session.accounts.get(value) if isinstance(value, str) else None
+
+    def provider_info(self) -> ProviderInfo | None:
+        account = self.account
+        return provider_info(account.provider) if account else None
+
+    def account_changed(self) -> None:
+        """Enable the options the chosen provider supports."""
+
+    def optional(self, selector: str) -> str | None:
+        widget = self.query_one(selector, Input)
+        return widget.value.strip() or None if not widget.disabled else None
+
+    def validated_recipients(self, *, allow_empty: bool = False) -> tuple[str, ...]:
+        field = self.query_one(RecipientsField)
+        field.revalidate_now()
+        parsed = field.parsed
+        if parsed.invalid:
+            first = parsed.invalid[0]
+            raise InputError(
+                "recipients", f"{len(parsed.invalid)} invalid number(s), e.g. {first.raw!r}: {first.reason}"
+            )
+        if not parsed.valid and not allow_empty:
+            raise InputError("recipients", "add at least one recipient")
+        return parsed.valid
+
+    @staticmethod
+    def describe_group(target: GroupTarget) -> str:
+        criteria = f" {target.global_operator} ".join(
+            f"{c.field} {c.operator} {c.value}".strip() for c in target.criteria
+        )
+        return f"Group #{target.group_id}, field {', '.join(target.fields)}" + (
+            f", where {criteria}" if criteria else ""
+        )
+
+    def build_messages(self) -> list[Any]:
+        raise NotImplementedError
+
+    def summary_lines(self, messages: list[Any]) -> list[tuple[str, str]]:
+        return []
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Send (ctrl+g)", "Check, confirm and send the message", self.action_send),
+            ("Resend knowingly (ctrl+r)", "Resend an unknown or failed send", self.action_resend),
+        ]
+
+    # -- sending ----------------------------------------------------------------------------------
+    def action_send(self) -> None:
+        if self.cancel_event is not None:
+            self.notify("A send is in progress.", severity="warning")
+            return
+        self.run_send()
+
+    def action_cancel_send(self) -> None:
+        if self.cancel_event is not None and not self.cancel_event.is_set():
+            self.cancel_event.set()
+            self.notify("Cancelling after the request in progress…")
+
+    def _error(self, title: str, exc: BaseException) -> None:
+        if isinstance(exc, InputError):
+            message = f"{exc.field}: {exc.message}"
+        elif isinstance(exc, ProviderError):
+            original = f"\nProvider said: {exc.original.strip()[:200]}" if exc.original.strip() else ""
+            message = f"{exc.provider} {exc.code}: {exc.meaning}{original}"
+        else:
+            message = str(exc)
+        self.notify(escape(message), title=title, severity="error", timeout=10)
+
+    @work(exclusive=True, group="send")
+    async def run_send(self) -> None:
+        account = self.account
+        if account is None:
+            self.notify("Choose an account first (F9 or the list at the top).", severity="error")
+            return
+        try:
+            messages = self.build_messages()
+            provider = await self.session.provider(account.name)
+            for message in messages:
+                if isinstance(message, SmsMessage):
+                    provider.validate_sms(message)
+                else:
+                    provider.validate_voice(message)
+        except (InputError, ProviderError, CredentialError) as exc:
+            self._error("Not sent", exc)
+            return
+        choice = await self.app.push_screen_wait(self._confirmation(account, messages))
+        if choice not in ("send", "dry-run"):
+            return
+        await self._deliver(account, messages, dry_run=choice == "dry-run")
+
+    def _confirmation(self, account: Account, messages: list[Message]) -> ConfirmDialog:
+        info = provider_info(account.provider)
+        recipients = sum(len(m.recipients) for m in messages)
+        group = next((m.group for m in messages if getattr(m, "group", None)), None)
+        lines = [("Account", account.name), ("Provider", info.label)]
+        lines.append(("Recipients", f"{recipients}" + (" + " + self.describe_group(group) if group else "")))
+        lines.extend(self.summary_lines(messages))
+        schedule = messages[0].schedule
+        lines.append(("When", f"{schedule:%Y-%m-%d %H:%M} (Paris)" if schedule else "now"))
+        if info.capabilities & Capability.DRY_RUN:
+            dry = "Dry run asks the provider to check the request without sending."
+        else:
+            dry = "Dry run checks everything locally; this provider has no dry run."
+        lines.append(("Dry run", dry))
+        return ConfirmDialog(
+            "Send this message?",
+            lines,
+            [("dry-run", "Dry run", "default"), ("send", "Send", "error")],
+            warning="Sending spends money and cannot be undone.",
+        )
+
+    async def _deliver(self, account: Account, messages: list[Message], *, dry_run: bool) -> None:
+        panel = self.query_one(SendPanel)
+        total = sum(len(m.recipients) for m in messages)
+        panel.start(total, "a dry run" if dry_run else "the message")
+        panel.scroll_visible(top=True)
+        provider = await self.session.provider(account.name)
+        self.cancel_event = asyncio.Event()
+        outcomes: list[SendOutcome] = []
+        try:
+            for message in messages:
+                if self.cancel_event.is_set():
+                    break
+                outcome = await send(
+                    self.session.store,
+                    provider,
+                    account.name,
+                    message,
+                    dry_run=dry_run,
+                    progress=panel.show_progress,
+                    cancel=self.cancel_event,
+                )
+                outcomes.append(outcome)
+                if str(outcome.state) == "unknown":
+                    break  # never carry on blindly after an unknown outcome
+        except (InputError, ProviderError, StoreError) as exc:
+            self._error("Send failed", exc)
+        finally:
+            self.cancel_event = None
+        if outcomes:
+            self._after_send(account, outcomes)
+
+    def _after_send(self, account: Account, outcomes: list[SendOutcome]) -> None:
+        last = outcomes[-1]
+        self.last_reference = last.reference
+        if last.balance is not None:
+            self.porte_voix.balance_changed()
+        errors = [
+            f"{e.provider} {e.code}: {e.meaning}" if isinstance(e, ProviderError) else str(e)
+            for outcome in outcomes
+            for e in outcome.errors
+        ]
+        self.show_send(last.reference, errors)
+        resendable = str(last.state) in ("unknown", "rejected", "cancelled") and not last.dry_run
+        self.query_one("#resend", Button).display = resendable
+        state = str(last.state)
+        severity = "information" if state in ("accepted", "dry-run") else "warning"
+        self.notify(f"{last.reference}: {state}", severity=severity)
+        if self._refresher is None:
+            self._refresher = self.set_interval(1.5, self._refresh_result)
+
+    _refresher: Any = None
+
+    def show_send(self, reference: str, errors: list[str] | None = None) -> None:
+        store = self.session.store
+        row = store.get_send(reference)
+        if row is None:
+            return
+        panel = self.query_one(SendPanel)
+        panel.show_result(row, store.recipients(reference, limit=SHOWN_ROWS), errors or [])
+        panel.scroll_visible(top=True)
+
+    def _refresh_result(self) -> None:
+        """Delivery reports arrive in the store; keep the result table current."""
+        if self.last_reference is not None and self.cancel_event is None:
+            rows = self.session.store.recipients(self.last_reference, limit=SHOWN_ROWS)
+            self.query_one(SendPanel).update_rows(rows)
+
+    def action_resend(self) -> None:
+        if self.last_reference is None:
+            self.notify("Nothing to resend: send something first.")
+            return
+        self.run_resend(self.last_reference)
+
+    @work(exclusive=True, group="send")
+    async def run_resend(self, reference: str) -> None:
+        store = self.session.store
+        row = store.get_send(reference)
+        if row is None or str(row.state) not in ("unknown", "rejected", "cancelled"):
+            self.notify("Only unknown, rejected or cancelled sends can be resent.")
+            return
+        account = self.session.accounts.get(row.account)
+        if account is None:
+            self.notify(f"The account {row.account} is no longer configured.", severity="error")
+            return
+        pending = row.recipients_total - row.accepted
+        warning = (
+            "The provider may ALREADY have sent this message: resending may deliver it twice."
+            if str(row.state) == "unknown"
+            else "The recipients not accepted the first time will be sent the message again."
+        )
+        choice = await self.app.push_screen_wait(
+            ConfirmDialog(
+                f"Resend {reference}?",
+                [
+                    ("Send", f"{reference} ({row.state}) of {row.created_at:%Y-%m-%d %H:%M}"),
+                    ("Account", row.account),
+                    ("Recipients", f"{pending} not known to be accepted"),
+                ],
+                [("resend", "Resend anyway", "error")],
+                warning=warning,
+            )
+        )
+        if choice != "resend":
+            return
+        panel = self.query_one(SendPanel)
+        panel.start(pending, f"a resend of {reference}")
+        self.cancel_event = asyncio.Event()
+        try:
+            provider = await self.session.provider(account.name)
+            outcome = await resend(
+                store, provider, reference, progress=panel.show_progress, cancel=self.cancel_event
+            )
+        except (InputError, ProviderError, StoreError, CredentialError) as exc:
+            self._error("Resend failed", exc)
+            return
+        finally:
+            self.cancel_event = None
+        self._after_send(account, [outcome])

@@ -1,0 +1,390 @@
+"""The send orchestrator, with a fake provider that records every call."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from providers.base import Capability, Provider
+from providers.errors import (
+    AuthenticationError,
+    InputError,
+    OutcomeUnknownError,
+    ProviderError,
+    RateLimitedError,
+)
+from providers.models import (
+    Balance,
+    GroupTarget,
+    RecipientResult,
+    SendReceipt,
+    SendStatus,
+    SmsMessage,
+    VoiceMessage,
+)
+from tui import sending
+from tui.sending import SendProgress, resend, send
+from tui.store import SendState, Store, StoreError
+
+NUMBERS = tuple(f"+3361{i:07d}" for i in range(10_000))
+A, B, C = NUMBERS[:3]
+
+Behaviour = Callable[[SmsMessage | VoiceMessage], SendReceipt]
+
+
+def ok(message: SmsMessage | VoiceMessage) -> SendReceipt:
+    return SendReceipt("fake", SendStatus.ACCEPTED, balance=Decimal(100), cost=Decimal("0.5"))
+
+
+def fail(error: Exception) -> Behaviour:
+    def behaviour(message: SmsMessage | VoiceMessage) -> SendReceipt:
+        raise error
+
+    return behaviour
+
+
+class FakeProvider:
+    """Implements ``providers.base.Provider``; ``script[i]`` answers the i-th send call."""
+
+    kind: ClassVar[str] = "fake"
+    capabilities: ClassVar[Capability] = Capability.SMS | Capability.VOICE
+
+    def __init__(self, *script: Behaviour, db: Path | None = None) -> None:
+        self.script = list(script)
+        self.calls: list[tuple[SmsMessage | VoiceMessage, bool]] = []
+        self.db = db
+        self.seen: list[list[tuple[str, str]]] = []  # what another connection saw, per call
+        self.invalid: str | None = None
+
+    def validate_sms(self, message: SmsMessage) -> None:
+        if self.invalid is not None and self.invalid in message.text:
+            raise InputError("text", f"contains {self.invalid!r}")
+
+    def validate_voice(self, message: VoiceMessage) -> None:
+        if not message.recipients and message.group is None:
+            raise InputError("recipients", "no recipient")
+
+    async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
+        return await self._send(message, dry_run)
+
+    async def send_voice(self, message: VoiceMessage, *, dry_run: bool = False) -> SendReceipt:
+        return await self._send(message, dry_run)
+
+    async def _send(self, message: SmsMessage | VoiceMessage, dry_run: bool) -> SendReceipt:
+        self.calls.append((message, dry_run))
+        if self.db is not None:
+            # A second connection, as another process would open: the intent must be there.
+            conn = sqlite3.connect(self.db)
+            self.seen.append(
+                conn.execute(
+                    """SELECT s.state, r.state FROM sends s JOIN send_recipients r USING (reference)
+                       WHERE r.number = ?""",
+                    (message.recipients[0],),
+                ).fetchall()
+            )
+            conn.close()
+        behaviour = self.script.pop(0) if self.script else ok
+        if dry_run:
+            return SendReceipt("fake", SendStatus.DRY_RUN)
+        return behaviour(message)
+
+    async def balance(self) -> Balance:
+        raise ProviderError("fake", "UNSUPPORTED", "no balance call")
+
+    async def aclose(self) -> None:
+        return None
+
+
+class CampaignProvider(FakeProvider):
+    capabilities: ClassVar[Capability] = Capability.SMS | Capability.CAMPAIGN_ID
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "outbox.db"
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[Store]:
+    with Store(db) as opened:
+        yield opened
+
+
+def sms(*numbers: str, text: str = "Rappel : rendez-vous demain") -> SmsMessage:
+    return SmsMessage(text=text, recipients=numbers or (A, B, C))
+
+
+def test_the_fake_provider_is_a_provider() -> None:
+    assert isinstance(FakeProvider(), Provider)
+
+
+async def test_invalid_input_writes_and_sends_nothing(store: Store) -> None:
+    provider = FakeProvider()
+    provider.invalid = "€"
+    with pytest.raises(InputError, match="contains '€'"):
+        await send(store, provider, "acct", sms(text="5 €"))
+    assert provider.calls == []
+    assert store.count_sends() == 0
+
+
+async def test_the_intent_is_committed_before_the_request(store: Store, db: Path) -> None:
+    provider = FakeProvider(db=db)
+    outcome = await send(store, provider, "acct", sms(), batch_size=2)
+    assert provider.seen == [
+        [("sending", "sending")],  # batch 1 (A, B): committed as in flight
+        [("sending", "sending")],  # batch 2 (C)
+    ]
+    assert outcome.state is SendState.ACCEPTED
+    assert (outcome.total, outcome.accepted, outcome.rejected) == (3, 3, 0)
+    assert (outcome.balance, outcome.cost) == (Decimal(100), Decimal("1.0"))
+    send_row = store.get_send(outcome.reference)
+    assert send_row is not None and send_row.state is SendState.ACCEPTED
+    balance = store.last_balance("acct")
+    assert balance is not None and balance.amount == Decimal(100)
+
+
+async def test_ten_thousand_recipients_in_batches_of_500_with_progress(store: Store) -> None:
+    provider = FakeProvider()
+    reports: list[SendProgress] = []
+    outcome = await send(store, provider, "acct", sms(*NUMBERS), progress=reports.append)
+    # The default batch size comes from ProviderInfo; an unknown kind falls back to 500.
+    assert [len(message.recipients) for message, _ in provider.calls] == [500] * 20
+    sent = [n for message, _ in provider.calls for n in message.recipients]
+    assert sent == list(NUMBERS)
+    assert [r.done for r in reports] == [500 * (i + 1) for i in range(20)]
+    assert [r.remaining for r in reports] == [10_000 - 500 * (i + 1) for i in range(20)]
+    assert {(r.total, r.batches, r.failed) for r in reports} == {(10_000, 20, 0)}
+    assert [r.batches_done for r in reports] == list(range(1, 21))
+    assert outcome.state is SendState.ACCEPTED and outcome.accepted == 10_000
+    assert store.recipient_counts(outcome.reference) == {"accepted": 10_000}
+
+
+async def test_batch_size_defaults_to_the_provider_info(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Info:
+        batch_size = 2
+
+    monkeypatch.setattr(sending, "provider_info", lambda kind: Info())
+    provider = FakeProvider()
+    await send(store, provider, "acct", sms())
+    assert [m.recipients for m, _ in provider.calls] == [(A, B), (C,)]
+
+
+async def test_an_unknown_outcome_stops_the_send_and_is_never_retried(store: Store) -> None:
+    provider = FakeProvider(ok, fail(OutcomeUnknownError("fake", "read timeout")), ok, ok)
+    outcome = await send(store, provider, "acct", sms(*NUMBERS[:8]), batch_size=2)
+    assert len(provider.calls) == 2
+    assert outcome.state is SendState.UNKNOWN
+    assert (outcome.accepted, outcome.unknown, outcome.cancelled) == (2, 2, 4)
+    states = [r.state for r in store.recipients(outcome.reference)]
+    assert states == ["accepted"] * 2 + ["unknown"] * 2 + ["cancelled"] * 4
+    # Start-up recovery has nothing to do with it, and nothing resends it.
+    assert store.recover_interrupted() == 0
+    assert len(provider.calls) == 2
+
+
+async def test_a_receipt_with_an_unknown_status_stops_too(store: Store) -> None:
+    provider = FakeProvider(lambda m: SendReceipt("fake", SendStatus.UNKNOWN))
+    outcome = await send(store, provider, "acct", sms(), batch_size=1)
+    assert len(provider.calls) == 1
+    assert (outcome.state, outcome.unknown, outcome.cancelled) == (SendState.UNKNOWN, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("error", "first_ok", "state"),
+    [
+        (AuthenticationError("fake", "AUTH_FAILED", "bad credentials"), False, "rejected"),
+        (ProviderError("fake", "NOT_ENOUGH_CREDITS", "no credit", balance="0"), True, "partial"),
+        (InputError("sender", "too long"), True, "partial"),
+    ],
+)
+async def test_a_refused_batch_stops_the_send(
+    store: Store, error: Exception, first_ok: bool, state: str
+) -> None:
+    script = [ok, fail(error)] if first_ok else [fail(error)]
+    provider = FakeProvider(*script)
+    outcome = await send(store, provider, "acct", sms(*NUMBERS[:6]), batch_size=2)
+    assert len(provider.calls) == len(script)
+    assert outcome.state == state
+    assert outcome.errors == (error,)
+    assert outcome.rejected == 2
+    assert outcome.cancelled == 6 - 2 - outcome.accepted
+    cancelled = [r for r in store.recipients(outcome.reference) if r.state == "cancelled"]
+    assert cancelled and all("failed" in (r.error or "") for r in cancelled)
+
+
+async def test_per_recipient_refusals_do_not_stop_the_send(store: Store) -> None:
+    def one_refused(message: SmsMessage | VoiceMessage) -> SendReceipt:
+        first = RecipientResult(message.recipients[0], SendStatus.REJECTED, error="invalid")
+        return SendReceipt("fake", SendStatus.ACCEPTED, (first,))
+
+    provider = FakeProvider(one_refused, one_refused)
+    outcome = await send(store, provider, "acct", sms(*NUMBERS[:4]), batch_size=2)
+    assert len(provider.calls) == 2
+    assert (outcome.state, outcome.accepted, outcome.rejected) == (SendState.PARTIAL, 2, 2)
+
+
+async def test_cancellation_between_batches(store: Store) -> None:
+    cancel = asyncio.Event()
+
+    def after_second_batch(progress: SendProgress) -> None:
+        if progress.batches_done == 2:
+            cancel.set()
+
+    provider = FakeProvider()
+    outcome = await send(
+        store,
+        provider,
+        "acct",
+        sms(*NUMBERS[:10]),
+        batch_size=2,
+        cancel=cancel,
+        progress=after_second_batch,
+    )
+    assert len(provider.calls) == 2
+    assert (outcome.state, outcome.accepted, outcome.cancelled) == (SendState.CANCELLED, 4, 6)
+    cancelled = store.recipients(outcome.reference, offset=4)
+    assert {(r.state, r.error) for r in cancelled} == {("cancelled", "cancelled by the operator")}
+
+
+async def test_cancelled_before_the_first_batch_sends_nothing(store: Store) -> None:
+    cancel = asyncio.Event()
+    cancel.set()
+    provider = FakeProvider()
+    outcome = await send(store, provider, "acct", sms(), cancel=cancel)
+    assert provider.calls == []
+    assert (outcome.state, outcome.cancelled) == (SendState.CANCELLED, 3)
+
+
+async def test_a_rate_limited_batch_waits_and_goes_again(store: Store) -> None:
+    provider = FakeProvider(fail(RateLimitedError("fake", 0.01)), ok)
+    reports: list[SendProgress] = []
+    outcome = await send(store, provider, "acct", sms(), progress=reports.append)
+    assert outcome.state is SendState.ACCEPTED
+    first, second = provider.calls
+    assert first == second  # the same batch, same request_id: it was refused, not processed
+    assert [r.waiting for r in reports] == [0.01, None]
+
+
+async def test_a_long_rate_limit_is_a_refusal(store: Store) -> None:
+    provider = FakeProvider(fail(RateLimitedError("fake", 3600)))
+    outcome = await send(store, provider, "acct", sms(), rate_limit_wait=60)
+    assert len(provider.calls) == 1
+    assert (outcome.state, outcome.rejected) == (SendState.REJECTED, 3)
+
+
+async def test_a_send_killed_mid_request_is_recorded_unknown(store: Store) -> None:
+    started = asyncio.Event()
+
+    class Hanging(FakeProvider):
+        async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
+            started.set()
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+    task = asyncio.create_task(send(store, Hanging(), "acct", sms(), batch_size=1))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (row,) = store.list_sends()
+    assert (row.state, row.unknown, row.cancelled) == (SendState.UNKNOWN, 1, 2)
+
+
+async def test_a_provider_bug_after_the_request_is_an_unknown_outcome(store: Store) -> None:
+    provider = FakeProvider(fail(KeyError("ticket")))
+    with pytest.raises(KeyError):
+        await send(store, provider, "acct", sms())
+    (row,) = store.list_sends()
+    assert (row.state, row.unknown) == (SendState.UNKNOWN, 3)
+
+
+async def test_dry_run(store: Store) -> None:
+    provider = FakeProvider()
+    outcome = await send(store, provider, "acct", sms(), dry_run=True)
+    assert [dry for _, dry in provider.calls] == [True]
+    assert (outcome.state, outcome.accepted, outcome.dry_run) == (SendState.DRY_RUN, 3, True)
+    assert store.recipient_counts(outcome.reference) == {"dry-run": 3}
+
+
+async def test_a_group_send_without_numbers_is_one_batch(store: Store) -> None:
+    provider = FakeProvider()
+    message = VoiceMessage(group=GroupTarget("42"), template_id="T1")
+    outcome = await send(store, provider, "acct", message)
+    assert [m for m, _ in provider.calls] == [message]
+    assert (outcome.state, outcome.total) == (SendState.ACCEPTED, 0)
+
+
+async def test_ids_that_let_callbacks_and_duplicate_guards_work(store: Store) -> None:
+    provider = CampaignProvider()
+    outcome = await send(store, provider, "acct", sms(A, B, A), batch_size=1)
+    reference = outcome.reference
+    assert [(m.recipients, m.campaign_id, m.request_id) for m, _ in provider.calls] == [
+        ((A,), reference, f"{reference}-0"),
+        ((B,), reference, f"{reference}-1"),
+    ]
+    row = store.get_send(reference)
+    assert row is not None and row.campaign_id == reference
+    # The stored message is the operator's: no injected ids, so a resend gets fresh ones.
+    assert store.message_of(reference) == sms(A, B)
+
+    plain = FakeProvider()
+    chosen = SmsMessage("x", (A, B), campaign_id="PROMO", request_id="R")
+    await send(store, plain, "acct", chosen, batch_size=1)
+    assert [(m.campaign_id, m.request_id) for m, _ in plain.calls] == [
+        ("PROMO", "R-0"),
+        ("PROMO", "R-1"),
+    ]
+
+
+async def test_resend_targets_what_was_not_accepted(store: Store) -> None:
+    provider = FakeProvider(ok, fail(OutcomeUnknownError("fake", "timeout")))
+    first = await send(store, provider, "acct", sms(*NUMBERS[:6]), batch_size=2)
+    assert first.state is SendState.UNKNOWN
+    again = FakeProvider()
+    outcome = await resend(store, again, first.reference)
+    assert [m.recipients for m, _ in again.calls] == [NUMBERS[2:6]]
+    row = store.get_send(outcome.reference)
+    assert row is not None and row.resend_of == first.reference
+    assert outcome.state is SendState.ACCEPTED
+
+    everyone = FakeProvider()
+    await resend(store, everyone, first.reference, all_recipients=True)
+    assert [m.recipients for m, _ in everyone.calls] == [NUMBERS[:6]]
+
+
+async def test_resend_refusals(store: Store) -> None:
+    done = await send(store, FakeProvider(), "acct", sms())
+    with pytest.raises(StoreError, match="is accepted"):
+        await resend(store, FakeProvider(), done.reference)
+    dry = await send(store, FakeProvider(), "acct", sms(), dry_run=True)
+    with pytest.raises(StoreError, match="dry-run"):
+        await resend(store, FakeProvider(), dry.reference)
+    refused = await send(store, FakeProvider(fail(ProviderError("fake", "X", "no"))), "acct", sms())
+    with pytest.raises(StoreError, match="not capitole"):
+        await resend(store, Capitole(), refused.reference)
+    with pytest.raises(StoreError, match="no send"):
+        await resend(store, FakeProvider(), "PVMISSING")
+
+
+class Capitole(FakeProvider):
+    kind: ClassVar[str] = "capitole"
+
+
+async def test_voice_messages_and_a_failing_progress_display(store: Store) -> None:
+    def broken(progress: SendProgress) -> None:
+        raise RuntimeError("display gone")
+
+    provider = FakeProvider()
+    outcome = await send(
+        store, provider, "acct", VoiceMessage((A,), tts="Bonjour"), progress=broken
+    )
+    assert outcome.state is SendState.ACCEPTED
+    assert isinstance(provider.calls[0][0], VoiceMessage)

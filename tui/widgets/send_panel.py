@@ -1,0 +1,108 @@
+"""Progress of a send, then its result per recipient, with delivery states as they arrive."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, ProgressBar, Static
+
+from providers.phone import display
+
+from ..sending import SendProgress
+from ..store_schema import RecipientRow, SendRow
+
+#: Rows shown under a result; the History screen pages through the rest.
+SHOWN_ROWS = 200
+
+_STATE_STYLE = {
+    "accepted": "green",
+    "dry-run": "cyan",
+    "rejected": "red",
+    "unknown": "bold yellow",
+    "cancelled": "dim",
+    "pending": "dim",
+    "sending": "yellow",
+}
+
+
+class SendPanel(Vertical):
+    DEFAULT_CSS = """
+    SendPanel { height: auto; padding: 0 1; }
+    SendPanel #send-status { height: auto; }
+    SendPanel ProgressBar { height: 1; }
+    SendPanel DataTable { height: auto; max-height: 14; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="send-status")
+        yield ProgressBar(id="send-progress", show_eta=False)
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.display = False
+        table = self.query_one(DataTable)
+        table.add_columns("number", "send", "message id", "delivery", "detail")
+
+    def start(self, total: int, what: str) -> None:
+        self.display = True
+        self.query_one(DataTable).clear()
+        bar = self.query_one(ProgressBar)
+        bar.display = True
+        bar.update(total=max(total, 1), progress=0)
+        self.query_one("#send-status", Static).update(
+            f"Sending {escape(what)} to {total} recipient(s)… (Escape cancels between requests)"
+        )
+
+    def show_progress(self, progress: SendProgress) -> None:
+        bar = self.query_one(ProgressBar)
+        finished = progress.done + progress.failed + progress.cancelled
+        bar.update(total=max(progress.total, 1), progress=finished)
+        waiting = (
+            f" · rate limited: next request in {progress.waiting:.0f} s"
+            if progress.waiting
+            else ""
+        )
+        self.query_one("#send-status", Static).update(
+            f"[b]{progress.reference}[/b] · done {progress.done} · failed {progress.failed} · "
+            f"remaining {progress.remaining} · request {progress.batches_done}/{progress.batches}"
+            f"{waiting}"
+        )
+
+    def show_result(self, send: SendRow, rows: list[RecipientRow], errors: list[str]) -> None:
+        self.display = True
+        self.query_one(ProgressBar).display = False
+        state = str(send.state)
+        style = _STATE_STYLE.get(state, "")
+        lines = [
+            f"[b]{send.reference}[/b] [{style}]{state.upper()}[/{style}] · accepted {send.accepted}"
+            f" · rejected {send.rejected} · unknown {send.unknown} · cancelled {send.cancelled}"
+        ]
+        if send.balance is not None:
+            lines.append(f"balance after the send: {send.balance}")
+        lines.extend(f"[red]{escape(error)}[/red]" for error in errors)
+        if state == "unknown":
+            lines.append(
+                "[bold yellow]The outcome is unknown: the provider may have sent it. Nothing was "
+                "resent. Check the delivery reports, or resend knowingly with ctrl+r.[/bold yellow]"
+            )
+        if send.recipients_total > SHOWN_ROWS:
+            lines.append(f"showing the first {SHOWN_ROWS} of {send.recipients_total} recipients")
+        self.query_one("#send-status", Static).update("\n".join(lines))
+        self.update_rows(rows)
+
+    def update_rows(self, rows: list[RecipientRow]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in rows[:SHOWN_ROWS]:
+            state = str(row.state)
+            delivery = str(row.delivery_state) if row.delivery_state else ""
+            table.add_row(
+                display(row.number),
+                Text(state, style=_STATE_STYLE.get(state, "")),
+                row.message_id or "",
+                delivery,
+                Text(row.error or row.delivery_code or ""),
+                key=f"{row.position}",
+            )
