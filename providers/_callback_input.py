@@ -117,10 +117,6 @@ def parse_form(raw: str | bytes, *, fallback_encoding: str | None = None) -> dic
     return fields
 
 
-def form_fields(body: bytes) -> dict[str, str]:
-    return parse_form(body)
-
-
 def multipart_field(body: bytes, content_type: str, name: str) -> bytes:
     """The one ``name`` field of a ``multipart/form-data`` body, as bytes."""
     check_body(body)
@@ -369,3 +365,35 @@ def json_str(data: Mapping[str, Any], key: str, *, required: bool = False) -> st
     if not isinstance(value, str):
         raise CallbackError(f"voicepartner: {key} must be a string, got {type(value).__name__}")
     return value
+
+
+# --------------------------------------------------------------------------- request bodies
+
+
+def media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower() if isinstance(content_type, str) else ""
+
+
+def merged_fields(query: Mapping[str, str], body: bytes, media: str) -> Mapping[str, str]:
+    """Query fields, plus form fields of a form-encoded body (a provider may POST instead)."""
+    if not body.strip() or media != "application/x-www-form-urlencoded":
+        return query
+    keys = list(query.keys())
+    if len(keys) != len(set(keys)):
+        raise CallbackError("a field is repeated in the URL")
+    fields = parse_form(body)
+    clash = [k for k in fields if k in query]
+    if clash:
+        raise CallbackError(f"field {show(clash[0], 20)} is both in the URL and the body")
+    return {**{k: v for k, v in query.items()}, **fields}
+
+
+def ecampaign_xml(body: bytes, media: str, content_type: str) -> str | bytes:
+    if media in ("", "application/x-www-form-urlencoded"):
+        # A str: already decoded as UTF-8, so any encoding declaration inside is ignored.
+        return get_field(parse_form(body), "xml", required=True)
+    if media == "multipart/form-data":
+        return multipart_field(body, content_type, "xml")
+    if media in ("text/xml", "application/xml"):
+        return body
+    raise CallbackError(f"ecampaign: content type {show(media, 40)} is not a form")

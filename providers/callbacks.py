@@ -29,13 +29,14 @@ from ._callback_input import (
     MAX_BODY_BYTES,
     check_body,
     duration_seconds,
-    form_fields,
+    ecampaign_xml,
     get_field,
     ident,
     json_object,
     json_str,
     lenient_datetime,
-    multipart_field,
+    media_type,
+    merged_fields,
     parse_datetime,
     parse_form,
     phone_number,
@@ -49,24 +50,6 @@ from .errors import CallbackError
 from .models import DeliveryEvent, DeliveryState, EventKind
 from .xml import XmlRefused
 from .xml import parse as parse_xml
-
-__all__ = [
-    "MAX_BODY_BYTES",
-    "CallbackItem",
-    "ImportReport",
-    "is_stop_message",
-    "parse_callback",
-    "parse_capitole",
-    "parse_capitole_delivery",
-    "parse_capitole_reply",
-    "parse_datetime",
-    "parse_ecampaign",
-    "parse_ecampaign_import_report",
-    "parse_ecampaign_state",
-    "parse_form",
-    "parse_voicepartner_campaign",
-    "parse_voicepartner_tts",
-]
 
 # --------------------------------------------------------------------------- shared values
 
@@ -98,7 +81,9 @@ def is_stop_message(text: str) -> bool:
     refused (a legal fault); a wrong one only loses a recipient, so the rule leans to STOP.
     ``stopper``-like words count; "stp" (s'il te plaît) does not.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # U+FFFD stands for a byte a UTF-8 decoder could not read: in the opt-out words it can
+    # only have been an accented e (ARRÊT, désabonner sent in Latin-9), so read it as one.
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("\ufffd", "e"))
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
     start = re.sub(r"^[^a-z0-9]+", "", folded)
     return bool(_STOP.match(start) or _STOP_ANYWHERE.search(folded))
@@ -198,7 +183,7 @@ def _ecampaign_root(form_xml: str | bytes) -> etree._Element:
     except UnicodeDecodeError:
         raise CallbackError("ecampaign: the XML is not UTF-8") from None
     if document.lstrip().startswith("xml="):  # the whole form body was passed: take its field
-        document = get_field(form_fields(raw), "xml", required=True)
+        document = get_field(parse_form(raw), "xml", required=True)
     try:
         root = parse_xml(document, max_bytes=MAX_BODY_BYTES)
     except XmlRefused as exc:
@@ -350,7 +335,7 @@ def parse_voicepartner_tts(body: bytes) -> DeliveryEvent:
         (DeliveryState.UNKNOWN, f"status {status}/{extra or '-'} is not documented"),
     )
     seconds = duration_seconds(data.get("duration"))
-    if seconds is not None:
+    if seconds:  # a call that never connected lasts 0 s: nothing worth saying
         description = f"{description}; call lasted {seconds} s"
     description += unreadable
     return DeliveryEvent(
@@ -368,66 +353,58 @@ def parse_voicepartner_tts(body: bytes) -> DeliveryEvent:
 # --------------------------------------------------------------------------- dispatcher
 
 
-def _media_type(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower() if isinstance(content_type, str) else ""
+Query = Mapping[str, str] | str | bytes
+
+#: Providers whose callbacks may carry Latin-9 rather than UTF-8 in the query string.
+_QUERY_FALLBACK = {"capitole": "iso-8859-15"}
 
 
 def parse_callback(
-    provider: str,
-    method: str,
-    query: Mapping[str, str],
-    body: bytes,
-    content_type: str,
-) -> list[CallbackItem]:
-    """Parse one inbound callback request for ``provider`` (what the receiver calls).
+    provider: str, method: str, query: Query, body: bytes, content_type: str
+) -> list[DeliveryEvent]:
+    """Parse one inbound delivery or reply callback for ``provider`` (what the receiver calls).
 
-    Returns delivery events, or for an eCampaign importMembers report an ``ImportReport``.
-    Only ``CallbackError`` escapes.
+    ``query`` is best given as the raw query string (still percent-encoded): CapitoleMobile's
+    API is Latin-9, and a framework that decodes the query as UTF-8 turns "ARRÊT" into
+    "ARR\ufffdT"; the raw string is decoded here, UTF-8 first, then Latin-9 for Capitole.
+    An eCampaign importMembers report is refused here (it is no delivery event): use
+    ``parse_callback_items`` where such reports are expected. Only ``CallbackError`` escapes.
     """
+    items = parse_callback_items(provider, method, query, body, content_type)
+    events = [item for item in items if isinstance(item, DeliveryEvent)]
+    if len(events) != len(items):
+        raise CallbackError(
+            "ecampaign: an importMembers report, not a delivery state "
+            "(parse it with parse_callback_items)"
+        )
+    return events
+
+
+def parse_callback_items(
+    provider: str, method: str, query: Query, body: bytes, content_type: str
+) -> list[CallbackItem]:
+    """``parse_callback``, also returning eCampaign importMembers reports (``ImportReport``)."""
     if not isinstance(body, bytes):
         raise CallbackError(f"body must be bytes, got {type(body).__name__}")
     check_body(body)
-    _require_mapping(query)
     kind = provider.strip().lower() if isinstance(provider, str) else ""
+    if isinstance(query, str | bytes):
+        query = parse_form(query, fallback_encoding=_QUERY_FALLBACK.get(kind))
+    _require_mapping(query)
     verb = method.strip().upper() if isinstance(method, str) else ""
-    media = _media_type(content_type)
+    media = media_type(content_type)
     if verb not in ("GET", "POST"):
         raise CallbackError(f"{kind or 'callback'}: method {show(verb, 10)} is not used")
     if kind == "capitole":
-        return [parse_capitole(_merged(query, body, media))]
+        return [parse_capitole(merged_fields(query, body, media))]
     if kind == "voicepartner":
         if verb == "POST" and body.strip() and media != "application/x-www-form-urlencoded":
             return [parse_voicepartner_tts(body)]
-        return [parse_voicepartner_campaign(_merged(query, body, media))]
+        return [parse_voicepartner_campaign(merged_fields(query, body, media))]
     if kind == "ecampaign":
         if verb != "POST":
             raise CallbackError("ecampaign: callbacks are POST requests")
-        return [parse_ecampaign(_ecampaign_xml(body, media, content_type))]
+        return [parse_ecampaign(ecampaign_xml(body, media, content_type))]
     if kind == "octopush":
         raise CallbackError("octopush: this API documents no callback")
     raise CallbackError(f"unknown provider {show(kind, 20)}")
-
-
-def _merged(query: Mapping[str, str], body: bytes, media: str) -> Mapping[str, str]:
-    """Query fields, plus form fields of a form-encoded body (a provider may POST instead)."""
-    if not body.strip() or media != "application/x-www-form-urlencoded":
-        return query
-    keys = list(query.keys())
-    if len(keys) != len(set(keys)):
-        raise CallbackError("a field is repeated in the URL")
-    fields = form_fields(body)
-    clash = [k for k in fields if k in query]
-    if clash:
-        raise CallbackError(f"field {show(clash[0], 20)} is both in the URL and the body")
-    return {**{k: v for k, v in query.items()}, **fields}
-
-
-def _ecampaign_xml(body: bytes, media: str, content_type: str) -> str | bytes:
-    if media in ("", "application/x-www-form-urlencoded"):
-        # A str: already decoded as UTF-8, so any encoding declaration inside is ignored.
-        return get_field(form_fields(body), "xml", required=True)
-    if media == "multipart/form-data":
-        return multipart_field(body, content_type, "xml")
-    if media in ("text/xml", "application/xml"):
-        return body
-    raise CallbackError(f"ecampaign: content type {show(media, 40)} is not a form")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,8 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
+#: Seconds to wait for an answer; raise it on a slow link, lower it in tests.
+TIMEOUT_ENV = "PORTE_VOIX_HTTP_TIMEOUT"
 CONNECT_RETRIES = 2
 USER_AGENT = "porte-voix/0.1"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -33,11 +36,24 @@ def make_client(
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=transport,
-        timeout=timeout or DEFAULT_TIMEOUT,
+        timeout=timeout or _timeout_from_env(),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
         trust_env=False,
     )
+
+
+def _timeout_from_env() -> httpx.Timeout:
+    raw = os.environ.get(TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    if not 0 < seconds <= 600:
+        return DEFAULT_TIMEOUT
+    return httpx.Timeout(connect=min(seconds, 10.0), read=seconds, write=seconds, pool=10.0)
 
 
 async def request(

@@ -167,20 +167,26 @@ class RecipientList:
 def split_recipients(text: str) -> list[str]:
     """Split pasted text into candidate numbers.
 
-    Commas, semicolons, tabs and new lines always separate. Inside a chunk, spaces separate
-    only when every space-separated part already looks like a whole number (``0611223344
-    0622334455``); otherwise the chunk is one number written with spaces (``06 11 22 33 44``).
+    Commas, semicolons, tabs and new lines always separate. Inside a chunk, a space-separated
+    part that is a whole number on its own (``0611223344``, ``+33611223344``, ``33611223344``)
+    or that is not a number at all (``abc``) stands alone; other digit groups are joined, since
+    ``06 11 22 33 44`` and ``+33 611223344`` are one number each.
     """
     candidates: list[str] = []
     for chunk in _HARD_SEPARATORS.split(text):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        parts = chunk.split()
-        if len(parts) > 1 and all(len(re.sub(r"\D", "", part)) >= 9 for part in parts):
-            candidates.extend(parts)
-        else:
-            candidates.append(chunk)
+        group: list[str] = []
+        for part in chunk.split():
+            digits = len(re.sub(r"\D", "", part))
+            whole = digits >= 11 or (digits >= 9 and part.startswith(("0", "+")))
+            if whole or not digits:
+                if group:
+                    candidates.append(" ".join(group))
+                    group = []
+                candidates.append(part)
+            else:
+                group.append(part)
+        if group:
+            candidates.append(" ".join(group))
     return candidates
 
 

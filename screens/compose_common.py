@@ -24,7 +24,7 @@ from providers.errors import InputError, ProviderError
 from providers.models import GroupTarget, SmsMessage, VoiceMessage
 from tui.config import Account
 from tui.credentials import CredentialError
-from tui.sending import SendOutcome, SendProgress, resend, send
+from tui.sending import SendOutcome, resend, send
 from tui.store import StoreError
 from tui.widgets.recipients import RecipientsField
 from tui.widgets.send_panel import SHOWN_ROWS, SendPanel
@@ -73,7 +73,7 @@ class ComposeScreen(ModeScreen):
         self.cancel_event: asyncio.Event | None = None
         self.last_reference: str | None = None
 
-    # -- layout -----------------------------------------------------------------------------------
+    # -- layout --------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="form"):
             yield Label("Account", classes="field-label")
@@ -124,7 +124,7 @@ class ComposeScreen(ModeScreen):
         elif event.button.id == "resend":
             self.action_resend()
 
-    # -- helpers for subclasses ---------------------------------------------------------------------
+    # -- helpers for subclasses ----------------------------------------------------------------
     @property
     def account(self) -> Account | None:
         value = self.query_one("#account", Select).value
@@ -148,7 +148,8 @@ class ComposeScreen(ModeScreen):
         if parsed.invalid:
             first = parsed.invalid[0]
             raise InputError(
-                "recipients", f"{len(parsed.invalid)} invalid number(s), e.g. {first.raw!r}: {first.reason}"
+                "recipients",
+                f"{len(parsed.invalid)} invalid number(s), e.g. {first.raw!r}: {first.reason}",
             )
         if not parsed.valid and not allow_empty:
             raise InputError("recipients", "add at least one recipient")
@@ -175,7 +176,7 @@ class ComposeScreen(ModeScreen):
             ("Resend knowingly (ctrl+r)", "Resend an unknown or failed send", self.action_resend),
         ]
 
-    # -- sending ----------------------------------------------------------------------------------
+    # -- sending -------------------------------------------------------------------------------
     def action_send(self) -> None:
         if self.cancel_event is not None:
             self.notify("A send is in progress.", severity="warning")
@@ -191,7 +192,9 @@ class ComposeScreen(ModeScreen):
         if isinstance(exc, InputError):
             message = f"{exc.field}: {exc.message}"
         elif isinstance(exc, ProviderError):
-            original = f"\nProvider said: {exc.original.strip()[:200]}" if exc.original.strip() else ""
+            original = (
+                f"\nProvider said: {exc.original.strip()[:200]}" if exc.original.strip() else ""
+            )
             message = f"{exc.provider} {exc.code}: {exc.meaning}{original}"
         else:
             message = str(exc)
@@ -224,7 +227,9 @@ class ComposeScreen(ModeScreen):
         recipients = sum(len(m.recipients) for m in messages)
         group = next((m.group for m in messages if getattr(m, "group", None)), None)
         lines = [("Account", account.name), ("Provider", info.label)]
-        lines.append(("Recipients", f"{recipients}" + (" + " + self.describe_group(group) if group else "")))
+        lines.append(
+            ("Recipients", f"{recipients}" + (" + " + self.describe_group(group) if group else ""))
+        )
         lines.extend(self.summary_lines(messages))
         schedule = messages[0].schedule
         lines.append(("When", f"{schedule:%Y-%m-%d %H:%M} (Paris)" if schedule else "now"))

@@ -9,11 +9,11 @@ from typing import Any
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, Static, TextArea
 
 from providers import text as sms_text
-from providers.base import Capability, provider_info
+from providers.base import Capability
 from providers.errors import InputError
 from providers.models import GroupTarget, Route, SmsMessage
 from tui.csv_import import Table
@@ -48,7 +48,9 @@ class ComposeSmsScreen(ComposeScreen):
     group: GroupTarget | None = None
 
     def compose_form(self) -> ComposeResult:
-        yield Label("Recipients (one per line, or separated by commas or spaces)", classes="field-label")
+        yield Label(
+            "Recipients (one per line, or separated by commas or spaces)", classes="field-label"
+        )
         yield RecipientsField(id="recipients")
         with Horizontal(classes="row"):
             yield Button("Import CSV… (ctrl+o)", id="import-csv")
@@ -74,7 +76,7 @@ class ComposeSmsScreen(ComposeScreen):
                 yield Checkbox("long SMS (CapitoleMobile, up to 4)", id="long")
                 yield Input(placeholder="eCampaign template id", id="template")
 
-    # -- reactions --------------------------------------------------------------------------------
+    # -- reactions -----------------------------------------------------------------------------
     def account_changed(self) -> None:
         info = self.provider_info()
         caps = info.capabilities if info else Capability(0)
@@ -110,7 +112,7 @@ class ComposeSmsScreen(ComposeScreen):
     def on_recipients_field_changed(self, _event: RecipientsField.Changed) -> None:
         self.refresh_counter()
 
-    # -- the counter and the personalised preview -------------------------------------------------
+    # -- the counter and the personalised preview ----------------------------------------------
     def _route(self) -> Route:
         return Route(str(self.query_one("#route", Select).value))
 
@@ -150,13 +152,16 @@ class ComposeSmsScreen(ComposeScreen):
             except InputError:
                 continue
             texts.setdefault(
-                number, PLACEHOLDER.sub(lambda m, row=row: row.get(m.group(1), m.group(0)), template)
+                number,
+                PLACEHOLDER.sub(lambda m, row=row: row.get(m.group(1), m.group(0)), template),
             )
         return texts
 
     def _show_preview(self, texts: dict[str, str]) -> None:
         preview = self.query_one("#preview", Static)
-        unknown = [name for name in self.placeholders() if not self.table or name not in self.table.columns]
+        unknown = [
+            name for name in self.placeholders() if not self.table or name not in self.table.columns
+        ]
         lines = []
         if unknown:
             lines.append(
@@ -170,7 +175,7 @@ class ComposeSmsScreen(ComposeScreen):
             lines.append(f"… {len(texts) - PREVIEW_COUNT} more personalised messages")
         preview.update("\n".join(lines))
 
-    # -- actions ----------------------------------------------------------------------------------
+    # -- actions -------------------------------------------------------------------------------
     def action_transliterate(self) -> None:
         area = self.query_one("#sms-text", TextArea)
         fixed = sms_text.transliterate(area.text)
@@ -192,7 +197,8 @@ class ComposeSmsScreen(ComposeScreen):
             self.query_one(RecipientsField).set_numbers(table.values(table.number_column))
             columns = ", ".join("{" + c + "}" for c in table.columns if c != table.number_column)
             self.query_one("#target-info", Static).update(
-                f"{len(table.rows)} rows imported; placeholders available: {escape(columns) or 'none'}"
+                f"{len(table.rows)} rows imported; "
+                f"placeholders available: {escape(columns) or 'none'}"
             )
 
         self.app.push_screen(CsvImportDialog(), imported)
@@ -211,7 +217,7 @@ class ComposeSmsScreen(ComposeScreen):
 
         self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
 
-    # -- building the messages --------------------------------------------------------------------
+    # -- building the messages -----------------------------------------------------------------
     def build_messages(self) -> list[SmsMessage]:
         """One message, or one per distinct personalised text. Raises InputError."""
         recipients = self.validated_recipients(allow_empty=self.group is not None)
@@ -237,7 +243,9 @@ class ComposeSmsScreen(ComposeScreen):
         by_text: dict[str, list[str]] = {}
         for number in recipients:
             by_text.setdefault(texts.get(number, base.text), []).append(number)
-        return [replace(base, text=text, recipients=tuple(numbers)) for text, numbers in by_text.items()]
+        return [
+            replace(base, text=text, recipients=tuple(numbers)) for text, numbers in by_text.items()
+        ]
 
     def summary_lines(self, messages: list[Any]) -> list[tuple[str, str]]:
         info = self.provider_info()
@@ -256,7 +264,19 @@ class ComposeSmsScreen(ComposeScreen):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [
             *super().palette_commands(),
-            ("Transliterate (ctrl+t)", "Replace characters the provider cannot carry", self.action_transliterate),
-            ("Import recipients from CSV (ctrl+o)", "Pick a file and its number column", self.action_import_csv),
-            ("Target an eCampaign group (ctrl+l)", "Send to a group, with filters", self.action_pick_group),
+            (
+                "Transliterate (ctrl+t)",
+                "Replace characters the provider cannot carry",
+                self.action_transliterate,
+            ),
+            (
+                "Import recipients from CSV (ctrl+o)",
+                "Pick a file and its number column",
+                self.action_import_csv,
+            ),
+            (
+                "Target an eCampaign group (ctrl+l)",
+                "Send to a group, with filters",
+                self.action_pick_group,
+            ),
         ]

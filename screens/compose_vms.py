@@ -92,7 +92,7 @@ class ComposeVmsScreen(ComposeScreen):
             yield Input(placeholder="schedule YYYY-MM-DD HH:MM:SS (Paris)", id="schedule")
             yield Input(placeholder="campaign id", id="campaign-id")
 
-    # -- which fields show --------------------------------------------------------------------------
+    # -- which fields show ---------------------------------------------------------------------
     def account_changed(self) -> None:
         info = self.provider_info()
         kind = info.kind if info else ""
@@ -148,7 +148,7 @@ class ComposeVmsScreen(ComposeScreen):
         else:
             super().on_button_pressed(event)
 
-    # -- actions ------------------------------------------------------------------------------------
+    # -- actions -------------------------------------------------------------------------------
     def action_pick_group(self) -> None:
         info = self.provider_info()
         if info is None or not info.capabilities & Capability.GROUPS or self.account is None:
@@ -184,7 +184,7 @@ class ComposeVmsScreen(ComposeScreen):
         select.set_options([(f"{f.filename} ({f.token})", f.token) for f in files])
         self.notify(f"{len(files)} audio file(s) on this account.")
 
-    # -- building the message -----------------------------------------------------------------------
+    # -- building the message ------------------------------------------------------------------
     def _input(self, selector: str) -> str | None:
         widget = self.query_one(selector, Input)
         return (widget.value.strip() or None) if widget.display else None
@@ -235,5 +235,9 @@ class ComposeVmsScreen(ComposeScreen):
         return [
             *super().palette_commands(),
             ("Target an eCampaign group (ctrl+l)", "Send to a group", self.action_pick_group),
-            ("Load VoicePartner audio files (ctrl+o)", "List the account's audio", self.action_load_audio),
+            (
+                "Load VoicePartner audio files (ctrl+o)",
+                "List the account's audio",
+                self.action_load_audio,
+            ),
         ]

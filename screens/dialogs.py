@@ -112,10 +112,13 @@ class ConfirmDialog(Dialog[str | None]):
     The safe choice has the focus, so an Enter pressed by habit never spends money.
     """
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ConfirmDialog")
+        + """
     ConfirmDialog .summary { height: auto; }
     ConfirmDialog .warning { color: $warning; margin-top: 1; }
     """
+    )
 
     def __init__(
         self,

@@ -34,11 +34,14 @@ FILTER_ROWS = 2
 
 
 class GroupTargetDialog(Dialog[GroupTarget | None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="GroupTargetDialog") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="GroupTargetDialog")
+        + """
     GroupTargetDialog .filter-row { height: auto; }
     GroupTargetDialog .filter-row Select { width: 1fr; }
     GroupTargetDialog .filter-row Input { width: 1fr; }
     """
+    )
 
     def __init__(self, session: Session, account: str) -> None:
         super().__init__()
@@ -62,7 +65,8 @@ class GroupTargetDialog(Dialog[GroupTarget | None]):
                 with Horizontal(classes="filter-row"):
                     yield Select[str]([], prompt="filter field", id=f"filter-field-{index}")
                     yield Select[str](
-                        [(label, op) for op, label in OPERATORS], prompt="operator",
+                        [(label, op) for op, label in OPERATORS],
+                        prompt="operator",
                         id=f"filter-op-{index}",
                     )
                     yield Input(placeholder="value", id=f"filter-value-{index}")
@@ -81,7 +85,9 @@ class GroupTargetDialog(Dialog[GroupTarget | None]):
             provider: Any = await self.session.provider(self.account)
             groups = await provider.list_groups()
         except ProviderError as exc:
-            info.update(f"[red]{escape(exc.provider)} {escape(exc.code)}: {escape(exc.meaning)}[/red]")
+            info.update(
+                f"[red]{escape(exc.provider)} {escape(exc.code)}: {escape(exc.meaning)}[/red]"
+            )
             return
         self.groups = {group.id: group for group in groups}
         self.query_one("#group", Select).set_options(

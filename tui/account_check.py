@@ -76,8 +76,10 @@ class CheckResult:
 
     def last_check_text(self) -> str:
         """What the config keeps: ``2026-11-22 10:00 ok`` / ``… unverified`` / ``… AUTH_FAILED``."""
-        outcome = self.code or str(self.status) if self.status is CheckStatus.FAILED else None
-        return f"{self.checked_at:%Y-%m-%d %H:%M} {outcome or self.status}"
+        outcome = str(self.status)
+        if self.status is CheckStatus.FAILED and self.code:
+            outcome = self.code
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {outcome}"
 
     def headline(self) -> str:
         return {
@@ -124,11 +126,12 @@ def secret_failure(account: Account, exc: CredentialError) -> CheckResult:
     return _failed(account, Stage.SECRET, code, f"could not read the secret: {exc}")
 
 
-def settings_failure(account: Account, exc: ConfigError | InputError | ValueError) -> CheckResult:
+def settings_failure(
+    account: Account, exc: ConfigError | ValueError, secret: str | None = None
+) -> CheckResult:
     code = f"invalid_{exc.field}" if isinstance(exc, InputError) else "invalid_settings"
-    return _failed(
-        account, Stage.SETTINGS, code, f"the account settings are refused before any request: {exc}"
-    )
+    message = f"the account settings are refused before any request: {exc}"
+    return _failed(account, Stage.SETTINGS, code, _redact(message, secret))
 
 
 def provider_failure(account: Account, exc: ProviderError, secret: str | None) -> CheckResult:
@@ -196,7 +199,7 @@ async def check_provider(
     except ProviderError as exc:
         return provider_failure(account, exc, secret)
     except InputError as exc:
-        return settings_failure(account, exc)
+        return settings_failure(account, exc, secret)
     except httpx.InvalidURL:
         return _failed(
             account, Stage.SETTINGS, "invalid_url", "an address in the account options is invalid"
@@ -210,8 +213,8 @@ async def check_with_secret(
     """Open the account's provider with ``secret``, check it, close it."""
     try:
         provider = create_provider(account.settings(), secret, transport)
-    except (InputError, ValueError) as exc:
-        return settings_failure(account, exc)
+    except ValueError as exc:  # InputError included
+        return settings_failure(account, exc, secret)
     try:
         return await check_provider(account, provider, secret)
     finally:

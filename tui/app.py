@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+from screens.accounts import AccountsScreen
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from screens.accounts import AccountsScreen
 from screens.compose_sms import ComposeSmsScreen
 from screens.compose_vms import ComposeVmsScreen
 from screens.dialogs import AccountPicker, WelcomeDialog
@@ -109,7 +109,9 @@ class PorteVoixApp(App[None]):
             yield SystemCommand(
                 f"{title} ({key.upper()})", help_text, partial(self.switch_mode, mode)
             )
-        yield SystemCommand("Switch account (F9)", "Choose the account to use", self.action_pick_account)
+        yield SystemCommand(
+            "Switch account (F9)", "Choose the account to use", self.action_pick_account
+        )
         yield from screen_commands(screen)
 
 

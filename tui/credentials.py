@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeVar
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
 
 from .config import Account
 from .secret_file import (
@@ -38,31 +39,6 @@ from .secret_file import (
     WrongPassphrase,
     file_store_path,
 )
-
-__all__ = [
-    "KEYRING_TIMEOUT",
-    "MIN_PASSPHRASE",
-    "PASSPHRASE_ENV",
-    "SERVICE",
-    "CredentialError",
-    "Credentials",
-    "FileSecretStore",
-    "KeyringState",
-    "KeyringUnavailableError",
-    "NoKeyringError",
-    "PassphrasePrompt",
-    "PassphraseRequired",
-    "WrongPassphrase",
-    "env_var_name",
-    "file_store_path",
-    "keyring_state",
-    "os_keyring",
-    "read_secret",
-    "run_with_timeout",
-    "secret_from_env",
-    "store_secret",
-    "unlock_file_store",
-]
 
 SERVICE = "porte-voix"
 PASSPHRASE_ENV = "PORTE_VOIX_FILE_PASSPHRASE"
@@ -113,8 +89,8 @@ def _trusted(backend: KeyringBackend) -> bool:
 def os_keyring() -> KeyringBackend | None:
     """The real OS keyring backend, or None when there is none worth using."""
     backend = keyring.get_keyring()
-    if type(backend).__module__.startswith("keyring.backends.chainer"):
-        candidates: list[KeyringBackend] = list(getattr(backend, "backends", []))
+    if isinstance(backend, ChainerBackend):
+        candidates: list[KeyringBackend] = list(backend.backends)
         trusted = [b for b in candidates if _trusted(b)]
         return trusted[0] if trusted else None
     return backend if _trusted(backend) else None
@@ -441,4 +417,3 @@ async def store_secret(
     if where == "file":
         await unlock_file_store(credentials, ask)
     await asyncio.to_thread(credentials.store, account_name, secret, where)
-

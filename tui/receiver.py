@@ -25,6 +25,21 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 
 
+async def serve(
+    app: web.Application, host: str = "127.0.0.1", port: int = 0
+) -> tuple[web.AppRunner, int]:
+    """Serve ``app``; return its runner (for cleanup) and the port actually bound."""
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = getattr(site._server, "sockets", None) or []
+    if not sockets:
+        await runner.cleanup()
+        raise OSError(f"could not listen on {host}:{port}")
+    return runner, int(sockets[0].getsockname()[1])
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(18)
 

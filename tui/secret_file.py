@@ -19,8 +19,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from keyrings.cryptfile.cryptfile import CryptFileKeyring
-from keyrings.cryptfile.escape import escape as escape_for_ini
+from keyrings.cryptfile.cryptfile import CryptFileKeyring  # type: ignore[import-untyped]
+from keyrings.cryptfile.escape import escape as escape_for_ini  # type: ignore[import-untyped]
 
 try:
     import fcntl

@@ -21,8 +21,8 @@ from providers.sandbox import SandboxCluster
 
 from . import config as config_module
 from .config import Account, Config
-from .credentials import Credentials
-from .receiver import Receiver
+from .credentials import Credentials, PassphrasePrompt, read_secret
+from .receiver import Receiver, serve
 from .store import Store
 
 DB_NAME = "porte-voix.db"
@@ -47,6 +47,10 @@ class Session:
     receiver: Receiver | None = None
     _receiver_runner: web.AppRunner | None = None
     receiver_url: str | None = None
+    #: Seconds the demo sandboxes wait before each delivery report.
+    callback_delay: float = 1.5
+    #: Asks the encrypted file store's passphrase (the console sets a dialog); None: no one to ask.
+    ask_passphrase: PassphrasePrompt | None = None
 
     @classmethod
     def open(cls, *, demo: bool, data_dir: Path | None = None) -> Session:
@@ -61,20 +65,13 @@ class Session:
         return session
 
     # -- lifecycle --------------------------------------------------------------------------------
-    async def start(self, callback_delay: float = 1.5) -> None:
+    async def start(self) -> None:
         if not self.demo:
             return
         self.receiver = Receiver(self.store)
-        self._receiver_runner = web.AppRunner(
-            self.receiver.build_app(), handle_signals=False, access_log=None
-        )
-        await self._receiver_runner.setup()
-        site = web.TCPSite(self._receiver_runner, "127.0.0.1", 0)
-        await site.start()
-        assert site._server is not None
-        port = site._server.sockets[0].getsockname()[1]
+        self._receiver_runner, port = await serve(self.receiver.build_app())
         self.receiver_url = f"http://127.0.0.1:{port}"
-        self.cluster = await SandboxCluster(callback_delay=callback_delay).start()
+        self.cluster = await SandboxCluster(callback_delay=self.callback_delay).start()
         for demo in self.cluster.demo_accounts():
             settings = demo.settings
             self.receiver.register(settings.name, settings.provider)
@@ -136,7 +133,8 @@ class Session:
         if name in self._demo_secrets:
             secret = self._demo_secrets[name]
         else:
-            secret = await asyncio.to_thread(self.credentials.get, account)
+            # Off the event loop; unlocks the file store first (asking) when it is locked.
+            secret = await read_secret(self.credentials, account, self.ask_passphrase)
         provider = create_provider(account.settings(), secret)
         self._providers[name] = provider
         return provider

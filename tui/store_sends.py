@@ -80,7 +80,7 @@ class SendQueries(StoreBase):
         with self._read() as conn:
             rows = conn.execute(
                 f"EXPLAIN QUERY PLAN SELECT {_SEND_COLUMNS} FROM sends {clause} "
-                "ORDER BY created_at DESC LIMIT ? OFFSET ?",
+                "ORDER BY id DESC LIMIT ? OFFSET ?",
                 (*params, 50, 0),
             ).fetchall()
         return [str(row["detail"]) for row in rows]

@@ -30,6 +30,7 @@ SANDBOX_EMAIL_LOGIN = "demo@porte-voix.test"  # Octopush logs in with an e-mail 
 SANDBOX_SECRET = "sandbox-secret"
 
 MAX_RECORDED_REQUESTS = 1000
+CALLBACK_CONCURRENCY = 8
 
 
 @dataclass
@@ -71,6 +72,8 @@ class SandboxBase:
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     requests: list[RecordedRequest] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _client: httpx.AsyncClient | None = None
+    _slots: asyncio.Semaphore | None = None
 
     # -- to implement -------------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
@@ -95,7 +98,9 @@ class SandboxBase:
         if request.path.startswith("/_sandbox/"):
             return await handler(request)
         body = await request.read()
-        self.requests.append(RecordedRequest(request.method, request.path, request.query_string, body))
+        self.requests.append(
+            RecordedRequest(request.method, request.path, request.query_string, body)
+        )
         del self.requests[:-MAX_RECORDED_REQUESTS]
         fault = self.faults.take()
         if fault is not None:
@@ -155,9 +160,10 @@ class SandboxBase:
 
         async def deliver() -> None:
             await asyncio.sleep(wait)
-            try:
-                async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
-                    await client.request(
+            # Like a real platform, post a bounded number of reports at once over one client.
+            async with self._callback_slots():
+                try:
+                    await self._callback_client().request(
                         method,
                         target,
                         params=dict(params) if params else None,
@@ -167,12 +173,22 @@ class SandboxBase:
                         if json_body is not None
                         else None,
                     )
-            except httpx.HTTPError as exc:
-                log.warning("%s sandbox: callback failed: %s", self.name, type(exc).__name__)
+                except httpx.HTTPError as exc:
+                    log.warning("%s sandbox: callback failed: %s", self.name, type(exc).__name__)
 
         task = asyncio.get_running_loop().create_task(deliver())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _callback_slots(self) -> asyncio.Semaphore:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(CALLBACK_CONCURRENCY)
+        return self._slots
+
+    def _callback_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=10.0, trust_env=False)
+        return self._client
 
     async def _cancel_callbacks(self, _app: web.Application) -> None:
         for task in list(self._tasks):
@@ -180,6 +196,10 @@ class SandboxBase:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self._slots = None
 
 
 class RunningSandbox:
@@ -196,13 +216,17 @@ class RunningSandbox:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> RunningSandbox:
-        self._runner = web.AppRunner(self.sandbox.build_app(), handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            self.sandbox.build_app(), handle_signals=False, access_log=None
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # noqa: S101 - set by start()
-        self.port = server.sockets[0].getsockname()[1]
+        # The port is only known once bound (port 0 asks the OS for a free one).
+        sockets = getattr(site._server, "sockets", None) or []
+        if not sockets:
+            raise RuntimeError(f"{self.sandbox.name} sandbox did not bind a socket")
+        self.port = int(sockets[0].getsockname()[1])
         return self
 
     async def stop(self) -> None:

@@ -14,6 +14,7 @@ from providers.callbacks import (
     ImportReport,
     is_stop_message,
     parse_callback,
+    parse_callback_items,
     parse_capitole,
     parse_capitole_delivery,
     parse_capitole_reply,
@@ -273,6 +274,24 @@ def test_parse_form_refuses_repeats_and_floods() -> None:
         parse_form("a%00b=1")
 
 
+def test_raw_query_strings_are_decoded_per_provider() -> None:
+    # What a framework would turn into "ARR\ufffdT": Capitole's Latin-9 is read as such.
+    (event,) = parse_callback("capitole", "GET", "num=33610203040&message=ARR%CAT", b"", "")
+    assert (event.kind, event.text) == (EventKind.STOP, "ARRÊT")
+    (event,) = parse_callback("capitole", "GET", b"num=33610203040&message=Hello+World", b"", "")
+    assert event.text == "Hello World"
+    with pytest.raises(CallbackError, match="delivered_quantity: not UTF-8"):
+        parse_callback("voicepartner", "GET", "campaign_id=c&delivered_quantity=%FF", b"", "")
+    with pytest.raises(CallbackError, match="status: field repeated"):
+        parse_callback("capitole", "GET", "gsm=33612345678&status=A&status=B", b"", "")
+
+
+def test_stop_survives_a_utf8_decoder_that_replaced_latin9_bytes() -> None:
+    assert is_stop_message("ARR\ufffdT")
+    assert is_stop_message("d\ufffdsabonner")
+    assert not is_stop_message("Merci \ufffd bient\ufffdt")
+
+
 def test_repeated_field_in_a_multidict_is_refused() -> None:
     query = MultiDict([("gsm", "33612345678"), ("status", "DELIVERED"), ("status", "EXPIRED")])
     with pytest.raises(CallbackError, match="status: field repeated 2 times"):
@@ -423,8 +442,11 @@ def test_ecampaign_documented_import_report() -> None:
     assert parse_ecampaign_import_report(document) == ImportReport(
         state="OK", imported=118, errors=("Ligne 3 : numéro invalide", "Ligne 9 : doublon")
     )
-    (item,) = parse_callback("ecampaign", "POST", {}, form(xml=document), FORM)
+    (item,) = parse_callback_items("ecampaign", "POST", {}, form(xml=document), FORM)
     assert item == parse_ecampaign_import_report(document)
+    # parse_callback promises delivery events only: a report is refused, not passed through.
+    with pytest.raises(CallbackError, match="importMembers report"):
+        parse_callback("ecampaign", "POST", {}, form(xml=document), FORM)
 
 
 def test_ecampaign_import_report_without_errors() -> None:
@@ -613,6 +635,7 @@ def test_voicepartner_unreadable_dates_and_durations_are_not_fatal() -> None:
     assert parse_voicepartner_tts(vp_json(duration=12.6)).description == (
         "call answered; call lasted 13 s"
     )
+    assert parse_voicepartner_tts(vp_json(duration="0")).description == "call answered"
 
 
 @pytest.mark.parametrize(

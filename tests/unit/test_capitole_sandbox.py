@@ -14,10 +14,20 @@ import pytest
 from aiohttp import web
 
 from providers.base import AccountSettings
+from providers.callbacks import parse_capitole
 from providers.capitole import CapitoleProvider
 from providers.capitole_rules import form_body
 from providers.errors import AuthenticationError, OutcomeUnknownError, ProviderError
-from providers.models import Route, SendStatus, SmsMessage, VmsType, VoiceMessage
+from providers.http import TIMEOUT_ENV
+from providers.models import (
+    DeliveryState,
+    EventKind,
+    Route,
+    SendStatus,
+    SmsMessage,
+    VmsType,
+    VoiceMessage,
+)
 from providers.sandbox.capitole import (
     NETWORKS,
     CapitoleSmsSandbox,
@@ -238,6 +248,20 @@ async def test_server_fault_after_sending_is_an_unknown_outcome(
     await provider.aclose()
 
 
+async def test_timeout_after_sending_is_an_unknown_outcome(
+    sms: tuple[CapitoleSmsSandbox, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox, url = sms
+    monkeypatch.setenv(TIMEOUT_ENV, "0.3")
+    sandbox.faults = Faults(hang_seconds=1.0, count=1)
+    provider = client(url)
+    with pytest.raises(OutcomeUnknownError) as caught:
+        await provider.send_sms(SmsMessage("x", (MOBILE,)))
+    assert "may have been processed" in caught.value.meaning
+    assert len(sandbox.requests) == 1  # not retried
+    await provider.aclose()
+
+
 @pytest.mark.parametrize(
     ("body", "recipients", "reply"),
     [
@@ -317,6 +341,12 @@ async def test_delivery_reports_and_replies(sms: tuple[CapitoleSmsSandbox, str])
         assert report["status"] == expected
     assert replies == [("33611223397", "Oui merci"), ("33611223398", "STOP")]
     assert len(calls) == 6
+    # What the sandbox posts is what the receiver's parser understands.
+    events = {(e.number, e.kind, e.state) for e in map(parse_capitole, calls)}
+    assert (UNREACHABLE, EventKind.DELIVERY, DeliveryState.FAILED) in events
+    assert (MOBILE, EventKind.DELIVERY, DeliveryState.DELIVERED) in events
+    assert (STOPS, EventKind.STOP, DeliveryState.STOP) in events
+    assert (ANSWERS, EventKind.REPLY, DeliveryState.REPLY) in events
     # The STOP put the number on the blacklist.
     with pytest.raises(ProviderError) as caught:
         await provider.send_sms(SmsMessage("Encore", (STOPS,)))

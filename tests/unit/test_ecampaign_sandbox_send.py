@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import ssl
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -14,6 +15,9 @@ from lxml import etree
 from providers.sandbox.common import SANDBOX_LOGIN, SANDBOX_SECRET, RunningSandbox
 from providers.sandbox.ecampaign import EcampaignSandbox
 from providers.xml import parse
+
+# One TLS context for the module: building one per client costs ~0.1 s (the CA bundle).
+TLS = ssl.create_default_context()
 
 
 def add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -66,7 +70,7 @@ async def api() -> AsyncIterator[Api]:
     sandbox = EcampaignSandbox()
     async with (
         RunningSandbox(sandbox) as running,
-        httpx.AsyncClient(base_url=running.base_url, trust_env=False) as client,
+        httpx.AsyncClient(base_url=running.base_url, trust_env=False, verify=TLS) as client,
     ):
         yield Api(sandbox, client)
 
@@ -405,3 +409,16 @@ async def test_fax_send_needs_a_pdf_file_name(api: Api) -> None:
     assert code(await api.post("/sendFAX", send("FAX", ("145000001",), filename="devis.doc"))) == 1
     blacklisted = await api.post("/sendFAX", send("FAX", ("145000099",), filename="devis.pdf"))
     assert (code(blacklisted), destinations(blacklisted)[0].findtext("state")) == (12, "KO")
+
+
+async def test_msgids_differ_between_sandbox_runs(api: Api) -> None:
+    """A receiver keeps earlier demo runs' states: a reused msgid would look like a duplicate."""
+    first = (await api.post("/sendSMS", send(message="x"))).findtext("recipients/destination/msgid")
+    other = EcampaignSandbox()
+    async with (
+        RunningSandbox(other) as running,
+        httpx.AsyncClient(base_url=running.base_url, verify=TLS) as client,
+    ):
+        again = await Api(other, client).post("/sendSMS", send(message="x"))
+    assert first and again.findtext("recipients/destination/msgid") not in ("", first)
+    assert other.state.messages.keys() == api.sandbox.state.messages.keys()  # same numeric ids

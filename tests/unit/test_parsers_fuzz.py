@@ -7,6 +7,7 @@ do return obeys the domain's invariants (E.164 numbers, UTC datetimes, printable
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.parse
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from providers.xml import XmlRefused
 from providers.xml import parse as parse_xml
 
 FUZZ = settings(
-    max_examples=4000,
+    max_examples=200,
     deadline=None,  # the first phone number parse loads metadata
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -278,6 +279,39 @@ def test_ecampaign_parsers(document: str | bytes) -> None:
 )
 def test_dispatcher(provider: str, method: str, query: Any, body: bytes, content_type: str) -> None:
     only_callback_error(callbacks.parse_callback, provider, method, query, body, content_type)
+    only_callback_error(callbacks.parse_callback_items, provider, method, query, body, content_type)
+
+
+@FUZZ
+@given(
+    st.sampled_from(["capitole", "voicepartner"]),
+    st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=200),
+        queries.map(urlencode),
+        st.lists(
+            st.sampled_from(
+                [
+                    "&",
+                    "=",
+                    "%",
+                    "%E",
+                    "%EA",
+                    "%C3",
+                    "+",
+                    "gsm",
+                    "num",
+                    "message",
+                    "33612345678",
+                    "STOP",
+                ]
+            ),
+            max_size=20,
+        ).map("".join),
+    ),
+)
+def test_dispatcher_raw_query_strings(provider: str, raw: str | bytes) -> None:
+    only_callback_error(callbacks.parse_callback, provider, "GET", raw, b"", "")
 
 
 multipart_bodies = st.lists(
@@ -338,19 +372,15 @@ def test_delivery_state_never_raises(code: str, channel: str | None) -> None:
     st.one_of(st.binary(max_size=500), xml_soup.map(lambda s: s.encode("utf-8", "surrogatepass")))
 )
 def test_xml_parse_only_refuses(data: bytes) -> None:
-    try:
+    with contextlib.suppress(XmlRefused):
         parse_xml(data)
-    except XmlRefused:
-        pass
 
 
 @FUZZ
 @given(xml_soup.map(lambda s: s.encode("utf-16", "surrogatepass")))
 def test_xml_parse_utf16_only_refuses(data: bytes) -> None:
-    try:
+    with contextlib.suppress(XmlRefused):
         parse_xml(data)
-    except XmlRefused:
-        pass
 
 
 @pytest.mark.xfail(
@@ -361,3 +391,15 @@ def test_xml_parse_utf16_only_refuses(data: bytes) -> None:
 def test_xml_parse_str_with_surrogate_is_refused() -> None:
     with pytest.raises(XmlRefused):
         parse_xml("<a>\ud800</a>")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="providers.xml.parse looks for '<!DOCTYPE' in the raw bytes, so a UTF-16 document "
+    "declares one unseen (entities stay unexpanded, but 'refused outright' does not hold; "
+    "reported to the lead)",
+)
+def test_xml_parse_refuses_a_utf16_doctype() -> None:
+    document = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
+    with pytest.raises(XmlRefused):
+        parse_xml(document.encode("utf-16"))

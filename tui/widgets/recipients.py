@@ -78,7 +78,11 @@ class RecipientsField(Vertical):
     def revalidate_now(self) -> None:
         """Make ``parsed`` match the current text (synchronously, only when it is stale)."""
         if self._parsed_for != (self.text, self.mobile_only):
-            self._apply(self.text, self.mobile_only, parse_recipients(self.text, mobile_only=self.mobile_only))
+            self._apply(
+                self.text,
+                self.mobile_only,
+                parse_recipients(self.text, mobile_only=self.mobile_only),
+            )
 
     def revalidate(self) -> None:
         self.validating = True

@@ -18,6 +18,7 @@ SHOWN_ROWS = 200
 
 _STATE_STYLE = {
     "accepted": "green",
+    "partial": "yellow",
     "dry-run": "cyan",
     "rejected": "red",
     "unknown": "bold yellow",
@@ -60,9 +61,7 @@ class SendPanel(Vertical):
         finished = progress.done + progress.failed + progress.cancelled
         bar.update(total=max(progress.total, 1), progress=finished)
         waiting = (
-            f" · rate limited: next request in {progress.waiting:.0f} s"
-            if progress.waiting
-            else ""
+            f" · rate limited: next request in {progress.waiting:.0f} s" if progress.waiting else ""
         )
         self.query_one("#send-status", Static).update(
             f"[b]{progress.reference}[/b] · done {progress.done} · failed {progress.failed} · "
@@ -74,9 +73,9 @@ class SendPanel(Vertical):
         self.display = True
         self.query_one(ProgressBar).display = False
         state = str(send.state)
-        style = _STATE_STYLE.get(state, "")
+        style = _STATE_STYLE.get(state, "bold")
         lines = [
-            f"[b]{send.reference}[/b] [{style}]{state.upper()}[/{style}] · accepted {send.accepted}"
+            f"[b]{send.reference}[/b] [{style}]{state.upper()}[/] · accepted {send.accepted}"
             f" · rejected {send.rejected} · unknown {send.unknown} · cancelled {send.cancelled}"
         ]
         if send.balance is not None:

@@ -161,7 +161,7 @@ def _history(state: EcampaignState, now: datetime) -> None:
             phone_number=member.values["mobile"],
             content="Soldes d'hiver : -20 % ce week-end !",
         )
-        state.messages[message.id] = message
+        state.add_message(message)
         campaign.message_ids.append(message.id)
         campaign.credits += message.credits
     state.campaigns[campaign.id] = campaign
@@ -179,7 +179,7 @@ def _history(state: EcampaignState, now: datetime) -> None:
         phone_number="612345602",
         content="Votre commande est prête.",
     )
-    state.messages[unit.id] = unit
+    state.add_message(unit)
 
     mail_at = now - timedelta(days=2)
     mailing = CampaignRec(
@@ -207,7 +207,7 @@ def _history(state: EcampaignState, now: datetime) -> None:
             subject="Nos nouveautés",
             template_id=3,
         )
-        state.messages[message.id] = message
+        state.add_message(message)
         mailing.message_ids.append(message.id)
         mailing.credits += message.credits
         state.mail_events.append(

@@ -274,7 +274,7 @@ def send(call: Call, state: EcampaignState, channel: str) -> etree._Element:
                 content=content.text,
                 template_id=content.template.id if content.template else None,
             )
-            state.messages[message.id] = message
+            state.add_message(message)
             if campaign is not None:
                 campaign.message_ids.append(message.id)
             _follow_ups(state, message, step)

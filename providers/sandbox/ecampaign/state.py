@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -106,11 +107,7 @@ class MessageRec:
     subject: str = ""
     content: str = ""
     template_id: int | None = None
-
-    @property
-    def ref(self) -> str:
-        """msgid / message_ref: alphanumeric, stable for a given numeric id."""
-        return hashlib.sha1(f"sandbox-message-{self.id}".encode()).hexdigest()[:20]
+    ref: str = ""  # msgid / message_ref, set by EcampaignState.add_message
 
     def status(self, now: datetime) -> tuple[int, datetime] | None:
         reached = [event for event in self.events if event[0] <= now]
@@ -172,6 +169,7 @@ class EcampaignState:
     default_caller_id: str = "33199001234"
     default_reply_to: str = "contact@porte-voix.test"
     max_sms_segments: int = 10
+    salt: str = field(default_factory=lambda: secrets.token_hex(8))
     routes: dict[int, RouteAccount] = field(default_factory=dict)
     groups: dict[int, GroupRec] = field(default_factory=dict)
     templates: dict[int, TemplateRec] = field(default_factory=dict)
@@ -190,6 +188,17 @@ class EcampaignState:
             "event": 0,
         }
     )
+
+    def add_message(self, message: MessageRec) -> MessageRec:
+        """Store ``message`` under an alphanumeric reference no other sandbox run has used.
+
+        The salt matters: a receiver keeps the states of earlier demo runs, and would take a
+        reused msgid's new states for duplicates of the old ones.
+        """
+        digest = hashlib.sha1(f"{self.salt}:{message.id}".encode()).hexdigest()
+        message.ref = digest[:20]
+        self.messages[message.id] = message
+        return message
 
     def next_id(self, kind: str) -> int:
         self.counters[kind] += 1

@@ -1,0 +1,217 @@
+"""Compose SMS driven end to end against the sandboxes, as an operator would."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from textual.widgets import Button, DataTable, TextArea
+
+from providers.sandbox.common import Faults
+from screens.compose_sms import ComposeSmsScreen
+from screens.dialogs import ConfirmDialog
+from tui.app import PorteVoixApp
+from tui.sending import SendProgress
+from tui.widgets.counter import SegmentCounter
+from tui.widgets.recipients import RecipientsField
+from tui.widgets.send_panel import SendPanel
+
+from .conftest import sandbox_requests, wait_for
+
+
+async def _type(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    pilot.app.screen.query_one(selector).focus()
+    await pilot.press(*text)
+
+
+async def _fill(app: PorteVoixApp, pilot, recipients: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    screen = app.screen
+    screen.query_one("#recipients-input", TextArea).load_text(recipients)
+    screen.query_one(RecipientsField).revalidate()
+    screen.query_one("#sms-text", TextArea).load_text(text)
+    await pilot.pause()
+
+
+async def _confirm(app: PorteVoixApp, pilot, button: str = "send") -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("ctrl+g")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirmation")
+    await pilot.click(f"#{button}")
+
+
+def _last_send(app: PorteVoixApp):  # type: ignore[no-untyped-def]
+    sends = app.session.store.list_sends(limit=1)
+    return sends[0] if sends else None
+
+
+async def test_typing_validates_numbers_and_counts_text(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await _type(pilot, "#recipients-input", "0611223344, 0611223344 0622334455 abc")
+        field = demo_app.screen.query_one(RecipientsField)
+        await wait_for(pilot, lambda: len(field.parsed.valid) == 2, what="validation")
+        assert field.parsed.duplicates == 1
+        assert [bad.raw for bad in field.parsed.invalid] == ["abc"]
+        demo_app.screen.query_one("#sms-text", TextArea).load_text("Prix: 10 €")
+        await pilot.pause()
+        counter = str(demo_app.screen.query_one(SegmentCounter).render())
+        assert "10 chars" in counter and "GSM-7" in counter and "1/1 SMS" in counter
+
+
+async def test_send_sms_end_to_end_with_delivery_reports(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await _fill(demo_app, pilot, "06 11 22 33 44\n06 22 33 44 00", "Votre RDV est confirmé.")
+        await _confirm(demo_app, pilot)
+        await wait_for(
+            pilot, lambda: (s := _last_send(demo_app)) is not None and s.state != "sending"
+        )
+        send = _last_send(demo_app)
+        assert send.state == "accepted" and send.accepted == 2
+        assert sandbox_requests(demo_app, "capitole_sms", "/api/sendsms/xml") == 1
+        table = demo_app.screen.query_one(SendPanel).query_one(DataTable)
+        assert table.row_count == 2
+        # The sandbox reports delivery (and failure for numbers ending in 00) through the receiver.
+        store = demo_app.session.store
+
+        def delivered() -> bool:
+            rows = store.recipients(send.reference)
+            return all(row.delivery_state is not None for row in rows)
+
+        await wait_for(pilot, delivered, what="delivery reports")
+        states = {row.number: str(row.delivery_state) for row in store.recipients(send.reference)}
+        assert states == {"+33611223344": "delivered", "+33622334400": "failed"}
+        assert "balance 998" in str(demo_app.screen.query_one("#account-bar").render())
+
+
+async def test_unencodable_character_is_refused_before_any_request(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await _fill(demo_app, pilot, "0611223344", "Merci 🙂 à bientôt")
+        counter = str(demo_app.screen.query_one(SegmentCounter).render())
+        assert "Cannot be sent" in counter and "U+1F642" in counter
+        await pilot.press("ctrl+g")
+        await pilot.pause(0.3)
+        assert not isinstance(demo_app.screen, ConfirmDialog)
+        assert _last_send(demo_app) is None
+        assert sandbox_requests(demo_app, "capitole_sms") == 0
+        # The typographic apostrophe has a transliteration: ctrl+t fixes it, the emoji stays named.
+        demo_app.screen.query_one("#sms-text", TextArea).load_text("C’est l’heure…")
+        await pilot.press("ctrl+t")
+        assert demo_app.screen.query_one("#sms-text", TextArea).text == "C'est l'heure..."
+
+
+async def test_cancel_in_the_dialog_sends_nothing(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await _fill(demo_app, pilot, "0611223344", "Bonjour")
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ConfirmDialog))
+        assert demo_app.screen.focused is not None and demo_app.screen.focused.id == "cancel"
+        await pilot.press("enter")  # Enter by habit lands on Cancel
+        await pilot.pause(0.2)
+        assert _last_send(demo_app) is None
+        assert sandbox_requests(demo_app, "capitole_sms") == 0
+
+
+async def test_dry_run_uses_the_pre_production_echo(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await _fill(demo_app, pilot, "0611223344", "Bonjour")
+        await _confirm(demo_app, pilot, "dry-run")
+        await wait_for(
+            pilot, lambda: (s := _last_send(demo_app)) is not None and s.state != "sending"
+        )
+        assert _last_send(demo_app).state == "dry-run"
+        assert sandbox_requests(demo_app, "capitole_sms", "xml_test") == 1
+        assert sandbox_requests(demo_app, "capitole_sms", "/api/sendsms/xml") == 1
+
+
+async def test_ten_thousand_recipients_show_progress(demo_app: PorteVoixApp) -> None:
+    numbers = [f"06 12 {i // 100:02d} {i % 100:02d} 11" for i in range(10_000)]
+    seen: list[SendProgress] = []
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        cluster = demo_app.session.cluster
+        assert cluster is not None
+        cluster.sandboxes["capitole_sms"].balance = Decimal(50_000)  # type: ignore[attr-defined]
+        cluster.set_callback_url("capitole", None)  # 10 000 delivery reports are not the point here
+        panel = demo_app.screen.query_one(SendPanel)
+        original = panel.show_progress
+
+        def record(progress: SendProgress) -> None:
+            seen.append(progress)
+            original(progress)
+
+        panel.show_progress = record  # type: ignore[method-assign]
+        field = demo_app.screen.query_one(RecipientsField)
+        field.set_numbers(numbers)
+        await wait_for(pilot, lambda: len(field.parsed.valid) == 10_000, what="validation")
+        demo_app.screen.query_one("#sms-text", TextArea).load_text("Soldes")
+        await _confirm(demo_app, pilot)
+        await wait_for(
+            pilot,
+            lambda: (s := _last_send(demo_app)) is not None and s.state != "sending",
+            timeout=60,
+        )
+        send = _last_send(demo_app)
+        assert send.state == "accepted" and send.accepted == 10_000
+        assert sandbox_requests(demo_app, "capitole_sms", "/api/sendsms/xml") == 20
+        assert [p.batches_done for p in seen][-1] == 20
+        done = [p.done for p in seen]
+        assert done == sorted(done) and done[-1] == 10_000
+        assert any(0 < p.remaining < 10_000 for p in seen)
+
+
+async def test_cancelling_stops_between_requests(demo_app: PorteVoixApp) -> None:
+    numbers = [f"06 13 {i // 100:02d} {i % 100:02d} 22" for i in range(2_000)]
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        cluster = demo_app.session.cluster
+        assert cluster is not None
+        # Every request takes a moment, so the operator has time to cancel.
+        cluster.sandboxes["capitole_sms"].faults = Faults(hang_seconds=0.3, count=-1)
+        field = demo_app.screen.query_one(RecipientsField)
+        field.set_numbers(numbers)
+        await wait_for(pilot, lambda: len(field.parsed.valid) == 2_000)
+        demo_app.screen.query_one("#sms-text", TextArea).load_text("Soldes")
+        await _confirm(demo_app, pilot)
+        await wait_for(pilot, lambda: sandbox_requests(demo_app, "capitole_sms") >= 1)
+        await pilot.press("escape")
+        await wait_for(
+            pilot, lambda: (s := _last_send(demo_app)) is not None and s.state != "sending"
+        )
+        send = _last_send(demo_app)
+        assert send.state == "cancelled"
+        assert 0 < send.accepted < 2_000
+        assert send.cancelled == 2_000 - send.accepted
+        assert sandbox_requests(demo_app, "capitole_sms") == send.accepted // 500
+
+
+async def test_unknown_outcome_is_shown_and_never_resent(
+    demo_app: PorteVoixApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTE_VOIX_HTTP_TIMEOUT", "0.5")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        cluster = demo_app.session.cluster
+        assert cluster is not None
+        cluster.sandboxes["capitole_sms"].faults = Faults(hang_seconds=2.0, count=1)
+        await _fill(demo_app, pilot, "0611223344", "Bonjour")
+        await _confirm(demo_app, pilot)
+        await wait_for(
+            pilot, lambda: (s := _last_send(demo_app)) is not None and s.state != "sending"
+        )
+        assert _last_send(demo_app).state == "unknown"
+        await pilot.pause(2.5)  # the hung request completes on the sandbox side meanwhile
+        assert sandbox_requests(demo_app, "capitole_sms") == 1
+        assert demo_app.screen.query_one("#resend", Button).display
+        status = str(demo_app.screen.query_one("#send-status").render())
+        assert "unknown" in status.lower() and "Nothing was resent" in status
+        # Resending asks again, saying it may duplicate; declining sends nothing.
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ConfirmDialog))
+        assert "twice" in str(demo_app.screen.query_one(".warning").render())
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert sandbox_requests(demo_app, "capitole_sms") == 1
+        assert len(demo_app.session.store.list_sends(limit=10)) == 1
