@@ -29,6 +29,8 @@ except ImportError:  # pragma: no cover - Windows: a single process is the commo
 
 SERVICE = "porte-voix"
 MIN_PASSPHRASE = 8
+#: Argon2id time cost, memory (KiB) and lanes: keyrings.cryptfile 1.3.9's defaults.
+ARGON2_COSTS = (15, 2**16, 2)
 _REFERENCE_SECTION = escape_for_ini("keyring-setting")
 _REFERENCE_KEY = escape_for_ini("password reference")
 _process_lock = threading.Lock()
@@ -72,6 +74,9 @@ def _private_dir(path: Path) -> None:
 def _backend(path: Path) -> CryptFileKeyring:
     backend = CryptFileKeyring()
     backend.file_path = str(path)
+    # The file records the cipher, not the key-derivation costs: pin them here, so that a new
+    # library version with other defaults still opens the stores made before it.
+    backend.time_cost, backend.memory_cost, backend.parallelism = ARGON2_COSTS
     return backend
 
 

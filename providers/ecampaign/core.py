@@ -70,7 +70,8 @@ def _base_url(raw: str) -> str:
     url = raw.strip().rstrip("/")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError("base_url", f"{raw!r} is not an http(s) URL")
+        shown = "the value" if "@" in raw else repr(raw)  # never echo embedded credentials
+        raise InputError("base_url", f"{shown} is not an http(s) URL")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InputError("base_url", "the base URL must not carry a query, fragment or user")
     return url

@@ -106,7 +106,7 @@ def phone_recipients(numbers: Iterable[str]) -> tuple[tuple[str, str, str], ...]
         e164 = normalise(raw, field="recipients")
         if e164 != raw.strip():
             raise InputError("recipients", f"{raw!r} is not in E.164 form (+33611223344)")
-        if False:
+        if e164 in seen:
             raise InputError("recipients", f"{display(e164)} is listed twice")
         seen.add(e164)
         code, national = for_ecampaign(e164)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
 from providers.sandbox import SandboxCluster
 from tests.memory_keyring import MemoryKeyring
@@ -32,8 +31,7 @@ PASSPHRASE = "correct horse battery"
 @pytest.fixture(autouse=True)
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """In process only: the real cost is kept by the child-process tests."""
-    monkeypatch.setattr(CryptFileKeyring, "time_cost", 1)
-    monkeypatch.setattr(CryptFileKeyring, "memory_cost", 64)
+    monkeypatch.setattr("tui.secret_file.ARGON2_COSTS", (1, 64, 1))
 
 
 def add_args(cluster: SandboxCluster, provider: str, name: str | None = None) -> list[str]:
@@ -326,3 +324,43 @@ def test_real_program_on_a_server_without_keyring(porte_voix: Cli) -> None:
     data = secrets_file(home).read_bytes()
     assert SANDBOX_SECRET.encode() not in data and PASSPHRASE.encode() not in data
     assert oct(secrets_file(home).stat().st_mode & 0o777) == "0o600"
+
+
+# --------------------------------------------------------------------------- no secret left behind
+
+SENDS = {
+    "capitole": ["send", "sms", "--text", "Bonjour"],
+    "octopush": ["send", "sms", "--text", "Bonjour"],
+    "ecampaign": ["send", "sms", "--text", "Bonjour"],
+    "voicepartner": ["send", "vms", "--tts", "Bonjour"],
+}
+
+
+@pytest.mark.usefixtures("no_keyring")
+def test_a_known_secret_is_nowhere_after_sending_through_every_provider(
+    porte_voix: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Config, database, data files, command outputs (``--json`` included): never the secret."""
+    monkeypatch.setenv("PORTE_VOIX_FILE_PASSPHRASE", PASSPHRASE)
+    for provider, send in SENDS.items():
+        args = add_args(porte_voix.cluster, provider)
+        assert porte_voix.run(*args, "--store", "file", "--secret-stdin", stdin=SANDBOX_SECRET)
+        name = ACCOUNTS[provider]
+        assert porte_voix.run("accounts", "check", name, "--json").json["ok"]
+        result = porte_voix.run(
+            *send, "--account", name, "--to", "+33611223344", "--yes", "--json"
+        )
+        assert result.code == 0, result.output
+        assert result.json["status"] == "accepted", result.json
+    assert porte_voix.run("accounts", "list", "--json").code == 0
+    assert len(porte_voix.sends()) == len(SENDS)
+    files = [path for path in porte_voix.home.rglob("*") if path.is_file()]
+    assert porte_voix.home / "config.toml" in files
+    assert any(path.name.startswith("porte-voix.db") for path in files)
+    needle = SANDBOX_SECRET.encode()
+    for path in files:
+        data = path.read_bytes()
+        for form in (needle, needle.hex().encode(), SANDBOX_SECRET.encode("utf-16-le")):
+            assert form not in data, path
+    for output in porte_voix.outputs:
+        assert SANDBOX_SECRET not in output

@@ -45,8 +45,7 @@ PASSPHRASE = "correct horse battery"
 @pytest.fixture(autouse=True)
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real cost (64 MB, 15 passes) takes ~0.6 s per operation; the format is the same."""
-    monkeypatch.setattr(CryptFileKeyring, "time_cost", 1)
-    monkeypatch.setattr(CryptFileKeyring, "memory_cost", 64)
+    monkeypatch.setattr("tui.secret_file.ARGON2_COSTS", (1, 64, 1))
 
 
 def account(name: str = "prod", store: str = "keyring") -> Account:
@@ -410,3 +409,16 @@ async def test_unlock_gives_up_after_three_wrong_answers(tmp_path: Path) -> None
     with pytest.raises(WrongPassphrase, match="too many attempts"):
         await unlock_file_store(Credentials(tmp_path), wrong)
     assert count == 3
+
+
+def test_key_derivation_costs_are_pinned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file does not record them: other costs derive another key and cannot open it."""
+    from tui import secret_file
+
+    Credentials(tmp_path, passphrase=lambda: PASSPHRASE).store("prod", SECRET, "file")
+    monkeypatch.setattr(secret_file, "ARGON2_COSTS", (2, 64, 1))
+    with pytest.raises(WrongPassphrase):
+        Credentials(tmp_path, passphrase=lambda: PASSPHRASE).get(account(store="file"))
+    monkeypatch.undo()
+    # What every store made so far was made with (keyrings.cryptfile 1.3.9's defaults).
+    assert secret_file.ARGON2_COSTS == (15, 2**16, 2)

@@ -235,6 +235,13 @@ async def test_provider_text_echoing_the_password_is_scrubbed() -> None:
     assert SECRET not in str(caught.value)
 
 
+async def test_provider_text_echoing_the_hash_or_the_password_is_scrubbed() -> None:
+    recorder = Recorder(reply(code=1, message=f"login {SECRET} / {SECRET_MD5} refused"))
+    with pytest.raises(ProviderError) as caught:
+        await make(recorder, md5="true").list_groups()
+    assert caught.value.original == "login *** / *** refused"
+
+
 # --------------------------------------------------------------------------- unusable replies
 
 HOSTILE = [

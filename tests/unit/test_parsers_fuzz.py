@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from providers import callbacks
 from providers.callbacks import ImportReport
 from providers.ecampaign.states import delivery_state
-from providers.errors import CallbackError
+from providers.errors import CallbackError, ProviderError
 from providers.models import DeliveryEvent, DeliveryState
 from providers.xml import XmlRefused
 from providers.xml import parse as parse_xml
@@ -403,3 +404,152 @@ def test_xml_parse_refuses_a_utf16_doctype() -> None:
     document = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
     with pytest.raises(XmlRefused):
         parse_xml(document.encode("utf-16"))
+
+
+# --------------------------------------------------------------------------- provider replies
+# The provider clients' own reply readers, fuzzed for the errors their modules document. Their
+# engineers test the documented replies; here only "nothing else escapes, no secret leaks".
+
+SECRET = "s3cr3t-Key-42"
+
+capitole_replies = st.lists(
+    st.sampled_from(
+        [
+            *["SENDING_OK", ";", "9542", "AUTH_FAILED", "0611223344_IS_INVALID", "_IS_BLACKLISTED"],
+            *["TOO_LONG_SENDER", "NOT_ENOUGH_CREDITS", "1,5", "NaN", "1e999999", "x"],
+            *("\n", " "),
+        ]
+    ),
+    max_size=10,
+).map("".join)
+
+
+@FUZZ
+@given(
+    st.one_of(st.text(max_size=200), capitole_replies),
+    st.lists(st.sampled_from(["+33611223344", "+33612345678", "+34622334455"]), unique=True),
+)
+def test_capitole_send_reply(text: str, recipients: list[str]) -> None:
+    from providers import capitole_codes
+
+    reply = capitole_codes.parse_reply(text)  # a tokenizer: never raises
+    with contextlib.suppress(ProviderError):
+        capitole_codes.receipt_from_reply(reply, recipients)
+
+
+octopush_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | values,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["error_code", "successs", "success", "failures", "balance", "cost"])
+            | st.sampled_from(["ticket", "sending_date", "recipient", "sms_needed", "FR"])
+            | st.text(max_size=5),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=15,
+)
+octopush_xml = st.lists(
+    st.sampled_from(
+        [
+            *[
+                "<octopush>",
+                "</octopush>",
+                "<error_code>",
+                "</error_code>",
+                "000",
+                "<successs>",
+                "</successs>",
+            ],
+            *[
+                "<success>",
+                "</success>",
+                "<recipient>",
+                "</recipient>",
+                "1.5",
+                "+33612345678",
+                "NaN",
+            ],
+            *("<balance type='FR'>", "</balance>", "<cost>", "</cost>"),
+        ]
+    ),
+    max_size=25,
+).map(lambda parts: "".join(parts).encode())
+
+
+@FUZZ
+@given(
+    st.one_of(st.binary(max_size=300), octopush_json.map(lambda v: json.dumps(v).encode())),
+    octopush_xml,
+)
+def test_octopush_reply(json_body: bytes, xml_body: bytes) -> None:
+    from providers import octopush_codes
+
+    for body, reply_format in ((json_body, "json"), (xml_body, "xml"), (json_body, "xml")):
+        with contextlib.suppress(octopush_codes.ReplyUnreadable):
+            octopush_codes.parse_reply(body, reply_format)
+
+
+@FUZZ
+@given(
+    st.sampled_from([200, 201, 204, 301, 400, 401, 402, 404, 429, 500]),
+    st.one_of(st.binary(max_size=200), octopush_json.map(lambda v: json.dumps(v).encode())),
+    st.booleans(),
+)
+def test_voicepartner_reply(status: int, body: bytes, sends: bool) -> None:
+    from providers import voicepartner_parse
+
+    response = httpx.Response(status, content=body + SECRET.encode())
+    try:
+        voicepartner_parse.success_or_raise(response, sends=sends, secret=SECRET)
+    except ProviderError as exc:
+        assert SECRET not in str(exc)
+        assert SECRET not in exc.original
+
+
+ecampaign_replies = st.lists(
+    st.sampled_from(
+        [
+            *[
+                "<ecampaign>",
+                "</ecampaign>",
+                "<code>",
+                "</code>",
+                "0",
+                "-1",
+                "12",
+                "<message>",
+                "</message>",
+                "x",
+                "&amp;",
+                "é",
+            ],
+            *(SECRET, "<!DOCTYPE a>", "\x00"),
+        ]
+    ),
+    max_size=20,
+).map(lambda parts: "".join(parts).encode())
+
+
+@FUZZ
+@given(
+    st.sampled_from([200, 302, 400, 500]),
+    st.one_of(st.binary(max_size=200), ecampaign_replies),
+    st.booleans(),
+)
+def test_ecampaign_reply(status: int, body: bytes, sends: bool) -> None:
+    from providers.base import AccountSettings
+    from providers.ecampaign.core import EcampaignCore
+
+    core = EcampaignCore(
+        AccountSettings(name="fuzz", provider="ecampaign", login="user"),
+        SECRET,
+        transport=httpx.MockTransport(lambda request: httpx.Response(500)),
+    )
+    try:
+        core.read_reply(httpx.Response(status, content=body), sends=sends)
+    except ProviderError as exc:
+        assert SECRET not in str(exc)
+        assert SECRET not in exc.original

@@ -1,0 +1,103 @@
+"""The app shell: modes by key and by palette, the account bar and switcher, the first run."""
+
+from __future__ import annotations
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import OptionList
+
+from screens.accounts import AccountsScreen
+from screens.compose_sms import ComposeSmsScreen
+from screens.compose_vms import ComposeVmsScreen
+from screens.dialogs import AccountPicker, WelcomeDialog
+from screens.placeholder import (
+    CreditsScreen,
+    GroupsScreen,
+    HistoryScreen,
+    LiveScreen,
+    TemplatesScreen,
+)
+from tui.app import MODE_TABLE, PorteVoixApp
+from tui.session import Session
+
+from .conftest import wait_for
+
+MODE_SCREENS = {
+    "f1": ComposeSmsScreen,
+    "f2": ComposeVmsScreen,
+    "f3": GroupsScreen,
+    "f4": TemplatesScreen,
+    "f5": CreditsScreen,
+    "f6": HistoryScreen,
+    "f7": LiveScreen,
+    "f8": AccountsScreen,
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_mode_opens_by_its_key(demo_app: PorteVoixApp, size: tuple[int, int]) -> None:
+    async with demo_app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        for key, screen_type in MODE_SCREENS.items():
+            await pilot.press(key)
+            await wait_for(pilot, lambda t=screen_type: isinstance(demo_app.screen, t), what=key)
+            bar = str(demo_app.screen.query_one("#account-bar").render())
+            assert "demo-capitole" in bar and "CapitoleMobile" in bar
+
+
+async def test_mode_keys_win_over_a_focused_text_area(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        demo_app.screen.query_one("#sms-text").focus()
+        await pilot.press("f6")  # a TextArea binds F6 to "select line"
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, HistoryScreen))
+
+
+async def test_planned_screens_say_what_they_will_hold(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, GroupsScreen))
+        text = str(demo_app.screen.query_one(".planned-text").render())
+        assert "Not available yet" in text and "groups" in text
+
+
+async def test_the_palette_reaches_every_mode_and_screen_action(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        titles = [command.title for command in demo_app.get_system_commands(demo_app.screen)]
+        for _mode, key, _label, title, _help in MODE_TABLE:
+            assert f"{title} ({key.upper()})" in titles
+        assert "Send (ctrl+g)" in titles
+        assert "Transliterate (ctrl+t)" in titles
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, CommandPalette))
+        await pilot.press(*"Compose voice")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeVmsScreen))
+
+
+async def test_account_switcher_changes_the_bar_and_the_composer(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, AccountPicker))
+        options = demo_app.screen.query_one(OptionList)
+        index = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == "demo-octopush"
+        )
+        options.highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: demo_app.current_account == "demo-octopush")
+        assert "Octopush" in str(demo_app.screen.query_one("#account-bar").render())
+        assert demo_app.screen.query_one("#account").value == "demo-octopush"
+
+
+async def test_first_run_without_accounts_offers_the_demo() -> None:
+    app = PorteVoixApp(Session.open(demo=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeDialog))
+        await pilot.click("#demo")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeSmsScreen), timeout=30)
+        assert app.session.demo and "demo-capitole" in app.session.accounts
