@@ -33,7 +33,10 @@ def _parser() -> etree.XMLParser:
 
 def parse(data: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
     """Parse untrusted XML; raise ``XmlRefused`` for anything malformed or hostile."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError:
+        raise XmlRefused("text that is not valid Unicode (lone surrogate)") from None
     if isinstance(data, str):
         # A str has already been decoded: drop any encoding declaration lxml would refuse.
         raw = _strip_declaration(raw)
@@ -50,6 +53,10 @@ def parse(data: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> etree._Elemen
         raise XmlRefused(f"malformed XML: {exc}") from None
     if root is None:
         raise XmlRefused("empty document")
+    # The byte check above misses a DOCTYPE written in UTF-16; the parser's view does not.
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise XmlRefused("documents with a DOCTYPE or entity declarations are refused")
     return root
 
 

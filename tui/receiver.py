@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from providers.callbacks import parse_callback
+from providers.callbacks import ImportReport, parse_callback_items
 from providers.errors import CallbackError
+from providers.models import DeliveryEvent
 
 from .store import Store
 
@@ -81,10 +82,12 @@ class Receiver:
             body = await request.content.read(MAX_BODY + 1)
             if len(body) > MAX_BODY:
                 raise CallbackError("body larger than 64 KiB")
-            events = parse_callback(
+            # The raw query string: the parser decodes it (UTF-8, or Latin-9 for CapitoleMobile),
+            # where aiohttp's decoded view would garble a Latin-9 "ARRÊT".
+            items = parse_callback_items(
                 provider,
                 request.method,
-                dict(request.query),
+                request.rel_url.raw_query_string,
                 body,
                 request.headers.get("Content-Type", ""),
             )
@@ -95,7 +98,17 @@ class Receiver:
         raw = f"{request.method} {request.path_qs}\n".encode() + body
         # Never log or store the token: keep only the query string beyond the path.
         raw = raw.replace(expected[1].encode(), b"<token>")
+        events = [item for item in items if isinstance(item, DeliveryEvent)]
         for event in events:
             self.store.record_event(event, raw, account=account)
+        for report in items:
+            if isinstance(report, ImportReport):
+                log.info(
+                    "%s: group import report: state %s, %s imported, %d error(s)",
+                    account,
+                    report.state,
+                    report.imported,
+                    len(report.errors),
+                )
         self.received += len(events)
         return web.Response(text="OK")

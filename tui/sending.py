@@ -139,9 +139,8 @@ async def send(
         dry_run=dry_run,
         resend_of=resend_of,
         reference=reference,
+        campaign_id=campaign,
     )
-    if campaign != message.campaign_id and campaign is not None:
-        store.set_campaign_id(reference, campaign)
 
     run = _Run(store, provider, reference, len(numbers), len(chunks), dry_run, progress)
     state: SendState | None = None
@@ -157,9 +156,9 @@ async def send(
                 await run.batch(index, chunk, batch_message, cancel, rate_limit_wait)
             except _Stop as stop:
                 state = stop.state
-                break
-            finally:
                 run.report()
+                break
+            run.report()
     except BaseException as exc:
         # Task cancelled (the console quits) or a bug while a request may be out: whatever
         # was in flight is unknown; say so before letting the exception go.

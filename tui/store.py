@@ -131,12 +131,15 @@ class Store(SendQueries, TrackingQueries):
         dry_run: bool = False,
         resend_of: str | None = None,
         reference: str | None = None,
+        campaign_id: str | None = None,
     ) -> str:
         """Commit the intent of a send (state ``sending``, every recipient ``pending``).
 
         Returns our reference. Nothing may be requested from the provider before this returns.
         Recipients are de-duplicated (first occurrence kept); the message is stored without
-        them, since they live in ``send_recipients``.
+        them, since they live in ``send_recipients``. ``campaign_id``: the campaign id the
+        requests will carry when it is not the message's own (the orchestrator may default
+        it to the reference); callbacks are matched on it.
         """
         channel = Channel(channel)
         expected = Channel.SMS if isinstance(message, SmsMessage) else Channel.VOICE
@@ -168,7 +171,7 @@ class Store(SendQueries, TrackingQueries):
                     stored,
                     sql.summary(message),
                     SendState.SENDING.value,
-                    message.campaign_id,
+                    campaign_id or message.campaign_id,
                     resend_of,
                     int(dry_run),
                     len(numbers),
@@ -184,13 +187,6 @@ class Store(SendQueries, TrackingQueries):
                 ),
             )
         return ref
-
-    def set_campaign_id(self, reference: str, campaign_id: str) -> None:
-        """Record the campaign id actually sent (the orchestrator may default it)."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE sends SET campaign_id = ? WHERE reference = ?", (campaign_id, reference)
-            )
 
     def mark_batch_sending(
         self,
@@ -297,10 +293,14 @@ class Store(SendQueries, TrackingQueries):
                     (receipt.reference, reference),
                 )
             sql.refresh_counts(conn, reference)
-            provider = conn.execute(
-                "SELECT provider FROM sends WHERE reference = ?", (reference,)
-            ).fetchone()[0]
-            ev.match_orphans(conn, self._clock(), provider)
+            send = conn.execute(
+                "SELECT provider, campaign_id FROM sends WHERE reference = ?", (reference,)
+            ).fetchone()
+            # Only events this reply can explain: a pile of unmatchable orphans is not walked.
+            ids = [reference, send["campaign_id"], receipt.reference]
+            ids += [r.message_id for r in results.values()]
+            keys = sorted({key for key in ids if key})
+            ev.match_orphans(conn, self._clock(), send["provider"], keys)
 
     def record_batch_error(
         self,

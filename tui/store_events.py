@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -229,15 +230,33 @@ def should_replace(
     return True
 
 
-def match_orphans(conn: sqlite3.Connection, now: datetime, provider: str | None = None) -> int:
-    """Try every unmatched event again, oldest first; return how many found their send."""
+def match_orphans(
+    conn: sqlite3.Connection,
+    now: datetime,
+    provider: str | None = None,
+    keys: Sequence[str] | None = None,
+) -> int:
+    """Try unmatched events again, oldest first; return how many found their send.
+
+    ``keys`` restricts the attempt to events whose message id or campaign id is one of them
+    (what a batch's reply just taught us), so that a pile of unmatchable orphans is not
+    walked again after every batch.
+    """
     query = """SELECT id, provider, kind, state, provider_code, message_id, campaign_id,
                       number, occurred_at
                FROM events WHERE matched_reference IS NULL"""
-    params: tuple[str, ...] = ()
+    params: list[str] = []
     if provider is not None:
         query += " AND provider = ?"
-        params = (provider,)
+        params.append(provider)
+    if keys is not None:
+        if not keys:
+            return 0
+        query += (
+            " AND (message_id IN (SELECT value FROM json_each(?))"
+            " OR campaign_id IN (SELECT value FROM json_each(?)))"
+        )
+        params += [json.dumps(list(keys))] * 2
     # Oldest first, so that the ordering rules see events in the order they happened.
     query += " ORDER BY COALESCE(occurred_at, received_at), id"
     matched = 0

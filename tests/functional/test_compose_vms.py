@@ -74,7 +74,7 @@ async def test_voicepartner_voicemail_drop_with_an_audio_file(demo_app: PorteVoi
         assert screen.query_one("#content-kind", Select).value == "audio"
         await pilot.press("ctrl+o")
         audio = screen.query_one("#audio", Select)
-        await wait_for(pilot, lambda: audio._options[1:] != [], what="audio list")  # noqa: SLF001
+        await wait_for(pilot, lambda: audio._options[1:] != [], what="audio list")
         audio.value = "aud-promo"
         screen.query_one(RecipientsField).set_numbers(["06 11 22 33 44"])
         assert screen.query_one("#email", Input).value == "operator@porte-voix.test"

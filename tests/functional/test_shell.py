@@ -84,9 +84,8 @@ async def test_account_switcher_changes_the_bar_and_the_composer(demo_app: Porte
         await pilot.press("f9")
         await wait_for(pilot, lambda: isinstance(demo_app.screen, AccountPicker))
         options = demo_app.screen.query_one(OptionList)
-        index = next(
-            i for i in range(options.option_count) if options.get_option_at_index(i).id == "demo-octopush"
-        )
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        index = ids.index("demo-octopush")
         options.highlighted = index
         await pilot.press("enter")
         await wait_for(pilot, lambda: demo_app.current_account == "demo-octopush")

@@ -75,9 +75,7 @@ def test_invalid_accounts_are_refused(account: Account, message: str) -> None:
 
 def test_a_secret_written_by_hand_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text(
-        '[accounts.prod]\nprovider = "octopush"\nlogin = "x"\npassword = "hunter22"\n'
-    )
+    path.write_text('[accounts.prod]\nprovider = "octopush"\nlogin = "x"\npassword = "hunter22"\n')
     with pytest.raises(ConfigError, match="unknown keys password; secrets never belong") as caught:
         config_module.load(path)
     assert "hunter22" not in str(caught.value)

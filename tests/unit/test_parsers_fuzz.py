@@ -384,22 +384,11 @@ def test_xml_parse_utf16_only_refuses(data: bytes) -> None:
         parse_xml(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="providers.xml.parse encodes a str before its try block: a lone surrogate escapes "
-    "as UnicodeEncodeError instead of XmlRefused (reported to the lead)",
-)
 def test_xml_parse_str_with_surrogate_is_refused() -> None:
     with pytest.raises(XmlRefused):
         parse_xml("<a>\ud800</a>")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="providers.xml.parse looks for '<!DOCTYPE' in the raw bytes, so a UTF-16 document "
-    "declares one unseen (entities stay unexpanded, but 'refused outright' does not hold; "
-    "reported to the lead)",
-)
 def test_xml_parse_refuses_a_utf16_doctype() -> None:
     document = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
     with pytest.raises(XmlRefused):

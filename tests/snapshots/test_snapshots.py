@@ -1,0 +1,71 @@
+"""Snapshots of what the operator sees: the shell and both composers, at 80×24 and 120×40.
+
+Regenerate after a deliberate change with ``pytest tests/snapshots --snapshot-update`` and look
+at the report before committing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Select, TextArea
+
+from tui.app import PorteVoixApp
+from tui.session import Session
+from tui.widgets.recipients import RecipientsField
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def _app() -> PorteVoixApp:
+    session = Session.open(demo=True)
+    session.callback_delay = 0.1
+    return PorteVoixApp(session)
+
+
+async def _settle(pilot: Pilot[Any]) -> None:
+    await pilot.pause(0.3)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_shell_on_a_planned_mode(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press("f6")
+        await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_compose_sms_with_a_draft(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        screen = pilot.app.screen
+        screen.query_one(RecipientsField).set_numbers(["06 11 22 33 44", "0622334455", "12"])
+        screen.query_one("#sms-text", TextArea).load_text("C’est l’heure de votre RDV à 10h…")
+        await _settle(pilot)
+        await pilot.pause(0.4)  # the recipients' validation is debounced
+        await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_compose_voice_capitole_tts(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press("f2")
+        await _settle(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#content-kind", Select).value = "tts"
+        screen.query_one(RecipientsField).set_numbers(["06 11 22 33 44"])
+        screen.query_one("#tts", TextArea).load_text("Bonjour, ceci est un rappel.")
+        await pilot.pause(0.4)
+        await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run_before)
