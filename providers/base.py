@@ -36,6 +36,7 @@ class Capability(Flag):
     HLR = auto()
     AUDIO_LIST = auto()
     CANCEL = auto()
+    DUPLICATE_GUARD = auto()  # a request id makes the provider refuse a repeated request
 
 
 @dataclass(frozen=True)

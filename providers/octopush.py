@@ -53,6 +53,7 @@ CAPABILITIES = (
     | Capability.SCHEDULE
     | Capability.ROUTE
     | Capability.LONG_SMS
+    | Capability.DUPLICATE_GUARD
 )
 
 

@@ -10,6 +10,8 @@ escaped by the serializer, never by hand.
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 MAX_XML_BYTES = 5 * 1024 * 1024
@@ -54,7 +56,7 @@ def parse(data: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> etree._Elemen
     if root is None:
         raise XmlRefused("empty document")
     # The byte check above misses a DOCTYPE written in UTF-16; the parser's view does not.
-    docinfo = root.getroottree().docinfo
+    docinfo: Any = root.getroottree().docinfo  # lxml-stubs do not describe DocInfo fully
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise XmlRefused("documents with a DOCTYPE or entity declarations are refused")
     return root

@@ -49,6 +49,10 @@ def passphrase_prompt(app: App[object]) -> PassphrasePrompt:
     return ask
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _login_required(info: ProviderInfo) -> bool:
     # VoicePartner authenticates with the API key alone; its label says the login is unused.
     return "unused" not in info.login_label
@@ -60,13 +64,18 @@ class AccountForm(Dialog[AccountDraft | None]):
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="AccountForm")
         + """
-    AccountForm > Vertical { width: 90; }
-    AccountForm #form-body { height: auto; max-height: 18; }
-    AccountForm .row { height: auto; }
-    AccountForm .row > Vertical { height: auto; width: 1fr; }
+    AccountForm > Vertical { width: 96; height: 100%; max-height: 36; padding: 0 1; }
+    AccountForm .dialog-title { margin-bottom: 0; }
+    AccountForm #form-body { height: 1fr; }
+    AccountForm .field { height: 1; margin-top: 1; }
+    AccountForm #options .field { margin-top: 0; }
+    AccountForm .field > Label { width: 24; color: $text-muted; }
+    AccountForm .field > Input, AccountForm .field > Select { width: 1fr; }
     AccountForm #options { height: auto; }
-    AccountForm .note { color: $text-muted; }
+    AccountForm .note { color: $text-muted; height: auto; padding-left: 24; }
+    AccountForm Checkbox { border: none; height: 1; padding: 0; margin-top: 1; }
     AccountForm #form-error { color: $error; height: auto; }
+    AccountForm .dialog-buttons { margin-top: 0; }
     """
     )
 
@@ -83,6 +92,7 @@ class AccountForm(Dialog[AccountDraft | None]):
         self.existing = set(existing)
         self.keyring = keyring
         self.is_default = is_default
+        self._choices: list[str] = []
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -92,35 +102,43 @@ class AccountForm(Dialog[AccountDraft | None]):
             title = f"Edit account {account.name}" if account else "Add an account"
             yield Label(escape(title), classes="dialog-title")
             with VerticalScroll(id="form-body"):
-                with Horizontal(classes="row"):
-                    with Vertical():
-                        yield Label("Name", classes="field-label")
-                        yield Input(
-                            account.name if account else "",
-                            placeholder="e.g. octopush-prod",
-                            id="name",
-                            disabled=account is not None,
-                        )
-                    with Vertical():
-                        yield Label("Provider", classes="field-label")
-                        yield Select[str](
-                            [(provider_info(k).label, k) for k in PROVIDER_KINDS],
-                            value=kind,
-                            allow_blank=False,
-                            id="provider",
-                            disabled=account is not None,
-                        )
-                yield Label("", id="login-label", classes="field-label")
-                yield Input(account.login if account else "", id="login")
-                with Horizontal(classes="row"):
-                    with Vertical():
-                        yield Label("", id="secret-label", classes="field-label")
-                        yield Input(password=True, id="secret")
-                    with Vertical():
-                        yield Label("Secret kept in", classes="field-label")
-                        yield Select[str]([], allow_blank=False, id="store")
+                with Horizontal(classes="field"):
+                    yield Label("Name")
+                    yield Input(
+                        account.name if account else "",
+                        placeholder="letters, digits, . _ - (e.g. octopush-prod)",
+                        id="name",
+                        disabled=account is not None,
+                        compact=True,
+                    )
+                with Horizontal(classes="field"):
+                    yield Label("Provider")
+                    yield Select[str](
+                        [(provider_info(k).label, k) for k in PROVIDER_KINDS],
+                        value=kind,
+                        allow_blank=False,
+                        id="provider",
+                        disabled=account is not None,
+                        compact=True,
+                    )
+                with Horizontal(classes="field"):
+                    yield Label("", id="login-label")
+                    yield Input(account.login if account else "", id="login", compact=True)
+                with Horizontal(classes="field"):
+                    yield Label("", id="secret-label")
+                    yield Input(password=True, id="secret", compact=True)
+                with Horizontal(classes="field"):
+                    yield Label("Secret kept in")
+                    choices = self._store_choices(account.name if account else "")
+                    self._choices = choices
+                    yield Select[str](
+                        [(STORE_LABELS[c], c) for c in choices],
+                        value=self._preferred_store(choices, None),
+                        allow_blank=False,
+                        id="store",
+                        compact=True,
+                    )
                 yield Static("", id="store-note", classes="note")
-                yield Label("Options (blank: the default shown)", classes="field-label")
                 yield Vertical(id="options")
                 yield Checkbox("Default account", self.is_default, id="default")
             yield Static("", id="form-error")
@@ -154,49 +172,63 @@ class AccountForm(Dialog[AccountDraft | None]):
 
     async def _provider_changed(self) -> None:
         info = provider_info(self.kind)
-        login = info.login_label + ("" if _login_required(info) else " — may stay blank")
-        self.query_one("#login-label", Label).update(escape(login.capitalize()))
-        secret_label = info.secret_label.capitalize()
-        if self.original:
-            secret_label += " (blank: keep the stored one)"
-        self.query_one("#secret-label", Label).update(escape(secret_label))
-        options = self.query_one("#options", Vertical)
+        self.query_one("#login-label", Label).update(escape(_first_upper(info.login_label)))
+        login = self.query_one("#login", Input)
+        login.placeholder = "" if _login_required(info) else "may stay blank"
+        self.query_one("#secret-label", Label).update(escape(_first_upper(info.secret_label)))
+        secret = self.query_one("#secret", Input)
+        secret.placeholder = "blank: keep the stored one" if self.original else ""
         current = self.original.options if self.original else {}
         widgets: list[Widget] = []
         for spec in info.options:
-            star = " (required)" if spec.required else ""
+            required = " *" if spec.required else ""
             widgets.append(
-                Label(escape(f"{spec.key}{star}: {spec.description}"), classes="field-label")
-            )
-            widgets.append(
-                Input(
-                    current.get(spec.key, ""),
-                    placeholder=spec.default or "",
-                    id=f"opt-{spec.key}",
-                    classes="option",
+                Horizontal(
+                    Label(escape(spec.key + required)),
+                    Input(
+                        current.get(spec.key, ""),
+                        placeholder=spec.default or "",
+                        id=f"opt-{spec.key}",
+                        compact=True,
+                    ),
+                    classes="field",
                 )
             )
+            widgets.append(Static(escape(spec.description), classes="note"))
+        options = self.query_one("#options", Vertical)
         await options.remove_children()
         await options.mount_all(widgets)
 
-    def _fill_stores(self) -> None:
-        """Offer the keyring when there is one, the file always, the environment when set."""
-        name = self.name_value
-        env_set = bool(name) and secret_from_env(name) is not None
+    def _store_choices(self, name: str) -> list[str]:
+        """The keyring when there is one, the file always, the environment when it is set."""
         choices: list[str] = []
         if self.keyring is None or self.keyring.available:
             choices.append("keyring")
         choices.append("file")
-        original_store = self.original.secret_store if self.original else None
-        if env_set or original_store == "env":
+        original = self.original.secret_store if self.original else None
+        if (name and secret_from_env(name)) or original == "env":
             choices.append("env")
-        if original_store and original_store not in choices:
-            choices.insert(0, original_store)  # e.g. keyring gone: still shown as it is
+        if original and original not in choices:
+            choices.insert(0, original)  # e.g. the keyring is gone: still shown as it is
+        return choices
+
+    def _preferred_store(self, choices: list[str], previous: str | None) -> str:
+        original = self.original.secret_store if self.original else None
+        # "env" is only offered when the variable is set (or already the account's store).
+        for candidate in (previous, original, "env"):
+            if candidate in choices:
+                return candidate
+        return choices[0]
+
+    def _fill_stores(self) -> None:
+        choices = self._store_choices(self.name_value)
+        if choices == self._choices:
+            return self._store_changed()
+        self._choices = choices
         select: Select[str] = self.query_one("#store", Select)
         previous = select.value if isinstance(select.value, str) else None
         select.set_options([(STORE_LABELS[c], c) for c in choices])
-        preferred = previous or original_store or ("env" if env_set else choices[0])
-        select.value = preferred if preferred in choices else choices[0]
+        select.value = self._preferred_store(choices, previous)
         self._store_changed()
 
     def _store_changed(self) -> None:
@@ -217,7 +249,7 @@ class AccountForm(Dialog[AccountDraft | None]):
         elif store == "file":
             notes.append("The file store's passphrase is asked once per session.")
         if self.keyring is not None and not self.keyring.available:
-            notes.append(self.keyring.description)
+            notes.append(_first_upper(self.keyring.description) + ".")
         self.query_one("#store-note", Static).update(escape(" ".join(notes)))
 
     def _store(self) -> str:

@@ -61,9 +61,10 @@ class AccountsScreen(ModeScreen):
         Binding("a", "add_account", "Add", id="accounts.add"),
         Binding("e", "edit_account", "Edit", id="accounts.edit"),
         Binding("c", "check_account", "Check", id="accounts.check"),
-        Binding("d", "make_default", "Default", id="accounts.default"),
+        # Kept out of the footer (which keeps room for the modes); the palette has them.
+        Binding("d", "make_default", "Default", id="accounts.default", show=False),
         Binding("delete", "remove_account", "Remove", id="accounts.remove", key_display="Del"),
-        Binding("u", "unlock_file_store", "Unlock file", id="accounts.unlock"),
+        Binding("u", "unlock_file_store", "Unlock file", id="accounts.unlock", show=False),
     ]
 
     def __init__(self) -> None:

@@ -31,14 +31,12 @@ from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
 
 from .config import Account
-from .secret_file import (
-    MIN_PASSPHRASE,
-    CredentialError,
-    FileSecretStore,
-    PassphraseRequired,
-    WrongPassphrase,
-    file_store_path,
-)
+from .secret_file import MIN_PASSPHRASE as MIN_PASSPHRASE
+from .secret_file import CredentialError as CredentialError
+from .secret_file import FileSecretStore as FileSecretStore
+from .secret_file import PassphraseRequired as PassphraseRequired
+from .secret_file import WrongPassphrase as WrongPassphrase
+from .secret_file import file_store_path as file_store_path
 
 SERVICE = "porte-voix"
 PASSPHRASE_ENV = "PORTE_VOIX_FILE_PASSPHRASE"

@@ -35,17 +35,13 @@ loop. Run ``send`` in a worker.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 
 from providers.base import Capability, Provider, provider_info
-from providers.errors import InputError, OutcomeUnknownError, ProviderError, RateLimitedError
-from providers.models import Channel, SendReceipt, SendStatus, SmsMessage, VoiceMessage
+from providers.models import Channel, SmsMessage, VoiceMessage
 
+from .send_run import Run, SendOutcome, SendProgress, Stop
 from .store import (
     RESENDABLE_STATES,
     UNSETTLED_RECIPIENTS,
@@ -55,47 +51,11 @@ from .store import (
     new_reference,
 )
 
-log = logging.getLogger(__name__)
-
 Message = SmsMessage | VoiceMessage
 DEFAULT_BATCH_SIZE = 500
-RATE_LIMIT_RETRIES = 3
+#: Providers with a duplicate guard on ``request_id``, until ``Capability`` has a flag for it.
 
-
-@dataclass(frozen=True)
-class SendProgress:
-    reference: str
-    total: int  # recipients in the send (0 for an eCampaign group send)
-    done: int  # accepted (or validated, in a dry run)
-    failed: int  # rejected or unknown
-    cancelled: int  # never requested
-    remaining: int  # not requested yet
-    batches_done: int
-    batches: int
-    waiting: float | None = None  # seconds before a rate-limited batch is tried again
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    reference: str
-    state: SendState
-    total: int
-    accepted: int  # accepted, or validated in a dry run
-    rejected: int
-    unknown: int
-    cancelled: int
-    receipts: tuple[SendReceipt, ...] = ()
-    errors: tuple[ProviderError | InputError, ...] = ()
-    balance: Decimal | None = None
-    cost: Decimal | None = None
-    dry_run: bool = False
-
-
-class _Stop(Exception):
-    """Internal: end the batch loop with this final state."""
-
-    def __init__(self, state: SendState) -> None:
-        self.state = state
+__all__ = ["DEFAULT_BATCH_SIZE", "SendOutcome", "SendProgress", "resend", "send"]
 
 
 async def send(
@@ -115,9 +75,10 @@ async def send(
 
     Duplicate recipients are dropped (first occurrence kept). When the provider has
     ``Capability.CAMPAIGN_ID`` and no campaign id is set, our reference is used, so that
-    callbacks carrying only a campaign id and a number can be matched. An SMS without a
-    ``request_id`` gets ``<reference>-<batch>`` (``<request_id>-<batch>`` when the operator set
-    one and there are several batches), so a provider with a duplicate guard refuses a repeat.
+    callbacks carrying only a campaign id and a number can be matched. For a provider with a
+    duplicate guard (Octopush), an SMS without a ``request_id`` gets ``<reference>B<batch>``
+    (``<request_id>B<batch>`` when the operator set one and there are several batches), so
+    that the provider refuses a repeat of the same batch.
     """
     channel = _validate(provider, message)
     numbers = tuple(dict.fromkeys(message.recipients))
@@ -129,7 +90,9 @@ async def send(
     if campaign is None and Capability.CAMPAIGN_ID in provider.capabilities:
         campaign = reference
     # What will actually be sent must pass validation too, before anything is written.
-    _validate(provider, _batch_message(message, chunks[0], reference, 0, len(chunks), campaign))
+    guard = _has_duplicate_guard(provider)
+    first = _batch_message(message, chunks[0], reference, 0, len(chunks), campaign, guard)
+    _validate(provider, first)
     reference = store.begin_send(
         account,
         provider.kind,
@@ -142,7 +105,7 @@ async def send(
         campaign_id=campaign,
     )
 
-    run = _Run(store, provider, reference, len(numbers), len(chunks), dry_run, progress)
+    run = Run(store, provider, reference, len(numbers), len(chunks), dry_run, progress)
     state: SendState | None = None
     try:
         for index, chunk in enumerate(chunks):
@@ -151,10 +114,12 @@ async def send(
                 state = SendState.CANCELLED
                 run.report()
                 break
-            batch_message = _batch_message(message, chunk, reference, index, len(chunks), campaign)
+            batch_message = _batch_message(
+                message, chunk, reference, index, len(chunks), campaign, guard
+            )
             try:
                 await run.batch(index, chunk, batch_message, cancel, rate_limit_wait)
-            except _Stop as stop:
+            except Stop as stop:
                 state = stop.state
                 run.report()
                 break
@@ -219,164 +184,6 @@ async def resend(
     )
 
 
-class _Run:
-    """Bookkeeping of one send in progress."""
-
-    def __init__(
-        self,
-        store: Store,
-        provider: Provider,
-        reference: str,
-        total: int,
-        batches: int,
-        dry_run: bool,
-        progress: Callable[[SendProgress], None] | None,
-    ) -> None:
-        self.store = store
-        self.provider = provider
-        self.reference = reference
-        self.total = total
-        self.batches = batches
-        self.dry_run = dry_run
-        self.progress = progress
-        self.batches_done = 0
-        self.in_flight: int | None = None
-        self.receipts: list[SendReceipt] = []
-        self.errors: list[ProviderError | InputError] = []
-        self.balance: Decimal | None = None
-        # Outcomes of batches without numbers (eCampaign group sends).
-        self.batch_states: list[SendStatus] = []
-
-    async def batch(
-        self,
-        index: int,
-        numbers: Sequence[str],
-        message: Message,
-        cancel: asyncio.Event | None,
-        rate_limit_wait: float,
-    ) -> None:
-        request_id = getattr(message, "request_id", None)
-        for attempt in range(RATE_LIMIT_RETRIES + 1):
-            self.store.mark_batch_sending(self.reference, index, numbers, request_id=request_id)
-            self.in_flight = index
-            try:
-                receipt = await _call(self.provider, message, self.dry_run)
-            except OutcomeUnknownError as exc:
-                self._failed(index, exc, SendStatus.UNKNOWN)
-                raise _Stop(SendState.UNKNOWN) from None
-            except RateLimitedError as exc:
-                if attempt == RATE_LIMIT_RETRIES or exc.retry_after > rate_limit_wait:
-                    self._failed(index, exc, SendStatus.REJECTED)
-                    raise _Stop(SendState.REJECTED) from None
-                # Refused before anything was done: the same batch may go again.
-                self.store.release_batch(self.reference, index)
-                self.in_flight = None
-                self.report(waiting=exc.retry_after)
-                if await _wait(exc.retry_after, cancel):
-                    self.store.cancel_remaining(self.reference)
-                    raise _Stop(SendState.CANCELLED) from None
-                continue
-            except (ProviderError, InputError) as exc:
-                self._failed(index, exc, SendStatus.REJECTED)
-                raise _Stop(SendState.REJECTED) from None
-            self.store.record_batch_result(self.reference, receipt, batch=index)
-            self.in_flight = None
-            self.batches_done += 1
-            self.receipts.append(receipt)
-            self.batch_states.append(receipt.status)
-            if receipt.balance is not None:
-                self.balance = receipt.balance
-            if receipt.status is SendStatus.UNKNOWN:
-                raise _Stop(SendState.UNKNOWN)
-            return
-
-    def _failed(self, index: int, error: ProviderError | InputError, status: SendStatus) -> None:
-        self.store.record_batch_error(self.reference, None, error, batch=index)
-        self.in_flight = None
-        self.batches_done += 1
-        self.errors.append(error)
-        self.batch_states.append(status)
-        balance = getattr(error, "balance", None)
-        if balance is not None:
-            with contextlib.suppress(ArithmeticError):
-                self.balance = Decimal(balance)
-        self.store.cancel_remaining(
-            self.reference, f"not sent: batch {index + 1} failed ({_code(error)})"
-        )
-
-    def abandon(self, exc: BaseException) -> None:
-        """Settle the outbox when the send dies abnormally (task cancelled, bug)."""
-        try:
-            state = SendState.CANCELLED
-            if self.in_flight is not None:
-                error = OutcomeUnknownError(
-                    self.provider.kind,
-                    f"the send was interrupted ({type(exc).__name__}) while the request was out",
-                )
-                self.store.record_batch_error(self.reference, None, error, batch=self.in_flight)
-                state = SendState.UNKNOWN
-            self.store.cancel_remaining(self.reference, "not sent: the send was interrupted")
-            self.store.finish_send(self.reference, state)
-        except Exception:  # the original exception matters more; recovery at start-up remains
-            log.exception("could not settle send %s after an interruption", self.reference)
-
-    def counts(self) -> dict[str, int]:
-        return self.store.recipient_counts(self.reference)
-
-    def report(self, waiting: float | None = None) -> None:
-        if self.progress is None:
-            return
-        counts = self.counts()
-        snapshot = SendProgress(
-            reference=self.reference,
-            total=self.total,
-            done=counts.get("accepted", 0) + counts.get("dry-run", 0),
-            failed=counts.get("rejected", 0) + counts.get("unknown", 0),
-            cancelled=counts.get("cancelled", 0),
-            remaining=counts.get("pending", 0) + counts.get("sending", 0),
-            batches_done=self.batches_done,
-            batches=self.batches,
-            waiting=waiting,
-        )
-        try:
-            self.progress(snapshot)
-        except Exception:  # a display problem must not break the bookkeeping of a send
-            log.exception("progress callback failed")
-
-    def final_state(self) -> SendState:
-        """For a send that ran to the end or stopped on a refusal."""
-        counts = self.counts()
-        if self.total:
-            ok = counts.get("accepted", 0) + counts.get("dry-run", 0)
-            bad = self.total - ok
-            if counts.get("unknown", 0):
-                return SendState.UNKNOWN
-        else:
-            ok = sum(s in (SendStatus.ACCEPTED, SendStatus.DRY_RUN) for s in self.batch_states)
-            bad = len(self.batch_states) - ok
-        if ok and not bad:
-            return SendState.DRY_RUN if self.dry_run else SendState.ACCEPTED
-        return SendState.PARTIAL if ok else SendState.REJECTED
-
-    def outcome(self, state: SendState) -> SendOutcome:
-        counts = self.counts()
-        costs = [r.cost for r in self.receipts if r.cost is not None]
-        return SendOutcome(
-            reference=self.reference,
-            state=state,
-            total=self.total,
-            accepted=counts.get("accepted", 0) + counts.get("dry-run", 0),
-            rejected=counts.get("rejected", 0),
-            unknown=counts.get("unknown", 0),
-            cancelled=counts.get("cancelled", 0),
-            receipts=tuple(self.receipts),
-            errors=tuple(self.errors),
-            balance=self.balance,
-            cost=sum(costs, Decimal(0)) if costs else None,
-            dry_run=self.dry_run,
-        )
-
-
 def _fresh_reference(store: Store) -> str:
     for _ in range(5):
         reference = new_reference()
@@ -393,12 +200,6 @@ def _validate(provider: Provider, message: Message) -> Channel:
         provider.validate_voice(message)
         return Channel.VOICE
     raise TypeError(f"cannot send a {type(message).__name__}")
-
-
-async def _call(provider: Provider, message: Message, dry_run: bool) -> SendReceipt:
-    if isinstance(message, SmsMessage):
-        return await provider.send_sms(message, dry_run=dry_run)
-    return await provider.send_voice(message, dry_run=dry_run)
 
 
 def _batch_size(provider: Provider, requested: int | None) -> int:
@@ -419,25 +220,22 @@ def _batch_message(
     index: int,
     batches: int,
     campaign_id: str | None,
+    guard: bool,
 ) -> Message:
     changes: dict[str, object] = {"recipients": tuple(numbers), "campaign_id": campaign_id}
-    if isinstance(message, SmsMessage):
+    if isinstance(message, SmsMessage) and guard:
+        # Letters and digits only (Octopush's rule). "B" cannot occur in the batch number, so
+        # "<id>B<n>" is unambiguous even for an operator's id that already ends in "B<digits>".
         if message.request_id is None:
-            changes["request_id"] = f"{reference}-{index}"
+            changes["request_id"] = f"{reference}B{index}"
         elif batches > 1:
-            changes["request_id"] = f"{message.request_id}-{index}"
+            changes["request_id"] = f"{message.request_id}B{index}"
     return dataclasses.replace(message, **changes)  # type: ignore[arg-type]
 
 
-async def _wait(seconds: float, cancel: asyncio.Event | None) -> bool:
-    """Sleep ``seconds``; True when ``cancel`` was set meanwhile."""
-    if cancel is None:
-        await asyncio.sleep(seconds)
-        return False
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(cancel.wait(), timeout=seconds)
-    return cancel.is_set()
+def _has_duplicate_guard(provider: Provider) -> bool:
+    """Whether the provider refuses a repeated ``SmsMessage.request_id`` (Octopush).
 
-
-def _code(error: ProviderError | InputError) -> str:
-    return error.code if isinstance(error, ProviderError) else f"invalid {error.field}"
+    Other providers ignore or refuse the field (eCampaign refuses it).
+    """
+    return Capability.DUPLICATE_GUARD in provider.capabilities

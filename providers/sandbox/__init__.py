@@ -129,7 +129,13 @@ class SandboxCluster:
                     "demo-ecampaign",
                     "ecampaign",
                     SANDBOX_LOGIN,
-                    {"base_url": self.url("ecampaign"), "route": "1", "voice_route": "2"},
+                    {
+                        "base_url": self.url("ecampaign"),
+                        "route": "1",
+                        "voice_route": "2",
+                        "mail_route": "3",
+                        "fax_route": "4",
+                    },
                 )
             ),
         ]

@@ -140,7 +140,9 @@ class Cli:
         return {secret_env_name(name): secret for name, secret in self.secrets.items()}
 
     # -- accounts ------------------------------------------------------------------------------
-    def add_account(self, provider: str, *, name: str | None = None, secret: str | None = None) -> str:
+    def add_account(
+        self, provider: str, *, name: str | None = None, secret: str | None = None
+    ) -> str:
         """Add the demo account of ``provider`` through ``accounts add … --secret-stdin``."""
         name = name or ACCOUNTS[provider]
         secret = SANDBOX_SECRET if secret is None else secret

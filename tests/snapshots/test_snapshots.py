@@ -28,6 +28,8 @@ def _app() -> PorteVoixApp:
 async def _settle(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.3)
     await pilot.app.workers.wait_for_complete()
+    # A blinking text cursor would make the picture depend on the instant it is taken.
+    pilot.app.screen.set_focus(None)
     await pilot.pause(0.1)
 
 

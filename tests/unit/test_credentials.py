@@ -147,7 +147,7 @@ def test_keyring_round_trip_uses_service_and_account_name(
 
 @pytest.mark.parametrize("bad", ["", " padded", "two\nlines", "tab\tinside"])
 def test_blank_or_control_secrets_are_refused(tmp_path: Path, bad: str) -> None:
-    with pytest.raises(CredentialError, match="empty|blanks|control"):
+    with pytest.raises(CredentialError, match=r"empty|blanks|control"):
         Credentials(tmp_path).store("prod", bad, "keyring")
 
 
@@ -169,7 +169,7 @@ def test_file_backends_in_a_chainer_are_not_a_keyring() -> None:
     """This machine's default: a chainer of keyrings.cryptfile's file backends (they prompt)."""
 
     class Chainer(ChainerBackend):
-        backends = [PlaintextKeyring(), EncryptedKeyring()]  # type: ignore[assignment]  # noqa: RUF012
+        backends = [PlaintextKeyring(), EncryptedKeyring()]  # type: ignore[assignment]
 
     keyring.set_keyring(Chainer())
     assert os_keyring() is None

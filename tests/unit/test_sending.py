@@ -105,6 +105,12 @@ class CampaignProvider(FakeProvider):
     capabilities: ClassVar[Capability] = Capability.SMS | Capability.CAMPAIGN_ID
 
 
+class Guarded(FakeProvider):
+    """Refuses a repeated request_id, as Octopush does."""
+
+    kind: ClassVar[str] = "octopush"
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "outbox.db"
@@ -264,11 +270,12 @@ async def test_cancelled_before_the_first_batch_sends_nothing(store: Store) -> N
 
 
 async def test_a_rate_limited_batch_waits_and_goes_again(store: Store) -> None:
-    provider = FakeProvider(fail(RateLimitedError("fake", 0.01)), ok)
+    provider = Guarded(fail(RateLimitedError("fake", 0.01)), ok)
     reports: list[SendProgress] = []
     outcome = await send(store, provider, "acct", sms(), progress=reports.append)
     assert outcome.state is SendState.ACCEPTED
-    first, second = provider.calls
+    first, second = sent_sms(provider)
+    assert first.request_id is not None
     assert first == second  # the same batch, same request_id: it was refused, not processed
     assert [r.waiting for r in reports] == [0.01, None]
 
@@ -322,14 +329,17 @@ async def test_a_group_send_without_numbers_is_one_batch(store: Store) -> None:
     assert (outcome.state, outcome.total) == (SendState.ACCEPTED, 0)
 
 
-async def test_ids_that_let_callbacks_and_duplicate_guards_work(store: Store) -> None:
+def sent_sms(provider: FakeProvider) -> list[SmsMessage]:
+    return [m for m, _ in provider.calls if isinstance(m, SmsMessage)]
+
+
+async def test_campaign_ids_let_callbacks_be_matched(store: Store) -> None:
     provider = CampaignProvider()
     outcome = await send(store, provider, "acct", sms(A, B, A), batch_size=1)
     reference = outcome.reference
-    calls = [m for m, _ in provider.calls if isinstance(m, SmsMessage)]
-    assert [(m.recipients, m.campaign_id, m.request_id) for m in calls] == [
-        ((A,), reference, f"{reference}-0"),
-        ((B,), reference, f"{reference}-1"),
+    assert [(m.recipients, m.campaign_id, m.request_id) for m in sent_sms(provider)] == [
+        ((A,), reference, None),
+        ((B,), reference, None),
     ]
     row = store.get_send(reference)
     assert row is not None and row.campaign_id == reference
@@ -337,13 +347,39 @@ async def test_ids_that_let_callbacks_and_duplicate_guards_work(store: Store) ->
     assert store.message_of(reference) == sms(A, B)
 
     plain = FakeProvider()
-    chosen = SmsMessage("x", (A, B), campaign_id="PROMO", request_id="R")
-    await send(store, plain, "acct", chosen, batch_size=1)
-    calls = [m for m, _ in plain.calls if isinstance(m, SmsMessage)]
-    assert [(m.campaign_id, m.request_id) for m in calls] == [
-        ("PROMO", "R-0"),
-        ("PROMO", "R-1"),
-    ]
+    await send(store, plain, "acct", SmsMessage("x", (A,), campaign_id="PROMO"))
+    assert [m.campaign_id for m in sent_sms(plain)] == ["PROMO"]
+
+
+async def test_each_batch_gets_its_own_duplicate_guard_id(store: Store) -> None:
+    guarded = Guarded()
+    outcome = await send(store, guarded, "acct", sms(A, B), batch_size=1)
+    reference = outcome.reference
+    ids = [m.request_id for m in sent_sms(guarded)]
+    assert ids == [f"{reference}B0", f"{reference}B1"]
+    assert all(i is not None and i.isalnum() for i in ids)  # Octopush: letters and digits
+    assert [m.campaign_id for m in sent_sms(guarded)] == [None, None]
+
+    chosen = Guarded()
+    await send(store, chosen, "acct", SmsMessage("x", (A, B), request_id="R"), batch_size=1)
+    assert [m.request_id for m in sent_sms(chosen)] == ["RB0", "RB1"]
+    single = Guarded()
+    await send(store, single, "acct", SmsMessage("x", (A,), request_id="R"))
+    assert [m.request_id for m in sent_sms(single)] == ["R"]
+
+
+async def test_an_injected_id_the_provider_refuses_stops_everything(store: Store) -> None:
+    class Strict(Guarded):
+        def validate_sms(self, message: SmsMessage) -> None:
+            if message.request_id is not None and len(message.request_id) > 5:
+                raise InputError("request_id", "too long")
+
+    provider = Strict()
+    with pytest.raises(InputError, match="request_id"):
+        await send(
+            store, provider, "acct", SmsMessage("x", (A, B), request_id="ABCDE"), batch_size=1
+        )
+    assert (provider.calls, store.count_sends()) == ([], 0)
 
 
 async def test_resend_targets_what_was_not_accepted(store: Store) -> None:
