@@ -58,14 +58,6 @@ ACLOSE_BUG = (
     "tui/cli_send.py run(): provider.aclose() runs in a second asyncio.run() after the send's "
     "loop closed, so every send that made a request ends in 'RuntimeError: Event loop is closed'"
 )
-OCTOPUSH_REQUEST_ID_BUG = (
-    "tui/sending.py _batch_message(): request_id '<reference>-<batch>' contains '-', which "
-    "Octopush's validate_sms refuses (1-64 of a-z A-Z 0-9): every Octopush send exits 2"
-)
-ECAMPAIGN_REQUEST_ID_BUG = (
-    "tui/sending.py _batch_message() gives every SMS a request_id, which eCampaign's "
-    "validate_sms refuses ('not used by eCampaign'): every eCampaign SMS exits 2"
-)
 
 
 def known_bugs(*reasons: str) -> tuple[pytest.MarkDecorator, ...]:
@@ -288,7 +280,7 @@ CASES = (
         "/api/sms/json",
         balance="99.97",  # 100 EUR less one low-cost SMS at 0.035, as the reply rounds it
         cost="0.035",
-        bugs=(OCTOPUSH_REQUEST_ID_BUG, ACLOSE_BUG),
+        bugs=(ACLOSE_BUG,),
     ),
     Case(
         "ecampaign-sms",
@@ -300,7 +292,7 @@ CASES = (
         None,
         balance=None,
         cost="1",
-        bugs=(ECAMPAIGN_REQUEST_ID_BUG, ACLOSE_BUG),
+        bugs=(ACLOSE_BUG,),
     ),
     Case(
         "ecampaign-voice",

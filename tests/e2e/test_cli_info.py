@@ -14,7 +14,6 @@ import pytest
 from tests.e2e.conftest import (
     ACLOSE_BUG,
     CASES,
-    ECAMPAIGN_REQUEST_ID_BUG,
     Cli,
     requests_to,
 )
@@ -186,7 +185,7 @@ def test_cdr_csv(porte_voix: Cli, accounts: dict[str, str]) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=f"{ECAMPAIGN_REQUEST_ID_BUG}; {ACLOSE_BUG}")
+@pytest.mark.xfail(strict=True, reason=ACLOSE_BUG)
 def test_cdr_after_a_send(porte_voix: Cli, accounts: dict[str, str]) -> None:
     sms = next(case for case in CASES if case.id == "ecampaign-sms")
     sent = porte_voix.run(*sms.send_args("0612345678", extra=["--yes", "--json"]))

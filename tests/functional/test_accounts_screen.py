@@ -17,7 +17,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
 from providers.sandbox import SandboxCluster, SandboxThread
 from providers.sandbox.common import SANDBOX_EMAIL_LOGIN, SANDBOX_SECRET
@@ -161,6 +161,8 @@ async def test_form_validation_messages(cluster: SandboxCluster) -> None:
         form = app.screen
         assert isinstance(form, AccountForm)
         error = form.query_one("#form-error", Static)
+        # A button ignores clicks for 0.2 s after one (its press animation): click at test speed.
+        form.query_one("#save", Button).active_effect_duration = 0
 
         async def save_says(text: str) -> None:
             await pilot.click("#save")

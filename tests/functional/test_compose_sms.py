@@ -215,3 +215,49 @@ async def test_unknown_outcome_is_shown_and_never_resent(
         await pilot.pause(0.2)
         assert sandbox_requests(demo_app, "capitole_sms") == 1
         assert len(demo_app.session.store.list_sends(limit=10)) == 1
+
+
+async def test_csv_import_personalises_each_message(demo_app: PorteVoixApp, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from screens.csv_dialog import CsvImportDialog
+
+    csv_file = tmp_path / "clients.csv"
+    csv_file.write_text(
+        "prenom;mobile;ville\nAnne;06 11 22 33 44;Paris\nBruno;0622334455;Lyon\nChloé;0633445566;Nice\n",
+        encoding="utf-8",
+    )
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        compose = demo_app.screen
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, CsvImportDialog))
+        dialog = demo_app.screen
+        dialog.query_one("#csv-path").value = str(csv_file)
+        dialog.query_one("#csv-path").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: dialog.table is not None, what="CSV loaded")
+        assert dialog.query_one("#csv-column").value == "mobile"  # detected from the header
+        await pilot.click("#import")
+        await wait_for(pilot, lambda: demo_app.screen is compose)
+        field = compose.query_one(RecipientsField)
+        await wait_for(pilot, lambda: len(field.parsed.valid) == 3, what="imported numbers")
+        compose.query_one("#sms-text", TextArea).load_text(
+            "Bonjour {prenom}, à bientôt à {ville} !"
+        )
+        await pilot.pause()
+        preview = str(compose.query_one("#preview").render())
+        assert "Bonjour Anne, à bientôt à Paris !" in preview
+        await _confirm(demo_app, pilot)
+        store = demo_app.session.store
+        await wait_for(
+            pilot,
+            lambda: (
+                len(store.list_sends(limit=5)) == 3
+                and all(s.state != "sending" for s in store.list_sends(limit=5))
+            ),
+            what="three personalised sends",
+        )
+        bodies = [
+            r.body.decode("latin-1")
+            for r in demo_app.session.cluster.sandboxes["capitole_sms"].requests
+        ]
+        assert any("Bonjour%20Chlo%E9" in b or "Bonjour+Chlo%E9" in b for b in bodies)

@@ -109,6 +109,9 @@ class Guarded(FakeProvider):
     """Refuses a repeated request_id, as Octopush does."""
 
     kind: ClassVar[str] = "octopush"
+    capabilities: ClassVar[Capability] = (
+        Capability.SMS | Capability.VOICE | Capability.DUPLICATE_GUARD
+    )
 
 
 @pytest.fixture
