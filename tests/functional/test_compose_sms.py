@@ -222,7 +222,8 @@ async def test_csv_import_personalises_each_message(demo_app: PorteVoixApp, tmp_
 
     csv_file = tmp_path / "clients.csv"
     csv_file.write_text(
-        "prenom;mobile;ville\nAnne;06 11 22 33 44;Paris\nBruno;0622334455;Lyon\nChloé;0633445566;Nice\n",
+        "prenom;mobile;ville\n"
+        "Anne;06 11 22 33 44;Paris\nBruno;0622334455;Lyon\nChloé;0633445566;Nice\n",
         encoding="utf-8",
     )
     async with demo_app.run_test(size=(120, 40)) as pilot:
