@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -138,11 +139,11 @@ def main() -> None:
         result = parse_recipients(text)
         times = best_times(
             {
-                "ours": lambda t=text: parse_recipients(t),
-                "split": lambda t=text: split_recipients(t),
-                "bare": lambda i=items: bare_parse(i),
-                "minimum": lambda i=items: library_minimum(i),
-                "mobile": lambda t=text: parse_recipients(t, mobile_only=True),
+                "ours": partial(parse_recipients, text),
+                "split": partial(split_recipients, text),
+                "bare": partial(bare_parse, items),
+                "minimum": partial(library_minimum, items),
+                "mobile": partial(parse_recipients, text, mobile_only=True),
             },
             size,
         )

@@ -91,7 +91,8 @@ class SandboxProcess:
 
 
 def recipients(count: int) -> tuple[str, ...]:
-    """Metropolitan mobiles; none ends in 97-99 (blacklisted, or replying STOP, which blacklists)."""
+    """Metropolitan mobiles, none ending in 97-99 (blacklisted, or answering STOP, which
+    blacklists the number in the sandbox even without a callback URL)."""
     numbers = (f"+3361{i:07d}" for i in range(count * 2) if i % 100 < 97)
     return tuple(next(numbers) for _ in range(count))
 

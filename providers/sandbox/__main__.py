@@ -17,8 +17,11 @@ async def serve(callback_delay: float, as_json: bool) -> None:
         else:
             for name, url in cluster.urls.items():
                 print(f"{name:14} {url}", flush=True)
-            print(f"\nDemo credentials: login 'demo' (Octopush: 'demo@porte-voix.test'), "
-                  f"secret {SANDBOX_SECRET!r}. Ctrl-C stops.", flush=True)
+            print(
+                f"\nDemo credentials: login 'demo' (Octopush: 'demo@porte-voix.test'), "
+                f"secret {SANDBOX_SECRET!r}. Ctrl-C stops.",
+                flush=True,
+            )
         await asyncio.Event().wait()
 
 

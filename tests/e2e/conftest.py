@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import pty
 import re
 import sqlite3
 import subprocess
@@ -25,8 +26,10 @@ from typing import Any
 
 import pytest
 
+import providers.voicepartner
+from providers.ratelimit import LimiterRegistry
 from providers.sandbox import SandboxCluster, SandboxThread
-from providers.sandbox.common import SANDBOX_EMAIL_LOGIN, SANDBOX_LOGIN, SANDBOX_SECRET
+from providers.sandbox.common import SANDBOX_SECRET
 from tui import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,6 +130,27 @@ class Cli:
         self.outputs += [done.stdout, done.stderr]
         return Result(done.returncode, done.stdout, done.stderr)
 
+    def on_a_terminal(self, args: Sequence[str], answer: bytes) -> Result:
+        """The real program with a pseudo-terminal as stdin, on which ``answer`` is typed."""
+        controller, terminal = pty.openpty()
+        try:
+            os.write(controller, answer)
+            done = subprocess.run(
+                [sys.executable, "-m", "tui.cli", *args],
+                cwd=ROOT,
+                env={**os.environ, **self.env()},
+                stdin=terminal,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        finally:
+            os.close(terminal)
+            os.close(controller)
+        self.outputs += [done.stdout, done.stderr]
+        return Result(done.returncode, done.stdout, done.stderr)
+
     def env(self) -> dict[str, str]:
         """``PORTE_VOIX_SECRET_<NAME>`` for every account added so far (for child processes)."""
         return {secret_env_name(name): secret for name, secret in self.secrets.items()}
@@ -221,92 +245,29 @@ class Case:
 
 
 SMS_TEXT = "Bonjour, à demain : 10 € offerts !"
+# fmt: off
 CASES = (
-    Case(
-        "capitole-sms",
-        "capitole",
-        "sms",
-        ("--text", SMS_TEXT),
-        "capitole_sms",
-        "/api/sendsms/xml",
-        "/api/sendsms/xml_test",
-        balance="999",
-        cost=None,
-        bugs=(ACLOSE_BUG,),
-    ),
-    Case(
-        "capitole-vms",
-        "capitole",
-        "vms",
-        ("--voice-msg", "Promo hiver", "--sender", "0145000000"),
-        "capitole_vms",
-        "/api/sendvms/xml",
-        "/api/sendvms/xml_test",
-        balance="999",
-        cost=None,
-        bugs=(ACLOSE_BUG,),
-    ),
-    Case(
-        "voicepartner-voicemail",
-        "voicepartner",
-        "vms",
-        ("--audio", "aud-promo"),
-        "voicepartner",
-        "/v1/campaign/send",
-        None,
-        balance=None,
-        cost="0.15",
-        bugs=(ACLOSE_BUG,),
-    ),
-    Case(
-        "voicepartner-tts",
-        "voicepartner",
-        "vms",
-        ("--tts", "Bonjour, votre rendez-vous est confirmé pour demain à dix heures."),
-        "voicepartner",
-        "/v1/tts/send",
-        None,
-        balance=None,
-        cost="0.15",
-        bugs=(ACLOSE_BUG,),
-    ),
-    Case(
-        "octopush-sms",
-        "octopush",
-        "sms",
-        ("--text", SMS_TEXT),
-        "octopush",
-        "/api/sms/json",
-        "/api/sms/json",
-        balance="99.97",  # 100 EUR less one low-cost SMS at 0.035, as the reply rounds it
-        cost="0.035",
-        bugs=(ACLOSE_BUG,),
-    ),
-    Case(
-        "ecampaign-sms",
-        "ecampaign",
-        "sms",
-        ("--text", SMS_TEXT),
-        "ecampaign",
-        "/sendSMS",
-        None,
-        balance=None,
-        cost="1",
-        bugs=(ACLOSE_BUG,),
-    ),
-    Case(
-        "ecampaign-voice",
-        "ecampaign",
-        "vms",
-        ("--template", "2"),  # the demo account's recorded voice template
-        "ecampaign",
-        "/sendVoice",
-        None,
-        balance=None,
-        cost="1",
-        bugs=(ACLOSE_BUG,),
-    ),
+    # id, provider, kind, content, sandbox, send path, dry-run path, balance, cost (after one send)
+    Case("capitole-sms", "capitole", "sms", ("--text", SMS_TEXT), "capitole_sms",
+         "/api/sendsms/xml", "/api/sendsms/xml_test", "999", None, (ACLOSE_BUG,)),
+    Case("capitole-vms", "capitole", "vms",
+         ("--voice-msg", "Promo hiver", "--sender", "0145000000"), "capitole_vms",
+         "/api/sendvms/xml", "/api/sendvms/xml_test", "999", None, (ACLOSE_BUG,)),
+    Case("voicepartner-voicemail", "voicepartner", "vms", ("--audio", "aud-promo"),
+         "voicepartner", "/v1/campaign/send", None, None, "0.15", (ACLOSE_BUG,)),
+    Case("voicepartner-tts", "voicepartner", "vms",
+         ("--tts", "Bonjour, votre rendez-vous est confirmé pour demain à dix heures."),
+         "voicepartner", "/v1/tts/send", None, None, "0.15", (ACLOSE_BUG,)),
+    # 100 EUR less one low-cost SMS at 0.035, as the reply rounds it
+    Case("octopush-sms", "octopush", "sms", ("--text", SMS_TEXT), "octopush",
+         "/api/sms/json", "/api/sms/json", "99.97", "0.035", (ACLOSE_BUG,)),
+    Case("ecampaign-sms", "ecampaign", "sms", ("--text", SMS_TEXT), "ecampaign",
+         "/sendSMS", None, None, "1", (ACLOSE_BUG,)),
+    # template 2 is the demo account's recorded voice template
+    Case("ecampaign-voice", "ecampaign", "vms", ("--template", "2"), "ecampaign",
+         "/sendVoice", None, None, "1", (ACLOSE_BUG,)),
 )
+# fmt: on
 
 
 def cases(path: str = "request") -> list[Any]:
@@ -319,6 +280,14 @@ def cases(path: str = "request") -> list[Any]:
         bugs = {"request": case.bugs, "dry-run": case.dry_run_bugs, "local": ()}[path]
         params.append(pytest.param(case, id=case.id, marks=known_bugs(*bugs)))
     return params
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command is its own process in real life, so its client-side rate limiters start
+    empty. In process they are shared per API key for the whole session (every test uses the
+    same sandbox key): without this, the sixth VoicePartner call of the session would wait."""
+    monkeypatch.setattr(providers.voicepartner, "REGISTRY", LimiterRegistry())
 
 
 @pytest.fixture
@@ -368,15 +337,32 @@ def assert_send_json(
         assert payload[key] is None or isinstance(payload[key], str), payload
 
 
-__all__ = [
-    "ACCOUNTS",
-    "SANDBOX_EMAIL_LOGIN",
-    "SANDBOX_LOGIN",
-    "SANDBOX_SECRET",
-    "Cli",
-    "Result",
-    "assert_send_json",
-    "demo_settings",
-    "requests_to",
-    "secret_env_name",
-]
+def assert_error_json(result: Result, code: str) -> str:
+    """``{"error": {"code", "message"}}`` and nothing else; returns the message."""
+    payload = result.json
+    assert set(payload) == {"error"}, payload
+    assert set(payload["error"]) == {"code", "message"}, payload
+    assert payload["error"]["code"] == code, payload
+    message: str = payload["error"]["message"]
+    return message
+
+
+def assert_nothing_sent(cli: Cli) -> None:
+    for name, sandbox in cli.cluster.sandboxes.items():
+        assert sandbox.requests == [], f"{name} received {sandbox.requests}"
+    assert cli.sends() == []
+
+
+def sent_text(case: Case, body: bytes) -> str:
+    """The message text as the sandbox received it, decoded as the provider decodes it."""
+    if case.provider == "capitole":
+        xml = form_field(body, b"XML")
+        assert xml is not None
+        return xml.decode("iso-8859-15")
+    if case.provider == "ecampaign":
+        xml = form_field(body, b"xml")
+        assert xml is not None
+        return xml.decode("utf-8")
+    if case.provider == "octopush":
+        return urllib.parse.parse_qs(body.decode("ascii"))["sms_text"][0]
+    return str(json.loads(body).get("text", ""))

@@ -296,8 +296,11 @@ def test_sms_count_json(
 
 
 def test_sms_count_notification_route_adds_no_stop_mention(porte_voix: Cli) -> None:
-    marketing = porte_voix.run("sms-count", "Bonjour", "--provider", "capitole", "--json")
-    assert marketing.json["characters"] == 7
+    notification = porte_voix.run("sms-count", "Bonjour", "--provider", "capitole", "--json")
+
+    assert notification.code == 0, notification.output
+    assert (notification.json["characters"], notification.json["units"]) == (7, 7)
+    assert notification.json.get("stop_mention") is None
 
 
 def test_sms_count_text_output_names_what_cannot_be_sent(porte_voix: Cli) -> None:

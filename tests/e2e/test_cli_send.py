@@ -49,37 +49,6 @@ CAPITOLE_SMS = next(case for case in CASES if case.id == "capitole-sms")
 VOICEPARTNER_TTS = next(case for case in CASES if case.id == "voicepartner-tts")
 
 
-def assert_error_json(result: Result, code: str) -> str:
-    """``{"error": {"code", "message"}}`` and nothing else; returns the message."""
-    payload = result.json
-    assert set(payload) == {"error"}, payload
-    assert set(payload["error"]) == {"code", "message"}, payload
-    assert payload["error"]["code"] == code, payload
-    message: str = payload["error"]["message"]
-    return message
-
-
-def assert_nothing_sent(cli: Cli) -> None:
-    for name, sandbox in cli.cluster.sandboxes.items():
-        assert sandbox.requests == [], f"{name} received {sandbox.requests}"
-    assert cli.sends() == []
-
-
-def sent_text(case: Case, body: bytes) -> str:
-    """The message text as the sandbox received it, decoded as the provider decodes it."""
-    if case.provider == "capitole":
-        xml = form_field(body, b"XML")
-        assert xml is not None
-        return xml.decode("iso-8859-15")
-    if case.provider == "ecampaign":
-        xml = form_field(body, b"xml")
-        assert xml is not None
-        return xml.decode("utf-8")
-    if case.provider == "octopush":
-        return urllib.parse.parse_qs(body.decode("ascii"))["sms_text"][0]
-    return str(json.loads(body).get("text", ""))
-
-
 # --------------------------------------------------------------------------- real sends
 
 
@@ -155,29 +124,8 @@ def test_without_yes_in_a_real_process_with_stdin_closed(
     assert_nothing_sent(porte_voix)
 
 
-def _on_a_terminal(cli: Cli, args: list[str], answer: bytes) -> Result:
-    """Run the real program with a pseudo-terminal as stdin, typing ``answer``."""
-    controller, terminal = pty.openpty()
-    try:
-        os.write(controller, answer)
-        done = subprocess.run(
-            [sys.executable, "-m", "tui.cli", *args],
-            cwd=ROOT,
-            env={**os.environ, **cli.env()},
-            stdin=terminal,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    finally:
-        os.close(terminal)
-        os.close(controller)
-    return Result(done.returncode, done.stdout, done.stderr)
-
-
 def test_on_a_terminal_the_operator_can_decline(porte_voix: Cli, accounts: dict[str, str]) -> None:
-    result = _on_a_terminal(porte_voix, CAPITOLE_SMS.send_args(NUMBER), b"n\n")
+    result = porte_voix.on_a_terminal(CAPITOLE_SMS.send_args(NUMBER), b"n\n")
 
     assert result.code == 2, result.output
     assert "1 recipient" in result.stderr and "demo-capitole" in result.stderr
@@ -188,7 +136,7 @@ def test_on_a_terminal_the_operator_can_decline(porte_voix: Cli, accounts: dict[
 def test_on_a_terminal_json_output_stays_one_object(
     porte_voix: Cli, accounts: dict[str, str]
 ) -> None:
-    result = _on_a_terminal(porte_voix, CAPITOLE_SMS.send_args(NUMBER, extra=["--json"]), b"n\n")
+    result = porte_voix.on_a_terminal(CAPITOLE_SMS.send_args(NUMBER, extra=["--json"]), b"n\n")
 
     assert result.code == 2, result.output
     assert_error_json(result, "not_confirmed")
