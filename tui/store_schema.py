@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from providers.models import BalanceLine, Channel, DeliveryState, EventKind
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: index send_recipients(reference, state)
 
 
 class SendState(StrEnum):
@@ -123,6 +123,8 @@ CREATE TABLE IF NOT EXISTS send_recipients (
 CREATE INDEX IF NOT EXISTS send_recipients_message ON send_recipients(provider, message_id);
 -- (number, provider) rather than (provider, number): it also serves a search by number alone.
 CREATE INDEX IF NOT EXISTS send_recipients_number ON send_recipients(number, provider);
+-- Counting a send's recipients per state after every batch must not read them all.
+CREATE INDEX IF NOT EXISTS send_recipients_state ON send_recipients(reference, state);
 
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,

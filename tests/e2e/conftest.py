@@ -19,6 +19,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ import pytest
 import providers.voicepartner
 from providers.ratelimit import LimiterRegistry
 from providers.sandbox import SandboxCluster, SandboxThread
+from providers.sandbox.capitole import form_field
 from providers.sandbox.common import SANDBOX_SECRET
 from tui import cli
 

@@ -7,11 +7,6 @@ never retried — and what the sandbox actually received.
 
 from __future__ import annotations
 
-import json
-import os
-import pty
-import subprocess
-import sys
 import urllib.parse
 from decimal import Decimal
 from pathlib import Path
@@ -19,20 +14,20 @@ from pathlib import Path
 import pytest
 
 from providers.sandbox import SandboxCluster
-from providers.sandbox.capitole import form_field
 from providers.sandbox.common import Faults
 from tests.e2e.conftest import (
     ACLOSE_BUG,
     CASES,
-    ROOT,
     SMS_TEXT,
     Case,
     Cli,
-    Result,
+    assert_error_json,
+    assert_nothing_sent,
     assert_send_json,
     cases,
     known_bugs,
     requests_to,
+    sent_text,
 )
 
 NUMBER = "0612345678"

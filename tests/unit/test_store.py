@@ -32,6 +32,7 @@ from providers.models import (
 )
 from tui.store import RecipientState, SendState, Store, StoreError, new_reference
 from tui.store_codec import CodecError, decode_message, encode_message
+from tui.store_schema import SCHEMA_VERSION
 
 A, B, C = "+33611223344", "+33622334455", "+33633445566"
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +71,7 @@ def raw_rows(db: Path, query: str, *params: object) -> list[tuple[object, ...]]:
 
 def test_schema_is_created_in_wal_mode_with_foreign_keys(store: Store, db: Path) -> None:
     assert raw_rows(db, "PRAGMA journal_mode") == [("wal",)]
-    assert raw_rows(db, "PRAGMA user_version") == [(1,)]
+    assert raw_rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     conn = store._conn
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
