@@ -82,21 +82,33 @@ def _last_known_balance(args: argparse.Namespace, name: str, label: str) -> int:
             "UNSUPPORTED",
             f"{label} has no balance call; its balance is known after the first send",
         )
+    rows = _balance_rows(Balance(known.provider, known.lines))
+    if not rows and known.amount is not None:
+        rows = [
+            {
+                "label": "balance",
+                "amount": str(known.amount),
+                "unit": "credits",
+                "route_id": None,
+                "channel": None,
+                "expires": None,
+            }
+        ]
     if args.json:
         emit_json(
             {
                 "account": name,
                 "provider": known.provider,
-                "balance": known.lines,
-                "as_of": known.seen_at,
+                "balance": rows,
+                "as_of": known.seen_at.isoformat(),
             }
         )
-    else:
-        for line in known.lines:
-            print(
-                f"{line['label']:<30} {line['amount']:>12} {line['unit']}"
-                f"  (last seen {known.seen_at})"
-            )
+        return EXIT_OK
+    for row in rows:
+        print(
+            f"{row['label']:<30} {row['amount']:>12} {row['unit']}"
+            f"  (last seen {known.seen_at:%Y-%m-%d %H:%M})"
+        )
     return EXIT_OK
 
 

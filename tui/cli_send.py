@@ -76,9 +76,11 @@ def run(args: argparse.Namespace) -> int:
                 provider.validate_voice(message)
         if not args.dry_run and not args.yes:
             _confirm(account, message)
-        report = asyncio.run(_send(provider, account, message, args.dry_run))
-    finally:
+    except BaseException:
         asyncio.run(provider.aclose())
+        raise
+    # One event loop for the send and the closing of its connections.
+    report = asyncio.run(_send(provider, account, message, args.dry_run))
     return _report(args, account, report)
 
 
@@ -90,6 +92,15 @@ class SendReport:
 
 
 async def _send(
+    provider: Provider, account: Account, message: SmsMessage | VoiceMessage, dry_run: bool
+) -> SendReport:
+    try:
+        return await _send_through_outbox(provider, account, message, dry_run)
+    finally:
+        await provider.aclose()
+
+
+async def _send_through_outbox(
     provider: Provider, account: Account, message: SmsMessage | VoiceMessage, dry_run: bool
 ) -> SendReport:
     with Store(config_module.data_dir() / "porte-voix.db") as store:
