@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from providers.base import Capability
+from providers.capitole_rules import estimate_tts_seconds
 from providers.errors import InputError, ProviderError
 from providers.models import GroupTarget, VmsType, VoiceMessage
 from tui.credentials import CredentialError
@@ -81,6 +82,7 @@ class ComposeVmsScreen(ComposeScreen):
             )
         yield Input(placeholder="name of the recorded message on the platform", id="voice-msg")
         yield TextArea(id="tts")
+        yield Static("", id="tts-estimate", classes="hint")
         with Horizontal(classes="row", id="audio-row"):
             yield Select[str]([], prompt="audio file (ctrl+o loads the list)", id="audio")
             yield Button("Load audio files", id="load-audio")
@@ -108,6 +110,8 @@ class ComposeVmsScreen(ComposeScreen):
         self.query_one("#vms-type", Select).display = kind == "capitole"
         self.query_one("#email", Input).display = kind == "voicepartner"
         self.query_one("#campaign-id", Input).display = bool(caps & Capability.CAMPAIGN_ID)
+        # CapitoleMobile's voice API has no date field: a voice message leaves at once.
+        self.query_one("#schedule", Input).display = kind != "capitole"
         if not caps & Capability.GROUPS:
             self.group = None
             self.query_one("#target-info", Static).update("")
@@ -124,6 +128,8 @@ class ComposeVmsScreen(ComposeScreen):
         content = self._content_kind()
         self.query_one("#voice-msg", Input).display = content == "voice_msg"
         self.query_one("#tts", TextArea).display = content == "tts"
+        self.query_one("#tts-estimate", Static).display = content == "tts"
+        self._estimate_speech()
         self.query_one("#audio-row", Horizontal).display = content == "audio"
         self.query_one("#template", Input).display = content == "template"
         vms_type = self.query_one("#vms-type", Select).value
@@ -134,6 +140,21 @@ class ComposeVmsScreen(ComposeScreen):
     def _kind(self) -> str:
         info = self.provider_info()
         return info.kind if info else ""
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id == "tts":
+            self._estimate_speech()
+
+    def _estimate_speech(self) -> None:
+        """CapitoleMobile plays 15 to 59 s: say how long the text will roughly last."""
+        label = self.query_one("#tts-estimate", Static)
+        text = self.query_one("#tts", TextArea).text
+        if self._kind() != "capitole" or not text.strip():
+            label.update("")
+            return
+        seconds = estimate_tts_seconds(text)
+        verdict = "" if 15 <= seconds <= 59 else " [red]— must last 15 to 59 s[/red]"
+        label.update(f"≈ {seconds:.0f} s of speech at 150 words a minute{verdict}")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         super().on_select_changed(event)
@@ -207,7 +228,7 @@ class ComposeVmsScreen(ComposeScreen):
             email=self._input("#email"),
             template_id=self._input("#template") if content == "template" else None,
             group=self.group,
-            schedule=parse_schedule_field(self.query_one("#schedule", Input).value),
+            schedule=parse_schedule_field(self._input("#schedule") or ""),
             campaign_id=self._input("#campaign-id"),
         )
         if content == "audio" and message.audio_token is None:
