@@ -58,15 +58,8 @@ SANDBOXES = {
 }
 
 
-# -- known bugs (reported to the lead; remove a marker once its bug is fixed) ---------------------
-ACLOSE_BUG = (
-    "tui/cli_send.py run(): provider.aclose() runs in a second asyncio.run() after the send's "
-    "loop closed, so every send that made a request ends in 'RuntimeError: Event loop is closed'"
-)
-
-
 def known_bugs(*reasons: str) -> tuple[pytest.MarkDecorator, ...]:
-    """Strict xfail: the test turns red (XPASS) the moment the bug is fixed."""
+    """Strict xfail for a reported bug: the test turns red (XPASS) the moment it is fixed."""
     return (pytest.mark.xfail(strict=True, reason="; ".join(reasons)),) if reasons else ()
 
 
@@ -229,17 +222,10 @@ class Case:
     dry_run_path: str | None  # where a dry run goes (None: validated locally, no request)
     balance: str | None  # what the --json output reports after one send from a fresh sandbox
     cost: str | None
-    bugs: tuple[str, ...] = ()  # known bugs on the path of a real request
 
     @property
     def account(self) -> str:
         return ACCOUNTS[self.provider]
-
-    @property
-    def dry_run_bugs(self) -> tuple[str, ...]:
-        if self.dry_run_path is None:  # no request: only the local bugs remain on the path
-            return tuple(bug for bug in self.bugs if bug != ACLOSE_BUG)
-        return self.bugs
 
     def send_args(self, *numbers: str, extra: Sequence[str] = ()) -> list[str]:
         targets = [arg for number in numbers for arg in ("--to", number)]
@@ -251,37 +237,30 @@ SMS_TEXT = "Bonjour, à demain : 10 € offerts !"
 CASES = (
     # id, provider, kind, content, sandbox, send path, dry-run path, balance, cost (after one send)
     Case("capitole-sms", "capitole", "sms", ("--text", SMS_TEXT), "capitole_sms",
-         "/api/sendsms/xml", "/api/sendsms/xml_test", "999", None, (ACLOSE_BUG,)),
+         "/api/sendsms/xml", "/api/sendsms/xml_test", "999", None),
     Case("capitole-vms", "capitole", "vms",
          ("--voice-msg", "Promo hiver", "--sender", "0145000000"), "capitole_vms",
-         "/api/sendvms/xml", "/api/sendvms/xml_test", "999", None, (ACLOSE_BUG,)),
+         "/api/sendvms/xml", "/api/sendvms/xml_test", "999", None),
     Case("voicepartner-voicemail", "voicepartner", "vms", ("--audio", "aud-promo"),
-         "voicepartner", "/v1/campaign/send", None, None, "0.15", (ACLOSE_BUG,)),
+         "voicepartner", "/v1/campaign/send", None, None, "0.15"),
     Case("voicepartner-tts", "voicepartner", "vms",
          ("--tts", "Bonjour, votre rendez-vous est confirmé pour demain à dix heures."),
-         "voicepartner", "/v1/tts/send", None, None, "0.15", (ACLOSE_BUG,)),
+         "voicepartner", "/v1/tts/send", None, None, "0.15"),
     # 100 EUR less one low-cost SMS at 0.035, as the reply rounds it
     Case("octopush-sms", "octopush", "sms", ("--text", SMS_TEXT), "octopush",
-         "/api/sms/json", "/api/sms/json", "99.97", "0.035", (ACLOSE_BUG,)),
+         "/api/sms/json", "/api/sms/json", "99.97", "0.035"),
     Case("ecampaign-sms", "ecampaign", "sms", ("--text", SMS_TEXT), "ecampaign",
-         "/sendSMS", None, None, "1", (ACLOSE_BUG,)),
+         "/sendSMS", None, None, "1"),
     # template 2 is the demo account's recorded voice template
     Case("ecampaign-voice", "ecampaign", "vms", ("--template", "2"), "ecampaign",
-         "/sendVoice", None, None, "1", (ACLOSE_BUG,)),
+         "/sendVoice", None, None, "1"),
 )
 # fmt: on
 
 
-def cases(path: str = "request") -> list[Any]:
-    """``CASES`` as pytest params, marked with the known bugs on ``path``.
-
-    ``request``: a real send; ``dry-run``: a dry run; ``local``: refused before any send.
-    """
-    params = []
-    for case in CASES:
-        bugs = {"request": case.bugs, "dry-run": case.dry_run_bugs, "local": ()}[path]
-        params.append(pytest.param(case, id=case.id, marks=known_bugs(*bugs)))
-    return params
+def cases() -> list[Any]:
+    """``CASES`` as pytest params named by their id."""
+    return [pytest.param(case, id=case.id) for case in CASES]
 
 
 @pytest.fixture(autouse=True)

@@ -12,17 +12,11 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import (
-    ACLOSE_BUG,
     CASES,
     Cli,
     requests_to,
 )
 
-LAST_BALANCE_BUG = (
-    "tui/cli_info.py _last_known_balance() prints known.lines, which is empty when the balance "
-    "came from a send reply (store_sql.upsert_balance keeps it in `amount`): credits shows "
-    "'balance': [] and the text output prints nothing"
-)
 BALANCE_LINE_KEYS = {"label", "amount", "unit", "route_id", "channel", "expires"}
 TODAY = date.today()
 
@@ -95,7 +89,6 @@ def test_credits_follow_the_provider(porte_voix: Cli, accounts: dict[str, str]) 
     assert "12.34" in result.stdout and "EUR" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=ACLOSE_BUG)
 def test_credits_after_a_send(porte_voix: Cli, accounts: dict[str, str]) -> None:
     tts = next(case for case in CASES if case.id == "voicepartner-tts")
     assert porte_voix.run(*tts.send_args("0612345678", extra=["--yes"])).code == 0
@@ -129,7 +122,6 @@ def test_capitole_credits_before_any_send(porte_voix: Cli, accounts: dict[str, s
     assert requests_to(porte_voix.cluster, "capitole") == []
 
 
-@pytest.mark.xfail(strict=True, reason=f"{ACLOSE_BUG}; {LAST_BALANCE_BUG}")
 def test_capitole_credits_after_a_send(porte_voix: Cli, accounts: dict[str, str]) -> None:
     sms = next(case for case in CASES if case.id == "capitole-sms")
     assert porte_voix.run(*sms.send_args("0612345678", extra=["--yes"])).code == 0
@@ -185,7 +177,6 @@ def test_cdr_csv(porte_voix: Cli, accounts: dict[str, str]) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=ACLOSE_BUG)
 def test_cdr_after_a_send(porte_voix: Cli, accounts: dict[str, str]) -> None:
     sms = next(case for case in CASES if case.id == "ecampaign-sms")
     sent = porte_voix.run(*sms.send_args("0612345678", extra=["--yes", "--json"]))

@@ -16,7 +16,6 @@ import pytest
 from providers.sandbox import SandboxCluster
 from providers.sandbox.common import Faults
 from tests.e2e.conftest import (
-    ACLOSE_BUG,
     CASES,
     SMS_TEXT,
     Case,
@@ -71,7 +70,7 @@ def test_send_is_accepted(porte_voix: Cli, accounts: dict[str, str], case: Case)
     assert (row["reference"], row["state"], row["dry_run"]) == (payload["reference"], "accepted", 0)
 
 
-@pytest.mark.parametrize("case", cases("dry-run"))
+@pytest.mark.parametrize("case", cases())
 def test_dry_run_sends_nothing(porte_voix: Cli, accounts: dict[str, str], case: Case) -> None:
     result = porte_voix.run(*case.send_args(NUMBER, extra=["--dry-run", "--json"]))
 
@@ -97,7 +96,7 @@ def test_dry_run_sends_nothing(porte_voix: Cli, accounts: dict[str, str], case: 
     assert (row["state"], row["dry_run"]) == ("dry-run", 1)
 
 
-@pytest.mark.parametrize("case", cases("local"))
+@pytest.mark.parametrize("case", cases())
 def test_without_yes_and_no_terminal_nothing_is_sent(
     porte_voix: Cli, accounts: dict[str, str], case: Case
 ) -> None:
@@ -137,7 +136,6 @@ def test_on_a_terminal_json_output_stays_one_object(
     assert_error_json(result, "not_confirmed")
 
 
-@pytest.mark.xfail(strict=True, reason=ACLOSE_BUG)
 def test_send_from_a_real_process(porte_voix: Cli, accounts: dict[str, str]) -> None:
     """The installed entry point, its secret from PORTE_VOIX_SECRET_<NAME> only."""
     result = porte_voix.subprocess(*CAPITOLE_SMS.send_args(NUMBER, extra=["--yes", "--json"]))
@@ -207,13 +205,13 @@ def test_capitole_vms_is_checked_before_any_request(
     _refused_locally(porte_voix, args, code, *named)
 
 
-@pytest.mark.parametrize("case", cases("local"))
+@pytest.mark.parametrize("case", cases())
 def test_an_invalid_number_is_named(porte_voix: Cli, accounts: dict[str, str], case: Case) -> None:
     args = case.send_args(NUMBER, "06123")
     _refused_locally(porte_voix, args, "invalid_recipient", "'06123'")
 
 
-@pytest.mark.parametrize("case", cases("local"))
+@pytest.mark.parametrize("case", cases())
 def test_a_past_schedule_is_refused(porte_voix: Cli, accounts: dict[str, str], case: Case) -> None:
     args = case.send_args(NUMBER, extra=["--schedule", "2020-01-01 10:00:00"])
     _refused_locally(porte_voix, args, "invalid_schedule", "2020-01-01 10:00:00", "past")
@@ -227,7 +225,7 @@ AUTH_CODES = {"capitole": "AUTH_FAILED", "voicepartner": "401", "octopush": "101
 
 
 @pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c.id, marks=known_bugs(AUTH_BUG, *c.bugs)) for c in CASES]
+    "case", [pytest.param(c, id=c.id, marks=known_bugs(AUTH_BUG)) for c in CASES]
 )
 def test_bad_credentials_exit_3(porte_voix: Cli, case: Case) -> None:
     porte_voix.add_account(case.provider, secret="not-the-secret")
@@ -293,11 +291,7 @@ def test_provider_refusal_exits_1(porte_voix: Cli, accounts: dict[str, str], cas
 
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(c, id=c.id, marks=known_bugs(*c.bugs))
-        for c in CASES
-        if c.id in ("capitole-sms", "ecampaign-sms")
-    ],
+    [pytest.param(c, id=c.id) for c in CASES if c.id in ("capitole-sms", "ecampaign-sms")],
 )
 def test_a_blacklisted_number_is_refused(
     porte_voix: Cli, accounts: dict[str, str], case: Case
@@ -355,7 +349,7 @@ def test_an_unknown_outcome_is_reported_and_never_retried(
     ("case", "mode"),
     [
         pytest.param(VOICEPARTNER_TTS, "--dry-run", id="dry-run"),
-        pytest.param(CAPITOLE_SMS, "--yes", id="send", marks=known_bugs(ACLOSE_BUG)),
+        pytest.param(CAPITOLE_SMS, "--yes", id="send"),
     ],
 )
 def test_numbers_from_a_csv_file_with_a_header(

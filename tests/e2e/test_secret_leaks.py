@@ -25,7 +25,7 @@ import pytest
 import providers.sandbox.capitole
 import providers.sandbox.octopush
 import providers.sandbox.voicepartner
-from tests.e2e.conftest import ACCOUNTS, ACLOSE_BUG, CASES, Cli, requests_to
+from tests.e2e.conftest import ACCOUNTS, CASES, Cli, requests_to
 
 
 def _secret(special: str) -> tuple[str, str]:
@@ -153,7 +153,6 @@ def test_reads_and_checks_leak_no_secret(
     _scan(porte_voix, log_file, known_secrets)
 
 
-@pytest.mark.xfail(strict=True, reason=ACLOSE_BUG)
 def test_sends_through_every_provider_leak_no_secret(
     porte_voix: Cli, known_secrets: dict[str, tuple[str, str]], log_file: Path
 ) -> None:
