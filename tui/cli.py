@@ -13,6 +13,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from providers.base import PROVIDER_KINDS
 
+from . import config as config_module
+from . import logfile
 from .cli_support import EXIT_CONFIG, CliFailure, fail
 
 ROUTES = ("marketing", "notification")
@@ -143,6 +145,10 @@ def _add_send(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        logfile.configure(config_module.data_dir())
+    except (OSError, ValueError) as exc:  # an unwritable data directory must not stop a send
+        print(f"porte-voix: no log file ({exc})", file=sys.stderr)
     try:
         return _dispatch(parser, args)
     except CliFailure as failure:
