@@ -177,10 +177,13 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_csv(messages: list[dict[str, Any]], campaigns: list[dict[str, Any]]) -> None:
-    rows = messages or campaigns
-    if not rows:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+    """One table: a ``kind`` column says whether a row is a campaign or a message."""
+    rows = [{"kind": "campaign", **row} for row in campaigns]
+    rows += [{"kind": "message", **row} for row in messages]
+    fields: list[str] = []
+    for row in rows:
+        fields.extend(key for key in row if key not in fields)
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields or ["kind"], restval="")
     writer.writeheader()
     writer.writerows(rows)
 

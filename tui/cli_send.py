@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 from providers import phone
 from providers import text as sms_text
 from providers.base import Provider, provider_info
+from providers.errors import AuthenticationError
 from providers.models import Route, SmsMessage, VmsType, VoiceMessage
 
 from . import config as config_module
 from .cli_support import (
+    EXIT_CONFIG,
     EXIT_INPUT,
     EXIT_OK,
     EXIT_PROVIDER,
@@ -177,18 +179,20 @@ def _confirm(account: Account, message: SmsMessage | VoiceMessage) -> None:
             "sending costs money: pass --yes to send without a terminal (nothing was sent)",
         )
     label = provider_info(account.provider).label
-    what = "SMS" if isinstance(message, SmsMessage) else "voice message"
+    what = "an SMS" if isinstance(message, SmsMessage) else "a voice message"
     detail = ""
     if isinstance(message, SmsMessage):
         count = sms_text.count_sms(message.text, account.provider, message.route, message.long)
         detail = f", {count.segments} segment(s) each ({count.encoding})"
     when = f", scheduled {message.schedule:%Y-%m-%d %H:%M} Paris" if message.schedule else ""
     print(
-        f"Send a {what} to {len(message.recipients)} recipient(s) with {account.name} "
+        f"Send {what} to {len(message.recipients)} recipient(s) with {account.name} "
         f"({label}){detail}{when}.",
         file=sys.stderr,
     )
-    answer = input("Send now? [y/N] ").strip().lower()
+    # The prompt goes to stderr so that stdout stays one JSON object under --json.
+    print("Send now? [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline().strip().lower()
     if answer not in ("y", "yes", "o", "oui"):
         raise CliFailure(EXIT_INPUT, "not_confirmed", "not sent")
 
@@ -231,6 +235,8 @@ def _report(args: argparse.Namespace, account: Account, report: SendReport) -> i
     outcome = report.outcome
     payload = outcome_json(account, report)
     code = EXIT_OK if payload["status"] in ("accepted", "dry-run") else EXIT_PROVIDER
+    if any(isinstance(error, AuthenticationError) for error in outcome.errors):
+        code = EXIT_CONFIG  # the credentials are the problem, not this message
     if args.json:
         emit_json(payload)
         return code

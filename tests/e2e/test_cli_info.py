@@ -172,9 +172,10 @@ def test_cdr_csv(porte_voix: Cli, accounts: dict[str, str]) -> None:
 
     assert result.code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(row["id"], row["number"], row["state"]) for row in rows] == [
-        ("700004", "+33612345602", "delivered")
-    ]
+    assert [
+        (row["id"], row["number"], row["state"]) for row in rows if row["kind"] == "message"
+    ] == [("700004", "+33612345602", "delivered")]
+    assert {row["id"] for row in rows if row["kind"] == "campaign"} == {"5001", "5002"}
 
 
 def test_cdr_after_a_send(porte_voix: Cli, accounts: dict[str, str]) -> None:

@@ -24,21 +24,12 @@ from tests.e2e.conftest import (
     assert_nothing_sent,
     assert_send_json,
     cases,
-    known_bugs,
     requests_to,
     sent_text,
 )
 
 NUMBER = "0612345678"
 E164_NUMBER = "+33612345678"
-AUTH_BUG = (
-    "tui/sending.py records an AuthenticationError raised by a send as a plain refusal and "
-    "tui/cli_send.py _report() exits 1; the contract says 3 (configuration or credentials)"
-)
-PROMPT_BUG = (
-    "tui/cli_send.py _confirm(): input('Send now? [y/N] ') writes the prompt on stdout, so "
-    "--json output is no longer exactly one JSON object"
-)
 CAPITOLE_SMS = next(case for case in CASES if case.id == "capitole-sms")
 VOICEPARTNER_TTS = next(case for case in CASES if case.id == "voicepartner-tts")
 
@@ -126,7 +117,6 @@ def test_on_a_terminal_the_operator_can_decline(porte_voix: Cli, accounts: dict[
     assert_nothing_sent(porte_voix)
 
 
-@pytest.mark.xfail(strict=True, reason=PROMPT_BUG)
 def test_on_a_terminal_json_output_stays_one_object(
     porte_voix: Cli, accounts: dict[str, str]
 ) -> None:
@@ -224,9 +214,7 @@ def test_a_past_schedule_is_refused(porte_voix: Cli, accounts: dict[str, str], c
 AUTH_CODES = {"capitole": "AUTH_FAILED", "voicepartner": "401", "octopush": "101", "ecampaign": "3"}
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c.id, marks=known_bugs(AUTH_BUG)) for c in CASES]
-)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_bad_credentials_exit_3(porte_voix: Cli, case: Case) -> None:
     porte_voix.add_account(case.provider, secret="not-the-secret")
 
