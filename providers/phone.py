@@ -35,6 +35,10 @@ _FIXED_TYPES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE
 
 def normalise(raw: str, region: str = DEFAULT_REGION, *, field: str = "number") -> str:
     """Return the E.164 form of ``raw`` or raise ``InputError`` saying what is wrong."""
+    return phonenumbers.format_number(_parse_valid(raw, region, field), PhoneNumberFormat.E164)
+
+
+def _parse_valid(raw: str, region: str, field: str) -> phonenumbers.PhoneNumber:
     # Pasted numbers carry no-break and narrow no-break spaces (French typography), which the
     # parser does not treat as separators: make every kind of space a plain one.
     text = " ".join(raw.split())
@@ -52,7 +56,7 @@ def normalise(raw: str, region: str = DEFAULT_REGION, *, field: str = "number") 
         raise InputError(field, f"{raw.strip()!r} has the wrong length for its country")
     if not phonenumbers.is_valid_number(parsed):
         raise InputError(field, f"{raw.strip()!r} is not an allocated number range")
-    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    return parsed
 
 
 def _parse_e164(e164: str) -> phonenumbers.PhoneNumber:
@@ -63,7 +67,11 @@ def _parse_e164(e164: str) -> phonenumbers.PhoneNumber:
 
 
 def line_type(e164: str) -> LineType:
-    kind = phonenumbers.number_type(_parse_e164(e164))
+    return _line_type(_parse_e164(e164))
+
+
+def _line_type(parsed: phonenumbers.PhoneNumber) -> LineType:
+    kind = phonenumbers.number_type(parsed)
     if kind in _MOBILE_TYPES and kind != PhoneNumberType.FIXED_LINE_OR_MOBILE:
         return LineType.MOBILE
     if kind in _FIXED_TYPES:
@@ -200,9 +208,10 @@ def parse_recipients(
     duplicates = 0
     for raw in items:
         try:
-            e164 = normalise(raw, region)
-            if mobile_only and not is_mobile(e164):
+            parsed = _parse_valid(raw, region, "recipient")
+            if mobile_only and _line_type(parsed) is not LineType.MOBILE:
                 raise InputError("recipient", f"{raw.strip()!r} is not a mobile number")
+            e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
         except InputError as exc:
             invalid.append(RejectedNumber(raw.strip(), exc.message))
             continue
