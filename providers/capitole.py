@@ -37,6 +37,7 @@ from .base import AccountSettings, Capability, OptionSpec, ProviderInfo
 from .errors import InputError, ProviderError
 from .http import FORM_CONTENT_TYPE, make_client, request
 from .models import Balance, RecipientResult, SendReceipt, SendStatus, SmsMessage, VoiceMessage
+from .redact import guard_provider
 from .xml import XmlRefused, parse
 
 PROVIDER = codes.PROVIDER
@@ -59,6 +60,7 @@ class LastBalance:
     as_of: datetime
 
 
+@guard_provider
 class CapitoleProvider:
     kind: ClassVar[str] = PROVIDER
     capabilities: ClassVar[Capability] = (

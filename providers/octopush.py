@@ -42,6 +42,7 @@ from .models import (
 )
 from .octopush_codes import AUTHENTICATION, RETRYABLE, Reply, ReplyUnreadable, meaning, parse_reply
 from .octopush_rules import SmsType, from_sending_timestamp, sending_timestamp
+from .redact import guard_provider
 
 PROVIDER = rules.PROVIDER
 DEFAULT_BASE_URL = "https://www.octopush-dm.com/api"
@@ -66,6 +67,7 @@ class _Prepared:
     sending_date: int | None
 
 
+@guard_provider
 class OctopushProvider:
     kind: ClassVar[str] = PROVIDER
     capabilities: ClassVar[Capability] = CAPABILITIES

@@ -53,6 +53,7 @@ from .models import (
     VoiceMessage,
 )
 from .ratelimit import REGISTRY, LimiterRegistry, RateLimiter, Window, per_hour, per_minute
+from .redact import guard_provider
 from .voicepartner_parse import (
     amount_and_unit,
     audio_files,
@@ -181,6 +182,7 @@ class _Tally:
         )
 
 
+@guard_provider
 class VoicePartnerProvider:
     kind: ClassVar[str] = KIND
     capabilities: ClassVar[Capability] = (

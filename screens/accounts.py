@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from rich.markup import escape
@@ -119,6 +120,9 @@ class AccountsScreen(ModeScreen):
     def last_check(self, account: Account) -> Text:
         text = self._demo_checks.get(account.name) or account.last_check or "never"
         outcome = text.rsplit(" ", 1)[-1]
+        this_year = f"{datetime.now():%Y}-"
+        if text.startswith(this_year):
+            text = text[len(this_year) :]  # the year only when it is not this one: 80 columns
         style = {"ok": "green", "unverified": "yellow", "never": "dim"}.get(outcome, "red")
         return Text(text, style=style)
 
@@ -130,7 +134,7 @@ class AccountsScreen(ModeScreen):
             mark = "* " if default is not None and default.name == name else "  "
             table.add_row(
                 Text(mark + name),
-                Text(provider_info(account.provider).label),
+                Text(provider_info(account.provider).label.split(" (")[0]),  # fits 80 columns
                 Text(account.login),
                 Text(self.storage(account)),
                 self.last_check(account),
@@ -311,7 +315,7 @@ class AccountsScreen(ModeScreen):
                 if draft.make_default:
                     config = config_module.with_default(config, account.name)
                 await asyncio.to_thread(config_module.save, config)
-            except (ConfigError, CredentialError) as exc:
+            except (ConfigError, CredentialError, OSError) as exc:
                 self.failed(f"{account.name} not saved", exc)
                 self.show_notice()
                 return
@@ -349,7 +353,7 @@ class AccountsScreen(ModeScreen):
                 if account.name in config.accounts:
                     config = config_module.without_account(config, account.name)
                     await asyncio.to_thread(config_module.save, config)
-            except (ConfigError, CredentialError) as exc:
+            except (ConfigError, CredentialError, OSError) as exc:
                 self.failed(f"{account.name} not removed", exc)
                 return
         self.accounts_changed()
@@ -368,7 +372,7 @@ class AccountsScreen(ModeScreen):
                 await asyncio.to_thread(
                     config_module.save, config_module.with_default(config, name)
                 )
-            except ConfigError as exc:
+            except (ConfigError, OSError) as exc:
                 self.failed("Default not changed", exc)
                 return
         self.accounts_changed(name)
@@ -397,7 +401,7 @@ class AccountsScreen(ModeScreen):
             try:
                 async with self._changes:
                     await asyncio.to_thread(config_module.record_check, name, text)
-            except ConfigError as exc:
+            except (ConfigError, OSError) as exc:
                 self.failed("Check result not saved", exc)
             self.session.reload_accounts()
         self.fill_table(self.selected())

@@ -228,15 +228,17 @@ class Credentials:
     def _files(self) -> FileSecretStore:
         if self._file_store is None:
             from_env = os.environ.get(PASSPHRASE_ENV)
+            creating = not self.file_store_exists
             if from_env:
                 try:
                     return self.unlock_file_store(from_env)
-                except WrongPassphrase:
+                except WrongPassphrase as exc:
+                    if creating:  # too short for a new store
+                        raise WrongPassphrase(f"{PASSPHRASE_ENV}: {exc}") from None
                     raise WrongPassphrase(
                         f"{PASSPHRASE_ENV} does not open the encrypted file store "
                         f"{self.file_store_path}"
                     ) from None
-            creating = not self.file_store_exists
             ask = (self._new_passphrase if creating else None) or self._passphrase
             passphrase = ask() if ask else None
             if not passphrase:

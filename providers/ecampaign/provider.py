@@ -7,6 +7,7 @@ from typing import ClassVar
 import httpx
 
 from ..base import AccountSettings, Capability
+from ..redact import guard_provider
 from .core import PROVIDER, EcampaignCore
 from .credits import CreditsMixin
 from .feedback import FeedbackMixin
@@ -31,6 +32,7 @@ CAPABILITIES = (
 )
 
 
+@guard_provider
 class EcampaignProvider(
     SendingMixin,
     GroupsMixin,
@@ -52,6 +54,11 @@ class EcampaignProvider(
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._core = EcampaignCore(settings, secret, transport)
+
+    @property
+    def _secret(self) -> str:
+        """Read by ``providers.redact.guard_provider`` to scrub errors."""
+        return self._core._secret
 
     def __repr__(self) -> str:
         core = self._core

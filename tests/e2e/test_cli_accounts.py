@@ -352,6 +352,7 @@ def assert_secret_nowhere(porte_voix: Cli) -> None:
     files = [path for path in porte_voix.home.rglob("*") if path.is_file()]
     assert porte_voix.home / "config.toml" in files
     assert secrets_file(porte_voix.home) in files
+    assert porte_voix.home / "data" / "porte-voix.log" in files
     for path in files:
         data = path.read_bytes()
         for form in (SANDBOX_SECRET.encode(), SANDBOX_SECRET.encode("utf-16-le")):
@@ -370,11 +371,6 @@ def test_a_known_secret_is_nowhere_after_adding_and_checking(
     assert_secret_nowhere(porte_voix)
 
 
-@pytest.mark.xfail(
-    reason="the send command fails today (tui/cli_send.py closes the provider in a second "
-    "asyncio.run; Octopush and eCampaign refuse the generated request_id); remove this "
-    "marker once `porte-voix send` works against the sandbox",
-)
 @pytest.mark.usefixtures("no_keyring")
 def test_a_known_secret_is_nowhere_after_sending_through_every_provider(
     porte_voix: Cli, monkeypatch: pytest.MonkeyPatch

@@ -138,7 +138,7 @@ async def test_add_on_a_server_uses_the_file_store_then_checks(cluster: SandboxC
         assert app.current_account == "octo"
         assert rows(screen)[0][:4] == [
             "* octo",
-            "Octopush (historic API)",
+            "Octopush",
             SANDBOX_EMAIL_LOGIN,
             "file",
         ]
@@ -148,7 +148,7 @@ async def test_add_on_a_server_uses_the_file_store_then_checks(cluster: SandboxC
         assert "authenticated; balance" in status(screen)
         last_check = config_module.load().accounts["octo"].last_check
         assert last_check is not None and last_check.endswith(" ok")
-        assert rows(screen)[0][4] == last_check
+        assert last_check.endswith(rows(screen)[0][4])  # shown without this year
 
 
 async def test_form_validation_messages(cluster: SandboxCluster) -> None:

@@ -422,3 +422,11 @@ def test_key_derivation_costs_are_pinned(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.undo()
     # What every store made so far was made with (keyrings.cryptfile 1.3.9's defaults).
     assert secret_file.ARGON2_COSTS == (15, 2**16, 2)
+
+
+def test_a_short_passphrase_from_the_environment_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PASSPHRASE_ENV, "short")
+    with pytest.raises(WrongPassphrase, match=f"{PASSPHRASE_ENV}: .*at least 8"):
+        Credentials(tmp_path).store("prod", SECRET, "file")

@@ -1,0 +1,120 @@
+"""The last line of defence at every provider's boundary: no secret, no stray exception.
+
+Provider replies are copied into errors (``ProviderError.original``) so the operator sees what
+the provider said; a reply can echo the request (a pre-production echo, a proxy's error page, a
+redirect), and with it the password or API key, raw or encoded. ``guard_provider`` wraps every
+public coroutine of a provider class so that:
+
+* every ``ProviderError`` leaving it has the account's secret scrubbed from its texts, in every
+  form it may travel in (raw, URL-encoded, HTML/XML-escaped, JSON-escaped, MD5);
+* any other exception raised by a garbled reply (``ValueError``, ``OverflowError``,
+  ``RecursionError``...) becomes a ``ProviderError``, or an ``OutcomeUnknownError`` for an
+  operation with an effect, since its request may have been processed.
+
+``InputError`` (local validation) and cancellation pass through untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import inspect
+import json
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from .errors import InputError, OutcomeUnknownError, ProviderError
+
+MASK = "***"
+#: Shorter secrets would blank ordinary words; their element or field is blanked instead.
+MIN_SCRUBBED_LENGTH = 4
+#: Method name prefixes of operations that change something at the provider.
+EFFECTFUL_PREFIXES = (
+    "send_",
+    "cancel_",
+    "del_",
+    "mod_",
+    "add_",
+    "push_",
+    "empty_",
+    "import_",
+    "rename_",
+)
+
+C = TypeVar("C", bound=type)
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The ways ``secret`` can appear in a reply that echoes our request."""
+    if len(secret) < MIN_SCRUBBED_LENGTH:
+        return set()
+    forms = {
+        secret,
+        html.escape(secret, quote=False),
+        html.escape(secret),
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        hashlib.md5(secret.encode("utf-8")).hexdigest(),
+    }
+    for encoding in ("iso-8859-15", "utf-8"):
+        try:
+            forms.add(urllib.parse.quote_plus(secret, encoding=encoding))
+            forms.add(urllib.parse.quote(secret, safe="", encoding=encoding))
+        except UnicodeEncodeError:
+            continue
+    return {form for form in forms if form}
+
+
+def scrub(text: str, secret: str) -> str:
+    # Longest first, so that a form containing another is replaced whole.
+    for form in sorted(secret_forms(secret), key=len, reverse=True):
+        text = text.replace(form, MASK)
+        if form.lower() != form:
+            text = text.replace(form.lower(), MASK)
+    return text
+
+
+def scrub_error(error: ProviderError, secret: str) -> ProviderError:
+    error.meaning = scrub(error.meaning, secret)
+    error.original = scrub(error.original, secret)
+    error.args = (f"{error.provider} {error.code}: {error.meaning}",)
+    return error
+
+
+def _guard(
+    method: Callable[..., Awaitable[Any]], name: str, kind: str
+) -> Callable[..., Awaitable[Any]]:
+    effectful = name.startswith(EFFECTFUL_PREFIXES)
+
+    @functools.wraps(method)
+    async def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        secret = str(getattr(self, "_secret", "") or "")
+        try:
+            return await method(self, *args, **kwargs)
+        except InputError:
+            raise
+        except ProviderError as exc:
+            raise scrub_error(exc, secret) from None
+        except Exception as exc:  # a garbled reply broke a parser: never let it escape raw
+            meaning = f"unreadable answer from the provider ({type(exc).__name__})"
+            if effectful:
+                raise OutcomeUnknownError(
+                    kind, meaning + "; the request may have been processed"
+                ) from None
+            raise ProviderError(kind, "BAD_REPLY", meaning, retryable=True) from None
+
+    return guarded
+
+
+def guard_provider(cls: C) -> C:
+    """Wrap every public coroutine method of a provider class (see the module docstring)."""
+    kind = str(getattr(cls, "kind", cls.__name__))
+    # Inherited ones too: eCampaign assembles its provider from one mixin per web-service family.
+    for name, member in inspect.getmembers(cls, inspect.iscoroutinefunction):
+        if name.startswith("_"):
+            continue
+        setattr(cls, name, _guard(member, name, kind))
+    return cls
