@@ -90,8 +90,16 @@ async def request(
                 ) from None
             await asyncio.sleep(0.2 * attempt)
             continue
-        except httpx.TransportError as exc:
-            # Timeouts after the request left, resets, protocol errors.
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            # Refused by our own client before a byte left (bad URL scheme, bad header).
+            raise ProviderError(
+                provider,
+                "BAD_REQUEST",
+                f"the request could not be made ({type(exc).__name__}); nothing was sent; "
+                "check the account's endpoint URL",
+            ) from None
+        except httpx.RequestError as exc:
+            # Timeouts after the request left, resets, protocol errors, undecodable bodies.
             meaning = f"no usable answer from the provider ({type(exc).__name__})"
             if sends:
                 raise OutcomeUnknownError(

@@ -184,9 +184,14 @@ def _decimal(value: Any) -> Decimal | None:
     if not text:
         return None
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:
         return None
+    # NaN, infinities and absurd exponents are not amounts (and 1e99999999 would take ages
+    # to turn into an int).
+    if not number.is_finite() or abs(number.adjusted()) > 18:
+        return None
+    return number
 
 
 def _int(value: Any) -> int | None:

@@ -226,8 +226,10 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     if raw is None:
         return None
     try:
-        return int(float(raw))
-    except ValueError:
+        value = float(raw)
+        # "inf", "nan" or 1e400 from a garbled header must not break an accepted send.
+        return int(value) if abs(value) < 1e12 else None
+    except (ValueError, OverflowError):
         return None
 
 

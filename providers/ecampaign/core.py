@@ -194,10 +194,12 @@ class EcampaignCore:
         except XmlRefused as exc:
             raise self._unreadable(response, sends, str(exc)) from None
         code_text = root.findtext("code") if root.tag == "ecampaign" else None
-        if code_text is None or not code_text.strip().lstrip("-").isdigit():
+        code_digits = (code_text or "").strip().removeprefix("-")
+        # isascii: "²".isdigit() is true but int() refuses it; the length bounds the int.
+        if not (code_digits.isascii() and code_digits.isdigit() and len(code_digits) <= 9):
             raise self._unreadable(response, sends, "no eCampaign return code in the reply")
         message = (root.findtext("message") or "").strip()
-        return Reply(int(code_text.strip()), message, root)
+        return Reply(int((code_text or "").strip()), message, root)
 
     def refusal(self, reply: Reply) -> ProviderError:
         original = self.scrub(reply.message)
@@ -284,7 +286,10 @@ def to_decimal(value: str | None) -> Decimal | None:
 
 
 def to_int(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
+    if value is None:
+        return None
+    digits = value.strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
         return None
     return int(value.strip())
 
