@@ -42,6 +42,7 @@ from .models import (
 )
 from .octopush_codes import AUTHENTICATION, RETRYABLE, Reply, ReplyUnreadable, meaning, parse_reply
 from .octopush_rules import SmsType, from_sending_timestamp, sending_timestamp
+from .phone import normalise
 from .redact import guard_provider
 
 PROVIDER = rules.PROVIDER
@@ -223,9 +224,19 @@ class OctopushProvider:
         return text.replace(self._secret, "***") if self._secret else text
 
 
+def _same_number(number: str) -> str:
+    """The provider may write a number nationally: compare numbers in E.164."""
+    try:
+        return normalise(number)
+    except InputError:
+        return number
+
+
 def _receipt(reply: Reply, prepared: _Prepared, *, dry_run: bool) -> SendReceipt:
-    failures = {failure.recipient: failure for failure in reply.failures}
-    successes = {success.recipient: success for success in reply.successes}
+    failures = {_same_number(failure.recipient): failure for failure in reply.failures}
+    successes = {_same_number(success.recipient): success for success in reply.successes}
+    # A reply that lists recipients vouches only for those it lists.
+    listed = bool(failures or successes)
     ok_status = SendStatus.DRY_RUN if dry_run else SendStatus.ACCEPTED
     results: list[RecipientResult] = []
     for number in prepared.recipients:
@@ -234,6 +245,15 @@ def _receipt(reply: Reply, prepared: _Prepared, *, dry_run: bool) -> SendReceipt
             results.append(_rejected(number, failure.error_code))
             continue
         success = successes.get(number)
+        if success is None and listed and not dry_run:
+            results.append(
+                RecipientResult(
+                    number,
+                    SendStatus.UNKNOWN,
+                    error="the provider's reply does not list this number; check its history",
+                )
+            )
+            continue
         results.append(RecipientResult(number, ok_status, cost=success.cost if success else None))
     # Numbers the provider reports in a form we did not send: shown, never hidden.
     results.extend(_rejected(number, failure.error_code) for number, failure in failures.items())

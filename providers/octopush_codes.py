@@ -213,7 +213,7 @@ def recipient_e164(value: Any) -> str:
     text = str(value).strip().replace(" ", "")
     if text.startswith("00"):
         text = "+" + text[2:]
-    if text.isdigit():
+    if text.isdigit() and not text.startswith("0"):  # "0601…" is national, not "+0601…"
         text = "+" + text
     return text
 

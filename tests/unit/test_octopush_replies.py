@@ -159,11 +159,20 @@ async def test_every_recipient_failing_rejects_the_send() -> None:
 
 
 async def test_unknown_failure_numbers_are_shown_not_hidden() -> None:
+    # The reply lists a number we did not send and not ours: ours is not confirmed.
     body = b'{"error_code":"000","failures":[{"recipient":"+334","error_code":"150"}]}'
     receipt = await provider_answering(body).send_sms(message())
     assert [(r.number, r.status) for r in receipt.recipients] == [
-        ("+33601010101", SendStatus.ACCEPTED),
+        ("+33601010101", SendStatus.UNKNOWN),
         ("+334", SendStatus.REJECTED),
+    ]
+
+
+async def test_a_failure_written_nationally_is_matched_to_its_recipient() -> None:
+    body = b'{"error_code":"000","failures":[{"recipient":"0601010101","error_code":"150"}]}'
+    receipt = await provider_answering(body).send_sms(message())
+    assert [(r.number, r.status) for r in receipt.recipients] == [
+        ("+33601010101", SendStatus.REJECTED)
     ]
 
 
