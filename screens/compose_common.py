@@ -8,6 +8,7 @@ ever spends money, and offers a dry run. A resend of an unknown send asks a seco
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select, Static
 
 from providers.base import Capability, ProviderInfo, provider_info
 from providers.errors import InputError, ProviderError
@@ -32,6 +33,7 @@ from tui.widgets.send_panel import SHOWN_ROWS, SendPanel
 from .base import ModeScreen
 from .dialogs import ConfirmDialog
 
+log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
 Message = SmsMessage | VoiceMessage
 
@@ -72,6 +74,8 @@ class ComposeScreen(ModeScreen):
         super().__init__()
         self.cancel_event: asyncio.Event | None = None
         self.last_reference: str | None = None
+        #: From the operator's ctrl+g until the send ends: no second send meanwhile.
+        self.busy = False
 
     # -- layout --------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -110,13 +114,13 @@ class ComposeScreen(ModeScreen):
         select = self.query_one("#account", Select)
         if name in names and select.value != name:
             select.value = name
-        self.account_changed()
+        self._on_account()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "account":
             if isinstance(event.value, str):
                 self.porte_voix.current_account = event.value
-            self.account_changed()
+            self._on_account()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "send":
@@ -133,6 +137,22 @@ class ComposeScreen(ModeScreen):
     def provider_info(self) -> ProviderInfo | None:
         account = self.account
         return provider_info(account.provider) if account else None
+
+    _previous_account: str | None = None
+    group: GroupTarget | None = None
+
+    def _on_account(self) -> None:
+        name = self.account.name if self.account else None
+        if name != self._previous_account:
+            # A group id, an audio token... belong to one account: never carry them over.
+            self._previous_account = name
+            self.group = None
+            self.query_one("#target-info", Static).update("")
+            self.account_switched()
+        self.account_changed()
+
+    def account_switched(self) -> None:
+        """Forget what belonged to the previous account (called before ``account_changed``)."""
 
     def account_changed(self) -> None:
         """Enable the options the chosen provider supports."""
@@ -178,9 +198,10 @@ class ComposeScreen(ModeScreen):
 
     # -- sending -------------------------------------------------------------------------------
     def action_send(self) -> None:
-        if self.cancel_event is not None:
+        if self.busy:
             self.notify("A send is in progress.", severity="warning")
             return
+        self.busy = True
         self.run_send()
 
     def action_cancel_send(self) -> None:
@@ -200,8 +221,23 @@ class ComposeScreen(ModeScreen):
             message = str(exc)
         self.notify(escape(message), title=title, severity="error", timeout=10)
 
-    @work(exclusive=True, group="send")
+    # Not exclusive: starting another worker must never cancel a send in flight.
+    @work(group="send")
     async def run_send(self) -> None:
+        try:
+            await self._compose_and_send()
+        except Exception as exc:  # the console must survive, and say what happened
+            log.exception("send failed")
+            self.notify(
+                f"The send failed unexpectedly ({type(exc).__name__}); the outbox shows its "
+                "state and the log file has the details.",
+                severity="error",
+                timeout=15,
+            )
+        finally:
+            self.busy = False
+
+    async def _compose_and_send(self) -> None:
         account = self.account
         if account is None:
             self.notify("Choose an account first (F9 or the list at the top).", severity="error")
@@ -210,10 +246,11 @@ class ComposeScreen(ModeScreen):
             messages = self.build_messages()
             provider = await self.session.provider(account.name)
             for message in messages:
+                # Checking 10 000 numbers takes a moment: off the event loop.
                 if isinstance(message, SmsMessage):
-                    provider.validate_sms(message)
+                    await asyncio.to_thread(provider.validate_sms, message)
                 else:
-                    provider.validate_voice(message)
+                    await asyncio.to_thread(provider.validate_voice, message)
         except (InputError, ProviderError, CredentialError) as exc:
             self._error("Not sent", exc)
             return
@@ -267,14 +304,23 @@ class ComposeScreen(ModeScreen):
                     cancel=self.cancel_event,
                 )
                 outcomes.append(outcome)
-                if str(outcome.state) == "unknown":
-                    break  # never carry on blindly after an unknown outcome
+                if str(outcome.state) not in ("accepted", "dry-run"):
+                    break  # never carry on blindly after a refusal or an unknown outcome
         except (InputError, ProviderError, StoreError) as exc:
             self._error("Send failed", exc)
         finally:
             self.cancel_event = None
         if outcomes:
             self._after_send(account, outcomes)
+        skipped = messages[len(outcomes) :]
+        if skipped and len(messages) > 1:
+            people = sum(len(m.recipients) for m in skipped)
+            self.notify(
+                f"{len(skipped)} personalised message(s) to {people} recipient(s) were NOT sent "
+                f"(the send stopped). Sent: {', '.join(o.reference for o in outcomes)}.",
+                severity="warning",
+                timeout=20,
+            )
 
     def _after_send(self, account: Account, outcomes: list[SendOutcome]) -> None:
         last = outcomes[-1]
@@ -313,13 +359,29 @@ class ComposeScreen(ModeScreen):
             self.query_one(SendPanel).update_rows(rows)
 
     def action_resend(self) -> None:
+        if self.busy:
+            self.notify("A send is in progress: wait for it, or cancel it with Escape.")
+            return
         if self.last_reference is None:
             self.notify("Nothing to resend: send something first.")
             return
+        self.busy = True
         self.run_resend(self.last_reference)
 
-    @work(exclusive=True, group="send")
+    @work(group="send")
     async def run_resend(self, reference: str) -> None:
+        try:
+            await self._resend(reference)
+        except Exception as exc:
+            log.exception("resend failed")
+            self.notify(
+                f"The resend failed unexpectedly ({type(exc).__name__}); see the log file.",
+                severity="error",
+            )
+        finally:
+            self.busy = False
+
+    async def _resend(self, reference: str) -> None:
         store = self.session.store
         row = store.get_send(reference)
         if row is None or str(row.state) not in ("unknown", "rejected", "cancelled"):
@@ -330,6 +392,11 @@ class ComposeScreen(ModeScreen):
             self.notify(f"The account {row.account} is no longer configured.", severity="error")
             return
         pending = row.recipients_total - row.accepted
+        stored = store.message_of(reference)
+        group = getattr(stored, "group", None)
+        reach = f"{pending} not known to be accepted"
+        if group is not None:
+            reach += f", and the whole of {self.describe_group(group)}"
         warning = (
             "The provider may ALREADY have sent this message: resending may deliver it twice."
             if str(row.state) == "unknown"
@@ -341,7 +408,7 @@ class ComposeScreen(ModeScreen):
                 [
                     ("Send", f"{reference} ({row.state}) of {row.created_at:%Y-%m-%d %H:%M}"),
                     ("Account", row.account),
-                    ("Recipients", f"{pending} not known to be accepted"),
+                    ("Recipients", reach),
                 ],
                 [("resend", "Resend anyway", "error")],
                 warning=warning,

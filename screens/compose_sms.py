@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from rich.markup import escape
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -16,6 +17,7 @@ from providers import text as sms_text
 from providers.base import Capability
 from providers.errors import InputError
 from providers.models import GroupTarget, Route, SmsMessage
+from providers.phone import normalise
 from tui.csv_import import Table
 from tui.widgets.counter import SegmentCounter
 from tui.widgets.recipients import RecipientsField
@@ -45,7 +47,8 @@ class ComposeSmsScreen(ComposeScreen):
     ]
 
     table: Table | None = None
-    group: GroupTarget | None = None
+    #: number (E.164) -> its CSV row, built once per import, for personalised texts.
+    rows_by_number: dict[str, dict[str, str]] | None = None
 
     def compose_form(self) -> ComposeResult:
         yield Label(
@@ -85,8 +88,6 @@ class ComposeSmsScreen(ComposeScreen):
         self.query_one("#campaign-id", Input).disabled = not caps & Capability.CAMPAIGN_ID
         self.query_one("#template", Input).disabled = not caps & Capability.TEMPLATES
         self.query_one("#pick-group", Button).disabled = not caps & Capability.GROUPS
-        if not caps & Capability.GROUPS:
-            self.group = None
         self.refresh_counter()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -137,25 +138,13 @@ class ComposeSmsScreen(ComposeScreen):
 
     def rendered_texts(self) -> dict[str, str]:
         """Recipient → its own text, when the text has placeholders filled from the CSV."""
-        if self.table is None or not self.placeholders():
+        if self.rows_by_number is None or not self.placeholders():
             return {}
-        column = self.table.number_column
-        if column is None:
-            return {}
-        from providers.phone import normalise
-
-        texts: dict[str, str] = {}
         template = self.message_text()
-        for row in self.table.rows:
-            try:
-                number = normalise(row.get(column, ""))
-            except InputError:
-                continue
-            texts.setdefault(
-                number,
-                PLACEHOLDER.sub(lambda m, row=row: row.get(m.group(1), m.group(0)), template),
-            )
-        return texts
+        return {
+            number: PLACEHOLDER.sub(lambda m, row=row: row.get(m.group(1), m.group(0)), template)
+            for number, row in self.rows_by_number.items()
+        }
 
     def _show_preview(self, texts: dict[str, str]) -> None:
         preview = self.query_one("#preview", Static)
@@ -194,6 +183,8 @@ class ComposeSmsScreen(ComposeScreen):
             if table is None or table.number_column is None:
                 return
             self.table = table
+            self.rows_by_number = None
+            self._index_rows(table)
             self.query_one(RecipientsField).set_numbers(table.values(table.number_column))
             columns = ", ".join("{" + c + "}" for c in table.columns if c != table.number_column)
             self.query_one("#target-info", Static).update(
@@ -202,6 +193,23 @@ class ComposeSmsScreen(ComposeScreen):
             )
 
         self.app.push_screen(CsvImportDialog(), imported)
+
+    @work(thread=True, exclusive=True, group="csv-index")
+    def _index_rows(self, table: Table) -> None:
+        """Normalise the CSV's numbers once, off the event loop (10 000 rows take a moment)."""
+        column = table.number_column or ""
+        index: dict[str, dict[str, str]] = {}
+        for row in table.rows:
+            try:
+                index.setdefault(normalise(row.get(column, "")), row)
+            except InputError:
+                continue
+        self.app.call_from_thread(self._indexed, table, index)
+
+    def _indexed(self, table: Table, index: dict[str, dict[str, str]]) -> None:
+        if table is self.table:
+            self.rows_by_number = index
+            self.refresh_counter()
 
     def action_pick_group(self) -> None:
         info = self.provider_info()
@@ -240,9 +248,17 @@ class ComposeSmsScreen(ComposeScreen):
         texts = self.rendered_texts()
         if not texts:
             return [base]
+        orphans = [number for number in recipients if number not in texts]
+        if orphans:
+            # They would receive the raw template, "{prenom}" and all.
+            raise InputError(
+                "recipients",
+                f"{len(orphans)} recipient(s) have no row in the imported CSV to fill the "
+                f"placeholders, e.g. {orphans[0]}: remove them or add them to the file",
+            )
         by_text: dict[str, list[str]] = {}
         for number in recipients:
-            by_text.setdefault(texts.get(number, base.text), []).append(number)
+            by_text.setdefault(texts[number], []).append(number)
         return [
             replace(base, text=text, recipients=tuple(numbers)) for text, numbers in by_text.items()
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -62,8 +63,6 @@ class ComposeVmsScreen(ComposeScreen):
         Binding("ctrl+o", "load_audio", "Audio files", id="voice.audio", show=False),
     ]
 
-    group: GroupTarget | None = None
-
     def compose_form(self) -> ComposeResult:
         yield Static("", id="voice-help", classes="hint")
         yield Label("Recipients", classes="field-label")
@@ -108,17 +107,15 @@ class ComposeVmsScreen(ComposeScreen):
         caps = info.capabilities if info else Capability(0)
         self.query_one("#pick-group", Button).display = bool(caps & Capability.GROUPS)
         self.query_one("#vms-type", Select).display = kind == "capitole"
-        self.query_one("#email", Input).display = kind == "voicepartner"
         self.query_one("#campaign-id", Input).display = bool(caps & Capability.CAMPAIGN_ID)
         # CapitoleMobile's voice API has no date field: a voice message leaves at once.
         self.query_one("#schedule", Input).display = kind != "capitole"
-        if not caps & Capability.GROUPS:
-            self.group = None
-            self.query_one("#target-info", Static).update("")
-        if info is not None and info.kind == "voicepartner":
-            email = (self.account.options.get("email") if self.account else None) or ""
-            self.query_one("#email", Input).value = email
         self._show_content_fields()
+
+    def account_switched(self) -> None:
+        self.query_one("#audio", Select).set_options([])
+        email = (self.account.options.get("email") if self.account else None) or ""
+        self.query_one("#email", Input).value = email
 
     def _content_kind(self) -> str:
         value = self.query_one("#content-kind", Select).value
@@ -132,6 +129,7 @@ class ComposeVmsScreen(ComposeScreen):
         self._estimate_speech()
         self.query_one("#audio-row", Horizontal).display = content == "audio"
         self.query_one("#template", Input).display = content == "template"
+        self.query_one("#email", Input).display = content == "audio"
         vms_type = self.query_one("#vms-type", Select).value
         self.query_one(RecipientsField).set_mobile_only(
             self.provider_info() is not None and self._kind() == "capitole" and vms_type == "DD"
@@ -202,7 +200,7 @@ class ComposeVmsScreen(ComposeScreen):
             self.notify(escape(str(exc)), title="Audio files", severity="error")
             return
         select = self.query_one("#audio", Select)
-        select.set_options([(f"{f.filename} ({f.token})", f.token) for f in files])
+        select.set_options([(Text(f"{f.filename} ({f.token})"), f.token) for f in files])
         self.notify(f"{len(files)} audio file(s) on this account.")
 
     # -- building the message ------------------------------------------------------------------
@@ -225,7 +223,8 @@ class ComposeVmsScreen(ComposeScreen):
             voice_msg=self._input("#voice-msg") if content == "voice_msg" else None,
             tts=(tts or None) if content == "tts" else None,
             audio_token=audio if content == "audio" and isinstance(audio, str) else None,
-            email=self._input("#email"),
+            # The notification e-mail belongs to voicemail drops; text-to-speech calls have none.
+            email=self._input("#email") if content == "audio" else None,
             template_id=self._input("#template") if content == "template" else None,
             group=self.group,
             schedule=parse_schedule_field(self._input("#schedule") or ""),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -57,7 +58,7 @@ class CsvImportDialog(Dialog[Table | None]):
         info = self.query_one("#csv-info", Static)
         info.update(f"{len(table.rows)} rows, columns: {escape(', '.join(table.columns))}")
         select = self.query_one("#csv-column", Select)
-        select.set_options([(name, name) for name in table.columns])
+        select.set_options([(Text(name), name) for name in table.columns])
         if table.number_column:
             select.value = table.number_column
         preview = [

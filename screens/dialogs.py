@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -51,7 +52,7 @@ class Dialog(ModalScreen[T]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def action_cancel(self) -> None:
-        self.dismiss(None)  # type: ignore[arg-type]
+        self.dismiss(None)
 
 
 class AccountPicker(Dialog[str | None]):
@@ -67,7 +68,7 @@ class AccountPicker(Dialog[str | None]):
             yield Label("Choose the account", classes="dialog-title")
             options = [
                 Option(
-                    f"{name}  ·  {provider_info(account.provider).label}  ·  {account.login}",
+                    Text(f"{name}  ·  {provider_info(account.provider).label}  ·  {account.login}"),
                     id=name,
                 )
                 for name, account in self.session.accounts.items()

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
-from providers.errors import ProviderError
+from providers.errors import InputError, ProviderError
 from providers.models import FilterCriterion, Group, GroupTarget
+from tui.credentials import CredentialError
 
 from .dialogs import DIALOG_CSS, Dialog
 
@@ -84,14 +86,14 @@ class GroupTargetDialog(Dialog[GroupTarget | None]):
         try:
             provider: Any = await self.session.provider(self.account)
             groups = await provider.list_groups()
-        except ProviderError as exc:
+        except (ProviderError, CredentialError, InputError) as exc:
             info.update(
                 f"[red]{escape(exc.provider)} {escape(exc.code)}: {escape(exc.meaning)}[/red]"
             )
             return
         self.groups = {group.id: group for group in groups}
         self.query_one("#group", Select).set_options(
-            [(f"{group.name} (#{group.id})", group.id) for group in groups]
+            [(Text(f"{group.name} (#{group.id})"), group.id) for group in groups]
         )
         info.update(f"{len(groups)} group(s)." if groups else "This account has no group.")
 
@@ -104,16 +106,16 @@ class GroupTargetDialog(Dialog[GroupTarget | None]):
         try:
             provider: Any = await self.session.provider(self.account)
             group: Group = await provider.get_group(group_id)
-        except ProviderError as exc:
-            self.query_one("#group-error", Static).update(escape(f"{exc.code}: {exc.meaning}"))
+        except (ProviderError, CredentialError, InputError) as exc:
+            self.query_one("#group-error", Static).update(escape(str(exc)))
             return
         phone_fields = [f.name for f in group.fields if f.type in ("mobile", "fixe", "fax")]
-        self.query_one("#field", Select).set_options([(name, name) for name in phone_fields])
+        self.query_one("#field", Select).set_options([(Text(name), name) for name in phone_fields])
         if phone_fields:
             self.query_one("#field", Select).value = phone_fields[0]
         for index in range(FILTER_ROWS):
             self.query_one(f"#filter-field-{index}", Select).set_options(
-                [(f.name, f.name) for f in group.fields]
+                [(Text(f.name), f.name) for f in group.fields]
             )
         self.query_one("#use", Button).disabled = False
 

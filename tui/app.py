@@ -5,15 +5,17 @@ This is the composition root: the only tui module that imports screens.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from functools import partial
 
-from screens.accounts import AccountsScreen
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from screens.account_form import passphrase_prompt
+from screens.accounts import AccountsScreen
 from screens.compose_sms import ComposeSmsScreen
 from screens.compose_vms import ComposeVmsScreen
 from screens.dialogs import AccountPicker, WelcomeDialog
@@ -26,6 +28,8 @@ from screens.placeholder import (
 )
 
 from .session import Session
+
+log = logging.getLogger(__name__)
 
 #: (mode, key, footer label, palette title, palette help)
 MODE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
@@ -73,6 +77,8 @@ class PorteVoixApp(App[None]):
         self.session = session
 
     async def on_mount(self) -> None:
+        # The encrypted file store asks its passphrase in a dialog (from workers only).
+        self.session.ask_passphrase = passphrase_prompt(self)
         await self.session.start()
         default = self.session.default_account()
         self.current_account = default.name if default else None
@@ -87,11 +93,27 @@ class PorteVoixApp(App[None]):
             await self.session.become_demo()
             self.current_account = next(iter(self.session.accounts), None)
             await self.switch_mode("sms")
+        elif choice == "add" and isinstance(self.screen, AccountsScreen):
+            self.screen.action_add_account()
         elif choice == "quit":
             self.exit()
 
     async def on_unmount(self) -> None:
         await self.session.stop()
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report shows local variables, and a local can hold a secret (a
+        request body, an API key in a URL): report the crash without them."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        log.error("the console crashed", exc_info=True)
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
 
     def action_pick_account(self) -> None:
         def chosen(name: str | None) -> None:

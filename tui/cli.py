@@ -7,6 +7,7 @@ Exit codes are a contract: 0 accepted / done; 1 the provider refused or the outc
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -154,8 +155,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliFailure as failure:
         return fail(failure, as_json=bool(getattr(args, "json", False)))
     except KeyboardInterrupt:
+        if args.command == "send":
+            # A request may have been out: the outbox says unknown; the contract says exit 1.
+            return fail(
+                CliFailure(
+                    1,
+                    "interrupted",
+                    "interrupted: a request may have left; the outcome is unknown and will not "
+                    "be resent automatically",
+                ),
+                as_json=bool(getattr(args, "json", False)),
+            )
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # one JSON object even then; the traceback goes to the log
+        logging.getLogger(__name__).exception("porte-voix %s failed", args.command)
+        return fail(
+            CliFailure(1, "internal_error", f"unexpected {type(exc).__name__}; see the log file"),
+            as_json=bool(getattr(args, "json", False)),
+        )
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

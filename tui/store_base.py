@@ -32,7 +32,19 @@ BUSY_TIMEOUT_MS = 10_000
 # Stores opened by this process; a send owned by one of them is not "interrupted".
 _LIVE_TOKENS: set[str] = set()
 _LIVE_LOCK = threading.Lock()
-_HOST = socket.gethostname()
+
+
+def _boot_id() -> str:
+    """Changes at every boot (Linux): after a reboot, an old PID may belong to anyone."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+# Host and boot: a send begun before a reboot is never thought to be still in progress.
+_HOST = f"{socket.gethostname()}@{_boot_id()}".replace(":", "_")
 
 
 class StoreError(Exception):

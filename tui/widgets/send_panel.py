@@ -100,8 +100,8 @@ class SendPanel(Vertical):
             table.add_row(
                 display(row.number),
                 Text(state, style=_STATE_STYLE.get(state, "")),
-                row.message_id or "",
-                delivery,
+                Text(row.message_id or ""),
+                Text(delivery),
                 Text(row.error or row.delivery_code or ""),
                 key=f"{row.position}",
             )
