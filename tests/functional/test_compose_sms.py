@@ -262,3 +262,26 @@ async def test_csv_import_personalises_each_message(demo_app: PorteVoixApp, tmp_
             for r in demo_app.session.cluster.sandboxes["capitole_sms"].requests
         ]
         assert any("Bonjour%20Chlo%E9" in b or "Bonjour+Chlo%E9" in b for b in bodies)
+
+
+async def test_personalised_text_refuses_a_recipient_without_a_csv_row(
+    demo_app: PorteVoixApp, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from tui.csv_import import read_table
+
+    csv_file = tmp_path / "clients.csv"
+    csv_file.write_text("prenom;mobile\nAnne;0611223344\n", encoding="utf-8")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        compose = demo_app.screen
+        assert isinstance(compose, ComposeSmsScreen)
+        table = read_table(csv_file)
+        compose.table = table
+        compose._index_rows(table)
+        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+        await _fill(demo_app, pilot, "0611223344\n0622334455", "Bonjour {prenom}")
+        await pilot.press("ctrl+g")
+        await pilot.pause(0.5)
+        assert not isinstance(demo_app.screen, ConfirmDialog)
+        assert _last_send(demo_app) is None
+        assert sandbox_requests(demo_app, "capitole_sms") == 0
