@@ -59,12 +59,20 @@ class AccountsScreen(ModeScreen):
     AccountsScreen #accounts-status { height: auto; max-height: 4; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("a", "add_account", "Add", id="accounts.add"),
-        Binding("e", "edit_account", "Edit", id="accounts.edit"),
-        Binding("c", "check_account", "Check", id="accounts.check"),
-        # Kept out of the footer (which keeps room for the modes); the palette has them.
+        # Kept out of the footer, which keeps its 80 columns for the modes: the keys line above
+        # the table and the palette list them.
+        Binding("a", "add_account", "Add", id="accounts.add", show=False),
+        Binding("e", "edit_account", "Edit", id="accounts.edit", show=False),
+        Binding("c", "check_account", "Check", id="accounts.check", show=False),
         Binding("d", "make_default", "Default", id="accounts.default", show=False),
-        Binding("delete", "remove_account", "Remove", id="accounts.remove", key_display="Del"),
+        Binding(
+            "delete",
+            "remove_account",
+            "Remove",
+            id="accounts.remove",
+            key_display="Del",
+            show=False,
+        ),
         Binding("u", "unlock_file_store", "Unlock file", id="accounts.unlock", show=False),
     ]
 
@@ -151,7 +159,8 @@ class AccountsScreen(ModeScreen):
         if self.session.demo:
             notice.update(
                 "Demo mode: the built-in sandbox accounts, read-only here. Check works; "
-                "nothing leaves this machine. (* marks the default account.)"
+                "nothing leaves this machine. (* marks the default account.)\n"
+                "Keys: [b]c[/b] check"
             )
             return
         credentials = self.session.credentials
@@ -162,7 +171,11 @@ class AccountsScreen(ModeScreen):
             files = "encrypted file store: unlocked for this session"
         else:
             files = "encrypted file store: locked (u to unlock)"
-        notice.update(escape(f"{keyring} · {files} · * marks the default account"))
+        notice.update(
+            escape(f"{keyring} · {files} · * marks the default account")
+            + "\nKeys: [b]a[/b] add · [b]e[/b]/Enter edit · [b]c[/b] check · [b]Del[/b] remove"
+            " · [b]d[/b] default · [b]u[/b] unlock the file store"
+        )
 
     def status(self, message: str, style: str = "", *, raw: bool = False) -> None:
         body = message if raw else escape(message)
