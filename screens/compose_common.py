@@ -194,6 +194,11 @@ class ComposeScreen(ModeScreen):
         return [
             ("Send (ctrl+g)", "Check, confirm and send the message", self.action_send),
             ("Resend knowingly (ctrl+r)", "Resend an unknown or failed send", self.action_resend),
+            (
+                "Cancel the send in progress (Escape)",
+                "Stop between requests; what is not requested yet is not sent",
+                self.action_cancel_send,
+            ),
         ]
 
     # -- sending -------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ class ComposeSmsScreen(ComposeScreen):
         if len(messages) > 1:
             lines.append(("Personalised", f"{len(messages)} distinct texts"))
         if recipients:
-            lines.append(("Estimated use", f"{total} SMS credits (segments × recipients)"))
+            lines.append(("Estimated use", f"{total} SMS credit(s) (segments × recipients)"))
         return lines
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
