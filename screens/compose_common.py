@@ -32,6 +32,7 @@ from tui.widgets.send_panel import SHOWN_ROWS, SendPanel
 
 from .base import ModeScreen
 from .dialogs import ConfirmDialog
+from .group_dialog import GroupTargetDialog
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -183,6 +184,23 @@ class ComposeScreen(ModeScreen):
         return f"Group #{target.group_id}, field {', '.join(target.fields)}" + (
             f", where {criteria}" if criteria else ""
         )
+
+    def action_pick_group(self) -> None:
+        info = self.provider_info()
+        if info is None or not info.capabilities & Capability.GROUPS or self.account is None:
+            self.notify("Groups are an eCampaign feature: choose an eCampaign account.")
+            return
+
+        def chosen(target: GroupTarget | None) -> None:
+            self.group = target
+            label = self.query_one("#target-info", Static)
+            label.update(self.describe_group(target) if target else "")
+            self.target_changed()
+
+        self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
+
+    def target_changed(self) -> None:
+        """The group target changed (Compose SMS recounts)."""
 
     def build_messages(self) -> list[Any]:
         raise NotImplementedError

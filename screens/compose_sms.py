@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select,
 from providers import text as sms_text
 from providers.base import Capability
 from providers.errors import InputError
-from providers.models import GroupTarget, Route, SmsMessage
+from providers.models import Route, SmsMessage
 from providers.phone import normalise
 from tui.csv_import import Table
 from tui.widgets.counter import SegmentCounter
@@ -24,7 +24,6 @@ from tui.widgets.recipients import RecipientsField
 
 from .compose_common import ComposeScreen, parse_schedule_field
 from .csv_dialog import CsvImportDialog
-from .group_dialog import GroupTargetDialog
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
 PREVIEW_COUNT = 3
@@ -111,6 +110,9 @@ class ComposeSmsScreen(ComposeScreen):
             super().on_button_pressed(event)
 
     def on_recipients_field_changed(self, _event: RecipientsField.Changed) -> None:
+        self.refresh_counter()
+
+    def target_changed(self) -> None:
         self.refresh_counter()
 
     # -- the counter and the personalised preview ----------------------------------------------
@@ -210,20 +212,6 @@ class ComposeSmsScreen(ComposeScreen):
         if table is self.table:
             self.rows_by_number = index
             self.refresh_counter()
-
-    def action_pick_group(self) -> None:
-        info = self.provider_info()
-        if info is None or not info.capabilities & Capability.GROUPS or self.account is None:
-            self.notify("Groups are an eCampaign feature: choose an eCampaign account.")
-            return
-
-        def chosen(target: GroupTarget | None) -> None:
-            self.group = target
-            label = self.query_one("#target-info", Static)
-            label.update(self.describe_group(target) if target else "")
-            self.refresh_counter()
-
-        self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
 
     # -- building the messages -----------------------------------------------------------------
     def build_messages(self) -> list[SmsMessage]:

@@ -16,12 +16,11 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from providers.base import Capability
 from providers.capitole_rules import estimate_tts_seconds
 from providers.errors import InputError, ProviderError
-from providers.models import GroupTarget, VmsType, VoiceMessage
+from providers.models import VmsType, VoiceMessage
 from tui.credentials import CredentialError
 from tui.widgets.recipients import RecipientsField
 
 from .compose_common import ComposeScreen, parse_schedule_field
-from .group_dialog import GroupTargetDialog
 
 #: provider kind -> the kinds of voice message it sends (label, key)
 CONTENT_KINDS: dict[str, list[tuple[str, str]]] = {
@@ -168,20 +167,6 @@ class ComposeVmsScreen(ComposeScreen):
             super().on_button_pressed(event)
 
     # -- actions -------------------------------------------------------------------------------
-    def action_pick_group(self) -> None:
-        info = self.provider_info()
-        if info is None or not info.capabilities & Capability.GROUPS or self.account is None:
-            self.notify("Groups are an eCampaign feature: choose an eCampaign account.")
-            return
-
-        def chosen(target: GroupTarget | None) -> None:
-            self.group = target
-            self.query_one("#target-info", Static).update(
-                self.describe_group(target) if target else ""
-            )
-
-        self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
-
     def action_load_audio(self) -> None:
         if self._kind() != "voicepartner":
             self.notify("Audio files are a VoicePartner feature.")
