@@ -78,8 +78,13 @@ class SendPanel(Vertical):
             f"[b]{send.reference}[/b] [{style}]{state.upper()}[/] · accepted {send.accepted}"
             f" · rejected {send.rejected} · unknown {send.unknown} · cancelled {send.cancelled}"
         ]
+        money = []
+        if send.cost is not None:
+            money.append(f"cost {send.cost}" + (" (priced, not spent)" if send.dry_run else ""))
         if send.balance is not None:
-            lines.append(f"balance after the send: {send.balance}")
+            money.append(f"balance after the send: {send.balance}")
+        if money:
+            lines.append(" · ".join(money))
         lines.extend(f"[red]{escape(error)}[/red]" for error in errors)
         if state == "unknown":
             lines.append(
