@@ -71,3 +71,18 @@ def test_compose_voice_capitole_tts(snap_compare: Any, size: tuple[int, int]) ->
         await _settle(pilot)
 
     assert snap_compare(_app(), terminal_size=size, run_before=run_before)
+
+
+def test_compose_sms_in_a_light_theme(snap_compare: Any) -> None:
+    """Colours come from the theme: the light one must stay readable."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        pilot.app.theme = "textual-light"
+        await _settle(pilot)
+        screen = pilot.app.screen
+        screen.query_one(RecipientsField).set_numbers(["06 11 22 33 44", "12"])
+        screen.query_one("#sms-text", TextArea).load_text("Prix : 10 € — merci 🙂")
+        await pilot.pause(0.4)
+        await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
