@@ -117,6 +117,8 @@ class OctopushProvider:
 
     def _prepare(self, message: SmsMessage) -> _Prepared:
         login = self._login()
+        if not self._secret.strip():
+            raise InputError("secret", "the Octopush API key is empty")
         rules.refuse_foreign_fields(message)
         recipients = rules.check_recipients(message.recipients)
         sms_type = self.sms_type_for(message.route)

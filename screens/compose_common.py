@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -104,10 +105,15 @@ class ComposeScreen(ModeScreen):
 
     def fill_accounts(self) -> None:
         select = self.query_one("#account", Select)
+        previous = select.value
         accounts = self.session.accounts_with(self.CAPABILITY)
         select.set_options(
-            [(f"{a.name} · {provider_info(a.provider).label}", a.name) for a in accounts]
+            [(Text(f"{a.name} · {provider_info(a.provider).label}"), a.name) for a in accounts]
         )
+        # set_options forgets the choice: keep it when the account still exists (the current
+        # account may be one this screen cannot use, e.g. a voice-only one on Compose SMS).
+        if previous in {a.name for a in accounts}:
+            select.value = previous
         self._follow_current_account(self.porte_voix.current_account)
 
     def _follow_current_account(self, name: str | None) -> None:
