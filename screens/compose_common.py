@@ -26,14 +26,15 @@ from providers.errors import InputError, ProviderError
 from providers.models import GroupTarget, SmsMessage, VoiceMessage
 from tui.config import Account
 from tui.credentials import CredentialError
-from tui.sending import SendOutcome, resend, send
+from tui.sending import SendOutcome, send
 from tui.store import StoreError
 from tui.widgets.recipients import RecipientsField
-from tui.widgets.send_panel import SHOWN_ROWS, SendPanel
+from tui.widgets.send_panel import SendPanel
 
 from .base import ModeScreen
 from .dialogs import ConfirmDialog
 from .group_dialog import GroupTargetDialog
+from .resend import ResultsAndResend
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -58,7 +59,7 @@ def parse_schedule_field(value: str) -> datetime | None:
     return when
 
 
-class ComposeScreen(ModeScreen):
+class ComposeScreen(ResultsAndResend, ModeScreen):
     CAPABILITY = Capability.SMS
     BINDINGS = [
         Binding("ctrl+g", "send", "Send", id="compose.send", priority=True, show=False),
@@ -371,91 +372,3 @@ class ComposeScreen(ModeScreen):
             self._refresher = self.set_interval(1.5, self._refresh_result)
 
     _refresher: Any = None
-
-    def show_send(self, reference: str, errors: list[str] | None = None) -> None:
-        store = self.session.store
-        row = store.get_send(reference)
-        if row is None:
-            return
-        panel = self.query_one(SendPanel)
-        panel.show_result(row, store.recipients(reference, limit=SHOWN_ROWS), errors or [])
-        panel.scroll_visible(top=True)
-
-    def _refresh_result(self) -> None:
-        """Delivery reports arrive in the store; keep the result table current."""
-        if self.last_reference is not None and self.cancel_event is None:
-            rows = self.session.store.recipients(self.last_reference, limit=SHOWN_ROWS)
-            self.query_one(SendPanel).update_rows(rows)
-
-    def action_resend(self) -> None:
-        if self.busy:
-            self.notify("A send is in progress: wait for it, or cancel it with Escape.")
-            return
-        if self.last_reference is None:
-            self.notify("Nothing to resend: send something first.")
-            return
-        self.busy = True
-        self.run_resend(self.last_reference)
-
-    @work(group="send")
-    async def run_resend(self, reference: str) -> None:
-        try:
-            await self._resend(reference)
-        except Exception as exc:
-            log.exception("resend failed")
-            self.notify(
-                f"The resend failed unexpectedly ({type(exc).__name__}); see the log file.",
-                severity="error",
-            )
-        finally:
-            self.busy = False
-
-    async def _resend(self, reference: str) -> None:
-        store = self.session.store
-        row = store.get_send(reference)
-        if row is None or str(row.state) not in ("unknown", "rejected", "cancelled"):
-            self.notify("Only unknown, rejected or cancelled sends can be resent.")
-            return
-        account = self.session.accounts.get(row.account)
-        if account is None:
-            self.notify(f"The account {row.account} is no longer configured.", severity="error")
-            return
-        pending = row.recipients_total - row.accepted
-        stored = store.message_of(reference)
-        group = getattr(stored, "group", None)
-        reach = f"{pending} not known to be accepted"
-        if group is not None:
-            reach += f", and the whole of {self.describe_group(group)}"
-        warning = (
-            "The provider may ALREADY have sent this message: resending may deliver it twice."
-            if str(row.state) == "unknown"
-            else "The recipients not accepted the first time will be sent the message again."
-        )
-        choice = await self.app.push_screen_wait(
-            ConfirmDialog(
-                f"Resend {reference}?",
-                [
-                    ("Send", f"{reference} ({row.state}) of {row.created_at:%Y-%m-%d %H:%M}"),
-                    ("Account", row.account),
-                    ("Recipients", reach),
-                ],
-                [("resend", "Resend anyway", "error")],
-                warning=warning,
-            )
-        )
-        if choice != "resend":
-            return
-        panel = self.query_one(SendPanel)
-        panel.start(pending, f"a resend of {reference}")
-        self.cancel_event = asyncio.Event()
-        try:
-            provider = await self.session.provider(account.name)
-            outcome = await resend(
-                store, provider, reference, progress=panel.show_progress, cancel=self.cancel_event
-            )
-        except (InputError, ProviderError, StoreError, CredentialError) as exc:
-            self._error("Resend failed", exc)
-            return
-        finally:
-            self.cancel_event = None
-        self._after_send(account, [outcome])
