@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from tests.memory_keyring import MemoryKeyring
+from tests.memory_keyring import HangingKeyring, MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -37,4 +38,18 @@ def no_keyring() -> Iterator[None]:
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def hanging_keyring() -> Iterator[HangingKeyring]:
+    """A keyring that never answers until released (released, and its threads joined, after)."""
+    previous = keyring.get_keyring()
+    backend = HangingKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    backend.release.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith("keyring "):
+            thread.join(5)
     keyring.set_keyring(previous)

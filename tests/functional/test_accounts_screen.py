@@ -7,15 +7,12 @@ a keyring that hangs.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
@@ -24,7 +21,7 @@ from providers.sandbox.common import SANDBOX_EMAIL_LOGIN, SANDBOX_SECRET
 from screens.account_form import AccountForm
 from screens.accounts import AccountsScreen
 from screens.dialogs import ConfirmDialog, PassphraseDialog, WelcomeDialog
-from tests.memory_keyring import MemoryKeyring
+from tests.memory_keyring import HangingKeyring, MemoryKeyring
 from tui import config as config_module
 from tui.app import PorteVoixApp
 from tui.config import Account, Config
@@ -264,37 +261,6 @@ async def test_remove_asks_first_and_deletes_the_secret(
 
 
 # --------------------------------------------------------------------------- a hung keyring
-
-
-class HangingKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = threading.Event()
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.release.wait(30)
-        return None
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.release.wait(30)
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.release.wait(30)
-
-
-@pytest.fixture
-def hanging_keyring() -> Iterator[HangingKeyring]:
-    previous = keyring.get_keyring()
-    backend = HangingKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    backend.release.set()
-    for thread in threading.enumerate():
-        if thread.name.startswith("keyring "):
-            thread.join(5)
-    keyring.set_keyring(previous)
 
 
 async def test_a_hung_keyring_leaves_the_console_responsive(

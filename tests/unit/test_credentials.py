@@ -7,7 +7,6 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -18,7 +17,7 @@ from keyring.backends.chainer import ChainerBackend
 from keyrings.cryptfile.cryptfile import CryptFileKeyring
 from keyrings.cryptfile.file import EncryptedKeyring, PlaintextKeyring
 
-from tests.memory_keyring import MemoryKeyring
+from tests.memory_keyring import HangingKeyring, MemoryKeyring
 from tui.config import Account
 from tui.credentials import (
     PASSPHRASE_ENV,
@@ -74,41 +73,6 @@ class RaisingKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         raise self.error
-
-
-class HangingKeyring(KeyringBackend):
-    """Blocks every call until released, like a collection waiting for an unlock prompt."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = threading.Event()
-        self.calls = 0
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.calls += 1
-        self.release.wait(30)
-        return SECRET
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.release.wait(30)
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.release.wait(30)
-
-
-@pytest.fixture
-def hanging_keyring() -> Iterator[HangingKeyring]:
-    previous = keyring.get_keyring()
-    backend = HangingKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    backend.release.set()
-    for thread in threading.enumerate():
-        if thread.name.startswith("keyring "):
-            thread.join(5)
-    keyring.set_keyring(previous)
 
 
 def test_environment_wins_and_is_never_stored(
@@ -199,6 +163,7 @@ def test_a_failing_keyring_never_repeats_its_message(tmp_path: Path) -> None:
 def test_a_hung_keyring_hits_the_time_limit(
     tmp_path: Path, hanging_keyring: HangingKeyring
 ) -> None:
+    hanging_keyring.answer = SECRET
     creds = Credentials(tmp_path, keyring_timeout=0.2)
     started = time.monotonic()
     with pytest.raises(KeyringUnavailableError, match=r"did not answer within 0\.2 s"):
