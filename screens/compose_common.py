@@ -344,13 +344,31 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
             self._after_send(account, outcomes)
         skipped = messages[len(outcomes) :]
         if skipped and len(messages) > 1:
+            references = self._journal_not_sent(account, provider.kind, skipped, dry_run)
             people = sum(len(m.recipients) for m in skipped)
             self.notify(
                 f"{len(skipped)} personalised message(s) to {people} recipient(s) were NOT sent "
-                f"(the send stopped). Sent: {', '.join(o.reference for o in outcomes)}.",
+                f"(the send stopped); they are in the outbox as cancelled "
+                f"({', '.join(references)}) and can be resent knowingly.",
                 severity="warning",
                 timeout=20,
             )
+
+    def _journal_not_sent(
+        self, account: Account, kind: str, messages: list[Message], dry_run: bool
+    ) -> list[str]:
+        """Personalised messages never requested: recorded as cancelled, so none is lost."""
+        store = self.session.store
+        references = []
+        for message in messages:
+            channel = "sms" if isinstance(message, SmsMessage) else "voice"
+            reference = store.begin_send(
+                account.name, kind, channel, message, message.recipients, dry_run=dry_run
+            )
+            store.cancel_remaining(reference, "not sent: an earlier personalised message failed")
+            store.finish_send(reference, "cancelled")
+            references.append(reference)
+        return references
 
     def _after_send(self, account: Account, outcomes: list[SendOutcome]) -> None:
         last = outcomes[-1]

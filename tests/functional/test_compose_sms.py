@@ -285,3 +285,39 @@ async def test_personalised_text_refuses_a_recipient_without_a_csv_row(
         assert not isinstance(demo_app.screen, ConfirmDialog)
         assert _last_send(demo_app) is None
         assert sandbox_requests(demo_app, "capitole_sms") == 0
+
+
+async def test_a_failed_personalised_message_stops_the_rest_and_journals_them(
+    demo_app: PorteVoixApp, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from tui.csv_import import read_table
+
+    csv_file = tmp_path / "clients.csv"
+    csv_file.write_text(
+        "prenom;mobile\nAnne;0611223344\nBruno;0622334455\nChloé;0633445566\n", encoding="utf-8"
+    )
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        compose = demo_app.screen
+        assert isinstance(compose, ComposeSmsScreen)
+        cluster = demo_app.session.cluster
+        assert cluster is not None
+        cluster.sandboxes["capitole_sms"].faults = Faults(status=500, count=1)
+        table = read_table(csv_file)
+        compose.table = table
+        compose._index_rows(table)
+        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+        await _fill(demo_app, pilot, "0611223344\n0622334455\n0633445566", "Bonjour {prenom}")
+        await _confirm(demo_app, pilot)
+        store = demo_app.session.store
+        await wait_for(
+            pilot,
+            lambda: (
+                len(store.list_sends(limit=5)) == 3
+                and all(s.state != "sending" for s in store.list_sends(limit=5))
+            ),
+            what="one unknown send and two journalled as cancelled",
+        )
+        states = sorted(str(s.state) for s in store.list_sends(limit=5))
+        assert states == ["cancelled", "cancelled", "unknown"]
+        assert sandbox_requests(demo_app, "capitole_sms") == 1
