@@ -100,3 +100,13 @@ async def test_first_run_without_accounts_offers_the_demo() -> None:
         await pilot.click("#demo")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposeSmsScreen), timeout=30)
         assert app.session.demo and "demo-capitole" in app.session.accounts
+
+
+async def test_first_run_can_go_straight_to_adding_an_account() -> None:
+    from screens.account_form import AccountForm
+
+    app = PorteVoixApp(Session.open(demo=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeDialog))
+        await pilot.click("#add")
+        await wait_for(pilot, lambda: isinstance(app.screen, AccountForm), what="the form")
