@@ -136,6 +136,11 @@ class Session:
             # Off the event loop; unlocks the file store first (asking) when it is locked.
             secret = await read_secret(self.credentials, account, self.ask_passphrase)
         provider = create_provider(account.settings(), secret)
+        if hasattr(provider, "max_wait"):
+            # A client-side rate limit (VoicePartner) is surfaced at once rather than slept
+            # through inside the request: the send's progress then says "next request in N s",
+            # and the operator can cancel during the wait.
+            provider.max_wait = 0
         self._providers[name] = provider
         return provider
 
