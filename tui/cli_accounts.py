@@ -27,6 +27,7 @@ from .cli_support import (
     emit_json,
     load_account,
     mapped_errors,
+    terminal_passphrase,
 )
 from .config import Account
 from .credentials import (
@@ -56,12 +57,6 @@ def run(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- terminal prompts
 
 
-def _ask_passphrase() -> str | None:
-    if not sys.stdin.isatty():
-        return None
-    return getpass.getpass("Passphrase of the porte-voix file store: ")
-
-
 def _ask_new_passphrase() -> str | None:
     """A new store's passphrase, typed twice; None when there is no terminal to ask on."""
     if not sys.stdin.isatty():
@@ -84,7 +79,7 @@ def _ask_new_passphrase() -> str | None:
 
 def credentials() -> Credentials:
     return Credentials(
-        config_module.data_dir(), passphrase=_ask_passphrase, new_passphrase=_ask_new_passphrase
+        config_module.data_dir(), passphrase=terminal_passphrase, new_passphrase=_ask_new_passphrase
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -66,14 +67,13 @@ def mapped_errors() -> Iterator[None]:
 
 
 def credentials() -> Credentials:
-    return Credentials(config_module.data_dir(), passphrase=_terminal_passphrase)
+    return Credentials(config_module.data_dir(), passphrase=terminal_passphrase)
 
 
-def _terminal_passphrase() -> str | None:
+def terminal_passphrase() -> str | None:
+    """The file store's passphrase, asked on the terminal; None when there is none to ask on."""
     if not sys.stdin.isatty():
         return None
-    import getpass
-
     return getpass.getpass("Passphrase of the porte-voix file store: ")
 
 
