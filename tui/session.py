@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 from aiohttp import web
 
 from providers.base import Capability, Provider, create_provider, provider_info
-from providers.models import Balance
 from providers.sandbox import SandboxCluster
 
 from . import config as config_module
@@ -43,6 +41,7 @@ class Session:
     accounts: dict[str, Account] = field(default_factory=dict)
     _demo_secrets: dict[str, str] = field(default_factory=dict)
     _providers: dict[str, Provider] = field(default_factory=dict)
+    _closing: set[asyncio.Task[None]] = field(default_factory=set)
     cluster: SandboxCluster | None = None
     receiver: Receiver | None = None
     _receiver_runner: web.AppRunner | None = None
@@ -123,7 +122,14 @@ class Session:
         if not self.demo:
             self.config = config_module.load()
             self.accounts = dict(self.config.accounts)
-            self._providers.clear()
+            # An edited account may have a new secret or endpoint: build its provider afresh,
+            # closing the old one's connections.
+            stale, self._providers = self._providers, {}
+            loop = asyncio.get_running_loop()
+            for provider in stale.values():
+                task = loop.create_task(provider.aclose())
+                self._closing.add(task)  # held until done, or the task may be collected
+                task.add_done_callback(self._closing.discard)
 
     async def provider(self, name: str) -> Provider:
         """The provider object for an account; the secret is read off the event loop."""
@@ -144,11 +150,6 @@ class Session:
         self._providers[name] = provider
         return provider
 
-    def forget_provider(self, name: str) -> None:
-        provider = self._providers.pop(name, None)
-        if provider is not None:
-            asyncio.get_running_loop().create_task(provider.aclose())
-
     # -- balances ---------------------------------------------------------------------------------
     def last_balance(self, name: str) -> KnownBalance | None:
         known = self.store.last_balance(name)
@@ -158,15 +159,3 @@ class Session:
         if not parts and known.amount is not None:
             parts = [str(known.amount)]
         return KnownBalance(", ".join(parts), known.seen_at)
-
-    async def refresh_balance(self, name: str) -> Balance | None:
-        account = self.accounts[name]
-        if not provider_info(account.provider).capabilities & Capability.BALANCE:
-            return None
-        balance = await (await self.provider(name)).balance()
-        self.store.record_balance(name, account.provider, balance)
-        return balance
-
-    def record_reply_balance(self, name: str, amount: Decimal | None) -> None:
-        if amount is not None:
-            self.store.record_balance(name, self.accounts[name].provider, amount)
