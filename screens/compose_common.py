@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.markup import escape
 from rich.text import Text
@@ -37,26 +35,7 @@ from .group_dialog import GroupTargetDialog
 from .resend import ResultsAndResend
 
 log = logging.getLogger(__name__)
-PARIS = ZoneInfo("Europe/Paris")
 Message = SmsMessage | VoiceMessage
-
-
-def parse_schedule_field(value: str) -> datetime | None:
-    """'YYYY-MM-DD HH:MM[:SS]' in Paris time, or None when blank. Raises InputError."""
-    value = value.strip()
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            when = datetime.strptime(value, fmt).replace(tzinfo=PARIS)
-            break
-        except ValueError:
-            continue
-    else:
-        raise InputError("schedule", f"{value!r} is not 'YYYY-MM-DD HH:MM:SS'")
-    if when <= datetime.now(PARIS):
-        raise InputError("schedule", f"{value} (Paris time) is in the past")
-    return when
 
 
 class ComposeScreen(ResultsAndResend, ModeScreen):

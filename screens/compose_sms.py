@@ -19,10 +19,11 @@ from providers.errors import InputError
 from providers.models import Route, SmsMessage
 from providers.phone import normalise
 from tui.csv_import import Table
+from tui.schedule import parse_schedule
 from tui.widgets.counter import SegmentCounter
 from tui.widgets.recipients import RecipientsField
 
-from .compose_common import ComposeScreen, parse_schedule_field
+from .compose_common import ComposeScreen
 from .csv_dialog import CsvImportDialog
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
@@ -225,7 +226,7 @@ class ComposeSmsScreen(ComposeScreen):
             sender=self.optional("#sender"),
             route=self._route() if caps & Capability.ROUTE else Route.NOTIFICATION,
             long=self._long(),
-            schedule=parse_schedule_field(self.query_one("#schedule", Input).value),
+            schedule=parse_schedule(self.query_one("#schedule", Input).value),
             campaign_id=self.optional("#campaign-id") if caps & Capability.CAMPAIGN_ID else None,
             template_id=self.optional("#template") if caps & Capability.TEMPLATES else None,
             group=self.group if caps & Capability.GROUPS else None,

@@ -18,9 +18,10 @@ from providers.capitole_rules import estimate_tts_seconds
 from providers.errors import InputError, ProviderError
 from providers.models import VmsType, VoiceMessage
 from tui.credentials import CredentialError
+from tui.schedule import parse_schedule
 from tui.widgets.recipients import RecipientsField
 
-from .compose_common import ComposeScreen, parse_schedule_field
+from .compose_common import ComposeScreen
 
 #: provider kind -> the kinds of voice message it sends (label, key)
 CONTENT_KINDS: dict[str, list[tuple[str, str]]] = {
@@ -212,7 +213,7 @@ class ComposeVmsScreen(ComposeScreen):
             email=self._input("#email") if content == "audio" else None,
             template_id=self._input("#template") if content == "template" else None,
             group=self.group,
-            schedule=parse_schedule_field(self._input("#schedule") or ""),
+            schedule=parse_schedule(self._input("#schedule") or ""),
             campaign_id=self._input("#campaign-id"),
         )
         if content == "audio" and message.audio_token is None:

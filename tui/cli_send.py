@@ -10,10 +10,8 @@ import argparse
 import asyncio
 import sys
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from providers import phone
 from providers import text as sms_text
@@ -35,17 +33,17 @@ from .cli_support import (
 )
 from .config import Account
 from .csv_import import NUMBER_COLUMNS, CsvImportError, read_table
+from .schedule import parse_schedule
 from .sending import SendOutcome, send
 from .store import Store
 from .store_schema import RecipientRow
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def run(args: argparse.Namespace) -> int:
     account = load_account(args.account)
     recipients = _recipients(args)
-    schedule = parse_schedule(args.schedule)
+    with mapped_errors():
+        schedule = parse_schedule(args.schedule)
     if args.send_kind == "sms":
         message: SmsMessage | VoiceMessage = SmsMessage(
             text=args.text,
@@ -152,23 +150,6 @@ def read_number_file(path: Path) -> list[str]:
             f"(expected one of: {', '.join(NUMBER_COLUMNS)})",
         )
     return table.values(table.number_column)
-
-
-def parse_schedule(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        naive = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        raise CliFailure(
-            EXIT_INPUT,
-            "invalid_schedule",
-            f"--schedule expects 'YYYY-MM-DD HH:MM:SS', got {value!r}",
-        ) from None
-    when = naive.replace(tzinfo=PARIS)
-    if when <= datetime.now(PARIS):
-        raise CliFailure(EXIT_INPUT, "invalid_schedule", f"{value} (Paris time) is in the past")
-    return when
 
 
 def _confirm(account: Account, message: SmsMessage | VoiceMessage) -> None:
