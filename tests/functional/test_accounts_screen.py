@@ -7,7 +7,6 @@ a keyring that hangs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -268,24 +267,25 @@ async def test_a_hung_keyring_leaves_the_console_responsive(
 ) -> None:
     configure(octopush(cluster, "one"), octopush(cluster, "two"))
     app = console()
-    app.session.credentials.keyring_timeout = 1.5
+    # Long enough that the check is certainly still waiting while the keys below are pressed,
+    # however loaded the machine: the proof is the order of events, not a stopwatch.
+    app.session.credentials.keyring_timeout = 8
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_accounts(app, pilot)
         table = screen.query_one("#accounts-table", DataTable)
-        started = time.monotonic()
         await pilot.press("c")
         await wait_for(pilot, lambda: "Checking one" in status(screen), what="checking")
         # While the keyring hangs, keys still work: the cursor moves, modes switch and back.
         await pilot.press("down")
         assert table.cursor_row == 1
         await pilot.press("f1")
-        await wait_for(pilot, lambda: not isinstance(app.screen, AccountsScreen), timeout=1)
+        await wait_for(pilot, lambda: not isinstance(app.screen, AccountsScreen), timeout=5)
         await pilot.press("f8")
-        await wait_for(pilot, lambda: app.screen is screen, timeout=1)
-        assert time.monotonic() - started < 1.5, "the console waited for the keyring"
+        await wait_for(pilot, lambda: app.screen is screen, timeout=5)
+        assert not hanging_keyring.release.is_set()
         assert "Checking one" in status(screen)  # the check is still waiting, off the loop
-        await wait_for(pilot, lambda: "one: FAILED" in status(screen), timeout=10)
-        assert "did not answer within 1.5 s" in status(screen)
+        await wait_for(pilot, lambda: "one: FAILED" in status(screen), timeout=20)
+        assert "did not answer within 8 s" in status(screen)
         last_check = config_module.load().accounts["one"].last_check
         assert last_check is not None and last_check.endswith(" keyring_unavailable")
 
