@@ -32,6 +32,21 @@ async def wait_for(
         await pilot.pause(0.05)
 
 
+async def click(pilot: Pilot[Any], selector: str) -> None:
+    """Click a widget of the current screen once it is laid out, and fail if the click missed.
+
+    A screen just pushed is the current screen before its widgets have a place on it; a click
+    then lands on whatever is underneath and silently does nothing (seen on a loaded CI machine).
+    """
+
+    def placed() -> bool:
+        found = pilot.app.screen.query(selector)
+        return bool(found) and found.first().region.area > 0
+
+    await wait_for(pilot, placed, what=f"{selector} on screen")
+    assert await pilot.click(selector), f"the click on {selector} landed elsewhere"
+
+
 def sandbox_requests(app: PorteVoixApp, name: str, path_part: str = "") -> int:
     cluster = app.session.cluster
     assert cluster is not None

@@ -27,7 +27,7 @@ from tui.config import Account, Config
 from tui.credentials import SERVICE, Credentials
 from tui.session import Session
 
-from .conftest import wait_for
+from .conftest import click, wait_for
 
 PASSPHRASE = "correct horse battery"
 SIZE = (100, 32)
@@ -93,7 +93,7 @@ async def answer_passphrase(app: PorteVoixApp, pilot: Pilot[Any], *answers: str)
     dialog = app.screen
     for input_, answer in zip(dialog.query(Input), answers, strict=True):
         input_.value = answer
-    await pilot.click("#ok")
+    await click(pilot, "#ok")
 
 
 # --------------------------------------------------------------------------- add, then check
@@ -119,7 +119,7 @@ async def test_add_on_a_server_uses_the_file_store_then_checks(cluster: SandboxC
         assert form.query_one("#secret", Input).password  # masked
         await fill(pilot, form, name="octo", login=SANDBOX_EMAIL_LOGIN, secret=SANDBOX_SECRET)
         form.query_one("#opt-base_url", Input).value = cluster.url("octopush") + "/api"
-        await pilot.click("#save")
+        await click(pilot, "#save")
         # First use: the new store's passphrase, typed twice.
         await wait_for(pilot, lambda: isinstance(app.screen, PassphraseDialog), what="dialog")
         assert app.screen.query_one("#again", Input)
@@ -161,7 +161,7 @@ async def test_form_validation_messages(cluster: SandboxCluster) -> None:
         form.query_one("#save", Button).active_effect_duration = 0
 
         async def save_says(text: str) -> None:
-            await pilot.click("#save")
+            await click(pilot, "#save")
             await wait_for(pilot, lambda: text in str(error.render()), timeout=5, what=text)
             assert isinstance(app.screen, AccountForm)
 
@@ -210,7 +210,7 @@ async def test_edit_changes_login_secret_and_moves_to_the_file(
         assert form.query_one("#login", Input).value == SANDBOX_EMAIL_LOGIN
         assert form.query_one("#secret", Input).value == ""  # never shown
         await fill(pilot, form, secret=SANDBOX_SECRET)
-        await pilot.click("#save")
+        await click(pilot, "#save")
         await wait_for(pilot, lambda: "octo saved" in status(screen), what="saved")
         assert memory_keyring.passwords[(SERVICE, "octo")] == SANDBOX_SECRET
         assert config_module.load().accounts["octo"].last_check is None  # the secret changed
@@ -220,7 +220,7 @@ async def test_edit_changes_login_secret_and_moves_to_the_file(
         await wait_for(pilot, lambda: isinstance(app.screen, AccountForm))
         app.screen.query_one("#store", Select).value = "file"
         app.screen.query_one("#default", Checkbox).value = True
-        await pilot.click("#save")
+        await click(pilot, "#save")
         await answer_passphrase(app, pilot, PASSPHRASE, PASSPHRASE)
         await wait_for(pilot, lambda: "the encrypted file" in status(screen), what="moved")
         assert memory_keyring.passwords == {}
@@ -250,7 +250,7 @@ async def test_remove_asks_first_and_deletes_the_secret(
 
         await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.click("#remove")
+        await click(pilot, "#remove")
         await wait_for(pilot, lambda: "one removed" in status(screen), what="removed")
         assert "its secret was deleted from the OS keyring" in status(screen)
         assert list(memory_keyring.passwords) == [(SERVICE, "two")]

@@ -16,7 +16,7 @@ from tui.widgets.counter import SegmentCounter
 from tui.widgets.recipients import RecipientsField
 from tui.widgets.send_panel import SendPanel
 
-from .conftest import sandbox_requests, wait_for
+from .conftest import click, sandbox_requests, wait_for
 
 
 async def _type(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -35,7 +35,7 @@ async def _fill(app: PorteVoixApp, pilot, recipients: str, text: str) -> None:  
 async def _confirm(app: PorteVoixApp, pilot, button: str = "send") -> None:  # type: ignore[no-untyped-def]
     await pilot.press("ctrl+g")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirmation")
-    await pilot.click(f"#{button}")
+    await click(pilot, f"#{button}")
 
 
 def _last_send(app: PorteVoixApp):  # type: ignore[no-untyped-def]
@@ -237,7 +237,7 @@ async def test_csv_import_personalises_each_message(demo_app: PorteVoixApp, tmp_
         await pilot.press("enter")
         await wait_for(pilot, lambda: dialog.table is not None, what="CSV loaded")
         assert dialog.query_one("#csv-column").value == "mobile"  # detected from the header
-        await pilot.click("#import")
+        await click(pilot, "#import")
         await wait_for(pilot, lambda: demo_app.screen is compose)
         field = compose.query_one(RecipientsField)
         await wait_for(pilot, lambda: len(field.parsed.valid) == 3, what="imported numbers")

@@ -10,7 +10,7 @@ from screens.group_dialog import GroupTargetDialog
 from tui.app import PorteVoixApp
 from tui.widgets.recipients import RecipientsField
 
-from .conftest import sandbox_requests, wait_for
+from .conftest import click, sandbox_requests, wait_for
 
 TTS_TEXT = " ".join(["Bonjour, ceci est un rappel de votre rendez-vous de demain matin."] * 5)
 
@@ -29,7 +29,7 @@ async def _open_voice(app: PorteVoixApp, pilot, account: str) -> ComposeVmsScree
 async def _send_and_wait(app: PorteVoixApp, pilot) -> str:  # type: ignore[no-untyped-def]
     await pilot.press("ctrl+g")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirmation")
-    await pilot.click("#send")
+    await click(pilot, "#send")
     store = app.session.store
     await wait_for(
         pilot,
@@ -97,7 +97,7 @@ async def test_ecampaign_voice_campaign_to_a_filtered_group(demo_app: PorteVoixA
         dialog.query_one("#filter-field-0", Select).value = "ville"
         dialog.query_one("#filter-op-0", Select).value = "="
         dialog.query_one("#filter-value-0", Input).value = "Paris"
-        await pilot.click("#use")
+        await click(pilot, "#use")
         await wait_for(pilot, lambda: screen.group is not None)
         assert screen.group is not None and screen.group.criteria[0].value == "Paris"
         assert await _send_and_wait(demo_app, pilot) in ("accepted", "partial")

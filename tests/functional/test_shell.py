@@ -20,7 +20,7 @@ from screens.placeholder import (
 from tui.app import MODE_TABLE, PorteVoixApp
 from tui.session import Session
 
-from .conftest import wait_for
+from .conftest import click, wait_for
 
 MODE_SCREENS = {
     "f1": ComposeSmsScreen,
@@ -97,7 +97,7 @@ async def test_first_run_without_accounts_offers_the_demo() -> None:
     app = PorteVoixApp(Session.open(demo=False))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeDialog))
-        await pilot.click("#demo")
+        await click(pilot, "#demo")
         await wait_for(pilot, lambda: isinstance(app.screen, ComposeSmsScreen), timeout=30)
         assert app.session.demo and "demo-capitole" in app.session.accounts
 
@@ -108,5 +108,5 @@ async def test_first_run_can_go_straight_to_adding_an_account() -> None:
     app = PorteVoixApp(Session.open(demo=False))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeDialog))
-        await pilot.click("#add")
+        await click(pilot, "#add")
         await wait_for(pilot, lambda: isinstance(app.screen, AccountForm), what="the form")
