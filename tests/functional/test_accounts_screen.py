@@ -162,7 +162,7 @@ async def test_form_validation_messages(cluster: SandboxCluster) -> None:
 
         async def save_says(text: str) -> None:
             await click(pilot, "#save")
-            await wait_for(pilot, lambda: text in str(error.render()), timeout=5, what=text)
+            await wait_for(pilot, lambda: text in str(error.render()), what=text)
             assert isinstance(app.screen, AccountForm)
 
         form.query_one("#provider", Select).value = "ecampaign"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import OptionList
 
 from screens.accounts import AccountsScreen
@@ -73,7 +73,15 @@ async def test_the_palette_reaches_every_mode_and_screen_action(demo_app: PorteV
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(demo_app.screen, CommandPalette))
         await pilot.press(*"Compose voice")
-        await pilot.pause(0.5)
+        palette = demo_app.screen
+        results = palette.query_one(CommandList)
+
+        def best_match_is_compose_voice() -> bool:
+            highlighted = results.highlighted_option
+            return highlighted is not None and "Compose voice" in str(highlighted.prompt)
+
+        # The palette searches in the background: Enter before the results arrive selects nothing.
+        await wait_for(pilot, best_match_is_compose_voice, what="palette results")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeVmsScreen))
 
