@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -62,6 +63,11 @@ class AccountBar(Static):
         self.update(bar)
 
 
+def _is_mode_binding(active: ActiveBinding) -> bool:
+    """The app's F1–F8 bindings (ids ``mode.<name>``, keys ``f1``…``f8``)."""
+    return (active.binding.id or "").startswith("mode.") and active.binding.key[1:].isdigit()
+
+
 class ModeScreen(Screen[None]):
     """Base of the screens the app switches between with F1–F8."""
 
@@ -79,6 +85,22 @@ class ModeScreen(Screen[None]):
         # Borderless form widgets: 80×24 over SSH has no line to spare.
         for widget in self.query("Input, Select, TextArea, Button, Checkbox"):
             widget.compact = True  # type: ignore[attr-defined]
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer's bindings, the modes first and in F-key order.
+
+        A focused TextArea binds F6/F7 itself; the app's priority bindings win the key but keep the
+        TextArea's place in Textual's merge, which would show "f6 f7 f1 f2 …" in the footer.
+        """
+        bindings = super().active_bindings
+        modes = sorted(
+            (key for key, active in bindings.items() if _is_mode_binding(active)),
+            key=lambda key: int(key.removeprefix("f")),
+        )
+        ordered = {key: bindings[key] for key in modes}
+        ordered.update((key, active) for key, active in bindings.items() if key not in ordered)
+        return ordered
 
     @property
     def porte_voix(self) -> PorteVoixApp:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from textual.command import CommandList, CommandPalette
-from textual.widgets import OptionList
+from textual.widgets import Footer, OptionList
+from textual.widgets._footer import FooterKey
 
 from screens.accounts import AccountsScreen
 from screens.compose_sms import ComposeSmsScreen
@@ -51,6 +52,20 @@ async def test_mode_keys_win_over_a_focused_text_area(demo_app: PorteVoixApp) ->
         demo_app.screen.query_one("#sms-text").focus()
         await pilot.press("f6")  # a TextArea binds F6 to "select line"
         await wait_for(pilot, lambda: isinstance(demo_app.screen, HistoryScreen))
+
+
+async def test_the_footer_lists_the_modes_in_key_order_whatever_has_focus(
+    demo_app: PorteVoixApp,
+) -> None:
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        demo_app.screen.query_one("#sms-text").focus()
+        await pilot.pause()
+        keys = [key for key in demo_app.screen.active_bindings if key in MODE_SCREENS]
+        assert keys == [f"f{n}" for n in range(1, 9)]
+        footer = demo_app.screen.query_one(Footer)
+        shown = [item.key_display for item in footer.query(FooterKey)]
+        assert shown[:8] == [f"f{n}" for n in range(1, 9)]
 
 
 async def test_planned_screens_say_what_they_will_hold(demo_app: PorteVoixApp) -> None:
