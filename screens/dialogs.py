@@ -151,6 +151,9 @@ class ConfirmDialog(Dialog[str | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        # Toasts draw above every screen: an earlier "Not sent" would cover the summary and
+        # the buttons of the decision being made now.
+        self.app.clear_notifications()
         self.query_one("#cancel", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

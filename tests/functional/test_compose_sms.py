@@ -98,6 +98,11 @@ async def test_unencodable_character_is_refused_before_any_request(demo_app: Por
         demo_app.screen.query_one("#sms-text", TextArea).load_text("C’est l’heure…")
         await pilot.press("ctrl+t")
         assert demo_app.screen.query_one("#sms-text", TextArea).text == "C'est l'heure..."
+        # The refusal's toast does not cover the confirmation of the corrected text.
+        assert any("Not sent" in n.title for n in demo_app._notifications)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ConfirmDialog))
+        assert not list(demo_app._notifications)
 
 
 async def test_cancel_in_the_dialog_sends_nothing(demo_app: PorteVoixApp) -> None:
