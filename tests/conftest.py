@@ -9,9 +9,15 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import HealthCheck, settings
 from keyring.backends import fail
 
 from tests.memory_keyring import HangingKeyring, MemoryKeyring
+
+# Hypothesis's deadline and "too slow" health check time each example on the wall clock: on a
+# loaded two-core CI machine they fail tests whose behaviour is right. Behaviour is what is tested.
+settings.register_profile("porte-voix", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("porte-voix")
 
 
 @pytest.fixture(autouse=True)
