@@ -77,9 +77,17 @@ async def test_send_sms_end_to_end_with_delivery_reports(demo_app: PorteVoixApp)
             rows = store.recipients(send.reference)
             return all(row.delivery_state is not None for row in rows)
 
+        table.move_cursor(row=1)  # the operator reads the second result meanwhile
         await wait_for(pilot, delivered, what="delivery reports")
         states = {row.number: str(row.delivery_state) for row in store.recipients(send.reference)}
         assert states == {"+33611223344": "delivered", "+33622334400": "failed"}
+
+        def shown_states() -> list[str]:
+            return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+
+        await wait_for(pilot, lambda: shown_states() == ["delivered", "failed"], what="table")
+        await pilot.pause(1.6)  # at least one more refresh of the table
+        assert table.cursor_row == 1, "a refresh moved the operator's cursor"
         assert "balance 998" in str(demo_app.screen.query_one("#account-bar").render())
 
 

@@ -44,11 +44,14 @@ class SendPanel(Vertical):
     def on_mount(self) -> None:
         self.display = False
         table = self.query_one(DataTable)
-        table.add_columns("number", "send", "message id", "delivery", "detail")
+        self._columns = table.add_columns("number", "send", "message id", "delivery", "detail")
+        #: The cell values on screen, by row key, so a refresh changes only what changed.
+        self._shown: dict[str, tuple[str, str, str, str, str]] = {}
 
     def start(self, total: int, what: str) -> None:
         self.display = True
         self.query_one(DataTable).clear()
+        self._shown = {}
         bar = self.query_one(ProgressBar)
         bar.display = True
         bar.update(total=max(total, 1), progress=0)
@@ -97,16 +100,47 @@ class SendPanel(Vertical):
         self.update_rows(rows)
 
     def update_rows(self, rows: list[RecipientRow]) -> None:
+        """Show ``rows``, touching only the cells whose value changed.
+
+        Delivery reports refresh this every second or so: rebuilding the table each time would
+        throw the operator's cursor and scroll back to the top while they read the results.
+        """
         table = self.query_one(DataTable)
-        table.clear()
-        for row in rows[:SHOWN_ROWS]:
-            state = str(row.state)
-            delivery = str(row.delivery_state) if row.delivery_state else ""
-            table.add_row(
-                display(row.number),
-                Text(state, style=_STATE_STYLE.get(state, "")),
-                Text(row.message_id or ""),
-                Text(delivery),
-                Text(row.error or row.delivery_code or ""),
-                key=f"{row.position}",
-            )
+        wanted = {f"{row.position}": _cells(row) for row in rows[:SHOWN_ROWS]}
+        if list(wanted) != list(self._shown):
+            table.clear()
+            for key, cells in wanted.items():
+                table.add_row(*_styled(cells), key=key)
+        else:
+            for key, cells in wanted.items():
+                if cells == self._shown[key]:
+                    continue
+                styled = _styled(cells)
+                for column, (old, new) in enumerate(zip(self._shown[key], cells, strict=True)):
+                    if old != new:
+                        table.update_cell(
+                            key, self._columns[column], styled[column], update_width=True
+                        )
+        self._shown = wanted
+
+
+def _cells(row: RecipientRow) -> tuple[str, str, str, str, str]:
+    delivery = str(row.delivery_state) if row.delivery_state else ""
+    return (
+        display(row.number),
+        str(row.state),
+        row.message_id or "",
+        delivery,
+        row.error or row.delivery_code or "",
+    )
+
+
+def _styled(cells: tuple[str, str, str, str, str]) -> tuple[str | Text, ...]:
+    number, state, message_id, delivery, detail = cells
+    return (
+        number,
+        Text(state, style=_STATE_STYLE.get(state, "")),
+        Text(message_id),
+        Text(delivery),
+        Text(detail),
+    )
