@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.markup import escape
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -136,10 +137,12 @@ class ConfirmDialog(Dialog[str | None]):
         self.warning = warning
 
     def compose(self) -> ComposeResult:
-        width = max((len(label) for label, _ in self.lines), default=0) + 2
-        summary = "\n".join(
-            f"[b]{escape(label).ljust(width)}[/b]{escape(value)}" for label, value in self.lines
-        )
+        # A grid, not padded text: a long value wraps under itself, not under the labels.
+        summary = Table.grid(padding=(0, 2))
+        summary.add_column(style="bold", no_wrap=True)
+        summary.add_column(overflow="fold")
+        for label, value in self.lines:
+            summary.add_row(Text(label), Text(value))
         with Vertical():
             yield Label(self.title_text, classes="dialog-title")
             yield Static(summary, classes="summary")

@@ -12,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Select, TextArea
 
+from screens.dialogs import ConfirmDialog
 from tui.app import PorteVoixApp
 from tui.session import Session
 from tui.widgets.recipients import RecipientsField
@@ -84,5 +85,26 @@ def test_compose_sms_in_a_light_theme(snap_compare: Any) -> None:
         screen.query_one("#sms-text", TextArea).load_text("Prix : 10 € — merci 🙂")
         await pilot.pause(0.4)
         await _settle(pilot)
+
+    assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_confirmation_before_a_send(snap_compare: Any) -> None:
+    """What the operator reads before spending money, at the smallest size, Cancel focused."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        screen = pilot.app.screen
+        screen.query_one(RecipientsField).set_numbers(["06 11 22 33 44", "0622334455"])
+        screen.query_one("#sms-text", TextArea).load_text("Votre RDV est confirmé demain à 10h.")
+        await pilot.pause(0.4)
+        await _settle(pilot)
+        await pilot.press("ctrl+g")
+        # Not workers.wait_for_complete(): the send's worker waits on this very dialog.
+        for _ in range(100):
+            if isinstance(pilot.app.screen, ConfirmDialog):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
 
     assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
