@@ -237,6 +237,13 @@ class ComposeSmsScreen(ComposeScreen):
         texts = self.rendered_texts()
         if not texts:
             return [base]
+        if base.group is not None:
+            # Each distinct text is its own request, and each would go to the whole group.
+            raise InputError(
+                "recipients",
+                "placeholders from a CSV cannot be combined with an eCampaign group: the group "
+                "would receive every distinct text; clear the group or the placeholders",
+            )
         orphans = [number for number in recipients if number not in texts]
         if orphans:
             # They would receive the raw template, "{prenom}" and all.

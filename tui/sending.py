@@ -45,6 +45,7 @@ from .send_run import Run, SendOutcome, SendProgress, Stop
 from .store import (
     RESENDABLE_STATES,
     UNSETTLED_RECIPIENTS,
+    RecipientState,
     SendState,
     Store,
     StoreError,
@@ -172,6 +173,13 @@ async def resend(
     if isinstance(message, SmsMessage) and message.request_id is not None:
         # A duplicate guard would refuse the knowing resend: the new send gets its own ids.
         message = dataclasses.replace(message, request_id=None)
+    # The group went with the first request: if the provider accepted it, the group has its
+    # message, and only the listed numbers still waiting are resent.
+    group_sent = store.batch_state(reference, 0) is RecipientState.ACCEPTED
+    if message.group is not None and group_sent and not all_recipients:
+        message = dataclasses.replace(message, group=None)
+        if not message.recipients:
+            raise StoreError(f"send {reference}: its group was already sent the message")
     return await send(
         store,
         provider,
@@ -224,6 +232,10 @@ def _batch_message(
     guard: bool,
 ) -> Message:
     changes: dict[str, object] = {"recipients": tuple(numbers), "campaign_id": campaign_id}
+    if index > 0 and message.group is not None:
+        # The provider expands a group itself: naming it in every batch would send the whole
+        # group once per batch. It rides with the first request only.
+        changes["group"] = None
     if isinstance(message, SmsMessage) and guard:
         # Letters and digits only (Octopush's rule). "B" cannot occur in the batch number, so
         # "<id>B<n>" is unambiguous even for an operator's id that already ends in "B<digits>".

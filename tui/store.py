@@ -231,6 +231,15 @@ class Store(SendQueries, TrackingQueries):
                 (batch, SendState.SENDING.value, len(numbers), request_id, now, reference),
             )
 
+    def batch_state(self, reference: str, batch: int) -> RecipientState | None:
+        """The outcome of one batch's request (``sending`` while in flight), None if never made."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT state FROM send_batches WHERE reference = ? AND batch = ?",
+                (reference, batch),
+            ).fetchone()
+        return None if row is None else RecipientState(row[0])
+
     def release_batch(self, reference: str, batch: int) -> None:
         """Undo ``mark_batch_sending`` for a request the provider refused before doing anything
         (HTTP 429, our own rate limiter): its numbers are pending again."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Button, DataTable, TextArea
+from textual.widgets import Button, DataTable, Select, TextArea
 
 from providers.sandbox.common import Faults
 from screens.compose_sms import ComposeSmsScreen
@@ -298,6 +298,37 @@ async def test_personalised_text_refuses_a_recipient_without_a_csv_row(
         assert not isinstance(demo_app.screen, ConfirmDialog)
         assert _last_send(demo_app) is None
         assert sandbox_requests(demo_app, "capitole_sms") == 0
+
+
+async def test_personalised_text_cannot_go_to_a_group(demo_app: PorteVoixApp, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Each distinct text is its own request: with a group, the group would get every one."""
+    from providers.models import GroupTarget
+    from tui.csv_import import read_table
+
+    csv_file = tmp_path / "clients.csv"
+    csv_file.write_text("prenom;mobile\nAnne;0611223344\nLéo;0622334455\n", encoding="utf-8")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        compose = demo_app.screen
+        assert isinstance(compose, ComposeSmsScreen)
+        compose.query_one("#account", Select).value = "demo-ecampaign"
+        await wait_for(pilot, lambda: compose.account is not None)
+        await wait_for(pilot, lambda: compose.account.name == "demo-ecampaign", what="account")
+        table = read_table(csv_file)
+        compose.table = table
+        compose._index_rows(table)
+        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+        compose.group = GroupTarget("1")
+        await _fill(demo_app, pilot, "0611223344\n0622334455", "Bonjour {prenom}")
+        await pilot.press("ctrl+g")
+        await wait_for(
+            pilot,
+            lambda: any("cannot be combined" in n.message for n in demo_app._notifications),
+            what="the refusal",
+        )
+        assert not isinstance(demo_app.screen, ConfirmDialog)
+        assert _last_send(demo_app) is None
+        assert sandbox_requests(demo_app, "ecampaign") == 0
 
 
 async def test_a_failed_personalised_message_stops_the_rest_and_journals_them(

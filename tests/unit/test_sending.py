@@ -332,6 +332,57 @@ async def test_a_group_send_without_numbers_is_one_batch(store: Store) -> None:
     assert (outcome.state, outcome.total) == (SendState.ACCEPTED, 0)
 
 
+async def test_a_group_goes_with_the_first_batch_only(store: Store) -> None:
+    provider = FakeProvider()
+    group = GroupTarget("42")
+    await send(
+        store, provider, "acct", SmsMessage("Soldes", NUMBERS[:5], group=group), batch_size=2
+    )
+    calls = [m for m, _ in provider.calls]
+    assert [(m.recipients, m.group) for m in calls] == [
+        (NUMBERS[:2], group),
+        (NUMBERS[2:4], None),
+        (NUMBERS[4:5], None),
+    ]
+
+
+async def test_a_resend_does_not_send_an_accepted_group_again(store: Store) -> None:
+    cancel = asyncio.Event()
+
+    def after_first_batch(progress: SendProgress) -> None:
+        cancel.set()
+
+    group = GroupTarget("42")
+    message = SmsMessage("Soldes", NUMBERS[:4], group=group)
+    first = await send(
+        store,
+        FakeProvider(),
+        "acct",
+        message,
+        batch_size=2,
+        cancel=cancel,
+        progress=after_first_batch,
+    )
+    assert first.state is SendState.CANCELLED
+    again = FakeProvider()
+    await resend(store, again, first.reference, batch_size=2)
+    assert [(m.recipients, m.group) for m, _ in again.calls] == [(NUMBERS[2:4], None)]
+    # Asking for every recipient again is the operator's explicit choice: the group comes too.
+    everyone = FakeProvider()
+    await resend(store, everyone, first.reference, all_recipients=True, batch_size=4)
+    assert [(m.recipients, m.group) for m, _ in everyone.calls] == [(NUMBERS[:4], group)]
+
+
+async def test_a_resend_keeps_a_group_whose_request_was_refused(store: Store) -> None:
+    refused = ProviderError("fake", "25", "no credit", "Crédit insuffisant")
+    message = VoiceMessage(recipients=(A,), group=GroupTarget("42"), template_id="T1")
+    first = await send(store, FakeProvider(fail(refused)), "acct", message)
+    assert first.state is SendState.REJECTED
+    again = FakeProvider()
+    await resend(store, again, first.reference)
+    assert [(m.recipients, m.group) for m, _ in again.calls] == [((A,), GroupTarget("42"))]
+
+
 def sent_sms(provider: FakeProvider) -> list[SmsMessage]:
     return [m for m, _ in provider.calls if isinstance(m, SmsMessage)]
 
