@@ -127,7 +127,13 @@ class Run:
             self.batch_states.append(receipt.status)
             if receipt.balance is not None:
                 self.balance = receipt.balance
-            if receipt.status is SendStatus.UNKNOWN:
+            unsure = any(r.status is SendStatus.UNKNOWN for r in receipt.recipients)
+            if receipt.status is SendStatus.UNKNOWN or unsure:
+                # Some number may or may not have been sent: stop spending until the operator
+                # has looked, whatever the receipt's overall status says.
+                self.store.cancel_remaining(
+                    self.reference, f"not sent: batch {index + 1} left an outcome unknown"
+                )
                 raise Stop(SendState.UNKNOWN)
             return
 

@@ -133,7 +133,7 @@ async def send(
         raise
     if state is None or state is SendState.REJECTED:
         state = run.final_state()
-    store.finish_send(reference, state)
+    state = store.finish_send(reference, state)
     return run.outcome(state)
 
 

@@ -103,7 +103,8 @@ class Store(SendQueries, TrackingQueries):
                     (SendState.UNKNOWN.value, now, reference, SendState.SENDING.value),
                 ).rowcount
                 sql.cancel_pending(conn, reference, "not sent: the program stopped first", now)
-                state = SendState.UNKNOWN if in_flight else SendState.CANCELLED
+                unknown = in_flight or sql.has_unknown(conn, reference)
+                state = SendState.UNKNOWN if unknown else SendState.CANCELLED
                 conn.execute(
                     "UPDATE sends SET state = ?, error_code = 'INTERRUPTED', error_message = ?, "
                     "updated_at = ?, owner = NULL WHERE reference = ?",
@@ -359,8 +360,10 @@ class Store(SendQueries, TrackingQueries):
             sql.refresh_counts(conn, reference)
         return count
 
-    def finish_send(self, reference: str, state: SendState | str) -> None:
-        """Set the final state. Numbers still pending are cancelled (they were never sent)."""
+    def finish_send(self, reference: str, state: SendState | str) -> SendState:
+        """Set the final state, and return it. Numbers still pending are cancelled (they were
+        never sent). A send stopped early that holds a recipient of unknown outcome is
+        ``unknown``, not ``cancelled``: that is what warns before a resend that may duplicate."""
         final = SendState(state)
         if final not in FINAL_SEND_STATES:
             raise StoreError(f"{final} is not a final state")
@@ -369,11 +372,14 @@ class Store(SendQueries, TrackingQueries):
             if sql.send_state(conn, reference) is None:
                 raise StoreError(f"no send {reference!r}")
             sql.cancel_pending(conn, reference, "not sent: the send stopped first", now)
+            if final is SendState.CANCELLED and sql.has_unknown(conn, reference):
+                final = SendState.UNKNOWN
             conn.execute(
                 "UPDATE sends SET state = ?, updated_at = ?, owner = NULL WHERE reference = ?",
                 (final.value, now, reference),
             )
             sql.refresh_counts(conn, reference)
+        return final
 
     # ------------------------------------------------------------------ rebuilding for resend
 

@@ -22,6 +22,15 @@ def send_state(conn: sqlite3.Connection, reference: str) -> SendState | None:
     return None if row is None else SendState(row[0])
 
 
+def has_unknown(conn: sqlite3.Connection, reference: str) -> bool:
+    """Whether a recipient of the send may or may not have been sent the message."""
+    row = conn.execute(
+        "SELECT 1 FROM send_recipients WHERE reference = ? AND state = ? LIMIT 1",
+        (reference, RecipientState.UNKNOWN.value),
+    ).fetchone()
+    return row is not None
+
+
 def batch_in_flight(conn: sqlite3.Connection, reference: str) -> int:
     rows = conn.execute(
         "SELECT batch FROM send_batches WHERE reference = ? AND state = ?",

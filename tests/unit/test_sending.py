@@ -229,6 +229,21 @@ async def test_a_refused_batch_stops_the_send(
     assert cancelled and all("failed" in (r.error or "") for r in cancelled)
 
 
+async def test_a_batch_with_an_unsure_number_stops_the_send(store: Store) -> None:
+    def nothing_accepted_one_unsure(message: SmsMessage | VoiceMessage) -> SendReceipt:
+        refused = RecipientResult(message.recipients[0], SendStatus.REJECTED, error="invalid")
+        unsure = RecipientResult(message.recipients[1], SendStatus.UNKNOWN, error="not listed")
+        return SendReceipt("fake", SendStatus.REJECTED, (refused, unsure))
+
+    provider = FakeProvider(nothing_accepted_one_unsure)
+    outcome = await send(store, provider, "acct", sms(*NUMBERS[:6]), batch_size=2)
+    assert len(provider.calls) == 1
+    counts = (outcome.rejected, outcome.unknown, outcome.cancelled)
+    assert (outcome.state, *counts) == (SendState.UNKNOWN, 1, 1, 4)
+    cancelled = store.recipients(outcome.reference, offset=2)
+    assert {r.error for r in cancelled} == {"not sent: batch 1 left an outcome unknown"}
+
+
 async def test_per_recipient_refusals_do_not_stop_the_send(store: Store) -> None:
     def one_refused(message: SmsMessage | VoiceMessage) -> SendReceipt:
         first = RecipientResult(message.recipients[0], SendStatus.REJECTED, error="invalid")

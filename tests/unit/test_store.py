@@ -215,7 +215,31 @@ def test_finish_send_cancels_what_was_never_requested(store: Store) -> None:
         store.finish_send(reference, SendState.SENDING)
 
 
+def test_a_cancelled_send_with_an_unknown_recipient_is_unknown(store: Store) -> None:
+    reference = store.begin_send("acct", "capitole", "sms", sms())
+    store.mark_batch_sending(reference, 0, [A, B])
+    unsure = RecipientResult(B, SendStatus.UNKNOWN, error="missing from the reply")
+    store.record_batch_result(reference, SendReceipt("capitole", SendStatus.ACCEPTED, (unsure,)))
+    assert store.finish_send(reference, "cancelled") is SendState.UNKNOWN
+    send = store.get_send(reference)
+    assert send is not None
+    assert (send.state, send.accepted, send.unknown, send.cancelled) == ("unknown", 1, 1, 1)
+
+
 # --------------------------------------------------------------------------- recovery
+
+
+def test_a_crash_between_batches_after_an_unknown_one_is_unknown(db: Path) -> None:
+    crashed = Store(db)
+    reference = crashed.begin_send("acct", "capitole", "sms", sms())
+    crashed.mark_batch_sending(reference, 0, [A])
+    crashed.record_batch_result(reference, SendReceipt("capitole", SendStatus.UNKNOWN))
+    crashed.close()  # nothing in flight when it stopped, but A may have been sent
+    with Store(db) as store:
+        assert store.recover_interrupted() == 1
+        send = store.get_send(reference)
+        assert send is not None
+        assert (send.state, send.unknown, send.cancelled) == ("unknown", 1, 2)
 
 
 def test_interrupted_sends_become_unknown_or_cancelled_at_start_up(db: Path) -> None:
