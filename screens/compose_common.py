@@ -359,7 +359,14 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
             for outcome in outcomes
             for e in outcome.errors
         ]
-        self.show_send(last.reference, errors)
+        # The provider's remarks on an accepted send (sender shortened, date moved, a dry run
+        # that was not one): the operator must see them, not only the log.
+        warnings = list(
+            dict.fromkeys(
+                w for outcome in outcomes for receipt in outcome.receipts for w in receipt.warnings
+            )
+        )
+        self.show_send(last.reference, errors, warnings)
         resendable = str(last.state) in ("unknown", "rejected", "cancelled") and not last.dry_run
         self.query_one("#resend", Button).display = resendable
         state = str(last.state)

@@ -45,13 +45,16 @@ class ResultsAndResend:
         @property
         def app(self) -> Any: ...
 
-    def show_send(self, reference: str, errors: list[str] | None = None) -> None:
+    def show_send(
+        self, reference: str, errors: list[str] | None = None, warnings: list[str] | None = None
+    ) -> None:
         store = self.session.store
         row = store.get_send(reference)
         if row is None:
             return
         panel = self.query_one(SendPanel)
-        panel.show_result(row, store.recipients(reference, limit=SHOWN_ROWS), errors or [])
+        rows = store.recipients(reference, limit=SHOWN_ROWS)
+        panel.show_result(row, rows, errors or [], warnings or [])
         panel.scroll_visible(top=True)
 
     def _refresh_result(self) -> None:

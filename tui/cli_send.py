@@ -209,7 +209,15 @@ def outcome_json(account: Account, report: SendReport) -> dict[str, Any]:
         "cost": str(outcome.cost) if outcome.cost is not None else None,
         "reference": outcome.reference,
         "provider_reference": report.provider_reference,
+        # "status" keeps the contract's four values; "state" is the outbox's own, which tells
+        # a partial or cancelled send (some recipients accepted) from an outright refusal.
+        "state": str(outcome.state),
+        "warnings": _warnings(outcome),
     }
+
+
+def _warnings(outcome: SendOutcome) -> list[str]:
+    return list(dict.fromkeys(w for receipt in outcome.receipts for w in receipt.warnings))
 
 
 def _report(args: argparse.Namespace, account: Account, report: SendReport) -> int:
@@ -218,11 +226,19 @@ def _report(args: argparse.Namespace, account: Account, report: SendReport) -> i
     code = EXIT_OK if payload["status"] in ("accepted", "dry-run") else EXIT_PROVIDER
     if any(isinstance(error, AuthenticationError) for error in outcome.errors):
         code = EXIT_CONFIG  # the credentials are the problem, not this message
+    for warning in payload["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         emit_json(payload)
         return code
     stream = sys.stdout if code == EXIT_OK else sys.stderr
-    print(f"{payload['status']}: reference {outcome.reference}", file=stream)
+    status = payload["status"]
+    if payload["state"] != status:
+        status += (
+            f" ({payload['state']}: accepted {outcome.accepted}, rejected {outcome.rejected},"
+            f" not sent {outcome.cancelled})"
+        )
+    print(f"{status}: reference {outcome.reference}", file=stream)
     for recipient in payload["recipients"]:
         error = f"  {recipient['error']}" if recipient["error"] else ""
         ident = f"  id {recipient['message_id']}" if recipient["message_id"] else ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -120,6 +121,8 @@ class Run:
             except (ProviderError, InputError) as exc:
                 self._failed(index, exc, SendStatus.REJECTED)
                 raise Stop(SendState.REJECTED) from None
+            if self.dry_run and receipt.status is not SendStatus.DRY_RUN:
+                receipt = _not_a_dry_run(receipt)
             self.store.record_batch_result(self.reference, receipt, batch=index)
             self.in_flight = None
             self.batches_done += 1
@@ -222,6 +225,26 @@ class Run:
             cost=sum(costs, Decimal(0)) if costs else None,
             dry_run=self.dry_run,
         )
+
+
+def _not_a_dry_run(receipt: SendReceipt) -> SendReceipt:
+    """A dry run answered like a real send (a test URL pointing at the live service): what it
+    did is unknown, and must never pass for "checked, nothing sent"."""
+    why = "a dry run was asked, but the provider answered like a real send: it may have been sent"
+    statuses = {receipt.status, *(r.status for r in receipt.recipients)}
+    if SendStatus.ACCEPTED not in statuses:
+        return receipt  # refused, or already unknown: nothing to disguise
+    return dataclasses.replace(
+        receipt,
+        status=SendStatus.UNKNOWN,
+        recipients=tuple(
+            dataclasses.replace(r, status=SendStatus.UNKNOWN, error=r.error or why)
+            if r.status is SendStatus.ACCEPTED
+            else r
+            for r in receipt.recipients
+        ),
+        warnings=receipt.warnings or (why,),
+    )
 
 
 async def call(provider: Provider, message: Message, dry_run: bool) -> SendReceipt:

@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: Contract keys of a send's ``--json`` output (issue 2, section 4) ...
 SEND_KEYS = {"account", "provider", "status", "recipients", "balance", "cost", "reference"}
-#: ... plus the one extension the command line adds: the provider's own reference.
-SEND_EXTRA_KEYS = {"provider_reference"}
+#: ... plus the command line's extensions: the provider's own reference, the outbox's precise
+#: state (partial, cancelled...) and the provider's warnings.
+SEND_EXTRA_KEYS = {"provider_reference", "state", "warnings"}
 RECIPIENT_KEYS = {"number", "status", "message_id", "error"}
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -316,6 +317,10 @@ def assert_send_json(
         assert E164.match(recipient["number"]), recipient
     for key in ("balance", "cost"):
         assert payload[key] is None or isinstance(payload[key], str), payload
+    assert isinstance(payload["warnings"], list), payload
+    precise = {"accepted": {"accepted"}, "dry-run": {"dry-run"}, "unknown": {"unknown"}}
+    allowed = precise.get(status, {"rejected", "partial", "cancelled"})
+    assert payload["state"] in allowed, payload
 
 
 def assert_error_json(result: Result, code: str) -> str:

@@ -24,6 +24,7 @@ from tests.e2e.conftest import (
     assert_nothing_sent,
     assert_send_json,
     cases,
+    demo_settings,
     requests_to,
     sent_text,
 )
@@ -85,6 +86,37 @@ def test_dry_run_sends_nothing(porte_voix: Cli, accounts: dict[str, str], case: 
             assert form["request_mode"] == ["simu"]
     (row,) = porte_voix.sends()
     assert (row["state"], row["dry_run"]) == ("dry-run", 1)
+
+
+def test_a_dry_run_that_really_sent_is_never_reported_as_a_dry_run(
+    porte_voix: Cli, accounts: dict[str, str]
+) -> None:
+    """A test URL misconfigured to reach the live service (it differs only by a query)."""
+    _login, options = demo_settings(porte_voix.cluster, "capitole")
+    live = options["sms_url"]
+    edit = porte_voix.run(
+        "accounts", "edit", "demo-capitole", "--set", f"sms_test_url={live}?mode=test"
+    )
+    assert edit.code == 0, edit.output
+
+    result = porte_voix.run(*CAPITOLE_SMS.send_args(NUMBER, extra=["--dry-run", "--json"]))
+
+    assert result.code == 1, result.output
+    payload = result.json
+    assert_send_json(
+        payload,
+        account="demo-capitole",
+        provider="capitole",
+        status="unknown",
+        numbers=[E164_NUMBER],
+    )
+    assert payload["recipients"][0]["status"] == "unknown"
+    assert any("answered like a real send" in w for w in payload["warnings"]), payload
+    assert "warning: " in result.stderr and "answered like a real send" in result.stderr
+    received = requests_to(porte_voix.cluster, "capitole")
+    assert [(r.method, r.path) for r in received] == [("POST", "/api/sendsms/xml")]
+    (row,) = porte_voix.sends()
+    assert (row["state"], row["dry_run"]) == ("unknown", 1)
 
 
 @pytest.mark.parametrize("case", cases())

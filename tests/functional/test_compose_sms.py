@@ -139,6 +139,23 @@ async def test_dry_run_uses_the_pre_production_echo(demo_app: PorteVoixApp) -> N
         assert sandbox_requests(demo_app, "capitole_sms", "/api/sendsms/xml") == 1
 
 
+async def test_the_providers_remarks_are_shown_with_the_result(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        compose = demo_app.screen
+        compose.query_one("#account", Select).value = "demo-ecampaign"
+        await wait_for(pilot, lambda: getattr(compose.account, "name", "") == "demo-ecampaign")
+        await _fill(demo_app, pilot, "0611223344", "Bonjour")
+        await _confirm(demo_app, pilot, "dry-run")
+        await wait_for(
+            pilot, lambda: (s := _last_send(demo_app)) is not None and s.state != "sending"
+        )
+        assert _last_send(demo_app).state == "dry-run"
+        status = str(compose.query_one("#send-status").render())
+        assert "warning: dry run: checked locally (eCampaign has no test mode)" in status
+        assert sandbox_requests(demo_app, "ecampaign") == 0
+
+
 async def test_ten_thousand_recipients_show_progress(demo_app: PorteVoixApp) -> None:
     numbers = [f"06 12 {i // 100:02d} {i % 100:02d} 11" for i in range(10_000)]
     seen: list[SendProgress] = []

@@ -339,6 +339,21 @@ async def test_dry_run(store: Store) -> None:
     assert store.recipient_counts(outcome.reference) == {"dry-run": 3}
 
 
+async def test_a_dry_run_answered_like_a_real_send_is_unknown_and_stops(store: Store) -> None:
+    class TestUrlIsLive(FakeProvider):
+        async def _send(self, message: SmsMessage | VoiceMessage, dry_run: bool) -> SendReceipt:
+            self.calls.append((message, dry_run))
+            return ok(message)  # accepted, as a live service answers, dry run or not
+
+    provider = TestUrlIsLive()
+    outcome = await send(store, provider, "acct", sms(*NUMBERS[:4]), dry_run=True, batch_size=2)
+    assert [dry for _, dry in provider.calls] == [True]
+    assert (outcome.state, outcome.unknown, outcome.cancelled) == (SendState.UNKNOWN, 2, 2)
+    assert any("answered like a real send" in w for r in outcome.receipts for w in r.warnings)
+    row = store.get_send(outcome.reference)
+    assert row is not None and (row.state, row.dry_run) == (SendState.UNKNOWN, True)
+
+
 async def test_a_group_send_without_numbers_is_one_batch(store: Store) -> None:
     provider = FakeProvider()
     message = VoiceMessage(group=GroupTarget("42"), template_id="T1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
@@ -72,7 +74,13 @@ class SendPanel(Vertical):
             f"{waiting}"
         )
 
-    def show_result(self, send: SendRow, rows: list[RecipientRow], errors: list[str]) -> None:
+    def show_result(
+        self,
+        send: SendRow,
+        rows: list[RecipientRow],
+        errors: Sequence[str],
+        warnings: Sequence[str] = (),
+    ) -> None:
         self.display = True
         self.query_one(ProgressBar).display = False
         state = str(send.state)
@@ -89,6 +97,7 @@ class SendPanel(Vertical):
         if money:
             lines.append(" · ".join(money))
         lines.extend(f"[red]{escape(error)}[/red]" for error in errors)
+        lines.extend(f"[yellow]warning: {escape(warning)}[/yellow]" for warning in warnings)
         if state == "unknown":
             lines.append(
                 "[bold yellow]The outcome is unknown: the provider may have sent it. Nothing was "
