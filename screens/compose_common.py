@@ -299,6 +299,7 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
         provider = await self.session.provider(account.name)
         self.cancel_event = asyncio.Event()
         outcomes: list[SendOutcome] = []
+        begun: list[str] = []  # references in the outbox, even of a send that then failed
         try:
             for message in messages:
                 if self.cancel_event.is_set():
@@ -311,6 +312,7 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
                     dry_run=dry_run,
                     progress=panel.show_progress,
                     cancel=self.cancel_event,
+                    on_begin=begun.append,
                 )
                 outcomes.append(outcome)
                 if str(outcome.state) not in ("accepted", "dry-run"):
@@ -321,7 +323,9 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
             self.cancel_event = None
         if outcomes:
             self._after_send(account, outcomes)
-        skipped = messages[len(outcomes) :]
+        # A message whose send began has its own outbox entry (some batches may have gone):
+        # only those never begun are journalled as not sent.
+        skipped = messages[len(begun) :]
         if skipped and len(messages) > 1:
             references = self._journal_not_sent(account, provider.kind, skipped, dry_run)
             people = sum(len(m.recipients) for m in skipped)

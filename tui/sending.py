@@ -71,6 +71,7 @@ async def send(
     cancel: asyncio.Event | None = None,
     batch_size: int | None = None,
     rate_limit_wait: float = 120.0,
+    on_begin: Callable[[str], None] | None = None,
 ) -> SendOutcome:
     """Send ``message`` through ``provider`` for ``account``, recording everything in ``store``.
 
@@ -106,6 +107,8 @@ async def send(
         reference=reference,
         campaign_id=campaign,
     )
+    if on_begin is not None:
+        on_begin(reference)  # from here on the send is in the outbox, whatever happens next
 
     run = Run(store, provider, reference, len(numbers), len(chunks), dry_run, progress)
     state: SendState | None = None

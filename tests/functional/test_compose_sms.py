@@ -382,3 +382,45 @@ async def test_a_failed_personalised_message_stops_the_rest_and_journals_them(
         states = sorted(str(s.state) for s in store.list_sends(limit=5))
         assert states == ["cancelled", "cancelled", "unknown"]
         assert sandbox_requests(demo_app, "capitole_sms") == 1
+
+
+async def test_a_personalised_message_that_began_is_not_journalled_twice(
+    demo_app: PorteVoixApp, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The outbox refuses a batch part-way (e.g. another process recovered the send): that
+    message keeps its own entry; only the messages never begun are journalled as not sent."""
+    from tui.csv_import import read_table
+    from tui.store import StoreError
+
+    csv_file = tmp_path / "clients.csv"
+    csv_file.write_text(
+        "prenom;mobile\nAnne;0611223344\nBruno;0622334455\nChloé;0633445566\n", encoding="utf-8"
+    )
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        compose = demo_app.screen
+        assert isinstance(compose, ComposeSmsScreen)
+        store = demo_app.session.store
+        real_mark = store.mark_batch_sending
+        marks: list[str] = []
+
+        def second_message_refused(reference: str, *args: object, **kwargs: object) -> None:
+            marks.append(reference)
+            if len(marks) == 2:
+                raise StoreError(f"send {reference} is unknown; nothing may be sent")
+            real_mark(reference, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(store, "mark_batch_sending", second_message_refused)
+        table = read_table(csv_file)
+        compose.table = table
+        compose._index_rows(table)
+        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+        await _fill(demo_app, pilot, "0611223344\n0622334455\n0633445566", "Bonjour {prenom}")
+        await _confirm(demo_app, pilot)
+        await wait_for(pilot, lambda: not compose.busy, what="the send to end")
+        sends = store.list_sends(limit=10)
+        assert len(sends) == 3, [(s.reference, s.state) for s in sends]
+        by_reference = {s.reference: str(s.state) for s in sends}
+        assert by_reference[marks[0]] == "accepted"
+        assert by_reference[marks[1]] == "cancelled"  # began, refused before any request
+        assert sandbox_requests(demo_app, "capitole_sms") == 1
