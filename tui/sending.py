@@ -12,9 +12,14 @@ Order of events for a send (see ``send``):
 
 How a failed batch is treated:
 
-* ``OutcomeUnknownError`` (or a receipt whose status is unknown, or the task being cancelled or
-  crashing while the request is out): the batch is recorded ``unknown`` and the send STOPS. It is
+* ``OutcomeUnknownError`` (or a receipt whose status is unknown, or one recipient of unknown
+  outcome in it, or the task being cancelled or crashing while the request is out): the batch is
+  recorded ``unknown`` and the send STOPS, and the send is ``unknown`` however it ends. It is
   never retried: the operator reconciles (delivery reports, CDR) or resends knowingly.
+* a dry run that the provider answered like a real send (a test URL that reaches the live
+  service) is ``unknown`` too, never ``dry-run``: the message may have gone.
+* an eCampaign group goes with the first batch only (the provider expands it); a resend leaves
+  it out once that batch was accepted.
 * ``RateLimitedError``: the provider refused before doing anything, so the same batch is tried
   again after the announced wait (at most ``rate_limit_wait`` seconds, a few times), unless the
   operator cancels meanwhile. Past that, it is treated as a refusal.
