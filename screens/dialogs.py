@@ -68,11 +68,8 @@ class AccountPicker(Dialog[str | None]):
         with Vertical():
             yield Label("Choose the account", classes="dialog-title")
             options = [
-                Option(
-                    Text(f"{name}  ·  {provider_info(account.provider).label}  ·  {account.login}"),
-                    id=name,
-                )
-                for name, account in self.session.accounts.items()
+                Option(_account_line(name, provider_info(a.provider).label, a.login), id=name)
+                for name, a in self.session.accounts.items()
             ]
             yield OptionList(*options, id="accounts")
             yield Static("Enter chooses, Escape cancels.", classes="hint")
@@ -84,6 +81,15 @@ class AccountPicker(Dialog[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+def _account_line(name: str, provider: str, login: str) -> Text:
+    """One line per account, the name first; the login (when there is one) dimmed after."""
+    line = Text(name, style="bold", no_wrap=True, overflow="ellipsis")
+    line.append(f"  {provider}")
+    if login:
+        line.append(f"  {login}", style="dim")
+    return line
 
 
 class WelcomeDialog(Dialog[str | None]):
