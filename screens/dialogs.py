@@ -159,11 +159,14 @@ class ConfirmDialog(Dialog[str | None]):
                     yield Button(label, id=button_id, variant=variant)  # type: ignore[arg-type]
                 yield Button("Cancel", id="cancel")
 
+    #: Focused as soon as the dialog is composed, before anything else can be: an Enter pressed
+    #: by habit, however fast, never lands on Send or Dry run.
+    AUTO_FOCUS = "#cancel"
+
     def on_mount(self) -> None:
         # Toasts draw above every screen: an earlier "Not sent" would cover the summary and
         # the buttons of the decision being made now.
         self.app.clear_notifications()
-        self.query_one("#cancel", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "cancel" else event.button.id)

@@ -352,6 +352,7 @@ def test_an_unknown_outcome_is_reported_and_never_retried(
     assert payload["recipients"][0]["status"] == "unknown"
     assert len(requests_to(porte_voix.cluster, case.provider)) == 1  # not retried
 
+    monkeypatch.setenv("PORTE_VOIX_HTTP_TIMEOUT", "30")  # no fault now: a normal timeout
     second = porte_voix.run(*args)  # the operator resends knowingly: a new send
 
     assert second.code == 0, second.output

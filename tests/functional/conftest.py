@@ -32,6 +32,20 @@ async def wait_for(
         await pilot.pause(0.05)
 
 
+async def wait_for_screen(pilot: Pilot[Any], screen_type: type[Any], timeout: float = 20.0) -> None:
+    """Wait until the current screen is a ``screen_type`` AND mounted.
+
+    A pushed screen is ``app.screen`` before its ``on_mount`` has run: checking its focus or its
+    effects then races the app (seen under load). Mounted means composed and set up.
+    """
+
+    def ready() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, screen_type) and screen.is_mounted
+
+    await wait_for(pilot, ready, timeout, what=f"{screen_type.__name__} on screen")
+
+
 async def click(pilot: Pilot[Any], selector: str) -> None:
     """Click a widget of the current screen once it is laid out, and fail if the click missed.
 

@@ -27,7 +27,7 @@ from tui.config import Account, Config
 from tui.credentials import SERVICE, Credentials
 from tui.session import Session
 
-from .conftest import click, wait_for
+from .conftest import click, wait_for, wait_for_screen
 
 PASSPHRASE = "correct horse battery"
 SIZE = (100, 32)
@@ -65,7 +65,7 @@ async def open_accounts(app: PorteVoixApp, pilot: Pilot[Any]) -> AccountsScreen:
     if isinstance(app.screen, WelcomeDialog):
         await pilot.press("escape")
     await pilot.press("f8")
-    await wait_for(pilot, lambda: isinstance(app.screen, AccountsScreen), what="Accounts")
+    await wait_for_screen(pilot, AccountsScreen)
     screen = app.screen
     assert isinstance(screen, AccountsScreen)
     if not app.session.demo:
@@ -89,7 +89,7 @@ async def fill(pilot: Pilot[Any], form: AccountForm, **values: str) -> None:
 
 
 async def answer_passphrase(app: PorteVoixApp, pilot: Pilot[Any], *answers: str) -> None:
-    await wait_for(pilot, lambda: isinstance(app.screen, PassphraseDialog), what="passphrase")
+    await wait_for_screen(pilot, PassphraseDialog)
     dialog = app.screen
     for input_, answer in zip(dialog.query(Input), answers, strict=True):
         input_.value = answer
@@ -107,7 +107,7 @@ async def test_add_on_a_server_uses_the_file_store_then_checks(cluster: SandboxC
         assert "No account yet" in status(screen)
         assert "no OS keyring here" in str(screen.query_one("#accounts-notice", Static).render())
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, AccountForm), what="form")
+        await wait_for_screen(pilot, AccountForm)
         form = app.screen
         assert isinstance(form, AccountForm)
         form.query_one("#provider", Select).value = "octopush"
@@ -121,7 +121,7 @@ async def test_add_on_a_server_uses_the_file_store_then_checks(cluster: SandboxC
         form.query_one("#opt-base_url", Input).value = cluster.url("octopush") + "/api"
         await click(pilot, "#save")
         # First use: the new store's passphrase, typed twice.
-        await wait_for(pilot, lambda: isinstance(app.screen, PassphraseDialog), what="dialog")
+        await wait_for_screen(pilot, PassphraseDialog)
         assert app.screen.query_one("#again", Input)
         await answer_passphrase(app, pilot, PASSPHRASE, PASSPHRASE)
         await wait_for(pilot, lambda: "octo saved" in status(screen), what="saved")
@@ -153,7 +153,7 @@ async def test_form_validation_messages(cluster: SandboxCluster) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_accounts(app, pilot)
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, AccountForm))
+        await wait_for_screen(pilot, AccountForm)
         form = app.screen
         assert isinstance(form, AccountForm)
         error = form.query_one("#form-error", Static)
@@ -203,7 +203,7 @@ async def test_edit_changes_login_secret_and_moves_to_the_file(
         assert "old-secret" not in status(screen)
 
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, AccountForm))
+        await wait_for_screen(pilot, AccountForm)
         form = app.screen
         assert isinstance(form, AccountForm)
         assert form.query_one("#name", Input).disabled
@@ -217,7 +217,7 @@ async def test_edit_changes_login_secret_and_moves_to_the_file(
 
         # Keyring -> file without retyping: the stored secret moves, the keyring forgets it.
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, AccountForm))
+        await wait_for_screen(pilot, AccountForm)
         app.screen.query_one("#store", Select).value = "file"
         app.screen.query_one("#default", Checkbox).value = True
         await click(pilot, "#save")
@@ -243,13 +243,13 @@ async def test_remove_asks_first_and_deletes_the_secret(
         screen = await open_accounts(app, pilot)
         assert app.current_account == "one"
         await pilot.press("delete")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("enter")  # the focus is on Cancel: a habitual Enter removes nothing
         await wait_for(pilot, lambda: app.screen is screen)
         assert len(rows(screen)) == 2
 
         await pilot.press("delete")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await wait_for_screen(pilot, ConfirmDialog)
         await click(pilot, "#remove")
         await wait_for(pilot, lambda: "one removed" in status(screen), what="removed")
         assert "its secret was deleted from the OS keyring" in status(screen)
@@ -267,9 +267,9 @@ async def test_a_hung_keyring_leaves_the_console_responsive(
 ) -> None:
     configure(octopush(cluster, "one"), octopush(cluster, "two"))
     app = console()
-    # Long enough that the check is certainly still waiting while the keys below are pressed,
-    # however loaded the machine: the proof is the order of events, not a stopwatch.
-    app.session.credentials.keyring_timeout = 8
+    # Far longer than the keys below take, however loaded the machine: the proof is the order
+    # of events (keys worked while the keyring call was pending), not a stopwatch.
+    app.session.credentials.keyring_timeout = 60
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_accounts(app, pilot)
         table = screen.query_one("#accounts-table", DataTable)
@@ -279,13 +279,29 @@ async def test_a_hung_keyring_leaves_the_console_responsive(
         await pilot.press("down")
         assert table.cursor_row == 1
         await pilot.press("f1")
-        await wait_for(pilot, lambda: not isinstance(app.screen, AccountsScreen), timeout=5)
+        await wait_for(pilot, lambda: not isinstance(app.screen, AccountsScreen))
         await pilot.press("f8")
-        await wait_for(pilot, lambda: app.screen is screen, timeout=5)
+        await wait_for(pilot, lambda: app.screen is screen)
         assert not hanging_keyring.release.is_set()
         assert "Checking one" in status(screen)  # the check is still waiting, off the loop
-        await wait_for(pilot, lambda: "one: FAILED" in status(screen), timeout=20)
-        assert "did not answer within 8 s" in status(screen)
+        # The keyring answers at last (the operator unlocked it): the check goes on and passes.
+        hanging_keyring.answer = SANDBOX_SECRET
+        hanging_keyring.release.set()
+        await wait_for(pilot, lambda: "one: OK" in status(screen), what="the check to pass")
+
+
+async def test_a_keyring_past_its_time_limit_is_reported_unavailable(
+    cluster: SandboxCluster, hanging_keyring: HangingKeyring
+) -> None:
+    configure(octopush(cluster, "one"))
+    app = console()
+    app.session.credentials.keyring_timeout = 0.5
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_accounts(app, pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "one: FAILED" in status(screen), what="the time limit")
+        assert "did not answer within 0.5 s" in status(screen)
+        assert not hanging_keyring.release.is_set()  # the keyring never answered
         last_check = config_module.load().accounts["one"].last_check
         assert last_check is not None and last_check.endswith(" keyring_unavailable")
 
@@ -305,7 +321,7 @@ async def test_unlock_refuses_a_wrong_passphrase_then_opens(cluster: SandboxClus
         notice = screen.query_one("#accounts-notice", Static)
         assert "locked (u to unlock)" in str(notice.render())
         await pilot.press("c")  # a check on a locked store asks the passphrase
-        await wait_for(pilot, lambda: isinstance(app.screen, PassphraseDialog))
+        await wait_for_screen(pilot, PassphraseDialog)
         first = app.screen
         assert not first.query("#again")  # an existing store: asked once, not twice
         await answer_passphrase(app, pilot, "not the passphrase")

@@ -16,7 +16,7 @@ from tui.widgets.counter import SegmentCounter
 from tui.widgets.recipients import RecipientsField
 from tui.widgets.send_panel import SendPanel
 
-from .conftest import click, sandbox_requests, wait_for
+from .conftest import click, sandbox_requests, wait_for, wait_for_screen
 
 
 async def _type(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -34,7 +34,8 @@ async def _fill(app: PorteVoixApp, pilot, recipients: str, text: str) -> None:  
 
 async def _confirm(app: PorteVoixApp, pilot, button: str = "send") -> None:  # type: ignore[no-untyped-def]
     await pilot.press("ctrl+g")
-    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirmation")
+    # Up to 10 000 numbers are checked again before the dialog opens: generous on a busy machine.
+    await wait_for_screen(pilot, ConfirmDialog, timeout=60)
     await click(pilot, f"#{button}")
 
 
@@ -45,7 +46,7 @@ def _last_send(app: PorteVoixApp):  # type: ignore[no-untyped-def]
 
 async def test_typing_validates_numbers_and_counts_text(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         await _type(pilot, "#recipients-input", "0611223344, 0611223344 0622334455 abc")
         field = demo_app.screen.query_one(RecipientsField)
         await wait_for(pilot, lambda: len(field.parsed.valid) == 2, what="validation")
@@ -59,7 +60,7 @@ async def test_typing_validates_numbers_and_counts_text(demo_app: PorteVoixApp) 
 
 async def test_send_sms_end_to_end_with_delivery_reports(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         await _fill(demo_app, pilot, "06 11 22 33 44\n06 22 33 44 00", "Votre RDV est confirmé.")
         await _confirm(demo_app, pilot)
         await wait_for(
@@ -93,12 +94,19 @@ async def test_send_sms_end_to_end_with_delivery_reports(demo_app: PorteVoixApp)
 
 async def test_unencodable_character_is_refused_before_any_request(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         await _fill(demo_app, pilot, "0611223344", "Merci 🙂 à bientôt")
         counter = str(demo_app.screen.query_one(SegmentCounter).render())
         assert "Cannot be sent" in counter and "U+1F642" in counter
+        compose = demo_app.screen
+        assert isinstance(compose, ComposeSmsScreen)
         await pilot.press("ctrl+g")
-        await pilot.pause(0.3)
+        await wait_for(
+            pilot,
+            lambda: any("Not sent" in n.title for n in demo_app._notifications),
+            what="the refusal",
+        )
+        await wait_for(pilot, lambda: not compose.busy, what="the refused send to end")
         assert not isinstance(demo_app.screen, ConfirmDialog)
         assert _last_send(demo_app) is None
         assert sandbox_requests(demo_app, "capitole_sms") == 0
@@ -109,16 +117,16 @@ async def test_unencodable_character_is_refused_before_any_request(demo_app: Por
         # The refusal's toast does not cover the confirmation of the corrected text.
         assert any("Not sent" in n.title for n in demo_app._notifications)
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ConfirmDialog))
+        await wait_for_screen(pilot, ConfirmDialog)
         assert not list(demo_app._notifications)
 
 
 async def test_cancel_in_the_dialog_sends_nothing(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         await _fill(demo_app, pilot, "0611223344", "Bonjour")
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ConfirmDialog))
+        await wait_for_screen(pilot, ConfirmDialog)
         assert demo_app.screen.focused is not None and demo_app.screen.focused.id == "cancel"
         await pilot.press("enter")  # Enter by habit lands on Cancel
         await pilot.pause(0.2)
@@ -128,7 +136,7 @@ async def test_cancel_in_the_dialog_sends_nothing(demo_app: PorteVoixApp) -> Non
 
 async def test_dry_run_uses_the_pre_production_echo(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         await _fill(demo_app, pilot, "0611223344", "Bonjour")
         await _confirm(demo_app, pilot, "dry-run")
         await wait_for(
@@ -141,7 +149,7 @@ async def test_dry_run_uses_the_pre_production_echo(demo_app: PorteVoixApp) -> N
 
 async def test_the_providers_remarks_are_shown_with_the_result(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
         compose.query_one("#account", Select).value = "demo-ecampaign"
         await wait_for(pilot, lambda: getattr(compose.account, "name", "") == "demo-ecampaign")
@@ -160,7 +168,7 @@ async def test_ten_thousand_recipients_show_progress(demo_app: PorteVoixApp) -> 
     numbers = [f"06 12 {i // 100:02d} {i % 100:02d} 11" for i in range(10_000)]
     seen: list[SendProgress] = []
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         cluster = demo_app.session.cluster
         assert cluster is not None
         cluster.sandboxes["capitole_sms"].balance = Decimal(50_000)  # type: ignore[attr-defined]
@@ -175,7 +183,9 @@ async def test_ten_thousand_recipients_show_progress(demo_app: PorteVoixApp) -> 
         panel.show_progress = record  # type: ignore[method-assign]
         field = demo_app.screen.query_one(RecipientsField)
         field.set_numbers(numbers)
-        await wait_for(pilot, lambda: len(field.parsed.valid) == 10_000, what="validation")
+        await wait_for(
+            pilot, lambda: len(field.parsed.valid) == 10_000, timeout=60, what="validation"
+        )
         demo_app.screen.query_one("#sms-text", TextArea).load_text("Soldes")
         await _confirm(demo_app, pilot)
         await wait_for(
@@ -195,7 +205,7 @@ async def test_ten_thousand_recipients_show_progress(demo_app: PorteVoixApp) -> 
 async def test_cancelling_stops_between_requests(demo_app: PorteVoixApp) -> None:
     numbers = [f"06 13 {i // 100:02d} {i % 100:02d} 22" for i in range(2_000)]
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         cluster = demo_app.session.cluster
         assert cluster is not None
         # Every request takes a moment, so the operator has time to cancel.
@@ -222,7 +232,7 @@ async def test_unknown_outcome_is_shown_and_never_resent(
 ) -> None:
     monkeypatch.setenv("PORTE_VOIX_HTTP_TIMEOUT", "0.5")
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         cluster = demo_app.session.cluster
         assert cluster is not None
         cluster.sandboxes["capitole_sms"].faults = Faults(hang_seconds=2.0, count=1)
@@ -239,7 +249,7 @@ async def test_unknown_outcome_is_shown_and_never_resent(
         assert "unknown" in status.lower() and "Nothing was resent" in status
         # Resending asks again, saying it may duplicate; declining sends nothing.
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ConfirmDialog))
+        await wait_for_screen(pilot, ConfirmDialog)
         assert "twice" in str(demo_app.screen.query_one(".warning").render())
         await pilot.press("escape")
         await pilot.pause(0.2)
@@ -257,10 +267,10 @@ async def test_csv_import_personalises_each_message(demo_app: PorteVoixApp, tmp_
         encoding="utf-8",
     )
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
         await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, CsvImportDialog))
+        await wait_for_screen(pilot, CsvImportDialog)
         dialog = demo_app.screen
         dialog.query_one("#csv-path").value = str(csv_file)
         dialog.query_one("#csv-path").focus()
@@ -271,12 +281,16 @@ async def test_csv_import_personalises_each_message(demo_app: PorteVoixApp, tmp_
         await wait_for(pilot, lambda: demo_app.screen is compose)
         field = compose.query_one(RecipientsField)
         await wait_for(pilot, lambda: len(field.parsed.valid) == 3, what="imported numbers")
+        # The CSV's rows are indexed by number in a worker of their own.
+        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
         compose.query_one("#sms-text", TextArea).load_text(
             "Bonjour {prenom}, à bientôt à {ville} !"
         )
-        await pilot.pause()
-        preview = str(compose.query_one("#preview").render())
-        assert "Bonjour Anne, à bientôt à Paris !" in preview
+
+        def preview() -> str:
+            return str(compose.query_one("#preview").render())
+
+        await wait_for(pilot, lambda: "Bonjour Anne, à bientôt à Paris !" in preview())
         await _confirm(demo_app, pilot)
         store = demo_app.session.store
         await wait_for(
@@ -302,7 +316,7 @@ async def test_personalised_text_refuses_a_recipient_without_a_csv_row(
     csv_file = tmp_path / "clients.csv"
     csv_file.write_text("prenom;mobile\nAnne;0611223344\n", encoding="utf-8")
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
         assert isinstance(compose, ComposeSmsScreen)
         table = read_table(csv_file)
@@ -325,7 +339,7 @@ async def test_personalised_text_cannot_go_to_a_group(demo_app: PorteVoixApp, tm
     csv_file = tmp_path / "clients.csv"
     csv_file.write_text("prenom;mobile\nAnne;0611223344\nLéo;0622334455\n", encoding="utf-8")
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
         assert isinstance(compose, ComposeSmsScreen)
         compose.query_one("#account", Select).value = "demo-ecampaign"
@@ -358,7 +372,7 @@ async def test_a_failed_personalised_message_stops_the_rest_and_journals_them(
         "prenom;mobile\nAnne;0611223344\nBruno;0622334455\nChloé;0633445566\n", encoding="utf-8"
     )
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
         assert isinstance(compose, ComposeSmsScreen)
         cluster = demo_app.session.cluster
@@ -397,7 +411,7 @@ async def test_a_personalised_message_that_began_is_not_journalled_twice(
         "prenom;mobile\nAnne;0611223344\nBruno;0622334455\nChloé;0633445566\n", encoding="utf-8"
     )
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
         assert isinstance(compose, ComposeSmsScreen)
         store = demo_app.session.store

