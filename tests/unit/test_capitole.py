@@ -23,7 +23,7 @@ MOBILE = "+33611223344"
 MOBILE_2 = "+33622334455"
 SPANISH = "+34622334455"
 LANDLINE = "+33123456789"
-FUTURE = datetime(2031, 7, 1, 10, 0, tzinfo=UTC)
+FUTURE = datetime(2099, 7, 1, 10, 0, tzinfo=UTC)
 # About 25 s of speech at 150 words a minute.
 TTS = " ".join(["Bonjour, ceci est un rappel de votre rendez-vous de demain matin."] * 6)
 
@@ -95,7 +95,7 @@ async def test_sms_with_every_option() -> None:
         b'<?xml version="1.0" encoding="ISO-8859-15"?>\n<SMS><authentification>'
         b"<username>user</username><password>s3cr&amp;t&lt;pw&gt;</password>"
         b"</authentification><message><text>Soldes</text><sender>Ma Marque</sender>"
-        b"<route>M</route><long>yes</long><prog>2031-07-01 12:00:00</prog><id>PROMO_1</id>"
+        b"<route>M</route><long>yes</long><prog>2099-07-01 12:00:00</prog><id>PROMO_1</id>"
         b"</message><recipients><gsm>0611223344</gsm><gsm>34622334455</gsm></recipients></SMS>"
     )
 
@@ -227,7 +227,7 @@ SMS_REFUSALS = [
     (SmsMessage("x", (MOBILE,), campaign_id="été"), "campaign_id", "letters"),
     (SmsMessage("x", (MOBILE,), campaign_id="A B"), "campaign_id", "letters"),
     (SmsMessage("x", (MOBILE,), campaign_id="A&B"), "campaign_id", "letters"),
-    (SmsMessage("x", (MOBILE,), schedule=datetime(2031, 7, 1, 10)), "schedule", "time zone"),
+    (SmsMessage("x", (MOBILE,), schedule=datetime(2099, 7, 1, 10)), "schedule", "time zone"),
     (SmsMessage("x", (MOBILE,), schedule=datetime(2001, 1, 1, tzinfo=UTC)), "schedule", "past"),
     (SmsMessage("x", (MOBILE,), template_id="12"), "template_id", "not supported"),
     (SmsMessage("x", (MOBILE,), group=GroupTarget("1")), "group", "not supported"),
@@ -243,33 +243,33 @@ def test_sms_refusals_name_the_field(message: SmsMessage, field: str, why: str) 
 
 def test_a_schedule_in_the_repeated_autumn_hour_is_refused() -> None:
     provider = CapitoleProvider(SETTINGS, SECRET)
-    # 27 October 2030: Paris goes from 03:00 CEST back to 02:00 CET at 01:00 UTC.
+    # 25 October 2099: Paris goes from 03:00 CEST back to 02:00 CET at 01:00 UTC.
     for when in (
-        datetime(2030, 10, 27, 0, 30, tzinfo=UTC),
-        datetime(2030, 10, 27, 1, 30, tzinfo=UTC),
+        datetime(2099, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2099, 10, 25, 1, 30, tzinfo=UTC),
     ):
         error = _refusal(provider, SmsMessage("x", (MOBILE,), schedule=when))
         assert error.field == "schedule"
         assert "twice" in error.message
     provider.validate_sms(
-        SmsMessage("x", (MOBILE,), schedule=datetime(2030, 10, 27, 2, 0, tzinfo=UTC))
+        SmsMessage("x", (MOBILE,), schedule=datetime(2099, 10, 25, 2, 0, tzinfo=UTC))
     )
 
 
 def test_prog_is_paris_local_time() -> None:
-    assert format_prog(datetime(2031, 7, 1, 10, 0, 5, 999, tzinfo=UTC)) == "2031-07-01 12:00:05"
-    assert format_prog(datetime(2031, 1, 15, 10, 0, tzinfo=UTC)) == "2031-01-15 11:00:00"
+    assert format_prog(datetime(2099, 7, 1, 10, 0, 5, 999, tzinfo=UTC)) == "2099-07-01 12:00:05"
+    assert format_prog(datetime(2099, 1, 15, 10, 0, tzinfo=UTC)) == "2099-01-15 11:00:00"
     plus_five = timezone(timedelta(hours=5))
-    assert format_prog(datetime(2031, 1, 15, 23, 30, tzinfo=plus_five)) == "2031-01-15 19:30:00"
+    assert format_prog(datetime(2099, 1, 15, 23, 30, tzinfo=plus_five)) == "2099-01-15 19:30:00"
     # Across midnight: 23:30 UTC on 31 December is already next year in Paris.
     assert format_prog(datetime(2030, 12, 31, 23, 30, tzinfo=UTC)) == "2031-01-01 00:30:00"
 
 
 async def test_winter_schedule_in_the_request() -> None:
     recorder = Recorder()
-    when = datetime(2031, 1, 15, 10, 0, tzinfo=UTC)
+    when = datetime(2099, 1, 15, 10, 0, tzinfo=UTC)
     await recorder.provider().send_sms(SmsMessage("x", (MOBILE,), schedule=when))
-    assert b"<prog>2031-01-15 11:00:00</prog>" in sent_xml(recorder.requests[0])
+    assert b"<prog>2099-01-15 11:00:00</prog>" in sent_xml(recorder.requests[0])
 
 
 VOICE_REFUSALS = [

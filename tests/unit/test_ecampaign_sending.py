@@ -23,8 +23,8 @@ from providers.models import (
 )
 from tests.unit.test_ecampaign_support import Recorder, assert_post, form_xml, make, reply
 
-WINTER = datetime(2030, 1, 15, 10, 30, tzinfo=UTC)  # 11:30 in Paris
-SUMMER = datetime(2030, 7, 1, 8, 0, tzinfo=UTC)  # 10:00 in Paris
+WINTER = datetime(2099, 1, 15, 10, 30, tzinfo=UTC)  # 11:30 in Paris
+SUMMER = datetime(2099, 7, 1, 8, 0, tzinfo=UTC)  # 10:00 in Paris
 PHONE = "<phone><code>33</code><number>612345678</number></phone>"
 OK_ONE = reply(
     '<recipients><destination mail="" code="33" number="612345678"><state>OK</state>'
@@ -78,7 +78,7 @@ async def test_sms_every_element_in_document_order() -> None:
         "/sendSMS",
         "<sendSMS><route>12</route><senderID>Boutique</senderID>"
         "<callerID>33612345678</callerID><templateID>42</templateID>"
-        "<message>Bonjour</message><sendDate>2030-01-15 11:30:00</sendDate>"
+        "<message>Bonjour</message><sendDate>2099-01-15 11:30:00</sendDate>"
         "<recipients><groupID>7</groupID>"
         "<groupFields><field>mobile</field><field>fixe</field></groupFields>"
         "<groupFilter><globalOperator>AND</globalOperator>"
@@ -147,7 +147,7 @@ async def test_voice_request() -> None:
         recorder.only,
         "/sendVoice",
         "<sendVoice><route>31</route><templateID>55</templateID>"
-        "<callerID>33198765432</callerID><sendDate>2030-07-01 10:00:00</sendDate>"
+        "<callerID>33198765432</callerID><sendDate>2099-07-01 10:00:00</sendDate>"
         f"<recipients>{PHONE}<phone><code>33</code><number>198765432</number></phone>"
         "</recipients></sendVoice>",
     )
@@ -181,7 +181,7 @@ async def test_mail_request() -> None:
         recorder.only,
         "/sendMail",
         "<sendMail><route>40</route><templateID>8</templateID>"
-        "<sendDate>2030-01-15 11:30:00</sendDate><replyTo>contact@example.fr</replyTo>"
+        "<sendDate>2099-01-15 11:30:00</sendDate><replyTo>contact@example.fr</replyTo>"
         "<subject>Soldes d'été</subject>"
         "<message>&lt;p&gt;Bonjour &amp; bienvenue&lt;/p&gt;</message>"
         "<recipients><mail><mail>jean@example.fr</mail></mail>"
@@ -202,7 +202,7 @@ async def test_fax_request() -> None:
         recorder.only,
         "/sendFAX",
         "<sendFAX><route>50</route><filename>devis 2030.pdf</filename>"
-        "<sendDate>2030-01-15 11:30:00</sendDate><callerID>33198765400</callerID>"
+        "<sendDate>2099-01-15 11:30:00</sendDate><callerID>33198765400</callerID>"
         "<recipients><phone><code>33</code><number>198765432</number></phone>"
         "</recipients></sendFAX>",
     )
@@ -381,7 +381,7 @@ INVALID_SMS: list[tuple[dict[str, Any], str, str]] = [
     ({"template_id": "abc"}, "template_id", "numeric"),
     ({"schedule": datetime(2030, 1, 1, 10, 0)}, "schedule", "time zone"),
     ({"schedule": datetime(2020, 1, 1, tzinfo=UTC)}, "schedule", "past"),
-    ({"schedule": datetime(2030, 10, 27, 0, 30, tzinfo=UTC)}, "schedule", "twice"),
+    ({"schedule": datetime(2099, 10, 25, 0, 30, tzinfo=UTC)}, "schedule", "twice"),
     ({"campaign_id": "C1"}, "campaign_id", "not used"),
     ({"request_id": "r-1"}, "request_id", "not used"),
     ({"group": GroupTarget("7a")}, "group", "numeric"),
