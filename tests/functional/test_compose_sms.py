@@ -39,6 +39,20 @@ async def _confirm(app: PorteVoixApp, pilot, button: str = "send") -> None:  # t
     await click(pilot, f"#{button}")
 
 
+THREE_CLIENTS = "prenom;mobile\nAnne;0611223344\nBruno;0622334455\nChloé;0633445566\n"
+
+
+async def _attach_csv(pilot, compose: ComposeSmsScreen, path, content: str) -> None:  # type: ignore[no-untyped-def]
+    """Give the composer an imported CSV (as the import dialog does) and wait for its index."""
+    from tui.csv_import import read_table
+
+    path.write_text(content, encoding="utf-8")
+    table = read_table(path)
+    compose.table = table
+    compose._index_rows(table)
+    await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+
+
 def _last_send(app: PorteVoixApp):  # type: ignore[no-untyped-def]
     sends = app.session.store.list_sends(limit=1)
     return sends[0] if sends else None
@@ -311,18 +325,12 @@ async def test_csv_import_personalises_each_message(demo_app: PorteVoixApp, tmp_
 async def test_personalised_text_refuses_a_recipient_without_a_csv_row(
     demo_app: PorteVoixApp, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    from tui.csv_import import read_table
-
-    csv_file = tmp_path / "clients.csv"
-    csv_file.write_text("prenom;mobile\nAnne;0611223344\n", encoding="utf-8")
+    one_client = "prenom;mobile\nAnne;0611223344\n"
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
         assert isinstance(compose, ComposeSmsScreen)
-        table = read_table(csv_file)
-        compose.table = table
-        compose._index_rows(table)
-        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+        await _attach_csv(pilot, compose, tmp_path / "clients.csv", one_client)
         await _fill(demo_app, pilot, "0611223344\n0622334455", "Bonjour {prenom}")
         await pilot.press("ctrl+g")
         await pilot.pause(0.5)
@@ -334,10 +342,7 @@ async def test_personalised_text_refuses_a_recipient_without_a_csv_row(
 async def test_personalised_text_cannot_go_to_a_group(demo_app: PorteVoixApp, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Each distinct text is its own request: with a group, the group would get every one."""
     from providers.models import GroupTarget
-    from tui.csv_import import read_table
 
-    csv_file = tmp_path / "clients.csv"
-    csv_file.write_text("prenom;mobile\nAnne;0611223344\nLéo;0622334455\n", encoding="utf-8")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
@@ -345,10 +350,7 @@ async def test_personalised_text_cannot_go_to_a_group(demo_app: PorteVoixApp, tm
         compose.query_one("#account", Select).value = "demo-ecampaign"
         await wait_for(pilot, lambda: compose.account is not None)
         await wait_for(pilot, lambda: compose.account.name == "demo-ecampaign", what="account")
-        table = read_table(csv_file)
-        compose.table = table
-        compose._index_rows(table)
-        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+        await _attach_csv(pilot, compose, tmp_path / "clients.csv", THREE_CLIENTS)
         compose.group = GroupTarget("1")
         await _fill(demo_app, pilot, "0611223344\n0622334455", "Bonjour {prenom}")
         await pilot.press("ctrl+g")
@@ -365,12 +367,6 @@ async def test_personalised_text_cannot_go_to_a_group(demo_app: PorteVoixApp, tm
 async def test_a_failed_personalised_message_stops_the_rest_and_journals_them(
     demo_app: PorteVoixApp, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    from tui.csv_import import read_table
-
-    csv_file = tmp_path / "clients.csv"
-    csv_file.write_text(
-        "prenom;mobile\nAnne;0611223344\nBruno;0622334455\nChloé;0633445566\n", encoding="utf-8"
-    )
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
@@ -378,10 +374,7 @@ async def test_a_failed_personalised_message_stops_the_rest_and_journals_them(
         cluster = demo_app.session.cluster
         assert cluster is not None
         cluster.sandboxes["capitole_sms"].faults = Faults(status=500, count=1)
-        table = read_table(csv_file)
-        compose.table = table
-        compose._index_rows(table)
-        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+        await _attach_csv(pilot, compose, tmp_path / "clients.csv", THREE_CLIENTS)
         await _fill(demo_app, pilot, "0611223344\n0622334455\n0633445566", "Bonjour {prenom}")
         await _confirm(demo_app, pilot)
         store = demo_app.session.store
@@ -403,13 +396,8 @@ async def test_a_personalised_message_that_began_is_not_journalled_twice(
 ) -> None:  # type: ignore[no-untyped-def]
     """The outbox refuses a batch part-way (e.g. another process recovered the send): that
     message keeps its own entry; only the messages never begun are journalled as not sent."""
-    from tui.csv_import import read_table
     from tui.store import StoreError
 
-    csv_file = tmp_path / "clients.csv"
-    csv_file.write_text(
-        "prenom;mobile\nAnne;0611223344\nBruno;0622334455\nChloé;0633445566\n", encoding="utf-8"
-    )
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await wait_for_screen(pilot, ComposeSmsScreen)
         compose = demo_app.screen
@@ -425,10 +413,7 @@ async def test_a_personalised_message_that_began_is_not_journalled_twice(
             real_mark(reference, *args, **kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr(store, "mark_batch_sending", second_message_refused)
-        table = read_table(csv_file)
-        compose.table = table
-        compose._index_rows(table)
-        await wait_for(pilot, lambda: compose.rows_by_number is not None, what="CSV index")
+        await _attach_csv(pilot, compose, tmp_path / "clients.csv", THREE_CLIENTS)
         await _fill(demo_app, pilot, "0611223344\n0622334455\n0633445566", "Bonjour {prenom}")
         await _confirm(demo_app, pilot)
         await wait_for(pilot, lambda: not compose.busy, what="the send to end")

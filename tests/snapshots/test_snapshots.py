@@ -34,6 +34,16 @@ async def _settle(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.1)
 
 
+async def _draft_sms(pilot: Pilot[Any], numbers: list[str], text: str) -> None:
+    """Recipients and text in the SMS composer, validated and counted before the picture."""
+    screen = pilot.app.screen
+    screen.query_one(RecipientsField).set_numbers(numbers)
+    screen.query_one("#sms-text", TextArea).load_text(text)
+    await _settle(pilot)
+    await pilot.pause(0.4)  # the recipients' validation is debounced
+    await _settle(pilot)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_shell_on_a_planned_mode(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
@@ -48,12 +58,8 @@ def test_shell_on_a_planned_mode(snap_compare: Any, size: tuple[int, int]) -> No
 def test_compose_sms_with_a_draft(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await _settle(pilot)
-        screen = pilot.app.screen
-        screen.query_one(RecipientsField).set_numbers(["06 11 22 33 44", "0622334455", "12"])
-        screen.query_one("#sms-text", TextArea).load_text("C’est l’heure de votre RDV à 10h…")
-        await _settle(pilot)
-        await pilot.pause(0.4)  # the recipients' validation is debounced
-        await _settle(pilot)
+        numbers = ["06 11 22 33 44", "0622334455", "12"]
+        await _draft_sms(pilot, numbers, "C’est l’heure de votre RDV à 10h…")
 
     assert snap_compare(_app(), terminal_size=size, run_before=run_before)
 
@@ -80,11 +86,7 @@ def test_compose_sms_in_a_light_theme(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         pilot.app.theme = "textual-light"
         await _settle(pilot)
-        screen = pilot.app.screen
-        screen.query_one(RecipientsField).set_numbers(["06 11 22 33 44", "12"])
-        screen.query_one("#sms-text", TextArea).load_text("Prix : 10 € — merci 🙂")
-        await pilot.pause(0.4)
-        await _settle(pilot)
+        await _draft_sms(pilot, ["06 11 22 33 44", "12"], "Prix : 10 € — merci 🙂")
 
     assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
 
@@ -94,15 +96,13 @@ def test_confirmation_before_a_send(snap_compare: Any) -> None:
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await _settle(pilot)
-        screen = pilot.app.screen
-        screen.query_one(RecipientsField).set_numbers(["06 11 22 33 44", "0622334455"])
-        screen.query_one("#sms-text", TextArea).load_text("Votre RDV est confirmé demain à 10h.")
-        await pilot.pause(0.4)
-        await _settle(pilot)
+        numbers = ["06 11 22 33 44", "0622334455"]
+        await _draft_sms(pilot, numbers, "Votre RDV est confirmé demain à 10h.")
         await pilot.press("ctrl+g")
         # Not workers.wait_for_complete(): the send's worker waits on this very dialog.
-        for _ in range(100):
-            if isinstance(pilot.app.screen, ConfirmDialog):
+        for _ in range(400):
+            screen = pilot.app.screen
+            if isinstance(screen, ConfirmDialog) and screen.is_mounted:
                 break
             await pilot.pause(0.05)
         await pilot.pause(0.3)
