@@ -183,8 +183,11 @@ async def resend(
         message = dataclasses.replace(message, request_id=None)
     # The group went with the first request: if the provider accepted it, the group has its
     # message, and only the listed numbers still waiting are resent.
-    group_sent = store.batch_state(reference, 0) is RecipientState.ACCEPTED
-    if message.group is not None and group_sent and not all_recipients:
+    if (
+        message.group is not None
+        and not all_recipients
+        and store.batch_state(reference, 0) is RecipientState.ACCEPTED
+    ):
         message = dataclasses.replace(message, group=None)
         if not message.recipients:
             raise StoreError(f"send {reference}: its group was already sent the message")
