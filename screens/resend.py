@@ -14,7 +14,7 @@ from textual import work
 
 from providers.errors import InputError, ProviderError
 from tui.credentials import CredentialError
-from tui.sending import resend
+from tui.sending import group_in_resend, resend
 from tui.store import StoreError
 from tui.widgets.send_panel import SHOWN_ROWS, SendPanel
 
@@ -97,37 +97,53 @@ class ResultsAndResend:
             self.notify(f"The account {row.account} is no longer configured.", severity="error")
             return
         pending = row.recipients_total - row.accepted
+        never_sent = pending - row.unknown  # refused, cancelled or never requested
         stored = store.message_of(reference)
         group = getattr(stored, "group", None)
-        reach = f"{pending} not known to be accepted"
-        if group is not None:
-            reach += f", and the whole of {self.describe_group(group)}"
-        warning = (
-            "The provider may ALREADY have sent this message: resending may deliver it twice."
-            if str(row.state) == "unknown"
-            else "The recipients not accepted the first time will be sent the message again."
-        )
-        choice = await self.app.push_screen_wait(
-            ConfirmDialog(
-                f"Resend {reference}?",
-                [
-                    ("Send", f"{reference} ({row.state}) of {row.created_at:%Y-%m-%d %H:%M}"),
-                    ("Account", row.account),
-                    ("Recipients", reach),
-                ],
-                [("resend", "Resend anyway", "error")],
-                warning=warning,
+
+        def reach(skip_unknown: bool) -> str:
+            if skip_unknown:
+                text = f"{never_sent} never requested or refused (none can get it twice)"
+            else:
+                text = f"{pending} not known to be accepted"
+            if group is not None and group_in_resend(store, reference, skip_unknown=skip_unknown):
+                text += f", and the whole of {self.describe_group(group)}"
+            return text
+
+        buttons = [("resend", "Resend anyway", "error")]
+        lines = [
+            ("Send", f"{reference} ({row.state}) of {row.created_at:%Y-%m-%d %H:%M}"),
+            ("Account", row.account),
+            ("Recipients", reach(skip_unknown=False)),
+        ]
+        if str(row.state) == "unknown":
+            warning = (
+                "The provider may ALREADY have sent this message: resending may deliver it twice."
             )
+            if row.unknown and never_sent:
+                # The safe way on after an unknown outcome: only numbers that cannot get it twice.
+                buttons.insert(0, ("resend-unsent", f"Only the {never_sent} never sent", "primary"))
+                lines.append(("Never sent", reach(skip_unknown=True)))
+        else:
+            warning = "The recipients not accepted the first time will be sent the message again."
+        choice = await self.app.push_screen_wait(
+            ConfirmDialog(f"Resend {reference}?", lines, buttons, warning=warning)
         )
-        if choice != "resend":
+        if choice not in ("resend", "resend-unsent"):
             return
+        skip_unknown = choice == "resend-unsent"
         panel = self.query_one(SendPanel)
-        panel.start(pending, f"a resend of {reference}")
+        panel.start(never_sent if skip_unknown else pending, f"a resend of {reference}")
         self.cancel_event = asyncio.Event()
         try:
             provider = await self.session.provider(account.name)
             outcome = await resend(
-                store, provider, reference, progress=panel.show_progress, cancel=self.cancel_event
+                store,
+                provider,
+                reference,
+                skip_unknown=skip_unknown,
+                progress=panel.show_progress,
+                cancel=self.cancel_event,
             )
         except (InputError, ProviderError, StoreError, CredentialError) as exc:
             self._error("Resend failed", exc)

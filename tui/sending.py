@@ -61,7 +61,14 @@ Message = SmsMessage | VoiceMessage
 DEFAULT_BATCH_SIZE = 500
 #: Providers with a duplicate guard on ``request_id``, until ``Capability`` has a flag for it.
 
-__all__ = ["DEFAULT_BATCH_SIZE", "SendOutcome", "SendProgress", "resend", "send"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "SendOutcome",
+    "SendProgress",
+    "group_in_resend",
+    "resend",
+    "send",
+]
 
 
 async def send(
@@ -151,6 +158,7 @@ async def resend(
     reference: str,
     *,
     all_recipients: bool = False,
+    skip_unknown: bool = False,
     dry_run: bool = False,
     progress: Callable[[SendProgress], None] | None = None,
     cancel: asyncio.Event | None = None,
@@ -160,9 +168,10 @@ async def resend(
 
     Only ``unknown``, ``rejected`` and ``cancelled`` sends may be resent. By default only the
     recipients not known to be accepted (pending, rejected, unknown, cancelled) are targeted;
-    ``all_recipients=True`` targets every one. For an ``unknown`` send this may deliver a message
-    twice: THE CALLER MUST HAVE THE OPERATOR CONFIRM A SECOND TIME, naming the send and the
-    number of recipients, before calling this.
+    ``skip_unknown=True`` leaves out those whose outcome is unknown too (no duplicate possible:
+    only numbers never sent or refused); ``all_recipients=True`` targets every one. Resending
+    unknown recipients may deliver a message twice: THE CALLER MUST HAVE THE OPERATOR CONFIRM A
+    SECOND TIME, naming the send and the number of recipients, before calling this.
     """
     row = store.get_send(reference)
     if row is None:
@@ -174,19 +183,21 @@ async def resend(
         raise StoreError(f"send {reference} was a dry run: send the message itself instead")
     if row.provider != provider.kind:
         raise StoreError(f"send {reference} went through {row.provider}, not {provider.kind}")
-    states = None if all_recipients else UNSETTLED_RECIPIENTS
+    states: frozenset[RecipientState] | None = None
+    if not all_recipients:
+        states = (
+            UNSETTLED_RECIPIENTS - {RecipientState.UNKNOWN}
+            if skip_unknown
+            else UNSETTLED_RECIPIENTS
+        )
     message = store.message_of(reference, states=states)
     if row.recipients_total and not message.recipients:
         raise StoreError(f"send {reference} has no recipient left to resend to")
     if isinstance(message, SmsMessage) and message.request_id is not None:
         # A duplicate guard would refuse the knowing resend: the new send gets its own ids.
         message = dataclasses.replace(message, request_id=None)
-    # The group went with the first request: if the provider accepted it, the group has its
-    # message, and only the listed numbers still waiting are resent.
-    if (
-        message.group is not None
-        and not all_recipients
-        and store.batch_state(reference, 0) is RecipientState.ACCEPTED
+    if message.group is not None and not group_in_resend(
+        store, reference, all_recipients=all_recipients, skip_unknown=skip_unknown
     ):
         message = dataclasses.replace(message, group=None)
         if not message.recipients:
@@ -202,6 +213,22 @@ async def resend(
         cancel=cancel,
         batch_size=batch_size,
     )
+
+
+def group_in_resend(
+    store: Store, reference: str, *, all_recipients: bool = False, skip_unknown: bool = False
+) -> bool:
+    """Whether a resend of ``reference`` names its eCampaign group again.
+
+    The group went with the first request: once the provider accepted it, the group has its
+    message; when its outcome is unknown, it goes again only if unknown outcomes are resent.
+    """
+    if all_recipients:
+        return True
+    first = store.batch_state(reference, 0)
+    if first is RecipientState.UNKNOWN:
+        return not skip_unknown
+    return first is not RecipientState.ACCEPTED  # refused, or never requested
 
 
 def _fresh_reference(store: Store) -> str:

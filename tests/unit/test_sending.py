@@ -403,6 +403,26 @@ async def test_a_resend_does_not_send_an_accepted_group_again(store: Store) -> N
     assert [(m.recipients, m.group) for m, _ in everyone.calls] == [(NUMBERS[:4], group)]
 
 
+async def test_a_resend_can_leave_out_the_unknown_outcomes(store: Store) -> None:
+    def first_unsure(message: SmsMessage | VoiceMessage) -> SendReceipt:
+        raise OutcomeUnknownError("fake", "timed out after sending")
+
+    group = GroupTarget("42")
+    message = SmsMessage("Soldes", NUMBERS[:6], group=group)
+    first = await send(store, FakeProvider(first_unsure), "acct", message, batch_size=2)
+    assert (first.state, first.unknown, first.cancelled) == (SendState.UNKNOWN, 2, 4)
+    # Only the numbers never requested: neither the unknown ones nor the group can get it twice.
+    assert not sending.group_in_resend(store, first.reference, skip_unknown=True)
+    safe = FakeProvider()
+    await resend(store, safe, first.reference, skip_unknown=True, batch_size=10)
+    assert [(m.recipients, m.group) for m, _ in safe.calls] == [(NUMBERS[2:6], None)]
+    # Knowingly, everything unsettled goes again, the group included.
+    assert sending.group_in_resend(store, first.reference)
+    everything = FakeProvider()
+    await resend(store, everything, first.reference, batch_size=10)
+    assert [(m.recipients, m.group) for m, _ in everything.calls] == [(NUMBERS[:6], group)]
+
+
 async def test_a_resend_keeps_a_group_whose_request_was_refused(store: Store) -> None:
     refused = ProviderError("fake", "25", "no credit", "Crédit insuffisant")
     message = VoiceMessage(recipients=(A,), group=GroupTarget("42"), template_id="T1")
