@@ -7,6 +7,8 @@ public coroutine of a provider class so that:
 
 * every ``ProviderError`` leaving it has the account's secret scrubbed from its texts, in every
   form it may travel in (raw, URL-encoded, HTML/XML-escaped, JSON-escaped, MD5);
+* so has every ``SendReceipt`` it returns (warnings, per-recipient errors, a dry run's echo):
+  they are shown, journalled and printed in ``--json``;
 * any other exception raised by a garbled reply (``ValueError``, ``OverflowError``,
   ``RecursionError``...) becomes a ``ProviderError``, or an ``OutcomeUnknownError`` for an
   operation with an effect, since its request may have been processed.
@@ -23,9 +25,11 @@ import inspect
 import json
 import urllib.parse
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from .errors import InputError, OutcomeUnknownError, ProviderError
+from .models import SendReceipt
 
 MASK = "***"
 #: Shorter secrets would blank ordinary words; their element or field is blanked instead.
@@ -69,12 +73,36 @@ def secret_forms(secret: str) -> set[str]:
 
 
 def scrub(text: str, secret: str) -> str:
+    return _scrub_forms(text, _ordered_forms(secret))
+
+
+def _ordered_forms(secret: str) -> list[str]:
     # Longest first, so that a form containing another is replaced whole.
-    for form in sorted(secret_forms(secret), key=len, reverse=True):
+    return sorted(secret_forms(secret), key=len, reverse=True)
+
+
+def _scrub_forms(text: str, forms: list[str]) -> str:
+    for form in forms:
         text = text.replace(form, MASK)
         if form.lower() != form:
             text = text.replace(form.lower(), MASK)
     return text
+
+
+def scrub_receipt(receipt: SendReceipt, secret: str) -> SendReceipt:
+    """The receipt with the secret gone from every text that came from the provider."""
+    forms = _ordered_forms(secret)  # once, not per recipient: a batch holds 500 of them
+    if not forms:
+        return receipt
+    return replace(
+        receipt,
+        warnings=tuple(_scrub_forms(w, forms) for w in receipt.warnings),
+        recipients=tuple(
+            replace(r, error=_scrub_forms(r.error, forms)) if r.error else r
+            for r in receipt.recipients
+        ),
+        echo=None if receipt.echo is None else _scrub_forms(receipt.echo, forms),
+    )
 
 
 def scrub_error(error: ProviderError, secret: str) -> ProviderError:
@@ -93,7 +121,7 @@ def _guard(
     async def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
         secret = str(getattr(self, "_secret", "") or "")
         try:
-            return await method(self, *args, **kwargs)
+            result = await method(self, *args, **kwargs)
         except InputError:
             raise
         except ProviderError as exc:
@@ -105,6 +133,7 @@ def _guard(
                     kind, meaning + "; the request may have been processed"
                 ) from None
             raise ProviderError(kind, "BAD_REPLY", meaning, retryable=True) from None
+        return scrub_receipt(result, secret) if isinstance(result, SendReceipt) else result
 
     return guarded
 

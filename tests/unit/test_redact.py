@@ -9,8 +9,8 @@ import pytest
 
 from providers.base import AccountSettings, create_provider
 from providers.errors import InputError, OutcomeUnknownError, ProviderError
-from providers.models import SmsMessage
-from providers.redact import scrub
+from providers.models import RecipientResult, SendReceipt, SendStatus, SmsMessage
+from providers.redact import guard_provider, scrub
 
 SECRET = "p@ss w0rd&1"
 
@@ -78,3 +78,30 @@ async def test_local_validation_errors_pass_through_unchanged() -> None:
     with pytest.raises(InputError):
         await provider.send_sms(SmsMessage("emoji 🙂", ("+33611223344",)))
     await provider.aclose()
+
+
+async def test_a_returned_receipt_never_carries_the_secret() -> None:
+    """Warnings, per-recipient errors and echoes are shown, journalled and printed in --json."""
+
+    @guard_provider
+    class Echoing:
+        kind = "fake"
+        _secret = SECRET
+
+        async def send_sms(self, message: SmsMessage) -> SendReceipt:
+            return SendReceipt(
+                "fake",
+                SendStatus.ACCEPTED,
+                (
+                    RecipientResult("+33611223344", SendStatus.REJECTED, error=f"bad {SECRET}"),
+                    RecipientResult("+33622334455", SendStatus.ACCEPTED),
+                ),
+                warnings=("sender shortened", "login=user&pass=p%40ss+w0rd%261"),
+                echo=f"<password>{SECRET}</password>",
+            )
+
+    receipt = await Echoing().send_sms(SmsMessage("Bonjour", ("+33611223344",)))
+    texts = [*receipt.warnings, receipt.echo or "", *(r.error or "" for r in receipt.recipients)]
+    assert not any(form in text for text in texts for form in (SECRET, "p%40ss+w0rd%261"))
+    assert receipt.warnings[0] == "sender shortened"
+    assert receipt.recipients[0].error == "bad ***" and receipt.recipients[1].error is None
