@@ -1,4 +1,4 @@
-"""An end-to-end send of 10 000 SMS through ``tui.sending.send`` against the CapitoleMobile sandbox.
+"""An end-to-end send of 10 000 SMS through ``tui.sending`` against the CapitoleMobile sandbox.
 
 The sandbox (``providers.sandbox.capitole.CapitoleSmsSandbox`` served by ``RunningSandbox`` on
 127.0.0.1, balance raised, no delivery callbacks) runs in a child process, as the real provider
@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from providers.base import AccountSettings, Provider, create_provider
 from providers.models import SmsMessage
 from providers.sandbox.common import SANDBOX_LOGIN, SANDBOX_SECRET
-from tui import config
-from tui.sending import SendOutcome, send
-from tui.store import Store
+from tui.accounts import config
+from tui.outbox.store import Store
+from tui.sending.orchestrate import SendOutcome, send
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPIENTS = 10_000

@@ -1,4 +1,4 @@
-"""The outbox (``tui.store.Store``) under load: a big send, the receiver's writes, history pages.
+"""The outbox (``tui.outbox.Store``) under load: a big send, the receiver's writes, history pages.
 
 1. **A send of 10 000 recipients in batches of 500**: ``begin_send``, then per batch
    ``mark_batch_sending`` + ``record_batch_result``, then ``finish_send`` — once with receipts
@@ -38,8 +38,8 @@ from providers.models import (
     SendStatus,
     SmsMessage,
 )
-from tui import config
-from tui.store import SendState, Store
+from tui.accounts import config
+from tui.outbox.store import SendState, Store
 
 RECIPIENTS = 10_000
 BATCH = 500

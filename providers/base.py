@@ -1,8 +1,8 @@
 """What every provider offers, and the registry of provider kinds.
 
-Each provider module (``providers.capitole``, ``providers.voicepartner``, ``providers.octopush``,
-``providers.ecampaign``) defines ``INFO: ProviderInfo``; the registry imports them lazily so that
-importing ``providers`` stays cheap.
+Each provider package (``providers.capitole``, ``providers.voicepartner``,
+``providers.octopush``, ``providers.ecampaign``) exports ``INFO: ProviderInfo``; the registry
+imports them lazily so that importing ``providers`` stays cheap.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 import httpx
 
-from .models import Balance, SendReceipt, SmsMessage, VoiceMessage
+from providers.models import Balance, SendReceipt, SmsMessage, VoiceMessage
 
 
 class Capability(Flag):

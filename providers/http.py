@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from .errors import OutcomeUnknownError, ProviderError, RateLimitedError
+from providers.errors import OutcomeUnknownError, ProviderError, RateLimitedError
 
 # httpx logs every request URL at INFO; VoicePartner URLs carry the API key.
 logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -13,7 +13,7 @@ from enum import StrEnum
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-from .errors import InputError
+from providers.errors import InputError
 
 DEFAULT_REGION = "FR"
 

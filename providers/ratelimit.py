@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from .errors import RateLimitedError
+from providers.errors import RateLimitedError
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]

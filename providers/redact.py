@@ -28,8 +28,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from .errors import InputError, OutcomeUnknownError, ProviderError
-from .models import SendReceipt
+from providers.errors import InputError, OutcomeUnknownError, ProviderError
+from providers.models import SendReceipt
 
 MASK = "***"
 #: Shorter secrets would blank ordinary words; their element or field is blanked instead.

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .charsets import (
+from providers.charsets import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     LATIN9,
@@ -35,8 +35,8 @@ from .charsets import (
     suggest_transliteration,
     transliterate,
 )
-from .errors import InputError
-from .models import Route
+from providers.errors import InputError
+from providers.models import Route
 
 __all__ = [
     "CAPITOLE_STOP_MENTION",

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from .base import ModeScreen
+from screens.base import ModeScreen
 
 
 class PlannedScreen(ModeScreen):

@@ -14,11 +14,11 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from screens.account_form import passphrase_prompt
-from screens.accounts import AccountsScreen
-from screens.compose_sms import ComposeSmsScreen
-from screens.compose_vms import ComposeVmsScreen
-from screens.dialogs import AccountPicker, WelcomeDialog
+from screens.accounts.form import passphrase_prompt
+from screens.accounts.screen import AccountsScreen
+from screens.compose.sms import ComposeSmsScreen
+from screens.compose.vms import ComposeVmsScreen
+from screens.dialogs.common import AccountPicker, WelcomeDialog
 from screens.placeholder import (
     CreditsScreen,
     GroupsScreen,
@@ -26,8 +26,7 @@ from screens.placeholder import (
     LiveScreen,
     TemplatesScreen,
 )
-
-from .session import Session
+from tui.session import Session
 
 log = logging.getLogger(__name__)
 

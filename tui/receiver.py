@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from providers.callbacks import ImportReport, parse_callback_items
+from providers.callbacks.parsers import ImportReport, parse_callback_items
 from providers.errors import CallbackError
 from providers.models import DeliveryEvent
-
-from .store import Store
+from tui.outbox.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,11 @@ from aiohttp import web
 
 from providers.base import Capability, Provider, create_provider, provider_info
 from providers.sandbox import SandboxCluster
-
-from . import config as config_module
-from .config import Account, Config
-from .credentials import Credentials, PassphrasePrompt, read_secret
-from .receiver import Receiver, serve
-from .store import Store
+from tui.accounts import config as config_module
+from tui.accounts.config import Account, Config
+from tui.accounts.credentials import Credentials, PassphrasePrompt, read_secret
+from tui.outbox.store import Store
+from tui.receiver import Receiver, serve
 
 DB_NAME = "porte-voix.db"
 

@@ -7,10 +7,10 @@ with one form field ``xml`` (UTF-8); see ``core`` for the envelope and return co
 
 from __future__ import annotations
 
-from ..base import OptionSpec, ProviderInfo
-from .core import DEFAULT_BASE_URL, PROVIDER
-from .provider import CAPABILITIES, EcampaignProvider
-from .receipt import EcampaignRecipientResult
+from providers.base import OptionSpec, ProviderInfo
+from providers.ecampaign.core import DEFAULT_BASE_URL, PROVIDER
+from providers.ecampaign.provider import CAPABILITIES, EcampaignProvider
+from providers.ecampaign.receipt import EcampaignRecipientResult
 
 __all__ = ["INFO", "EcampaignProvider", "EcampaignRecipientResult"]
 

@@ -19,17 +19,12 @@ from decimal import Decimal, InvalidOperation
 import httpx
 from lxml import etree
 
-from ..base import AccountSettings
-from ..errors import (
-    AuthenticationError,
-    InputError,
-    OutcomeUnknownError,
-    ProviderError,
-)
-from ..http import FORM_CONTENT_TYPE, make_client, request
-from ..phone import from_ecampaign
-from ..xml import XmlRefused, parse, sub, to_bytes
-from .codes import AUTH_FAILED, OK, meaning
+from providers.base import AccountSettings
+from providers.ecampaign.codes import AUTH_FAILED, OK, meaning
+from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
+from providers.http import FORM_CONTENT_TYPE, make_client, request
+from providers.phone import from_ecampaign
+from providers.xml import XmlRefused, parse, sub, to_bytes
 
 PROVIDER = "ecampaign"
 DEFAULT_BASE_URL = "http://api.ecampaign.prosoluce.fr"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..models import Balance, BalanceLine
-from .codes import NO_CREDIT
-from .core import PROVIDER, EcampaignCore, attr, to_decimal
+from providers.ecampaign.codes import NO_CREDIT
+from providers.ecampaign.core import PROVIDER, EcampaignCore, attr, to_decimal
+from providers.models import Balance, BalanceLine
 
 
 class CreditsMixin:

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from ..errors import InputError
-from ..models import BlacklistEntry, InboundReply
-from ..phone import for_ecampaign, normalise
-from .core import EcampaignCore, e164_or_raw, el
-from .validation import FEEDBACK_CHANNELS, choice, email_address
+from providers.ecampaign.core import EcampaignCore, e164_or_raw, el
+from providers.ecampaign.validation import FEEDBACK_CHANNELS, choice, email_address
+from providers.errors import InputError
+from providers.models import BlacklistEntry, InboundReply
+from providers.phone import for_ecampaign, normalise
 
 _ENTRY_TAGS = ("date", "code", "number", "mail", "reason", "message")
 

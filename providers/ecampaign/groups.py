@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 
 from lxml import etree
 
-from ..errors import InputError
-from ..models import Group, GroupField, Member, MemberValue
-from .core import EcampaignCore, attr, el, text, to_bool
-from .validation import FIELD_TYPES, choice, http_url, numeric_id, required_text
+from providers.ecampaign.core import EcampaignCore, attr, el, text, to_bool
+from providers.ecampaign.validation import FIELD_TYPES, choice, http_url, numeric_id, required_text
+from providers.errors import InputError
+from providers.models import Group, GroupField, Member, MemberValue
 
 
 def _path(group_id: str | int, operation: str) -> str:

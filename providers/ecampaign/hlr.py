@@ -7,11 +7,11 @@ service documents no MD5 form).
 
 from __future__ import annotations
 
-from ..http import request
-from ..models import HlrResult
-from ..phone import for_ecampaign, normalise
-from .codes import hlr_error, hlr_status
-from .core import PROVIDER, EcampaignCore, text, to_bool
+from providers.ecampaign.codes import hlr_error, hlr_status
+from providers.ecampaign.core import PROVIDER, EcampaignCore, text, to_bool
+from providers.http import request
+from providers.models import HlrResult
+from providers.phone import for_ecampaign, normalise
 
 HLR_PATH = "/numberInfo/HLRlookup"
 

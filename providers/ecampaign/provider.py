@@ -6,16 +6,16 @@ from typing import ClassVar
 
 import httpx
 
-from ..base import AccountSettings, Capability
-from ..redact import guard_provider
-from .core import PROVIDER, EcampaignCore
-from .credits import CreditsMixin
-from .feedback import FeedbackMixin
-from .groups import GroupsMixin
-from .hlr import HlrMixin
-from .sending import SendingMixin
-from .templates import TemplatesMixin
-from .tracking import TrackingMixin
+from providers.base import AccountSettings, Capability
+from providers.ecampaign.core import PROVIDER, EcampaignCore
+from providers.ecampaign.credits import CreditsMixin
+from providers.ecampaign.feedback import FeedbackMixin
+from providers.ecampaign.groups import GroupsMixin
+from providers.ecampaign.hlr import HlrMixin
+from providers.ecampaign.sending import SendingMixin
+from providers.ecampaign.templates import TemplatesMixin
+from providers.ecampaign.tracking import TrackingMixin
+from providers.redact import guard_provider
 
 CAPABILITIES = (
     Capability.SMS

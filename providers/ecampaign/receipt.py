@@ -14,10 +14,18 @@ from decimal import Decimal
 
 from lxml import etree
 
-from ..errors import OutcomeUnknownError
-from ..models import RecipientResult, SendReceipt, SendStatus
-from .codes import OK, SEND_ERRORS, meaning
-from .core import PROVIDER, EcampaignCore, Reply, attr, e164_or_raw, text, to_decimal
+from providers.ecampaign.codes import OK, SEND_ERRORS, meaning
+from providers.ecampaign.core import (
+    PROVIDER,
+    EcampaignCore,
+    Reply,
+    attr,
+    e164_or_raw,
+    text,
+    to_decimal,
+)
+from providers.errors import OutcomeUnknownError
+from providers.models import RecipientResult, SendReceipt, SendStatus
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..errors import InputError
-from ..models import (
-    FaxMessage,
-    MailMessage,
-    RecipientResult,
-    SendReceipt,
-    SendStatus,
-    SmsMessage,
-    VoiceMessage,
-)
-from ..text import check_sms_text
-from .core import PROVIDER, EcampaignCore, check_xml_text, el
-from .receipt import send_receipt
-from .validation import (
+from providers.ecampaign.core import PROVIDER, EcampaignCore, check_xml_text, el
+from providers.ecampaign.receipt import send_receipt
+from providers.ecampaign.validation import (
     add_recipients,
     caller_id,
     check_group_target,
@@ -37,6 +26,17 @@ from .validation import (
     send_date,
     sender_id,
 )
+from providers.errors import InputError
+from providers.models import (
+    FaxMessage,
+    MailMessage,
+    RecipientResult,
+    SendReceipt,
+    SendStatus,
+    SmsMessage,
+    VoiceMessage,
+)
+from providers.text import check_sms_text
 
 DRY_RUN_NOTE = "dry run: checked locally (eCampaign has no test mode); nothing was sent"
 

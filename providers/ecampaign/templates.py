@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..errors import InputError, ProviderError
-from ..models import Template, TemplateCreated, VoiceTemplateSettings
-from .core import PROVIDER, EcampaignCore, attr, el, text, to_bool, to_int
-from .validation import MP3_MESSAGE_TYPES, TEMPLATE_TYPES, choice, http_url, numeric_id
+from providers.ecampaign.core import PROVIDER, EcampaignCore, attr, el, text, to_bool, to_int
+from providers.ecampaign.validation import (
+    MP3_MESSAGE_TYPES,
+    TEMPLATE_TYPES,
+    choice,
+    http_url,
+    numeric_id,
+)
+from providers.errors import InputError, ProviderError
+from providers.models import Template, TemplateCreated, VoiceTemplateSettings
 
 VOICE_DURATIONS = (60, 120, 180)
 LIST_TYPES = (*TEMPLATE_TYPES, "all")

@@ -15,12 +15,21 @@ from datetime import date
 
 from lxml import etree
 
-from ..errors import InputError
-from ..models import CdrCampaign, CdrRecord, CdrReport, MailEvent
-from .codes import NO_RESULT
-from .core import EcampaignCore, attr, e164_or_raw, el, text, to_bool, to_decimal, to_int
-from .states import delivery_state
-from .validation import CDR_CHANNELS, choice, numeric_id
+from providers.ecampaign.codes import NO_RESULT
+from providers.ecampaign.core import (
+    EcampaignCore,
+    attr,
+    e164_or_raw,
+    el,
+    text,
+    to_bool,
+    to_decimal,
+    to_int,
+)
+from providers.ecampaign.states import delivery_state
+from providers.ecampaign.validation import CDR_CHANNELS, choice, numeric_id
+from providers.errors import InputError
+from providers.models import CdrCampaign, CdrRecord, CdrReport, MailEvent
 
 DATE_FORMAT = "%Y-%m-%d"  # "AAAA-MM-JJ"
 

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from ..errors import InputError
-from ..models import GroupTarget
-from ..phone import display, for_ecampaign, international_digits, normalise
-from .core import check_xml_text, el
+from providers.ecampaign.core import check_xml_text, el
+from providers.errors import InputError
+from providers.models import GroupTarget
+from providers.phone import display, for_ecampaign, international_digits, normalise
 
 PARIS = ZoneInfo("Europe/Paris")
 SEND_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # "AAAA-MM-JJ HH:MM:SS" (parameter table)

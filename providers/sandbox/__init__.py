@@ -12,9 +12,9 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 
-from ..base import AccountSettings
-from .capitole import CapitoleSmsSandbox, CapitoleVmsSandbox
-from .common import (
+from providers.base import AccountSettings
+from providers.sandbox.capitole import CapitoleSmsSandbox, CapitoleVmsSandbox
+from providers.sandbox.common import (
     SANDBOX_EMAIL_LOGIN,
     SANDBOX_LOGIN,
     SANDBOX_SECRET,
@@ -22,9 +22,9 @@ from .common import (
     RunningSandbox,
     SandboxBase,
 )
-from .ecampaign import EcampaignSandbox
-from .octopush import OctopushSandbox
-from .voicepartner import VoicePartnerSandbox
+from providers.sandbox.ecampaign import EcampaignSandbox
+from providers.sandbox.octopush import OctopushSandbox
+from providers.sandbox.voicepartner import VoicePartnerSandbox
 
 __all__ = [
     "SANDBOX_SECRET",

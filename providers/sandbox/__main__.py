@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 
-from . import SANDBOX_SECRET, SandboxCluster
+from providers.sandbox import SANDBOX_SECRET, SandboxCluster
 
 
 async def serve(callback_delay: float, as_json: bool) -> None:

@@ -50,13 +50,13 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from lxml import etree
 
-from .. import phone
-from ..capitole_rules import TTS_MAX_SECONDS, TTS_MIN_SECONDS, estimate_tts_seconds
-from ..errors import InputError
-from ..models import Route
-from ..text import count_sms
-from ..xml import XmlRefused, child_text, parse
-from .common import SANDBOX_LOGIN, SANDBOX_SECRET, SandboxBase
+from providers import phone
+from providers.capitole.rules import TTS_MAX_SECONDS, TTS_MIN_SECONDS, estimate_tts_seconds
+from providers.errors import InputError
+from providers.models import Route
+from providers.sandbox.common import SANDBOX_LOGIN, SANDBOX_SECRET, SandboxBase
+from providers.text import count_sms
+from providers.xml import XmlRefused, child_text, parse
 
 PARIS = ZoneInfo("Europe/Paris")
 ENCODING = "ISO-8859-15"

@@ -33,12 +33,12 @@ import phonenumbers
 from aiohttp import web
 from lxml import etree
 
-from .. import phone
-from ..errors import InputError
-from ..octopush_rules import sending_timestamp
-from ..text import count_sms, has_stop_mention
-from ..xml import sub, to_bytes
-from .common import SANDBOX_EMAIL_LOGIN, SANDBOX_SECRET, SandboxBase
+from providers import phone
+from providers.errors import InputError
+from providers.octopush.rules import sending_timestamp
+from providers.sandbox.common import SANDBOX_EMAIL_LOGIN, SANDBOX_SECRET, SandboxBase
+from providers.text import count_sms, has_stop_mention
+from providers.xml import sub, to_bytes
 
 MAX_TEXT = 459
 #: Price of one SMS per type, in euros (FR matches the spec's sample).

@@ -56,8 +56,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from ..ratelimit import RateLimiter, Window, per_hour, per_minute
-from .common import SANDBOX_SECRET, SandboxBase
+from providers.ratelimit import RateLimiter, Window, per_hour, per_minute
+from providers.sandbox.common import SANDBOX_SECRET, SandboxBase
 
 PARIS = ZoneInfo("Europe/Paris")
 MAX_NUMBERS = 500

@@ -27,12 +27,12 @@ from typing import Any
 
 import pytest
 
-import providers.voicepartner
+import providers.voicepartner.provider
 from providers.ratelimit import LimiterRegistry
 from providers.sandbox import SandboxCluster, SandboxThread
 from providers.sandbox.capitole import form_field
 from providers.sandbox.common import SANDBOX_SECRET
-from tui import cli
+from tui.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,7 +96,7 @@ class Cli:
     outputs: list[str] = field(default_factory=list)  # everything ever printed, for scans
 
     def run(self, *args: str, stdin: str = "") -> Result:
-        """``tui.cli.main(args)`` with ``stdin`` as a non-terminal standard input."""
+        """``tui.cli.main.main(args)`` with ``stdin`` as a non-terminal standard input."""
         self.capsys.readouterr()  # drop whatever an earlier step printed
         with self.monkeypatch.context() as patch:
             patch.setattr(sys, "stdin", io.StringIO(stdin))
@@ -111,7 +111,7 @@ class Cli:
     def subprocess(
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 30.0
     ) -> Result:
-        """The real program, ``python -m tui.cli``, with stdin closed (not a terminal)."""
+        """The real program, ``python -m tui.cli.main``, with stdin closed (not a terminal)."""
         environment = {**os.environ, **self.env(), **(env or {})}
         done = subprocess.run(
             [sys.executable, "-m", "tui.cli", *args],
@@ -269,7 +269,7 @@ def _fresh_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each command is its own process in real life, so its client-side rate limiters start
     empty. In process they are shared per API key for the whole session (every test uses the
     same sandbox key): without this, the sixth VoicePartner call of the session would wait."""
-    monkeypatch.setattr(providers.voicepartner, "REGISTRY", LimiterRegistry())
+    monkeypatch.setattr(providers.voicepartner.provider, "REGISTRY", LimiterRegistry())
 
 
 @pytest.fixture

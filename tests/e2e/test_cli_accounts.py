@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 
 from providers.sandbox import SandboxCluster
+from tests.e2e.conftest import ACCOUNTS, ROOT, SANDBOX_SECRET, Cli, demo_settings
 from tests.memory_keyring import MemoryKeyring
-from tui import cli
-from tui.credentials import SERVICE
-
-from .conftest import ACCOUNTS, ROOT, SANDBOX_SECRET, Cli, demo_settings
+from tui.accounts.credentials import SERVICE
+from tui.cli import main as cli
 
 PASSPHRASE = "correct horse battery"
 
@@ -31,7 +30,7 @@ PASSPHRASE = "correct horse battery"
 @pytest.fixture(autouse=True)
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """In process only: the real cost is kept by the child-process tests."""
-    monkeypatch.setattr("tui.secret_file.ARGON2_COSTS", (1, 64, 1))
+    monkeypatch.setattr("tui.accounts.secret_file.ARGON2_COSTS", (1, 64, 1))
 
 
 def add_args(cluster: SandboxCluster, provider: str, name: str | None = None) -> list[str]:

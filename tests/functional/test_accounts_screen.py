@@ -17,17 +17,16 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
 from providers.sandbox import SandboxCluster, SandboxThread
 from providers.sandbox.common import SANDBOX_EMAIL_LOGIN, SANDBOX_SECRET
-from screens.account_form import AccountForm
-from screens.accounts import AccountsScreen
-from screens.dialogs import ConfirmDialog, PassphraseDialog, WelcomeDialog
+from screens.accounts.form import AccountForm
+from screens.accounts.screen import AccountsScreen
+from screens.dialogs.common import ConfirmDialog, PassphraseDialog, WelcomeDialog
+from tests.functional.conftest import click, wait_for, wait_for_screen
 from tests.memory_keyring import HangingKeyring, MemoryKeyring
-from tui import config as config_module
+from tui.accounts import config as config_module
+from tui.accounts.config import Account, Config
+from tui.accounts.credentials import SERVICE, Credentials
 from tui.app import PorteVoixApp
-from tui.config import Account, Config
-from tui.credentials import SERVICE, Credentials
 from tui.session import Session
-
-from .conftest import click, wait_for, wait_for_screen
 
 PASSPHRASE = "correct horse battery"
 SIZE = (100, 32)
@@ -35,7 +34,7 @@ SIZE = (100, 32)
 
 @pytest.fixture(autouse=True)
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tui.secret_file.ARGON2_COSTS", (1, 64, 1))
+    monkeypatch.setattr("tui.accounts.secret_file.ARGON2_COSTS", (1, 64, 1))
 
 
 @pytest.fixture(scope="module")

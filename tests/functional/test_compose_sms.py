@@ -8,15 +8,14 @@ import pytest
 from textual.widgets import Button, DataTable, Select, TextArea
 
 from providers.sandbox.common import Faults
-from screens.compose_sms import ComposeSmsScreen
-from screens.dialogs import ConfirmDialog
+from screens.compose.sms import ComposeSmsScreen
+from screens.dialogs.common import ConfirmDialog
+from screens.widgets.counter import SegmentCounter
+from screens.widgets.recipients import RecipientsField
+from screens.widgets.send_panel import SendPanel
+from tests.functional.conftest import click, sandbox_requests, wait_for, wait_for_screen
 from tui.app import PorteVoixApp
-from tui.sending import SendProgress
-from tui.widgets.counter import SegmentCounter
-from tui.widgets.recipients import RecipientsField
-from tui.widgets.send_panel import SendPanel
-
-from .conftest import click, sandbox_requests, wait_for, wait_for_screen
+from tui.sending.orchestrate import SendProgress
 
 
 async def _type(pilot, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -324,7 +323,7 @@ async def test_after_an_unknown_batch_only_the_never_sent_can_be_resent(
 
 
 async def test_csv_import_personalises_each_message(demo_app: PorteVoixApp, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from screens.csv_dialog import CsvImportDialog
+    from screens.dialogs.csv_import import CsvImportDialog
 
     csv_file = tmp_path / "clients.csv"
     csv_file.write_text(
@@ -448,7 +447,7 @@ async def test_a_personalised_message_that_began_is_not_journalled_twice(
 ) -> None:  # type: ignore[no-untyped-def]
     """The outbox refuses a batch part-way (e.g. another process recovered the send): that
     message keeps its own entry; only the messages never begun are journalled as not sent."""
-    from tui.store import StoreError
+    from tui.outbox.store import StoreError
 
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await wait_for_screen(pilot, ComposeSmsScreen)

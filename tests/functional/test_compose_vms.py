@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, TextArea
 
-from screens.compose_vms import ComposeVmsScreen
-from screens.dialogs import ConfirmDialog
-from screens.group_dialog import GroupTargetDialog
+from screens.compose.vms import ComposeVmsScreen
+from screens.dialogs.common import ConfirmDialog
+from screens.dialogs.group import GroupTargetDialog
+from screens.widgets.recipients import RecipientsField
+from tests.functional.conftest import click, sandbox_requests, wait_for, wait_for_screen
 from tui.app import PorteVoixApp
-from tui.widgets.recipients import RecipientsField
-
-from .conftest import click, sandbox_requests, wait_for, wait_for_screen
 
 TTS_TEXT = " ".join(["Bonjour, ceci est un rappel de votre rendez-vous de demain matin."] * 5)
 

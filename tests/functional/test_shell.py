@@ -7,10 +7,10 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Footer, OptionList
 from textual.widgets._footer import FooterKey
 
-from screens.accounts import AccountsScreen
-from screens.compose_sms import ComposeSmsScreen
-from screens.compose_vms import ComposeVmsScreen
-from screens.dialogs import AccountPicker, WelcomeDialog
+from screens.accounts.screen import AccountsScreen
+from screens.compose.sms import ComposeSmsScreen
+from screens.compose.vms import ComposeVmsScreen
+from screens.dialogs.common import AccountPicker, WelcomeDialog
 from screens.placeholder import (
     CreditsScreen,
     GroupsScreen,
@@ -18,10 +18,9 @@ from screens.placeholder import (
     LiveScreen,
     TemplatesScreen,
 )
+from tests.functional.conftest import click, wait_for, wait_for_screen
 from tui.app import MODE_TABLE, PorteVoixApp
 from tui.session import Session
-
-from .conftest import click, wait_for, wait_for_screen
 
 MODE_SCREENS = {
     "f1": ComposeSmsScreen,
@@ -126,7 +125,7 @@ async def test_first_run_without_accounts_offers_the_demo() -> None:
 
 
 async def test_first_run_can_go_straight_to_adding_an_account() -> None:
-    from screens.account_form import AccountForm
+    from screens.accounts.form import AccountForm
 
     app = PorteVoixApp(Session.open(demo=False))
     async with app.run_test(size=(80, 24)) as pilot:

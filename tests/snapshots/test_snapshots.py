@@ -12,10 +12,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Select, TextArea
 
-from screens.dialogs import ConfirmDialog
+from screens.dialogs.common import ConfirmDialog
+from screens.widgets.recipients import RecipientsField
 from tui.app import PorteVoixApp
 from tui.session import Session
-from tui.widgets.recipients import RecipientsField
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from multidict import MultiDict
 
-from providers.callbacks import (
+from providers.callbacks.parsers import (
     ImportReport,
     is_stop_message,
     parse_callback,

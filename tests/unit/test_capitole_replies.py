@@ -8,13 +8,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from providers.capitole_codes import CODES, Severity, parse_reply
-from providers.errors import (
-    AuthenticationError,
-    InputError,
-    OutcomeUnknownError,
-    ProviderError,
-)
+from providers.capitole.codes import CODES, Severity, parse_reply
+from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.models import SendReceipt, SendStatus, SmsMessage, VoiceMessage
 from tests.unit.test_capitole import (
     LANDLINE,

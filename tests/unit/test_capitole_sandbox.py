@@ -14,9 +14,9 @@ import pytest
 from aiohttp import web
 
 from providers.base import AccountSettings
-from providers.callbacks import parse_capitole
-from providers.capitole import CapitoleProvider
-from providers.capitole_rules import form_body
+from providers.callbacks.parsers import parse_capitole
+from providers.capitole.provider import CapitoleProvider
+from providers.capitole.rules import form_body
 from providers.errors import AuthenticationError, OutcomeUnknownError, ProviderError
 from providers.http import TIMEOUT_ENV
 from providers.models import (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui import config as config_module
-from tui.config import Account, Config, ConfigError
+from tui.accounts import config as config_module
+from tui.accounts.config import Account, Config, ConfigError
 
 
 def octopush(name: str = "prod", **options: str) -> Account:

@@ -17,8 +17,8 @@ from keyrings.cryptfile.cryptfile import CryptFileKeyring
 from keyrings.cryptfile.file import EncryptedKeyring, PlaintextKeyring
 
 from tests.memory_keyring import HangingKeyring, MemoryKeyring
-from tui.config import Account
-from tui.credentials import (
+from tui.accounts.config import Account
+from tui.accounts.credentials import (
     PASSPHRASE_ENV,
     SERVICE,
     CredentialError,
@@ -43,7 +43,7 @@ PASSPHRASE = "correct horse battery"
 @pytest.fixture(autouse=True)
 def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real cost (64 MB, 15 passes) takes ~0.6 s per operation; the format is the same."""
-    monkeypatch.setattr("tui.secret_file.ARGON2_COSTS", (1, 64, 1))
+    monkeypatch.setattr("tui.accounts.secret_file.ARGON2_COSTS", (1, 64, 1))
 
 
 def account(name: str = "prod", store: str = "keyring") -> Account:
@@ -375,7 +375,7 @@ async def test_unlock_gives_up_after_three_wrong_answers(tmp_path: Path) -> None
 
 def test_key_derivation_costs_are_pinned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The file does not record them: other costs derive another key and cannot open it."""
-    from tui import secret_file
+    from tui.accounts import secret_file
 
     Credentials(tmp_path, passphrase=lambda: PASSPHRASE).store("prod", SECRET, "file")
     monkeypatch.setattr(secret_file, "ARGON2_COSTS", (2, 64, 1))

@@ -8,12 +8,7 @@ import pytest
 from providers.base import AccountSettings, Capability, Provider, create_provider, provider_info
 from providers.ecampaign import INFO, EcampaignProvider
 from providers.ecampaign.codes import RETURN_CODES
-from providers.errors import (
-    AuthenticationError,
-    InputError,
-    OutcomeUnknownError,
-    ProviderError,
-)
+from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.models import SmsMessage
 from tests.unit.test_ecampaign_support import (
     BASE,

@@ -11,7 +11,12 @@ import pytest
 from aiohttp import web
 from lxml import etree
 
-from providers.sandbox.common import SANDBOX_LOGIN, SANDBOX_SECRET, CallbackSettings, RunningSandbox
+from providers.sandbox.common import (
+    SANDBOX_LOGIN,
+    SANDBOX_SECRET,
+    CallbackSettings,
+    RunningSandbox,
+)
 from providers.sandbox.ecampaign import EcampaignSandbox
 from providers.xml import parse
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from providers import octopush_rules
 from providers.base import AccountSettings, Capability, create_provider, provider_info
 from providers.errors import InputError
 from providers.models import GroupTarget, Route, SendStatus, SmsMessage, VoiceMessage
-from providers.octopush import OctopushProvider, from_sending_timestamp, sending_timestamp
+from providers.octopush import rules as octopush_rules
+from providers.octopush.provider import OctopushProvider, from_sending_timestamp, sending_timestamp
 
 PARIS = ZoneInfo("Europe/Paris")
 LOGIN = "ops@example.fr"

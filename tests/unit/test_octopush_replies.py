@@ -10,8 +10,8 @@ import pytest
 from providers.base import AccountSettings
 from providers.errors import AuthenticationError, OutcomeUnknownError, ProviderError
 from providers.models import SendStatus, SmsMessage
-from providers.octopush import OctopushProvider
-from providers.octopush_codes import MEANINGS, RETRYABLE, ReplyUnreadable, parse_json, parse_xml
+from providers.octopush.codes import MEANINGS, RETRYABLE, ReplyUnreadable, parse_json, parse_xml
+from providers.octopush.provider import OctopushProvider
 
 LOGIN = "ops@example.fr"
 SECRET = "s3cr3t-KEY"

@@ -14,8 +14,8 @@ import pytest
 from providers.base import AccountSettings
 from providers.errors import AuthenticationError, OutcomeUnknownError, ProviderError
 from providers.models import Route, SendStatus, SmsMessage
-from providers.octopush import OctopushProvider, sending_timestamp
-from providers.octopush_codes import parse_json, parse_xml
+from providers.octopush.codes import parse_json, parse_xml
+from providers.octopush.provider import OctopushProvider, sending_timestamp
 from providers.sandbox.common import SANDBOX_EMAIL_LOGIN, SANDBOX_SECRET, RunningSandbox
 from providers.sandbox.octopush import OctopushSandbox
 

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from providers import callbacks
-from providers.callbacks import ImportReport
+from providers.callbacks import parsers as callbacks
+from providers.callbacks.parsers import ImportReport
 from providers.ecampaign.states import delivery_state
 from providers.errors import CallbackError, ProviderError
 from providers.models import DeliveryEvent, DeliveryState
@@ -419,7 +419,7 @@ capitole_replies = st.lists(
     st.lists(st.sampled_from(["+33611223344", "+33612345678", "+34622334455"]), unique=True),
 )
 def test_capitole_send_reply(text: str, recipients: list[str]) -> None:
-    from providers import capitole_codes
+    from providers.capitole import codes as capitole_codes
 
     reply = capitole_codes.parse_reply(text)  # a tokenizer: never raises
     with contextlib.suppress(ProviderError):
@@ -474,7 +474,7 @@ octopush_xml = st.lists(
     octopush_xml,
 )
 def test_octopush_reply(json_body: bytes, xml_body: bytes) -> None:
-    from providers import octopush_codes
+    from providers.octopush import codes as octopush_codes
 
     for body, reply_format in ((json_body, "json"), (xml_body, "xml"), (json_body, "xml")):
         with contextlib.suppress(octopush_codes.ReplyUnreadable):
@@ -488,7 +488,7 @@ def test_octopush_reply(json_body: bytes, xml_body: bytes) -> None:
     st.booleans(),
 )
 def test_voicepartner_reply(status: int, body: bytes, sends: bool) -> None:
-    from providers import voicepartner_parse
+    from providers.voicepartner import parse as voicepartner_parse
 
     response = httpx.Response(status, content=body + SECRET.encode())
     try:

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from providers.models import Route, SendReceipt, SendStatus, SmsMessage
+from tui.outbox.store import Store, new_reference
 from tui.receiver import Receiver, serve
-from tui.store import Store, new_reference
 
 REFERENCE_NUMBER = "+33611223344"
 

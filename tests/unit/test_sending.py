@@ -28,9 +28,9 @@ from providers.models import (
     SmsMessage,
     VoiceMessage,
 )
-from tui import sending
-from tui.sending import SendProgress, resend, send
-from tui.store import SendState, Store, StoreError
+from tui.outbox.store import SendState, Store, StoreError
+from tui.sending import orchestrate as sending
+from tui.sending.orchestrate import SendProgress, resend, send
 
 NUMBERS = tuple(f"+3361{i:07d}" for i in range(10_000))
 A, B, C = NUMBERS[:3]

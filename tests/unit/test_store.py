@@ -30,9 +30,9 @@ from providers.models import (
     VmsType,
     VoiceMessage,
 )
-from tui.store import RecipientState, SendState, Store, StoreError, new_reference
-from tui.store_codec import CodecError, decode_message, encode_message
-from tui.store_schema import SCHEMA_VERSION
+from tui.outbox.codec import CodecError, decode_message, encode_message
+from tui.outbox.schema import SCHEMA_VERSION
+from tui.outbox.store import RecipientState, SendState, Store, StoreError, new_reference
 
 A, B, C = "+33611223344", "+33622334455", "+33633445566"
 ROOT = Path(__file__).resolve().parents[2]
@@ -268,7 +268,7 @@ def test_a_crashed_process_send_becomes_unknown_but_a_live_one_is_left_alone(db:
         f"""
         import sys
         from providers.models import SmsMessage
-        from tui.store import Store
+        from tui.outbox.store import Store
         store = Store({str(db)!r})
         ref = store.begin_send("acct", "capitole", "sms", SmsMessage("x", ({A!r},)))
         store.mark_batch_sending(ref, 0, [{A!r}])

@@ -21,8 +21,8 @@ from providers.models import (
     SendStatus,
     SmsMessage,
 )
-from tui.store import Store
-from tui.store_events import RAW_LIMIT
+from tui.outbox.events import RAW_LIMIT
+from tui.outbox.store import Store
 
 A, B = "+33611223344", "+33622334455"
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from providers.models import SendReceipt, SendStatus, SmsMessage
-from tui.store import SendState, Store
+from tui.outbox.store import SendState, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDS = 100_000
@@ -87,7 +87,7 @@ def test_two_processes_write_concurrently(tmp_path: Path) -> None:
         f"""
         import sys
         from providers.models import SendReceipt, SendStatus, SmsMessage
-        from tui.store import Store
+        from tui.outbox.store import Store
         tag = sys.argv[1]
         with Store({str(path)!r}) as store:
             for i in range(100):

@@ -27,7 +27,7 @@ from providers.errors import (
 )
 from providers.models import SendStatus, SmsMessage, VoiceMessage
 from providers.ratelimit import LimiterRegistry
-from providers.voicepartner import INFO, Operation, VoicePartnerProvider
+from providers.voicepartner.provider import INFO, Operation, VoicePartnerProvider
 
 KEY = "vp-KEY-7f3a9c"
 BASE = "https://api.voicepartner.fr/v1"

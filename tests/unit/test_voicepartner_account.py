@@ -16,7 +16,7 @@ from providers.errors import (
     RateLimitedError,
 )
 from providers.models import AudioFile, BalanceLine
-from providers.voicepartner import Operation
+from providers.voicepartner.provider import Operation
 from tests.unit.test_voicepartner import BASE, KEY, Api, FakeClock, drop, make_provider, ok
 
 # A key with characters that must be escaped in a URL path.

@@ -19,7 +19,7 @@ from providers.models import AudioFile, SendStatus
 from providers.ratelimit import LimiterRegistry
 from providers.sandbox.common import SANDBOX_SECRET, CallbackSettings, RunningSandbox
 from providers.sandbox.voicepartner import VoicePartnerSandbox
-from providers.voicepartner import Operation, VoicePartnerProvider
+from providers.voicepartner.provider import Operation, VoicePartnerProvider
 from tests.unit.test_voicepartner import drop, tts
 
 

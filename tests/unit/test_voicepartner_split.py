@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-import providers.voicepartner as vp
+import providers.voicepartner.provider as vp
 from providers.base import AccountSettings
 from providers.errors import ProviderError, RateLimitedError
 from providers.models import SendStatus

@@ -59,12 +59,20 @@ from functools import partial
 from aiohttp import web
 from lxml import etree
 
-from ..common import SandboxBase
-from . import account, groups, templates, tracking
-from .demo import demo_state, placeholder_mp3
-from .protocol import MESSAGES, Call, EcError, check_login, read_request, reply, xml_response
-from .sending import SEND_TAGS, delivery_plan, send, sms_segments
-from .state import EcampaignState, utcnow
+from providers.sandbox.common import SandboxBase
+from providers.sandbox.ecampaign import account, groups, templates, tracking
+from providers.sandbox.ecampaign.demo import demo_state, placeholder_mp3
+from providers.sandbox.ecampaign.protocol import (
+    MESSAGES,
+    Call,
+    EcError,
+    check_login,
+    read_request,
+    reply,
+    xml_response,
+)
+from providers.sandbox.ecampaign.sending import SEND_TAGS, delivery_plan, send, sms_segments
+from providers.sandbox.ecampaign.state import EcampaignState, utcnow
 
 __all__ = [
     "MESSAGES",

@@ -8,9 +8,9 @@ import phonenumbers
 from aiohttp import web
 from lxml import etree
 
-from ...xml import sub
-from .protocol import Call, EcError, credits_text, fmt, reply, text_of
-from .state import EcampaignState
+from providers.sandbox.ecampaign.protocol import Call, EcError, credits_text, fmt, reply, text_of
+from providers.sandbox.ecampaign.state import EcampaignState
+from providers.xml import sub
 
 FEEDBACK_CHANNELS = frozenset({"sms", "fax", "mail"})
 

@@ -6,7 +6,7 @@ import struct
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from .state import (
+from providers.sandbox.ecampaign.state import (
     BlacklistEntry,
     CampaignRec,
     EcampaignState,

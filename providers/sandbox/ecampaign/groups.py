@@ -13,8 +13,7 @@ from datetime import datetime
 import phonenumbers
 from lxml import etree
 
-from ...xml import sub
-from .protocol import (
+from providers.sandbox.ecampaign.protocol import (
     Call,
     EcError,
     bool_text,
@@ -26,8 +25,16 @@ from .protocol import (
     reply,
     text_of,
 )
-from .state import FIELD_TYPES, PHONE_TYPES, EcampaignState, FieldDef, GroupRec, MemberRec
-from .targets import MAIL_PATTERN, lookup_group
+from providers.sandbox.ecampaign.state import (
+    FIELD_TYPES,
+    PHONE_TYPES,
+    EcampaignState,
+    FieldDef,
+    GroupRec,
+    MemberRec,
+)
+from providers.sandbox.ecampaign.targets import MAIL_PATTERN, lookup_group
+from providers.xml import sub
 
 FIELD_NAME = re.compile(r"^[\w\- ]{1,64}$")
 RESERVED_FIELD_NAMES = frozenset({"id"})  # the platform's own column: code 51

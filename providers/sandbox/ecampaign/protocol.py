@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from lxml import etree
 
-from ...xml import XmlRefused, child_text, parse, sub, to_bytes
+from providers.xml import XmlRefused, child_text, parse, sub, to_bytes
 
 PARIS = ZoneInfo("Europe/Paris")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"

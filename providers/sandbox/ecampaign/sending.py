@@ -12,8 +12,7 @@ from decimal import Decimal
 import phonenumbers
 from lxml import etree
 
-from ...xml import sub
-from .protocol import (
+from providers.sandbox.ecampaign.protocol import (
     Call,
     EcError,
     credits_text,
@@ -24,7 +23,7 @@ from .protocol import (
     reply,
     text_of,
 )
-from .state import (
+from providers.sandbox.ecampaign.state import (
     BlacklistEntry,
     CampaignRec,
     EcampaignState,
@@ -34,7 +33,8 @@ from .state import (
     RouteAccount,
     TemplateRec,
 )
-from .targets import Target, resolve
+from providers.sandbox.ecampaign.targets import Target, resolve
+from providers.xml import sub
 
 SEND_TAGS = {"sms": "sendSMS", "voice": "sendVoice", "mail": "sendMail", "fax": "sendFAX"}
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from ..common import SANDBOX_LOGIN, SANDBOX_SECRET
+from providers.sandbox.common import SANDBOX_LOGIN, SANDBOX_SECRET
 
 #: Route types as getCredit names them, and the channel each one carries.
 ROUTE_CHANNELS = {"SMS": "sms", "Voice": "voice", "Mail": "mail", "FAX": "fax"}

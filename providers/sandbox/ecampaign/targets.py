@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import phonenumbers
 from lxml import etree
 
-from .protocol import EcError, parse_id, text_of
-from .state import EcampaignState, FieldDef, GroupRec, MemberRec
+from providers.sandbox.ecampaign.protocol import EcError, parse_id, text_of
+from providers.sandbox.ecampaign.state import EcampaignState, FieldDef, GroupRec, MemberRec
 
 #: The field types a channel can send to.
 DESTINATION_TYPES = {

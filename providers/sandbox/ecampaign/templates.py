@@ -14,10 +14,20 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from lxml import etree
 
-from ...xml import sub
-from .demo import placeholder_mp3
-from .protocol import Call, EcError, bool_text, fmt, is_http_url, is_true, parse_id, reply, text_of
-from .state import VOICE_PARTS, EcampaignState, TemplateRec
+from providers.sandbox.ecampaign.demo import placeholder_mp3
+from providers.sandbox.ecampaign.protocol import (
+    Call,
+    EcError,
+    bool_text,
+    fmt,
+    is_http_url,
+    is_true,
+    parse_id,
+    reply,
+    text_of,
+)
+from providers.sandbox.ecampaign.state import VOICE_PARTS, EcampaignState, TemplateRec
+from providers.xml import sub
 
 TEMPLATE_TYPES = ("sms", "voice", "mail")
 DURATIONS = frozenset({60, 120, 180})

@@ -10,8 +10,7 @@ from datetime import date, datetime, timedelta
 
 from lxml import etree
 
-from ...xml import sub
-from .protocol import (
+from providers.sandbox.ecampaign.protocol import (
     Call,
     EcError,
     bool_text,
@@ -23,7 +22,8 @@ from .protocol import (
     reply,
     text_of,
 )
-from .state import CampaignRec, EcampaignState, MessageRec
+from providers.sandbox.ecampaign.state import CampaignRec, EcampaignState, MessageRec
+from providers.xml import sub
 
 CHANNELS = frozenset({"sms", "voice", "mail", "fax"})
 MAX_PERIOD = timedelta(days=31)

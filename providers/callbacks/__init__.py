@@ -1,0 +1,1 @@
+"""Incoming provider callbacks: shared input reading and per-provider parsers."""

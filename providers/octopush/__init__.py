@@ -1,0 +1,5 @@
+"""Octopush (historic API): SMS."""
+
+from providers.octopush.provider import INFO, OctopushProvider
+
+__all__ = ["INFO", "OctopushProvider"]

@@ -1,0 +1,327 @@
+"""Octopush, historic API (``https://www.octopush-dm.com/api``): SMS sending and balance.
+
+A send is one form POST (UTF-8) to ``/sms`` (XML reply) or ``/sms/json`` (JSON reply); the
+balance is ``/balance`` or ``/balance/json``. Octopush answers HTTP 200 even when it refuses:
+the outcome is ``error_code`` (``000`` = accepted), read by ``providers.octopush.codes``. Local
+rules (SMS type from the route, sender, STOP mention, numbers, ``sending_date`` in GMT+1) live
+in ``providers.octopush.rules``.
+
+* **Campaign id.** The historic API has none: the reply's ``ticket`` identifies the send
+  (``SendReceipt.reference``). A message with a campaign id is refused.
+* **Duplicates.** ``msg.request_id`` goes out as ``request_id``; Octopush refuses a second
+  request with the same id (code 120) without sending it, which makes a knowing resend safe.
+* **Dry run** is Octopush's own simulation (``request_mode=simu``): a real request that Octopush
+  validates and prices without sending anything.
+* **Batches** of 500 recipients (``INFO.batch_size``): Octopush documents no maximum; 500
+  numbers keep a request body near 8 kB and its reply (one entry per number) small, and give
+  the orchestrator a progress/cancel point. Each batch needs its own ``request_id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, NoReturn
+from urllib.parse import urlencode
+
+import httpx
+
+from providers import phone
+from providers.base import AccountSettings, Capability, OptionSpec, ProviderInfo
+from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
+from providers.http import FORM_CONTENT_TYPE, make_client, request
+from providers.models import (
+    Balance,
+    BalanceLine,
+    RecipientResult,
+    Route,
+    SendReceipt,
+    SendStatus,
+    SmsMessage,
+    VoiceMessage,
+)
+from providers.octopush import rules as rules
+from providers.octopush.codes import (
+    AUTHENTICATION,
+    RETRYABLE,
+    Reply,
+    ReplyUnreadable,
+    meaning,
+    parse_reply,
+)
+from providers.octopush.rules import SmsType, from_sending_timestamp, sending_timestamp
+from providers.phone import normalise
+from providers.redact import guard_provider
+
+PROVIDER = rules.PROVIDER
+DEFAULT_BASE_URL = "https://www.octopush-dm.com/api"
+
+CAPABILITIES = (
+    Capability.SMS
+    | Capability.BALANCE
+    | Capability.DRY_RUN
+    | Capability.SCHEDULE
+    | Capability.ROUTE
+    | Capability.LONG_SMS
+    | Capability.DUPLICATE_GUARD
+)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What validation decided: the form fields of the send, in order."""
+
+    fields: tuple[tuple[str, str], ...]
+    recipients: tuple[str, ...]
+    sending_date: int | None
+
+
+@guard_provider
+class OctopushProvider:
+    kind: ClassVar[str] = PROVIDER
+    capabilities: ClassVar[Capability] = CAPABILITIES
+
+    def __init__(
+        self,
+        settings: AccountSettings,
+        secret: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        options = settings.options
+        self._sms_type = rules.sms_type_option(options.get("sms_type"))
+        self._reply_format = rules.reply_format_option(options.get("reply_format"))
+        self._base_url = (options.get("base_url") or DEFAULT_BASE_URL).strip().rstrip("/")
+        self._default_sender = (options.get("sender") or "").strip() or None
+        self._settings = settings
+        self._secret = secret
+        self._client = make_client(transport)
+
+    def __repr__(self) -> str:
+        return (
+            f"OctopushProvider(account={self._settings.name!r}, "
+            f"login={self._settings.login!r}, base_url={self._base_url!r})"
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def sms_type_for(self, route: Route) -> SmsType:
+        """The ``sms_type`` a message on ``route`` goes out with (the account option wins)."""
+        return rules.sms_type_for(route, self._sms_type)
+
+    # ------------------------------------------------------------------------- validation
+
+    def validate_voice(self, message: VoiceMessage) -> NoReturn:
+        raise InputError("channel", "Octopush (historic API) sends SMS only, not voice messages")
+
+    def validate_sms(self, message: SmsMessage) -> None:
+        self._prepare(message)
+
+    def _login(self) -> str:
+        login = self._settings.login.strip()
+        if not login:
+            raise InputError("login", "the Octopush login (the account's e-mail) is empty")
+        return login
+
+    def _prepare(self, message: SmsMessage) -> _Prepared:
+        login = self._login()
+        if not self._secret.strip():
+            raise InputError("secret", "the Octopush API key is empty")
+        rules.refuse_foreign_fields(message)
+        recipients = rules.check_recipients(message.recipients)
+        sms_type = self.sms_type_for(message.route)
+        rules.check_text(message, sms_type)
+        sender = rules.choose_sender(message.sender, self._default_sender, sms_type)
+        sending_date = rules.check_schedule(message.schedule)
+        fields: list[tuple[str, str]] = [
+            ("user_login", login),
+            ("api_key", self._secret),
+            ("sms_recipients", ",".join(phone.for_octopush(number) for number in recipients)),
+            ("sms_text", message.text),
+            ("sms_type", sms_type.value),
+        ]
+        if sender is not None:
+            fields.append(("sms_sender", sender))
+        fields.append(("sms_mode", "1" if sending_date is None else "2"))
+        if sending_date is not None:
+            fields.append(("sending_date", str(sending_date)))
+        if message.request_id is not None:
+            fields.append(("request_id", rules.check_request_id(message.request_id)))
+        return _Prepared(tuple(fields), recipients, sending_date)
+
+    # ------------------------------------------------------------------------- operations
+
+    async def send_voice(self, message: VoiceMessage, *, dry_run: bool = False) -> SendReceipt:
+        self.validate_voice(message)
+
+    async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
+        prepared = self._prepare(message)
+        fields = list(prepared.fields)
+        if dry_run:
+            fields.append(("request_mode", "simu"))
+        # A simulation spends nothing: its failures are ordinary errors, not unknown outcomes.
+        reply = await self._call("sms", fields, sends=not dry_run)
+        return _receipt(reply, prepared, dry_run=dry_run)
+
+    async def balance(self) -> Balance:
+        fields = [("user_login", self._login()), ("api_key", self._secret)]
+        reply = await self._call("balance", fields, sends=False)
+        lines = tuple(
+            BalanceLine(
+                label=rules.TYPE_LABELS.get(kind, f"SMS type {kind}"),
+                amount=amount,
+                unit="SMS",
+                route_id=kind,
+                channel="sms",
+            )
+            for kind, amount in reply.balances.items()
+        )
+        if not lines:
+            raise ProviderError(PROVIDER, "BAD_REPLY", "the balance reply lists no balance")
+        return Balance(PROVIDER, lines, as_of=rules.now())
+
+    async def _call(self, operation: str, fields: list[tuple[str, str]], *, sends: bool) -> Reply:
+        # urlencode writes UTF-8 percent-escapes (é → %C3%A9, + → %2B); the body is built here,
+        # not by httpx, so that tests can assert the exact bytes.
+        body = urlencode(fields).encode("ascii")
+        suffix = "/json" if self._reply_format == "json" else ""
+        response = await request(
+            self._client,
+            PROVIDER,
+            "POST",
+            f"{self._base_url}/{operation}{suffix}",
+            sends=sends,
+            content=body,
+            headers={"Content-Type": FORM_CONTENT_TYPE},
+        )
+        original = self._scrub(response.content[:500].decode("utf-8", errors="replace"))
+        if 400 <= response.status_code < 500:
+            # Refused before any processing (wrong base_url, a proxy...): nothing was sent.
+            raise ProviderError(
+                PROVIDER,
+                f"HTTP {response.status_code}",
+                f"the server refused the request with HTTP {response.status_code}; "
+                "check the account's base_url",
+                original,
+            )
+        try:
+            reply = parse_reply(response.content, self._reply_format)
+        except ReplyUnreadable as exc:
+            if sends:
+                raise OutcomeUnknownError(
+                    PROVIDER,
+                    f"the reply could not be read ({exc}); the SMS may have been sent",
+                    original,
+                ) from None
+            raise ProviderError(
+                PROVIDER, "BAD_REPLY", f"the reply could not be read ({exc})", original
+            ) from None
+        if not reply.ok:
+            code = reply.error_code
+            error_class = AuthenticationError if code in AUTHENTICATION else ProviderError
+            raise error_class(
+                PROVIDER,
+                code,
+                meaning(code),
+                original,
+                retryable=code in RETRYABLE,
+                balance=str(reply.balance) if reply.balance is not None else None,
+            )
+        return reply
+
+    def _scrub(self, text: str) -> str:
+        """Provider text travels in errors: never let it carry the API key back."""
+        return text.replace(self._secret, "***") if self._secret else text
+
+
+def _same_number(number: str) -> str:
+    """The provider may write a number nationally: compare numbers in E.164."""
+    try:
+        return normalise(number)
+    except InputError:
+        return number
+
+
+def _receipt(reply: Reply, prepared: _Prepared, *, dry_run: bool) -> SendReceipt:
+    failures = {_same_number(failure.recipient): failure for failure in reply.failures}
+    successes = {_same_number(success.recipient): success for success in reply.successes}
+    # A reply that lists recipients vouches only for those it lists.
+    listed = bool(failures or successes)
+    ok_status = SendStatus.DRY_RUN if dry_run else SendStatus.ACCEPTED
+    results: list[RecipientResult] = []
+    for number in prepared.recipients:
+        failure = failures.pop(number, None)
+        if failure is not None:
+            results.append(_rejected(number, failure.error_code))
+            continue
+        success = successes.get(number)
+        if success is None and listed and not dry_run:
+            results.append(
+                RecipientResult(
+                    number,
+                    SendStatus.UNKNOWN,
+                    error="the provider's reply does not list this number; check its history",
+                )
+            )
+            continue
+        results.append(RecipientResult(number, ok_status, cost=success.cost if success else None))
+    # Numbers the provider reports in a form we did not send: shown, never hidden.
+    results.extend(_rejected(number, failure.error_code) for number, failure in failures.items())
+    if dry_run:
+        status = SendStatus.DRY_RUN
+    elif any(result.status is SendStatus.ACCEPTED for result in results):
+        status = SendStatus.ACCEPTED
+    else:
+        status = SendStatus.REJECTED
+    warnings: list[str] = []
+    asked, got = prepared.sending_date, reply.sending_date
+    if asked is not None and got is not None and got != asked:
+        warnings.append(
+            f"Octopush scheduled the send for {from_sending_timestamp(got).isoformat()}, "
+            f"not {from_sending_timestamp(asked).isoformat()} as asked"
+        )
+    currency = reply.currency_code
+    return SendReceipt(
+        provider=PROVIDER,
+        status=status,
+        recipients=tuple(results),
+        balance=reply.balance,
+        cost=reply.cost,
+        currency="EUR" if currency in ("€", "EUR") else currency,
+        reference=reply.ticket,
+        warnings=tuple(warnings),
+    )
+
+
+def _rejected(number: str, code: str | None) -> RecipientResult:
+    error = f"{code}: {meaning(code)}" if code else "refused by Octopush (no code given)"
+    return RecipientResult(number, SendStatus.REJECTED, error=error)
+
+
+INFO = ProviderInfo(
+    kind=PROVIDER,
+    label="Octopush (historic API)",
+    capabilities=CAPABILITIES,
+    options=(
+        OptionSpec("base_url", "API root (the /sms and /balance endpoints)", DEFAULT_BASE_URL),
+        OptionSpec(
+            "sms_type",
+            "XXX low cost, FR premium (the text must contain 'STOP au XXXXX'), WWW world. When "
+            "set it applies to every send; unset: FR on the marketing route, XXX otherwise",
+        ),
+        OptionSpec("sender", "default sender of FR/WWW sends: 3-11 characters a-z A-Z 0-9"),
+        OptionSpec("reply_format", "json or xml: the reply format asked for", "json"),
+    ),
+    factory=OctopushProvider,
+    login_label="login (account e-mail)",
+    secret_label="API key",
+    batch_size=500,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "INFO",
+    "OctopushProvider",
+    "SmsType",
+    "from_sending_timestamp",
+    "sending_timestamp",
+]

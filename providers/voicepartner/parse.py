@@ -1,0 +1,227 @@
+"""VoicePartner replies, read defensively, and the checks of the extra operations' arguments.
+
+Documented success: ``{"success": true, "campaignId": ..., "cost": 0.15, "currency": "EUR",
+"nbSms": 1, "audioFile": {...}, "detail": {...}}``. Failures come as ``{"success": false,
+"code"?: ..., "message"? | "error"?: ...}``, with HTTP 200 or 4xx. Numbers are read as
+``Decimal`` so that costs and credits never pick up binary rounding.
+
+Every provider text kept in an error is scrubbed of the API key first: a provider that echoes
+the key it refused must not put it on the operator's screen or in a log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
+from providers.models import AudioFile
+
+KIND = "voicepartner"
+_EXCERPT = 300
+
+_CAMPAIGN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_BAD_FILENAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+_AMOUNT_KEYS = ("credit", "credits", "solde", "balance", "amount", "montant")
+_UNIT_KEYS = ("currency", "devise", "unit")
+_LIST_KEYS = ("data", "audios", "audioFiles", "audio_files", "files", "items", "result")
+_TOKEN_KEYS = ("tokenAudio", "token_audio", "token", "audioToken", "id")
+_NAME_KEYS = ("filename", "fileName", "file_name", "name")
+_DURATION_KEYS = ("duration", "duree", "length")
+_CREATED_KEYS = ("createdAt", "created_at", "created", "dateCreation", "date")
+
+_MEANINGS = {
+    400: "the request was refused as invalid",
+    401: "the API key was refused",
+    402: "not enough credit",
+    403: "the API key was refused or lacks the right",
+    404: "not found",
+    409: "conflict with the current state",
+    422: "the request was refused as invalid",
+}
+
+
+def scrub(text: str, secret: str) -> str:
+    if secret and secret in text:
+        return text.replace(secret, "***")
+    return text
+
+
+def excerpt(response: httpx.Response, secret: str) -> str:
+    return scrub(response.content[:_EXCERPT].decode("utf-8", errors="replace"), secret)
+
+
+def decode_reply(response: httpx.Response, *, sends: bool, secret: str) -> Any:
+    """The JSON of ``response``, or the right error when there is none to use."""
+    status = response.status_code
+    raw = excerpt(response, secret)
+    try:
+        data = json.loads(response.content, parse_float=Decimal)
+    except ValueError:
+        data = None
+    obj = data if isinstance(data, dict) else None
+    if status >= 400:
+        raise _failure(obj, status, raw, secret)
+    if data is None or status >= 300:
+        # A redirect or a body that is not JSON: we cannot tell whether it worked.
+        meaning = f"unusable reply (HTTP {status}{'' if data is not None else ', not JSON'})"
+        if sends:
+            raise OutcomeUnknownError(KIND, meaning + "; the request may have been processed", raw)
+        raise ProviderError(KIND, "BAD_REPLY", meaning, raw, retryable=True)
+    if obj is not None and _falsy(obj.get("success")):
+        raise _failure(obj, status, raw, secret)
+    return data
+
+
+def success_or_raise(response: httpx.Response, *, sends: bool, secret: str) -> dict[str, Any]:
+    """A JSON object reporting success; anything else raises.
+
+    For a send, a 2xx reply that neither says ``success`` nor carries a ``campaignId`` is an
+    unknown outcome: the provider answered something we cannot read as yes or no.
+    """
+    data = decode_reply(response, sends=sends, secret=secret)
+    if isinstance(data, dict) and (_truthy(data.get("success")) or "campaignId" in data):
+        return data
+    if isinstance(data, dict) and not sends:
+        return data  # reads (credit) need not carry a success flag
+    meaning = "the reply does not say whether the request succeeded"
+    if sends:
+        raise OutcomeUnknownError(
+            KIND, meaning + "; the request may have been processed", excerpt(response, secret)
+        )
+    raise ProviderError(KIND, "BAD_REPLY", meaning, excerpt(response, secret))
+
+
+def _truthy(value: object) -> bool:
+    return value is True or value == 1 or (isinstance(value, str) and value.lower() == "true")
+
+
+def _falsy(value: object) -> bool:
+    return value is False or (
+        not isinstance(value, bool)
+        and (value == 0 or (isinstance(value, str) and value.lower() == "false"))
+    )
+
+
+def _failure(data: Mapping[str, Any] | None, status: int, raw: str, secret: str) -> ProviderError:
+    """The error for a refusal: the provider's code, our meaning, the provider's own words."""
+    code = _text(data.get("code")) if data else ""
+    detail = ""
+    if data:
+        for key in ("message", "error", "errors", "detail"):
+            if data.get(key) not in (None, ""):
+                value = data[key]
+                detail = value if isinstance(value, str) else json.dumps(value, default=str)
+                break
+    numeric = int(code) if code.isdigit() else status
+    meaning = _MEANINGS.get(numeric, "the provider refused the request")
+    original = scrub(detail, secret) if detail else raw
+    if not code:
+        code = f"HTTP {status}" if status >= 300 else "REFUSED"
+    if numeric in (401, 403) or status in (401, 403):
+        return AuthenticationError(KIND, code, meaning, original)
+    return ProviderError(KIND, code, meaning, original)
+
+
+def _text(value: object) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    return str(value).strip()
+
+
+def _decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        cleaned = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        try:
+            number = Decimal(cleaned)
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    return None
+
+
+def _first(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if mapping.get(key) not in (None, ""):
+            return mapping[key]
+    return None
+
+
+def amount_and_unit(data: Mapping[str, Any]) -> tuple[Decimal, str] | None:
+    """The credit of a ``me`` reply: top level first, then one level down."""
+    places: list[Mapping[str, Any]] = [data]
+    places.extend(v for v in data.values() if isinstance(v, Mapping))
+    for place in places:
+        for key in _AMOUNT_KEYS:
+            amount = _decimal(place.get(key))
+            if amount is not None:
+                unit = _first(place, _UNIT_KEYS) or _first(data, _UNIT_KEYS)
+                return amount, str(unit) if unit else "credits"
+    return None
+
+
+def audio_files(data: Any, secret: str) -> list[AudioFile]:
+    items: Any = data
+    if isinstance(data, Mapping):
+        items = _first(data, _LIST_KEYS)
+        if items is None:
+            items = []
+    if not isinstance(items, list):
+        raise ProviderError(
+            KIND,
+            "BAD_REPLY",
+            "the audio list reply holds no list",
+            scrub(json.dumps(data, default=str)[:_EXCERPT], secret),
+        )
+    files: list[AudioFile] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        token = _text(_first(item, _TOKEN_KEYS))
+        if not token:
+            continue  # unusable without a token: it could not be sent
+        name = _text(_first(item, _NAME_KEYS)) or token
+        duration = _text(_first(item, _DURATION_KEYS)) or None
+        created = _text(_first(item, _CREATED_KEYS)) or None
+        files.append(AudioFile(token=token, filename=name, duration=duration, created=created))
+    return files
+
+
+def check_token(token: str) -> str:
+    token = token.strip()
+    if not _TOKEN.match(token):
+        raise InputError("audio_token", "an audio token is 1 to 128 letters, digits, . _ : -")
+    return token
+
+
+def check_filename(filename: str) -> str:
+    filename = filename.strip()
+    if not filename:
+        raise InputError("filename", "the new name is empty")
+    if len(filename) > 255:
+        raise InputError("filename", "the new name is longer than 255 characters")
+    if _BAD_FILENAME.search(filename):
+        raise InputError("filename", "a file name cannot hold / \\ or control characters")
+    return filename
+
+
+def check_campaign_id(campaign_id: str) -> str:
+    campaign_id = campaign_id.strip()
+    if not _CAMPAIGN_ID.match(campaign_id):
+        raise InputError(
+            "campaign_id", "a VoicePartner campaign id is 1 to 128 letters, digits, . _ : -"
+        )
+    return campaign_id

@@ -1,0 +1,193 @@
+"""VoicePartner local validation: everything checked before a request leaves.
+
+``plan_voice`` turns a ``VoiceMessage`` into the JSON fields of ``campaign/send`` (an audio
+file, a voicemail drop) or ``tts/send`` (a text spoken by a synthetic voice), in the order they
+are sent, or raises ``InputError`` naming the field and what is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from providers import phone
+from providers.errors import InputError
+from providers.models import VoiceMessage
+from providers.voicepartner.parse import check_token
+
+PARIS = ZoneInfo("Europe/Paris")
+SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:00"
+MIN_SPEECH_RATE = 0.5
+MAX_SPEECH_RATE = 2.0
+
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+_LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+
+
+@dataclass(frozen=True)
+class VoicePlan:
+    """What a send will put on the wire, minus the API key and the numbers."""
+
+    tts: bool
+    numbers: tuple[str, ...]  # E.164, in the order given
+    rendered: tuple[str, ...]  # as VoicePartner wants them (0611223344)
+    before: dict[str, Any] = field(default_factory=dict)  # fields before phoneNumbers
+    after: dict[str, Any] = field(default_factory=dict)  # fields after phoneNumbers
+
+
+def plan_voice(
+    message: VoiceMessage,
+    *,
+    email: str | None,
+    sender: str | None,
+    notify_url: str | None,
+    now: datetime,
+) -> VoicePlan:
+    _refuse_foreign_fields(message)
+    audio = (message.audio_token or "").strip()
+    text = (message.tts or "").strip()
+    if audio and text:
+        raise InputError(
+            "tts", "give either an audio file (voicemail drop) or a text to speak, not both"
+        )
+    if not audio and not text:
+        raise InputError(
+            "audio_token", "choose an audio file (voicemail drop) or a text to speak (tts)"
+        )
+    numbers, rendered = _recipients(message.recipients)
+    schedule = format_schedule(message.schedule, now) if message.schedule is not None else None
+    url = _notify_url(message.notify_url or notify_url)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    if audio:
+        if message.speech_rate is not None:
+            raise InputError("speech_rate", "a speech rate applies to text-to-speech only")
+        before["tokenAudio"] = check_token(audio)
+        before["emailForNotification"] = _email(message.email or email)
+        callback = message.sender or sender
+        if callback is not None and callback.strip():
+            after["sender"] = _sender(callback)
+        if schedule is not None:
+            after["scheduledDate"] = schedule
+        if url is not None:
+            after["notifyUrl"] = url
+    else:
+        if message.sender:
+            raise InputError("sender", "text-to-speech calls have no call-back number")
+        if message.email:
+            raise InputError("email", "text-to-speech calls send no notification e-mail")
+        before["text"] = text
+        before["lang"] = _lang(message.lang)
+        if message.speech_rate is not None:
+            after["speechRate"] = _speech_rate(message.speech_rate)
+        if url is not None:
+            after["notifyUrl"] = url
+        if schedule is not None:
+            after["scheduledDate"] = schedule
+    return VoicePlan(bool(text), numbers, rendered, before, after)
+
+
+def _refuse_foreign_fields(message: VoiceMessage) -> None:
+    foreign = {
+        "vms_type": message.vms_type,
+        "voice_msg": message.voice_msg,
+        "template_id": message.template_id,
+        "group": message.group,
+        "campaign_id": message.campaign_id,
+    }
+    for name, value in foreign.items():
+        if value is not None:
+            raise InputError(name, f"VoicePartner has no {name.replace('_', ' ')} field")
+
+
+def _recipients(recipients: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not recipients:
+        raise InputError("recipients", "no recipient")
+    numbers: list[str] = []
+    rendered: list[str] = []
+    seen: set[str] = set()
+    for raw in recipients:
+        e164 = phone.normalise(raw, field="recipient")
+        if not phone.is_french(e164):
+            raise InputError(
+                "recipient", f"{phone.display(e164)}: VoicePartner calls French numbers only"
+            )
+        if e164 in seen:
+            # The same person would be called twice, and results could not be told apart.
+            raise InputError("recipient", f"{phone.display(e164)} appears twice")
+        seen.add(e164)
+        numbers.append(e164)
+        rendered.append(phone.for_voicepartner(e164))
+    return tuple(numbers), tuple(rendered)
+
+
+def format_schedule(when: datetime, now: datetime) -> str:
+    """``scheduledDate``: Europe/Paris wall time, to the minute."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InputError("schedule", "the date has no time zone; give an aware datetime")
+    if when <= now:
+        raise InputError("schedule", "the date is in the past")
+    local = when.astimezone(PARIS)
+    if local.second or local.microsecond:
+        raise InputError(
+            "schedule",
+            f"VoicePartner schedules to the minute; {local:%H:%M:%S} has seconds "
+            "(choose a whole minute)",
+        )
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        raise InputError(
+            "schedule",
+            f"{local:%Y-%m-%d %H:%M} happens twice in Paris (end of summer time); "
+            "choose a time outside 02:00-03:00",
+        )
+    return local.strftime(SCHEDULE_FORMAT)
+
+
+def _email(value: str | None) -> str:
+    if value is None or not value.strip():
+        raise InputError(
+            "email",
+            "a voicemail drop needs an e-mail for the end-of-campaign notification "
+            "(set the account option 'email')",
+        )
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise InputError("email", f"{value!r} is not an e-mail address")
+    return value
+
+
+def _sender(value: str) -> str:
+    e164 = phone.normalise(value, field="sender")
+    if not phone.is_french(e164) or not phone.is_mobile(e164):
+        raise InputError("sender", f"{phone.display(e164)} is not a French mobile number")
+    return phone.for_voicepartner(e164)
+
+
+def _notify_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > 2000 or not _URL.match(value):
+        # The URL may carry the receiver's token: never echo it.
+        raise InputError("notify_url", "must be an absolute http:// or https:// URL")
+    return value
+
+
+def _lang(value: str) -> str:
+    value = (value or "").strip()
+    if not _LANG.match(value):
+        raise InputError("lang", f"{value!r} is not a language code such as 'fr' or 'en'")
+    return value
+
+
+def _speech_rate(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError("speech_rate", "must be a number between 0.5 and 2")
+    if not MIN_SPEECH_RATE <= value <= MAX_SPEECH_RATE:
+        raise InputError("speech_rate", f"{value:g} is outside 0.5–2")
+    return float(value)

@@ -1,0 +1,429 @@
+"""Accounts (F8): list, add, edit, check and remove provider accounts and their secrets.
+
+Every keyring, file-store and config operation runs in a worker, the blocking parts in threads
+(``asyncio.to_thread``) with the keyring's time limit, so a locked or hung keyring leaves the
+console responsive and ends as a clear message. Changes are serialised by one lock: a save never
+interleaves with a removal. The file store's passphrase is asked in a dialog and kept in memory
+(in the session's ``Credentials``) until the console exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.markup import escape
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from providers.base import provider_info
+from screens.accounts.form import AccountDraft, AccountForm, passphrase_prompt
+from screens.base import AccountBar, ModeScreen
+from screens.dialogs.common import ConfirmDialog
+from tui.accounts import config as config_module
+from tui.accounts.check import (
+    CheckResult,
+    CheckStatus,
+    check_provider,
+    check_with_secret,
+    secret_failure,
+)
+from tui.accounts.config import Account, ConfigError
+from tui.accounts.credentials import (
+    CredentialError,
+    KeyringState,
+    PassphrasePrompt,
+    env_var_name,
+    read_secret,
+    secret_from_env,
+    store_secret,
+    unlock_file_store,
+)
+
+STORE_NAMES = {"keyring": "the OS keyring", "file": "the encrypted file", "env": "the environment"}
+CHANGES = {"add_account", "edit_account", "remove_account", "make_default"}
+CHECK_STYLE = {CheckStatus.OK: "green", CheckStatus.UNVERIFIED: "yellow", CheckStatus.FAILED: "red"}
+
+
+class AccountsScreen(ModeScreen):
+    MODE_TITLE = "Accounts"
+    DEFAULT_CSS = """
+    AccountsScreen #accounts-notice { height: auto; padding: 0 1; color: $text-muted; }
+    AccountsScreen #accounts-table { height: 1fr; }
+    AccountsScreen #accounts-status { height: auto; max-height: 4; padding: 0 1; }
+    """
+    BINDINGS = [
+        # Kept out of the footer, which keeps its 80 columns for the modes: the keys line above
+        # the table and the palette list them.
+        Binding("a", "add_account", "Add", id="accounts.add", show=False),
+        Binding("e", "edit_account", "Edit", id="accounts.edit", show=False),
+        Binding("c", "check_account", "Check", id="accounts.check", show=False),
+        Binding("d", "make_default", "Default", id="accounts.default", show=False),
+        Binding(
+            "delete",
+            "remove_account",
+            "Remove",
+            id="accounts.remove",
+            key_display="Del",
+            show=False,
+        ),
+        Binding("u", "unlock_file_store", "Unlock file", id="accounts.unlock", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keyring: KeyringState | None = None
+        self._changes = asyncio.Lock()
+        self._demo_checks: dict[str, str] = {}
+
+    # -- layout -----------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="accounts-notice")
+        yield DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="accounts-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#accounts-table", DataTable)
+        for label in ("Name", "Provider", "Login", "Secret", "Last check"):
+            table.add_column(label, key=label.lower())
+        self.fill_table()
+        self.show_notice()
+        if not self.session.demo:
+            self.look_up_keyring()
+
+    def on_screen_resume(self) -> None:
+        self.fill_table(self.selected())
+        self.show_notice()
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        return [
+            ("Add account", "Add a provider account and its secret", self.action_add_account),
+            ("Edit account", "Change the selected account", self.action_edit_account),
+            ("Check account", "Authenticate the selected account", self.action_check_account),
+            ("Make default account", "Use it first", self.action_make_default),
+            ("Remove account", "Remove it and its secret", self.action_remove_account),
+            ("Unlock file store", "Give its passphrase", self.action_unlock_file_store),
+        ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.session.demo and action in CHANGES | {"unlock_file_store"}:
+            return None  # shown, disabled: the demo accounts are built in
+        return True
+
+    # -- display ----------------------------------------------------------------------------------
+    def storage(self, account: Account) -> str:
+        if self.session.demo:
+            return "demo"
+        source = self.session.credentials.source(account)
+        if source == "env" and account.secret_store != "env":
+            return f"env (over {account.secret_store})"
+        return source
+
+    def last_check(self, account: Account) -> Text:
+        text = self._demo_checks.get(account.name) or account.last_check or "never"
+        outcome = text.rsplit(" ", 1)[-1]
+        this_year = f"{datetime.now():%Y}-"
+        if text.startswith(this_year):
+            text = text[len(this_year) :]  # the year only when it is not this one: 80 columns
+        style = {"ok": "green", "unverified": "yellow", "never": "dim"}.get(outcome, "red")
+        return Text(text, style=style)
+
+    def fill_table(self, select: str | None = None) -> None:
+        table = self.query_one("#accounts-table", DataTable)
+        table.clear()
+        default = self.session.default_account()
+        for name, account in self.session.accounts.items():
+            mark = "* " if default is not None and default.name == name else "  "
+            table.add_row(
+                Text(mark + name),
+                Text(provider_info(account.provider).label.split(" (")[0]),  # fits 80 columns
+                Text(account.login),
+                Text(self.storage(account)),
+                self.last_check(account),
+                key=name,
+            )
+        names = list(self.session.accounts)
+        if select in names:
+            table.move_cursor(row=names.index(select))
+        if not names:
+            self.status("No account yet: press [b]a[/b] to add one.", raw=True)
+
+    def show_notice(self) -> None:
+        notice = self.query_one("#accounts-notice", Static)
+        if self.session.demo:
+            notice.update(
+                "Demo mode: the built-in sandbox accounts, read-only here. Check works; "
+                "nothing leaves this machine. (* marks the default account.)\n"
+                "Keys: [b]c[/b] check"
+            )
+            return
+        credentials = self.session.credentials
+        keyring = self.keyring.description if self.keyring else "OS keyring: looking…"
+        if not credentials.file_store_exists:
+            files = "encrypted file store: not created yet"
+        elif credentials.file_store_unlocked:
+            files = "encrypted file store: unlocked for this session"
+        else:
+            files = "encrypted file store: locked (u to unlock)"
+        notice.update(
+            escape(f"{keyring} · {files} · * marks the default account")
+            + "\nKeys: [b]a[/b] add · [b]e[/b]/Enter edit · [b]c[/b] check · [b]Del[/b] remove"
+            " · [b]d[/b] default · [b]u[/b] unlock the file store"
+        )
+
+    def status(self, message: str, style: str = "", *, raw: bool = False) -> None:
+        body = message if raw else escape(message)
+        self.query_one("#accounts-status", Static).update(
+            f"[{style}]{body}[/{style}]" if style else body
+        )
+
+    def selected(self) -> str | None:
+        table = self.query_one("#accounts-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key if key in self.session.accounts else None
+
+    def _selected_account(self) -> Account | None:
+        name = self.selected()
+        if name is None:
+            self.notify("Select an account first (or press a to add one).", severity="warning")
+            return None
+        return self.session.accounts[name]
+
+    def _refuse_in_demo(self) -> bool:
+        if self.session.demo:
+            self.notify("The demo accounts are built in and read-only.", severity="warning")
+        return self.session.demo
+
+    def ask(self) -> PassphrasePrompt:
+        return passphrase_prompt(self.app)
+
+    def accounts_changed(self, select: str | None = None) -> None:
+        """After a change on disk: the session, the header's account and the table follow."""
+        self.session.reload_accounts()
+        app = self.porte_voix
+        if app.current_account not in self.session.accounts:
+            default = self.session.default_account()
+            app.current_account = default.name if default else None
+        self.query_one(AccountBar).refresh_bar()
+        self.fill_table(select)
+        self.show_notice()
+
+    def failed(self, what: str, exc: Exception) -> None:
+        self.status(f"{what}: {exc}", "red")
+        self.notify(escape(str(exc)), title=what, severity="error", timeout=8)
+
+    # -- actions ----------------------------------------------------------------------------------
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_edit_account()
+
+    def action_add_account(self) -> None:
+        if self._refuse_in_demo():
+            return
+        form = AccountForm(existing=self.session.accounts, keyring=self.keyring)
+        self.app.push_screen(form, self._form_done(None))
+
+    def action_edit_account(self) -> None:
+        if self._refuse_in_demo():
+            return
+        account = self._selected_account()
+        if account is None:
+            return
+        default = self.session.default_account()
+        form = AccountForm(
+            account=account,
+            keyring=self.keyring,
+            is_default=default is not None and default.name == account.name,
+        )
+        self.app.push_screen(form, self._form_done(account))
+
+    def _form_done(self, original: Account | None) -> Callable[[AccountDraft | None], None]:
+        def done(draft: AccountDraft | None) -> None:
+            if draft is not None:
+                self.save_account(draft, original)
+
+        return done
+
+    def action_check_account(self) -> None:
+        account = self._selected_account()
+        if account is not None:
+            self.check_account(account)
+
+    def action_make_default(self) -> None:
+        account = None if self._refuse_in_demo() else self._selected_account()
+        if account is not None:
+            self.make_default(account.name)
+
+    def action_remove_account(self) -> None:
+        account = None if self._refuse_in_demo() else self._selected_account()
+        if account is None:
+            return
+        env = env_var_name(account.name)
+        warning = "The secret is deleted with it." if account.secret_store != "env" else None
+        if secret_from_env(account.name):
+            warning = (warning or "") + f" {env} stays set: porte-voix cannot unset it."
+        dialog = ConfirmDialog(
+            f"Remove the account {account.name}?",
+            [
+                ("Provider", provider_info(account.provider).label),
+                ("Login", account.login or "—"),
+                ("Secret in", STORE_NAMES[account.secret_store]),
+            ],
+            [("remove", "Remove", "error")],
+            warning=warning,
+        )
+
+        def confirmed(choice: str | None) -> None:
+            if choice == "remove":
+                self.remove_account(account)
+
+        self.app.push_screen(dialog, confirmed)
+
+    def action_unlock_file_store(self) -> None:
+        if self._refuse_in_demo():
+            return
+        credentials = self.session.credentials
+        if not credentials.file_store_exists:
+            self.notify("There is no file store yet: it is created when a secret is saved in it.")
+        elif credentials.file_store_unlocked:
+            self.notify("The file store is already unlocked for this session.")
+        else:
+            self.unlock()
+
+    # -- workers ----------------------------------------------------------------------------------
+    @work(group="accounts-keyring")
+    async def look_up_keyring(self) -> None:
+        self.keyring = await asyncio.to_thread(self.session.credentials.keyring_state)
+        self.show_notice()
+
+    @work(group="accounts")
+    async def unlock(self) -> None:
+        try:
+            await unlock_file_store(self.session.credentials, self.ask())
+        except CredentialError as exc:
+            self.failed("File store still locked", exc)
+        else:
+            self.status("The encrypted file store is unlocked for this session.", "green")
+        self.show_notice()
+        self.fill_table(self.selected())
+
+    @work(group="accounts")
+    async def save_account(self, draft: AccountDraft, original: Account | None) -> None:
+        account = draft.account
+        self.status(f"Saving {account.name}…")
+        async with self._changes:
+            try:
+                await self._store_secret(draft, original)
+                config = await asyncio.to_thread(config_module.load)
+                if original is None and account.name in config.accounts:
+                    raise ConfigError(f"an account named {account.name!r} exists already")
+                config = config_module.with_account(config, account)
+                if draft.make_default:
+                    config = config_module.with_default(config, account.name)
+                await asyncio.to_thread(config_module.save, config)
+            except (ConfigError, CredentialError, OSError) as exc:
+                self.failed(f"{account.name} not saved", exc)
+                self.show_notice()
+                return
+        self.accounts_changed(account.name)
+        where = STORE_NAMES[account.secret_store]
+        self.status(f"{account.name} saved; its secret is in {where}.", "green")
+        self.notify(escape(f"{account.name} saved."), title="Accounts")
+
+    async def _store_secret(self, draft: AccountDraft, original: Account | None) -> None:
+        """Put the secret where the draft says; move or delete the stored one as needed."""
+        credentials, ask = self.session.credentials, self.ask()
+        account = draft.account
+        moved = original is not None and original.secret_store != account.secret_store
+        if draft.secret is not None and account.secret_store != "env":
+            await store_secret(credentials, account.name, draft.secret, account.secret_store, ask)
+        elif moved and account.secret_store != "env":
+            assert original is not None
+            # The stored secret moves (never an environment override that happens to be set).
+            for store in (original.secret_store, account.secret_store):
+                if store == "file":
+                    await unlock_file_store(credentials, ask)
+            await asyncio.to_thread(credentials.move, original, account.secret_store)
+            return
+        if moved and original is not None and original.secret_store != "env":
+            await asyncio.to_thread(credentials.delete, original)
+
+    @work(group="accounts")
+    async def remove_account(self, account: Account) -> None:
+        self.status(f"Removing {account.name}…")
+        async with self._changes:
+            try:
+                # The secret first: if its store refuses, the account stays and says why.
+                removal = await asyncio.to_thread(self.session.credentials.delete, account)
+                config = await asyncio.to_thread(config_module.load)
+                if account.name in config.accounts:
+                    config = config_module.without_account(config, account.name)
+                    await asyncio.to_thread(config_module.save, config)
+            except (ConfigError, CredentialError, OSError) as exc:
+                self.failed(f"{account.name} not removed", exc)
+                return
+        self.accounts_changed()
+        secret = {
+            "deleted": f"its secret was deleted from {STORE_NAMES[account.secret_store]}",
+            "absent": "no stored secret was found",
+            "environment": "it kept no stored secret",
+        }[removal]
+        self.status(f"{account.name} removed; {secret}.", "green")
+
+    @work(group="accounts")
+    async def make_default(self, name: str) -> None:
+        async with self._changes:
+            try:
+                config = await asyncio.to_thread(config_module.load)
+                await asyncio.to_thread(
+                    config_module.save, config_module.with_default(config, name)
+                )
+            except (ConfigError, OSError) as exc:
+                self.failed("Default not changed", exc)
+                return
+        self.accounts_changed(name)
+        self.status(f"{name} is the default account.", "green")
+
+    @work(group="accounts-check")
+    async def check_account(self, account: Account) -> None:
+        self.status(f"Checking {account.name}…")
+        try:
+            if self.session.demo:
+                provider = await self.session.provider(account.name)
+                result = await check_provider(account, provider)
+            else:
+                secret = await read_secret(self.session.credentials, account, self.ask())
+                result = await check_with_secret(account, secret)
+        except CredentialError as exc:
+            result = secret_failure(account, exc)
+        await self._record(result)
+
+    async def _record(self, result: CheckResult) -> None:
+        name = result.account
+        text = result.last_check_text()
+        if self.session.demo:
+            self._demo_checks[name] = text
+        else:
+            try:
+                async with self._changes:
+                    await asyncio.to_thread(config_module.record_check, name, text)
+            except (ConfigError, OSError) as exc:
+                self.failed("Check result not saved", exc)
+            self.session.reload_accounts()
+        self.fill_table(self.selected())
+        self.show_notice()
+        style = CHECK_STYLE[result.status]
+        self.status(f"{name}: {result.headline()}: {result.message}", style)
+        severity = {CheckStatus.OK: "information", CheckStatus.UNVERIFIED: "warning"}
+        self.notify(
+            escape(result.message),
+            title=f"{name}: {result.headline()}",
+            severity=severity.get(result.status, "error"),  # type: ignore[arg-type]
+            timeout=8,
+        )

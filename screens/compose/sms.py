@@ -1,0 +1,293 @@
+"""Compose SMS: account, recipients, text with a live counter, options, confirmation, sending."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, Static, TextArea
+
+from providers import text as sms_text
+from providers.base import Capability
+from providers.errors import InputError
+from providers.models import Route, SmsMessage
+from providers.phone import normalise
+from screens.compose.common import ComposeScreen
+from screens.dialogs.csv_import import CsvImportDialog
+from screens.widgets.counter import SegmentCounter
+from screens.widgets.recipients import RecipientsField
+from tui.csv_import import Table
+from tui.schedule import parse_schedule
+
+PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
+PREVIEW_COUNT = 3
+
+
+class ComposeSmsScreen(ComposeScreen):
+    MODE_TITLE = "Compose SMS"
+    CAPABILITY = Capability.SMS
+    DEFAULT_CSS = """
+    ComposeSmsScreen #sms-text { height: 6; }
+    ComposeSmsScreen #preview { height: auto; padding: 0 1; color: $text-muted; }
+    ComposeSmsScreen .row { height: auto; }
+    ComposeSmsScreen .row Input { width: 1fr; }
+    ComposeSmsScreen .row Select { width: 1fr; }
+    """
+    BINDINGS = [
+        Binding("ctrl+t", "transliterate", "Transliterate", id="sms.transliterate", show=False),
+        Binding("ctrl+o", "import_csv", "Import CSV", id="sms.import", show=False),
+        Binding("ctrl+l", "pick_group", "Group", id="sms.group", show=False),
+    ]
+
+    table: Table | None = None
+    #: number (E.164) -> its CSV row, built once per import, for personalised texts.
+    rows_by_number: dict[str, dict[str, str]] | None = None
+
+    def compose_form(self) -> ComposeResult:
+        yield Label(
+            "Recipients (one per line, or separated by commas or spaces)", classes="field-label"
+        )
+        yield RecipientsField(id="recipients")
+        with Horizontal(classes="row"):
+            yield Button("Import CSV… (ctrl+o)", id="import-csv")
+            yield Button("eCampaign group… (ctrl+l)", id="pick-group")
+        yield Static("", id="target-info", classes="hint")
+        yield Label("Message", classes="field-label")
+        yield TextArea(id="sms-text", soft_wrap=True)
+        yield SegmentCounter(id="counter")
+        yield Static("", id="preview")
+        with Collapsible(title="Options", id="options"):
+            with Horizontal(classes="row"):
+                yield Input(placeholder="sender (≤ 11 characters)", id="sender")
+                yield Select(
+                    [("notification route", "notification"), ("marketing route", "marketing")],
+                    value="notification",
+                    allow_blank=False,
+                    id="route",
+                )
+            with Horizontal(classes="row"):
+                yield Input(placeholder="schedule YYYY-MM-DD HH:MM:SS (Paris)", id="schedule")
+                yield Input(placeholder="campaign id", id="campaign-id")
+            with Horizontal(classes="row"):
+                yield Checkbox("long SMS (CapitoleMobile, up to 4)", id="long")
+                yield Input(placeholder="eCampaign template id", id="template")
+
+    # -- reactions -----------------------------------------------------------------------------
+    def account_changed(self) -> None:
+        info = self.provider_info()
+        caps = info.capabilities if info else Capability(0)
+        self.query_one("#long", Checkbox).disabled = not caps & Capability.LONG_SMS
+        self.query_one("#route", Select).disabled = not caps & Capability.ROUTE
+        self.query_one("#campaign-id", Input).disabled = not caps & Capability.CAMPAIGN_ID
+        self.query_one("#template", Input).disabled = not caps & Capability.TEMPLATES
+        self.query_one("#pick-group", Button).disabled = not caps & Capability.GROUPS
+        self.refresh_counter()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id == "sms-text":
+            self.refresh_counter()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        super().on_select_changed(event)
+        if event.select.id == "route":
+            self.refresh_counter()
+
+    def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
+        self.refresh_counter()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "import-csv":
+            self.action_import_csv()
+        elif event.button.id == "pick-group":
+            self.action_pick_group()
+        else:
+            super().on_button_pressed(event)
+
+    def on_recipients_field_changed(self, _event: RecipientsField.Changed) -> None:
+        self.refresh_counter()
+
+    def target_changed(self) -> None:
+        self.refresh_counter()
+
+    # -- the counter and the personalised preview ----------------------------------------------
+    def _route(self) -> Route:
+        return Route(str(self.query_one("#route", Select).value))
+
+    def _long(self) -> bool:
+        checkbox = self.query_one("#long", Checkbox)
+        return checkbox.value and not checkbox.disabled
+
+    def refresh_counter(self) -> None:
+        info = self.provider_info()
+        kind = info.kind if info else None
+        texts = self.rendered_texts()
+        sample = max(texts.values(), key=len) if texts else self.message_text()
+        count = sms_text.count_sms(sample, kind, self._route(), long=self._long())
+        self.query_one(SegmentCounter).show_count(count, info.label if info else None)
+        self._show_preview(texts)
+
+    def message_text(self) -> str:
+        return self.query_one("#sms-text", TextArea).text
+
+    def placeholders(self) -> list[str]:
+        return PLACEHOLDER.findall(self.message_text())
+
+    def rendered_texts(self) -> dict[str, str]:
+        """Recipient → its own text, when the text has placeholders filled from the CSV."""
+        if self.rows_by_number is None or not self.placeholders():
+            return {}
+        template = self.message_text()
+        return {
+            number: PLACEHOLDER.sub(lambda m, row=row: row.get(m.group(1), m.group(0)), template)
+            for number, row in self.rows_by_number.items()
+        }
+
+    def _show_preview(self, texts: dict[str, str]) -> None:
+        preview = self.query_one("#preview", Static)
+        unknown = [
+            name for name in self.placeholders() if not self.table or name not in self.table.columns
+        ]
+        lines = []
+        if unknown:
+            lines.append(
+                "[red]Unknown placeholder(s): "
+                + ", ".join("{" + escape(name) + "}" for name in unknown)
+                + " (import a CSV with these columns)[/red]"
+            )
+        for number, text in list(texts.items())[:PREVIEW_COUNT]:
+            lines.append(f"[b]{escape(number)}[/b]: {escape(text)}")
+        if len(texts) > PREVIEW_COUNT:
+            lines.append(f"… {len(texts) - PREVIEW_COUNT} more personalised messages")
+        preview.update("\n".join(lines))
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_transliterate(self) -> None:
+        area = self.query_one("#sms-text", TextArea)
+        fixed = sms_text.transliterate(area.text)
+        if fixed != area.text:
+            area.load_text(fixed)
+            self.notify("Replaced the characters the provider cannot carry.")
+        info = self.provider_info()
+        left = sms_text.count_sms(fixed, info.kind if info else None).unencodable
+        if left:
+            self.notify(
+                "No replacement for: " + " ".join(left) + " — remove them.", severity="warning"
+            )
+
+    def action_import_csv(self) -> None:
+        def imported(table: Table | None) -> None:
+            if table is None or table.number_column is None:
+                return
+            self.table = table
+            self.rows_by_number = None
+            self._index_rows(table)
+            self.query_one(RecipientsField).set_numbers(table.values(table.number_column))
+            columns = ", ".join("{" + c + "}" for c in table.columns if c != table.number_column)
+            self.query_one("#target-info", Static).update(
+                f"{len(table.rows)} rows imported; "
+                f"placeholders available: {escape(columns) or 'none'}"
+            )
+
+        self.app.push_screen(CsvImportDialog(), imported)
+
+    @work(thread=True, exclusive=True, group="csv-index")
+    def _index_rows(self, table: Table) -> None:
+        """Normalise the CSV's numbers once, off the event loop (10 000 rows take a moment)."""
+        column = table.number_column or ""
+        index: dict[str, dict[str, str]] = {}
+        for row in table.rows:
+            try:
+                index.setdefault(normalise(row.get(column, "")), row)
+            except InputError:
+                continue
+        self.app.call_from_thread(self._indexed, table, index)
+
+    def _indexed(self, table: Table, index: dict[str, dict[str, str]]) -> None:
+        if table is self.table:
+            self.rows_by_number = index
+            self.refresh_counter()
+
+    # -- building the messages -----------------------------------------------------------------
+    def build_messages(self) -> list[SmsMessage]:
+        """One message, or one per distinct personalised text. Raises InputError."""
+        recipients = self.validated_recipients(allow_empty=self.group is not None)
+        info = self.provider_info()
+        caps = info.capabilities if info else Capability(0)
+        base = SmsMessage(
+            text=self.message_text(),
+            recipients=recipients,
+            sender=self.optional("#sender"),
+            route=self._route() if caps & Capability.ROUTE else Route.NOTIFICATION,
+            long=self._long(),
+            schedule=parse_schedule(self.query_one("#schedule", Input).value),
+            campaign_id=self.optional("#campaign-id") if caps & Capability.CAMPAIGN_ID else None,
+            template_id=self.optional("#template") if caps & Capability.TEMPLATES else None,
+            group=self.group if caps & Capability.GROUPS else None,
+        )
+        unknown = [n for n in self.placeholders() if not self.table or n not in self.table.columns]
+        if unknown:
+            raise InputError("text", "unknown placeholder(s): " + ", ".join(unknown))
+        texts = self.rendered_texts()
+        if not texts:
+            return [base]
+        if base.group is not None:
+            # Each distinct text is its own request, and each would go to the whole group.
+            raise InputError(
+                "recipients",
+                "placeholders from a CSV cannot be combined with an eCampaign group: the group "
+                "would receive every distinct text; clear the group or the placeholders",
+            )
+        orphans = [number for number in recipients if number not in texts]
+        if orphans:
+            # They would receive the raw template, "{prenom}" and all.
+            raise InputError(
+                "recipients",
+                f"{len(orphans)} recipient(s) have no row in the imported CSV to fill the "
+                f"placeholders, e.g. {orphans[0]}: remove them or add them to the file",
+            )
+        by_text: dict[str, list[str]] = {}
+        for number in recipients:
+            by_text.setdefault(texts[number], []).append(number)
+        return [
+            replace(base, text=text, recipients=tuple(numbers)) for text, numbers in by_text.items()
+        ]
+
+    def summary_lines(self, messages: list[Any]) -> list[tuple[str, str]]:
+        info = self.provider_info()
+        kind = info.kind if info else None
+        counts = [sms_text.count_sms(m.text, kind, m.route, m.long) for m in messages]
+        recipients = sum(len(m.recipients) for m in messages)
+        segments = max(c.segments for c in counts)
+        total = sum(c.segments * len(m.recipients) for c, m in zip(counts, messages, strict=True))
+        lines = [("Segments", f"{segments} per message ({counts[0].encoding})")]
+        if len(messages) > 1:
+            lines.append(("Personalised", f"{len(messages)} distinct texts"))
+        if recipients:
+            lines.append(("Estimated use", f"{total} SMS credit(s) (segments × recipients)"))
+        return lines
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            *super().palette_commands(),
+            (
+                "Transliterate (ctrl+t)",
+                "Replace characters the provider cannot carry",
+                self.action_transliterate,
+            ),
+            (
+                "Import recipients from CSV (ctrl+o)",
+                "Pick a file and its number column",
+                self.action_import_csv,
+            ),
+            (
+                "Target an eCampaign group (ctrl+l)",
+                "Send to a group, with filters",
+                self.action_pick_group,
+            ),
+        ]

@@ -1,0 +1,79 @@
+"""Import recipients from a CSV file: pick the file, then the column that holds the numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static
+
+from screens.dialogs.common import DIALOG_CSS, Dialog
+from tui.csv_import import CsvImportError, Table, read_table
+
+PREVIEW_ROWS = 3
+
+
+class CsvImportDialog(Dialog[Table | None]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="CsvImportDialog")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table: Table | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Import recipients from a CSV file", classes="dialog-title")
+            yield Input(placeholder="path to the file, e.g. ~/clients.csv", id="csv-path")
+            yield Static("Enter loads the file.", id="csv-info", classes="hint")
+            yield Select[str]([], prompt="column holding the numbers", id="csv-column")
+            yield Static("", id="csv-preview")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Import", id="import", variant="primary", disabled=True)
+                yield Button("Cancel", id="cancel")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.load(event.value)
+
+    @work(thread=True, exclusive=True)
+    def load(self, raw_path: str) -> None:
+        path = Path(raw_path.strip()).expanduser()
+        try:
+            table = read_table(path)
+        except CsvImportError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._loaded, table)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#csv-info", Static).update(f"[red]{escape(message)}[/red]")
+        self.query_one("#import", Button).disabled = True
+
+    def _loaded(self, table: Table) -> None:
+        self.table = table
+        info = self.query_one("#csv-info", Static)
+        info.update(f"{len(table.rows)} rows, columns: {escape(', '.join(table.columns))}")
+        select = self.query_one("#csv-column", Select)
+        select.set_options([(Text(name), name) for name in table.columns])
+        if table.number_column:
+            select.value = table.number_column
+        preview = [
+            " | ".join(escape(row.get(c, "")) for c in table.columns)
+            for row in table.rows[:PREVIEW_ROWS]
+        ]
+        self.query_one("#csv-preview", Static).update("\n".join(preview))
+        self.query_one("#import", Button).disabled = not table.rows
+        select.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "import" or self.table is None:
+            self.dismiss(None)
+            return
+        column = self.query_one("#csv-column", Select).value
+        if not isinstance(column, str):
+            self._failed("choose the column that holds the numbers")
+            return
+        self.dismiss(Table(self.table.columns, self.table.rows, column))

@@ -1,0 +1,220 @@
+"""Checking an account: the cheapest call that proves the login and secret, and a plain verdict.
+
+Shared by ``porte-voix accounts check`` and the Accounts screen. Where the provider has a
+read-only balance or credits call, that is the check. CapitoleMobile has none: its pre-production
+echo (``xml_test``) proves the address answers, but it checks nothing, so the verdict says
+*unverified* rather than pretending. Nothing here ever sends a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from providers.base import Capability, Provider, create_provider, provider_info
+from providers.errors import (
+    AuthenticationError,
+    InputError,
+    OutcomeUnknownError,
+    ProviderError,
+    RateLimitedError,
+)
+from providers.models import SendStatus, SmsMessage, VoiceMessage
+from tui.accounts.config import Account, ConfigError
+from tui.accounts.credentials import (
+    CredentialError,
+    KeyringUnavailableError,
+    NoKeyringError,
+    PassphraseRequired,
+    WrongPassphrase,
+)
+
+#: The dry-run recipient of the CapitoleMobile echo; the echo URL never sends.
+PROBE_NUMBER = "+33600000000"
+REDACTED = "***"
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"  # the provider accepted the credentials
+    UNVERIFIED = "unverified"  # reachable, but the credentials cannot be proved without sending
+    FAILED = "failed"
+
+
+class Stage(StrEnum):
+    """What failed, so the operator knows where to look."""
+
+    SECRET = "secret"  # the secret could not be read (keyring, file store, environment)
+    SETTINGS = "settings"  # refused locally: login, options, URLs
+    CREDENTIALS = "credentials"  # the provider refused the login or the secret
+    CONNECTION = "connection"  # the provider could not be reached or did not answer
+    PROVIDER = "provider"  # the provider answered with another error
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    account: str
+    provider: str
+    status: CheckStatus
+    message: str
+    stage: Stage | None = None
+    code: str | None = None
+    checked_at: datetime = field(default_factory=datetime.now)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing is known to be wrong (an unverified CapitoleMobile account is ok)."""
+        return self.status is not CheckStatus.FAILED
+
+    @property
+    def verified(self) -> bool:
+        return self.status is CheckStatus.OK
+
+    def last_check_text(self) -> str:
+        """What the config keeps: ``2026-11-22 10:00 ok`` / ``… unverified`` / ``… AUTH_FAILED``."""
+        outcome = str(self.status)
+        if self.status is CheckStatus.FAILED and self.code:
+            outcome = self.code
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {outcome}"
+
+    def headline(self) -> str:
+        return {
+            CheckStatus.OK: "OK",
+            CheckStatus.UNVERIFIED: "UNVERIFIED",
+            CheckStatus.FAILED: "FAILED",
+        }[self.status]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "provider": self.provider,
+            "status": str(self.status),
+            "ok": self.ok,
+            "verified": self.verified,
+            "stage": None if self.stage is None else str(self.stage),
+            "code": self.code,
+            "message": self.message,
+            "last_check": self.last_check_text(),
+        }
+
+
+def _redact(text: str, secret: str | None) -> str:
+    if secret and len(secret) >= 4:
+        return text.replace(secret, REDACTED)
+    return text
+
+
+def _failed(account: Account, stage: Stage, code: str, message: str) -> CheckResult:
+    return CheckResult(account.name, account.provider, CheckStatus.FAILED, message, stage, code)
+
+
+def secret_failure(account: Account, exc: CredentialError) -> CheckResult:
+    """The verdict when the secret itself could not be had."""
+    code = "no_secret"
+    if isinstance(exc, NoKeyringError):
+        code = "no_keyring"
+    elif isinstance(exc, KeyringUnavailableError):
+        code = "keyring_unavailable"
+    elif isinstance(exc, WrongPassphrase):
+        code = "wrong_passphrase"
+    elif isinstance(exc, PassphraseRequired):
+        code = "passphrase_required"
+    return _failed(account, Stage.SECRET, code, f"could not read the secret: {exc}")
+
+
+def settings_failure(
+    account: Account, exc: ConfigError | ValueError, secret: str | None = None
+) -> CheckResult:
+    code = f"invalid_{exc.field}" if isinstance(exc, InputError) else "invalid_settings"
+    message = f"the account settings are refused before any request: {exc}"
+    return _failed(account, Stage.SETTINGS, code, _redact(message, secret))
+
+
+def provider_failure(account: Account, exc: ProviderError, secret: str | None) -> CheckResult:
+    label = provider_info(account.provider).label
+    if isinstance(exc, AuthenticationError):
+        stage, message = (
+            Stage.CREDENTIALS,
+            f"{label} refused the login or the secret ({exc.code}): {exc.meaning}",
+        )
+    elif isinstance(exc, RateLimitedError):
+        stage, message = (
+            Stage.PROVIDER,
+            f"{label} asks to slow down ({exc.meaning}); the credentials were not checked",
+        )
+    elif exc.code in ("CONNECTION_FAILED", "NO_ANSWER") or isinstance(exc, OutcomeUnknownError):
+        stage, message = Stage.CONNECTION, f"{label} could not be reached: {exc.meaning}"
+    else:
+        original = exc.original.strip()[:200]
+        said = f" (the provider said: {original})" if original else ""
+        stage, message = Stage.PROVIDER, f"{label} answered {exc.code}: {exc.meaning}{said}"
+    return _failed(account, stage, exc.code, _redact(message, secret))
+
+
+async def probe(provider: Provider) -> tuple[CheckStatus, str]:
+    """The cheapest call that authenticates; raises the provider's errors."""
+    if provider.capabilities & Capability.BALANCE:
+        balance = await provider.balance()
+        amounts = ", ".join(f"{line.label}: {line.amount} {line.unit}" for line in balance.lines)
+        return CheckStatus.OK, f"authenticated; balance {amounts or 'empty'}"
+    # CapitoleMobile: the pre-production echo is the only call that costs nothing, and it
+    # verifies nothing but the address. The SMS one is documented; the voice one is inferred.
+    if provider.capabilities & Capability.SMS:
+        receipt = await provider.send_sms(
+            SmsMessage("porte-voix check", (PROBE_NUMBER,)), dry_run=True
+        )
+    else:
+        receipt = await provider.send_voice(
+            VoiceMessage((PROBE_NUMBER,), tts="porte-voix check"), dry_run=True
+        )
+    if receipt.status is not SendStatus.DRY_RUN:
+        raise ProviderError(
+            provider.kind,
+            "TEST_URL_SENDS",
+            "the test URL answered like a real send: check the account's test URL option "
+            "(a message may have been sent)",
+        )
+    notes = "".join(f"; note: {warning}" for warning in receipt.warnings)
+    return (
+        CheckStatus.UNVERIFIED,
+        "the pre-production echo answered, so the address is right, but the login and password "
+        "were NOT verified: this provider has no read-only call that checks them, and its echo "
+        "accepts anything. Only a real send proves them" + notes,
+    )
+
+
+async def check_provider(
+    account: Account, provider: Provider, secret: str | None = None
+) -> CheckResult:
+    """Run the probe on an open provider (not closed here) and turn any failure into a verdict.
+
+    ``secret``, when known, is blanked out of any text that would echo it.
+    """
+    try:
+        status, message = await probe(provider)
+    except ProviderError as exc:
+        return provider_failure(account, exc, secret)
+    except InputError as exc:
+        return settings_failure(account, exc, secret)
+    except httpx.InvalidURL:
+        return _failed(
+            account, Stage.SETTINGS, "invalid_url", "an address in the account options is invalid"
+        )
+    return CheckResult(account.name, account.provider, status, _redact(message, secret))
+
+
+async def check_with_secret(
+    account: Account, secret: str, transport: httpx.AsyncBaseTransport | None = None
+) -> CheckResult:
+    """Open the account's provider with ``secret``, check it, close it."""
+    try:
+        provider = create_provider(account.settings(), secret, transport)
+    except ValueError as exc:  # InputError included
+        return settings_failure(account, exc, secret)
+    try:
+        return await check_provider(account, provider, secret)
+    finally:
+        await provider.aclose()

@@ -1,0 +1,419 @@
+"""Where an account's secret comes from: environment → OS keyring → encrypted file.
+
+* ``PORTE_VOIX_SECRET_<NAME>`` in the environment wins and is never stored.
+* The OS keyring (Secret Service, KWallet, macOS Keychain, Windows) through ``keyring``. Only real
+  OS backends count: the fail/null backends, the chainer, and file backends that would prompt on the
+  terminal behind Textual's back (keyrings.cryptfile, keyrings.alt, plaintext) are "no keyring".
+  Every call runs in a daemon thread with a time limit, so a locked or hung collection becomes a
+  clear error instead of a frozen program.
+* An encrypted file (keyrings.cryptfile: Argon2 + AES-GCM), chosen explicitly by the operator, in a
+  0700 directory with a 0600 file (``secret_file``). Its passphrase is asked by the caller (a
+  Textual dialog, a terminal prompt) or read from ``PORTE_VOIX_FILE_PASSPHRASE``, and kept in
+  memory only.
+
+No function here logs or formats a secret; exceptions name the account and the store only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
+
+from tui.accounts.config import Account
+from tui.accounts.secret_file import MIN_PASSPHRASE as MIN_PASSPHRASE
+from tui.accounts.secret_file import CredentialError as CredentialError
+from tui.accounts.secret_file import FileSecretStore as FileSecretStore
+from tui.accounts.secret_file import PassphraseRequired as PassphraseRequired
+from tui.accounts.secret_file import WrongPassphrase as WrongPassphrase
+from tui.accounts.secret_file import file_store_path as file_store_path
+
+SERVICE = "porte-voix"
+PASSPHRASE_ENV = "PORTE_VOIX_FILE_PASSPHRASE"
+KEYRING_TIMEOUT = 5.0
+_REJECTED_BACKEND_MODULES = (
+    "keyring.backends.fail",
+    "keyring.backends.null",
+    "keyring.backends.chainer",
+    "keyrings.alt",
+    "keyrings.cryptfile",
+)
+
+T = TypeVar("T")
+Removal = Literal["deleted", "absent", "environment"]
+
+
+class NoKeyringError(CredentialError):
+    def __init__(self) -> None:
+        super().__init__(
+            "no OS keyring is available here (typical on a server reached over SSH). "
+            "Use the encrypted file store (`--store file`, or `move-secret NAME --to file`), "
+            "or give the secret in the environment as PORTE_VOIX_SECRET_<NAME>, or run "
+            "porte-voix inside `dbus-run-session` with an unlocked gnome-keyring (see the README)"
+        )
+
+
+class KeyringUnavailableError(CredentialError):
+    """The keyring exists but is locked, hung or refused the call."""
+
+
+def env_var_name(account_name: str) -> str:
+    return "PORTE_VOIX_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", account_name.upper())
+
+
+def secret_from_env(account_name: str) -> str | None:
+    value = os.environ.get(env_var_name(account_name))
+    return value if value else None
+
+
+# --------------------------------------------------------------------------- OS keyring
+
+
+def _trusted(backend: KeyringBackend) -> bool:
+    module = type(backend).__module__
+    return not module.startswith(_REJECTED_BACKEND_MODULES)
+
+
+def os_keyring() -> KeyringBackend | None:
+    """The real OS keyring backend, or None when there is none worth using."""
+    backend = keyring.get_keyring()
+    if isinstance(backend, ChainerBackend):
+        candidates: list[KeyringBackend] = list(backend.backends)
+        trusted = [b for b in candidates if _trusted(b)]
+        return trusted[0] if trusted else None
+    return backend if _trusted(backend) else None
+
+
+# Keyring calls that outlived their time limit. While one is still blocked, new calls fail at
+# once: a locked collection would otherwise pile up one stuck thread per attempt.
+_stuck: list[threading.Thread] = []
+_stuck_lock = threading.Lock()
+
+
+def run_with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
+    """Run ``fn`` in a daemon thread; a hung keyring must not hang us (or our exit)."""
+    with _stuck_lock:
+        _stuck[:] = [thread for thread in _stuck if thread.is_alive()]
+        if _stuck:
+            raise KeyringUnavailableError(
+                f"the keyring has not answered an earlier request yet ({what}); "
+                "it may be locked or waiting for an unlock prompt"
+            )
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # handed back to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"keyring {what}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        with _stuck_lock:
+            _stuck.append(thread)
+        raise KeyringUnavailableError(
+            f"the keyring did not answer within {timeout:g} s ({what}); it may be locked"
+        )
+    if "error" in outcome:
+        # Only the type travels: a backend's message could quote what it was given.
+        error = outcome["error"]
+        if isinstance(error, keyring.errors.KeyringLocked):
+            raise KeyringUnavailableError(f"the keyring is locked ({what})") from None
+        if isinstance(error, keyring.errors.NoKeyringError):
+            raise NoKeyringError() from None
+        if isinstance(error, keyring.errors.KeyringError):
+            raise KeyringUnavailableError(
+                f"the keyring refused the call ({what}): {type(error).__name__}"
+            ) from None
+        raise KeyringUnavailableError(
+            f"the keyring failed ({what}): {type(error).__name__}"
+        ) from None
+    value: T = outcome["value"]
+    return value
+
+
+@dataclass(frozen=True)
+class KeyringState:
+    """What the console shows about the OS keyring, and whether to offer it."""
+
+    available: bool
+    description: str
+
+
+def keyring_state(timeout: float = KEYRING_TIMEOUT) -> KeyringState:
+    """Find the OS keyring (blocking, bounded by ``timeout``: some backends talk to D-Bus)."""
+    try:
+        backend = run_with_timeout(os_keyring, timeout, "lookup")
+    except CredentialError as exc:
+        return KeyringState(False, str(exc))
+    if backend is None:
+        return KeyringState(False, "no OS keyring here: secrets go to the encrypted file store")
+    name = getattr(backend, "name", type(backend).__name__)
+    return KeyringState(True, f"OS keyring: {name}")
+
+
+# --------------------------------------------------------------------------- the resolver
+
+PassphraseProvider = Callable[[], "str | None"]
+
+
+class Credentials:
+    """Finds, stores and removes account secrets according to each account's ``secret_store``.
+
+    ``passphrase`` is asked when the existing file store must be unlocked; ``new_passphrase``
+    (which should confirm it) when the file store is created; without one, ``passphrase`` is
+    used for both. ``PORTE_VOIX_FILE_PASSPHRASE`` takes precedence over both.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        passphrase: PassphraseProvider | None = None,
+        keyring_timeout: float = KEYRING_TIMEOUT,
+        new_passphrase: PassphraseProvider | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.keyring_timeout = keyring_timeout
+        self._passphrase = passphrase
+        self._new_passphrase = new_passphrase
+        self._file_store: FileSecretStore | None = None
+
+    def __repr__(self) -> str:
+        state = "unlocked" if self._file_store else "locked"
+        return f"Credentials({str(self.data_dir)!r}, file store {state})"
+
+    # -- keyring --------------------------------------------------------------------------------
+    def require_keyring(self) -> KeyringBackend:
+        backend = run_with_timeout(os_keyring, self.keyring_timeout, "lookup")
+        if backend is None:
+            raise NoKeyringError()
+        return backend
+
+    def keyring_state(self) -> KeyringState:
+        return keyring_state(self.keyring_timeout)
+
+    # -- file store -----------------------------------------------------------------------------
+    @property
+    def file_store_path(self) -> Path:
+        return file_store_path(self.data_dir)
+
+    @property
+    def file_store_exists(self) -> bool:
+        return FileSecretStore.initialised(self.file_store_path)
+
+    @property
+    def file_store_unlocked(self) -> bool:
+        return self._file_store is not None
+
+    def unlock_file_store(self, passphrase: str) -> FileSecretStore:
+        """Open (or create) the file store; raises ``WrongPassphrase``. Blocking: Argon2."""
+        self._file_store = FileSecretStore(self.file_store_path, passphrase)
+        return self._file_store
+
+    def lock_file_store(self) -> None:
+        self._file_store = None
+
+    def _files(self) -> FileSecretStore:
+        if self._file_store is None:
+            from_env = os.environ.get(PASSPHRASE_ENV)
+            creating = not self.file_store_exists
+            if from_env:
+                try:
+                    return self.unlock_file_store(from_env)
+                except WrongPassphrase as exc:
+                    if creating:  # too short for a new store
+                        raise WrongPassphrase(f"{PASSPHRASE_ENV}: {exc}") from None
+                    raise WrongPassphrase(
+                        f"{PASSPHRASE_ENV} does not open the encrypted file store "
+                        f"{self.file_store_path}"
+                    ) from None
+            ask = (self._new_passphrase if creating else None) or self._passphrase
+            passphrase = ask() if ask else None
+            if not passphrase:
+                raise PassphraseRequired(
+                    "the encrypted file store needs its passphrase: run on a terminal, or set "
+                    f"{PASSPHRASE_ENV} for unattended use"
+                )
+            self.unlock_file_store(passphrase)
+        assert self._file_store is not None
+        return self._file_store
+
+    # -- queries --------------------------------------------------------------------------------
+    def source(self, account: Account) -> str:
+        """Where the secret will be read from: env, keyring or file."""
+        return "env" if secret_from_env(account.name) else account.secret_store
+
+    def get(self, account: Account) -> str:
+        """The secret in use: the environment's if set, else the stored one."""
+        return secret_from_env(account.name) or self.stored(account)
+
+    def stored(self, account: Account) -> str:
+        """The secret in the account's own store, ignoring any environment override."""
+        if account.secret_store == "env":
+            raise CredentialError(
+                f"account {account.name!r} takes its secret from the environment, but "
+                f"{env_var_name(account.name)} is not set"
+            )
+        secret: str | None
+        if account.secret_store == "keyring":
+            backend = self.require_keyring()
+            secret = run_with_timeout(
+                lambda: backend.get_password(SERVICE, account.name), self.keyring_timeout, "read"
+            )
+        elif not self.file_store_exists:
+            secret = None
+        else:
+            secret = self._files().get(account.name)
+        if not secret:
+            raise CredentialError(
+                f"no secret stored for account {account.name!r} in the {account.secret_store}"
+                f" store; set it with `porte-voix accounts edit {account.name} --secret-stdin`"
+                f" or in {env_var_name(account.name)}"
+            )
+        return secret
+
+    def store(self, account_name: str, secret: str, where: str) -> None:
+        if not secret or secret != secret.strip() or not secret.isprintable():
+            raise CredentialError(
+                "the secret is empty, has leading or trailing blanks, or control characters"
+            )
+        if where == "keyring":
+            backend = self.require_keyring()
+            run_with_timeout(
+                lambda: backend.set_password(SERVICE, account_name, secret),
+                self.keyring_timeout,
+                "write",
+            )
+        elif where == "file":
+            self._files().set(account_name, secret)
+        else:
+            raise CredentialError(f"secrets cannot be stored in {where!r}")
+
+    def delete(self, account: Account) -> Removal:
+        """Remove the stored secret, if any (the environment is not ours to change).
+
+        The file store needs no passphrase for this: an entry is removed without decrypting.
+        """
+        if account.secret_store == "keyring":
+            backend = run_with_timeout(os_keyring, self.keyring_timeout, "lookup")
+            if backend is None:
+                return "absent"  # no keyring here, so nothing of ours in it
+
+            def remove() -> bool:
+                try:
+                    backend.delete_password(SERVICE, account.name)
+                except keyring.errors.PasswordDeleteError:
+                    return False
+                return True
+
+            deleted = run_with_timeout(remove, self.keyring_timeout, "delete")
+            return "deleted" if deleted else "absent"
+        if account.secret_store == "file":
+            if self._file_store is not None:
+                deleted = self._file_store.delete(account.name)
+            else:
+                deleted = FileSecretStore.delete_entry(self.file_store_path, account.name)
+            return "deleted" if deleted else "absent"
+        return "environment"
+
+    def move(self, account: Account, to: str) -> None:
+        """Copy the secret to ``to``, then delete it from where it was.
+
+        The stored secret moves, never an environment override that happens to be set. An
+        account whose store *is* the environment has its variable's value stored: the caller
+        asked for exactly that, and says so.
+        """
+        if to == account.secret_store:
+            raise CredentialError(f"the secret of {account.name!r} is already in the {to} store")
+        if to not in ("keyring", "file"):
+            raise CredentialError(f"secrets cannot be stored in {to!r}")
+        if to == "keyring":
+            self.require_keyring()  # fail before asking for any passphrase
+        secret = self.stored(account) if account.secret_store != "env" else self.get(account)
+        self.store(account.name, secret, to)
+        if account.secret_store in ("keyring", "file"):
+            self.delete(account)
+
+
+# --------------------------------------------------------------------------- for the console
+
+#: (reason, creating) -> the passphrase, or None when the operator cancelled.
+PassphrasePrompt = Callable[[str, bool], Awaitable["str | None"]]
+UNLOCK_ATTEMPTS = 3
+
+
+async def unlock_file_store(
+    credentials: Credentials, ask: PassphrasePrompt | None, *, attempts: int = UNLOCK_ATTEMPTS
+) -> None:
+    """Unlock (or create) the file store off the event loop, asking with ``ask`` if needed.
+
+    Raises ``PassphraseRequired`` when cancelled or when nobody can be asked, ``WrongPassphrase``
+    after ``attempts`` wrong answers.
+    """
+    if credentials.file_store_unlocked:
+        return
+    if os.environ.get(PASSPHRASE_ENV):
+        await asyncio.to_thread(credentials._files)
+        return
+    if ask is None:
+        raise PassphraseRequired(
+            f"the encrypted file store is locked; unlock it on the Accounts screen or set "
+            f"{PASSPHRASE_ENV}"
+        )
+    creating = not credentials.file_store_exists
+    if creating:
+        reason = (
+            f"Choose the passphrase of the new encrypted file store {credentials.file_store_path}"
+            f" (at least {MIN_PASSPHRASE} characters). It is asked once per session and never"
+            " stored: without it the secrets in this file cannot be recovered."
+        )
+    else:
+        reason = f"Unlock the encrypted file store {credentials.file_store_path}."
+    for _attempt in range(attempts):
+        passphrase = await ask(reason, creating)
+        if passphrase is None:
+            raise PassphraseRequired("the encrypted file store was left locked")
+        try:
+            await asyncio.to_thread(credentials.unlock_file_store, passphrase)
+        except WrongPassphrase as exc:
+            reason = f"{exc}. Try again."
+        else:
+            return
+    raise WrongPassphrase("wrong passphrase for the encrypted file store, too many attempts")
+
+
+async def read_secret(
+    credentials: Credentials, account: Account, ask: PassphrasePrompt | None
+) -> str:
+    """The secret in use, read off the event loop; unlocks the file store first if needed."""
+    if (
+        credentials.source(account) == "file"
+        and not credentials.file_store_unlocked
+        and credentials.file_store_exists
+    ):
+        await unlock_file_store(credentials, ask)
+    return await asyncio.to_thread(credentials.get, account)
+
+
+async def store_secret(
+    credentials: Credentials,
+    account_name: str,
+    secret: str,
+    where: str,
+    ask: PassphrasePrompt | None,
+) -> None:
+    if where == "file":
+        await unlock_file_store(credentials, ask)
+    await asyncio.to_thread(credentials.store, account_name, secret, where)

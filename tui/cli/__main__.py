@@ -1,0 +1,7 @@
+"""``python -m tui.cli``: the same entry point as the ``porte-voix`` script."""
+
+import sys
+
+from tui.cli.main import main
+
+sys.exit(main())

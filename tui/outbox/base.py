@@ -1,0 +1,166 @@
+"""The outbox connection: one SQLite file shared by several processes.
+
+WAL journal, a busy timeout, and ``BEGIN IMMEDIATE`` for every write, so that two writers (the
+CLI, the console, the receiver daemon) queue instead of deadlocking. ``synchronous=FULL``
+because a committed send intent must survive a power cut too. One ``StoreBase`` may be used by
+several threads: a lock serialises them.
+
+Each open store has an owner token; a send records the owner that began it, so that start-up
+recovery can tell an interrupted send from one another live process is still performing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import sqlite3
+import sys
+import threading
+from base64 import b32encode
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from tui.outbox.schema import DDL, SCHEMA_VERSION, to_text
+
+BUSY_TIMEOUT_MS = 10_000
+
+# Stores opened by this process; a send owned by one of them is not "interrupted".
+_LIVE_TOKENS: set[str] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _boot_id() -> str:
+    """Changes at every boot (Linux): after a reboot, an old PID may belong to anyone."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+# Host and boot: a send begun before a reboot is never thought to be still in progress.
+_HOST = f"{socket.gethostname()}@{_boot_id()}".replace(":", "_")
+
+
+class StoreError(Exception):
+    """The outbox refused an operation (unknown send, a number that is not pending...)."""
+
+
+def new_reference() -> str:
+    """``PV`` + 8 base32 characters: 10 characters of [A-Z2-7], usable as a Capitole campaign id."""
+    return "PV" + b32encode(secrets.token_bytes(5)).decode("ascii")
+
+
+def valid_reference(reference: str) -> bool:
+    """1-10 characters of [A-Z0-9]: what a CapitoleMobile campaign id accepts."""
+    return (
+        1 <= len(reference) <= 10
+        and all(c.isascii() and c.isalnum() for c in reference)
+        and (reference == reference.upper())
+    )
+
+
+class StoreBase:
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.path = Path(path)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.RLock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE in _write).
+        self._conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = FULL")
+        self._token = secrets.token_hex(8)
+        self._owner = f"{_HOST}:{os.getpid()}:{self._token}"
+        self._migrate()
+        with _LIVE_LOCK:
+            _LIVE_TOKENS.add(self._token)
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer porte-voix (schema {version}); "
+                    "upgrade porte-voix to open it"
+                )
+            if version < SCHEMA_VERSION:
+                for statement in DDL.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with _LIVE_LOCK:
+            _LIVE_TOKENS.discard(self._token)
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _now(self) -> str:
+        return to_text(self._clock())
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._conn
+
+
+def owner_alive(owner: str | None) -> bool:
+    """Whether the store that began a send is still open (this process or another)."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text, _, token = rest.partition(":")
+    if host != _HOST or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        with _LIVE_LOCK:
+            return token in _LIVE_TOKENS
+    if sys.platform == "win32":
+        # os.kill(pid, 0) would terminate the process on Windows; assume it is gone.
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True

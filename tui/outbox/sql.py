@@ -1,0 +1,158 @@
+"""Small SQL steps of the outbox, run inside a transaction the caller opened."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from providers.models import Balance, RecipientResult, SmsMessage, VoiceMessage
+from tui.outbox.base import StoreError
+from tui.outbox.codec import encode_balance_lines
+from tui.outbox.events import clean_number
+from tui.outbox.schema import RecipientState, SendState, decimal_or_none, to_text
+
+Message = SmsMessage | VoiceMessage
+
+
+def send_state(conn: sqlite3.Connection, reference: str) -> SendState | None:
+    row = conn.execute("SELECT state FROM sends WHERE reference = ?", (reference,)).fetchone()
+    return None if row is None else SendState(row[0])
+
+
+def has_unknown(conn: sqlite3.Connection, reference: str) -> bool:
+    """Whether a recipient of the send may or may not have been sent the message."""
+    row = conn.execute(
+        "SELECT 1 FROM send_recipients WHERE reference = ? AND state = ? LIMIT 1",
+        (reference, RecipientState.UNKNOWN.value),
+    ).fetchone()
+    return row is not None
+
+
+def batch_in_flight(conn: sqlite3.Connection, reference: str) -> int:
+    rows = conn.execute(
+        "SELECT batch FROM send_batches WHERE reference = ? AND state = ?",
+        (reference, SendState.SENDING.value),
+    ).fetchall()
+    if len(rows) != 1:
+        raise StoreError(f"send {reference} has {len(rows)} batches in flight, expected 1")
+    return int(rows[0][0])
+
+
+def batch_numbers(conn: sqlite3.Connection, reference: str, batch: int) -> list[str]:
+    # "unknown" too: another process's start-up recovery may have run meanwhile; the
+    # provider's answer is still the truth.
+    rows = conn.execute(
+        "SELECT number FROM send_recipients WHERE reference = ? AND batch = ? "
+        "AND state IN ('sending', 'unknown') ORDER BY position",
+        (reference, batch),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def cancel_pending(conn: sqlite3.Connection, reference: str, reason: str, now: str) -> int:
+    return int(
+        conn.execute(
+            "UPDATE send_recipients SET state = ?, error = ?, updated_at = ? "
+            "WHERE reference = ? AND state = 'pending'",
+            (RecipientState.CANCELLED.value, reason, now, reference),
+        ).rowcount
+    )
+
+
+def refresh_counts(conn: sqlite3.Connection, reference: str) -> None:
+    conn.execute(
+        """UPDATE sends SET
+             accepted = (SELECT count(*) FROM send_recipients
+                         WHERE reference = ?1 AND state IN ('accepted', 'dry-run')),
+             rejected = (SELECT count(*) FROM send_recipients
+                         WHERE reference = ?1 AND state = 'rejected'),
+             unknown = (SELECT count(*) FROM send_recipients
+                        WHERE reference = ?1 AND state = 'unknown'),
+             cancelled = (SELECT count(*) FROM send_recipients
+                          WHERE reference = ?1 AND state = 'cancelled')
+           WHERE reference = ?1""",
+        (reference,),
+    )
+
+
+def add_money(
+    conn: sqlite3.Connection,
+    reference: str,
+    balance: Decimal | None,
+    cost: Decimal | None,
+    now: str,
+    seen_at: datetime,
+) -> None:
+    row = conn.execute(
+        "SELECT account, provider, cost FROM sends WHERE reference = ?", (reference,)
+    ).fetchone()
+    if cost is not None:
+        total = (decimal_or_none(row["cost"]) or Decimal(0)) + cost
+        conn.execute("UPDATE sends SET cost = ? WHERE reference = ?", (str(total), reference))
+    if balance is not None:
+        conn.execute(
+            "UPDATE sends SET balance = ?, updated_at = ? WHERE reference = ?",
+            (str(balance), now, reference),
+        )
+        upsert_balance(conn, row["account"], row["provider"], balance, seen_at)
+
+
+def upsert_balance(
+    conn: sqlite3.Connection,
+    account: str,
+    provider: str,
+    balance: Balance | Decimal,
+    seen_at: datetime,
+) -> None:
+    if isinstance(balance, Balance):
+        lines = balance.lines
+        amount = lines[0].amount if len(lines) == 1 else None
+        seen_at = balance.as_of or seen_at
+    else:
+        lines, amount = (), balance
+    conn.execute(
+        """INSERT INTO balances (account, provider, amount, lines_json, seen_at)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (account) DO UPDATE SET provider = excluded.provider,
+               amount = excluded.amount, lines_json = excluded.lines_json,
+               seen_at = excluded.seen_at""",
+        (
+            account,
+            provider,
+            None if amount is None else str(amount),
+            encode_balance_lines(lines),
+            to_text(seen_at),
+        ),
+    )
+
+
+def summary(message: Message) -> str:
+    if isinstance(message, SmsMessage):
+        text = message.text
+    else:
+        text = message.tts or message.voice_msg or message.audio_token or ""
+    return " ".join(text.split())[:200]
+
+
+def results_by_number(
+    results: Sequence[RecipientResult], numbers: Sequence[str]
+) -> dict[str, RecipientResult]:
+    """Index results by our E.164 numbers, tolerating a reply that drops the ``+``."""
+    by_digits = {number.lstrip("+"): number for number in numbers}
+    indexed: dict[str, RecipientResult] = {}
+    for result in results:
+        number = by_digits.get((clean_number(result.number) or "").lstrip("+"))
+        if number is not None:
+            indexed[number] = result
+    return indexed
+
+
+def decimal(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value.strip())
+    except ArithmeticError:
+        return None
