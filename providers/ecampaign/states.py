@@ -22,15 +22,17 @@ follows it would be ignored):
 * 53 "complaint received" (marked as spam) obliges the sender to stop mailing the address,
   which is the consequence of an unsubscription: UNSUBSCRIBED. Mail engagement states (OPENED,
   CLICKED, UNSUBSCRIBED) are not final: they follow a delivery rather than replace it.
-* The annex's last code is 63. A 64 or any other number not in the annex is UNKNOWN: guessing
-  a meaning for an undocumented code could hide a failure.
+* 64 "Remise partielle ou impossible" (fax, partial or impossible delivery) is final and FAILED:
+  a fax that arrived only in part did not carry its message.
+* Any number not in the annex is UNKNOWN: guessing a meaning for an undocumented code could
+  hide a failure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..models import DeliveryState
+from providers.models import DeliveryState
 
 ALL = "all"
 SMS = "sms"
@@ -112,6 +114,7 @@ STATE_CODES: Mapping[int, tuple[DeliveryState, str, str]] = {
     61: (DeliveryState.FAILED, "fax delivery impossible", FAX),
     62: (DeliveryState.BUSY, "fax line busy", FAX),
     63: (DeliveryState.NO_ANSWER, "fax not answered", FAX),
+    64: (DeliveryState.FAILED, "fax delivered only in part, or not at all", FAX),
 }
 
 _MAX_CODE_DIGITS = 3

@@ -48,6 +48,7 @@ ANNEX = [
     ("61", S.FAILED, "fax delivery impossible"),
     ("62", S.BUSY, "fax line busy"),
     ("63", S.NO_ANSWER, "fax not answered"),
+    ("64", S.FAILED, "fax delivered only in part, or not at all"),
 ]
 
 
@@ -66,7 +67,7 @@ def test_choice_23_is_choice_3() -> None:
     assert delivery_state("23") == (S.ANSWERED, "call answered; choice 3")
 
 
-@pytest.mark.parametrize("code", ["0", "5", "6", "18", "19", "30", "39", "47", "49", "64", "99"])
+@pytest.mark.parametrize("code", ["0", "5", "6", "18", "19", "30", "39", "47", "49", "65", "99"])
 def test_codes_outside_the_annex_are_unknown(code: str) -> None:
     assert delivery_state(code) == (S.UNKNOWN, f"unknown state code {code}")
 
