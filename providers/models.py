@@ -100,6 +100,10 @@ class VoiceMessage:
     campaign_id: str | None = None
 
 
+#: What the send orchestration carries: an SMS or a voice message.
+Message = SmsMessage | VoiceMessage
+
+
 @dataclass(frozen=True)
 class MailMessage:
     """eCampaign e-mail."""
