@@ -329,7 +329,8 @@ def test_ecampaign_documented_state_callback() -> None:
         ("13", DeliveryState.VOICEMAIL),
         ("43", DeliveryState.BUSY),
         ("56", DeliveryState.OPENED),
-        ("64", DeliveryState.UNKNOWN),
+        ("64", DeliveryState.FAILED),
+        ("65", DeliveryState.UNKNOWN),
     ],
 )
 def test_ecampaign_state_codes_reach_the_event(code: str, state: DeliveryState) -> None:
