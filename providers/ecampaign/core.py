@@ -14,7 +14,6 @@ import re
 import urllib.parse
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import httpx
 from lxml import etree
@@ -268,16 +267,6 @@ def to_bool(value: str | None) -> bool | None:
     if lowered in ("false", "0", "no"):
         return False
     return None
-
-
-def to_decimal(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        number = Decimal(value.strip().replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def to_int(value: str | None) -> int | None:

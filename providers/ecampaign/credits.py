@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from providers.decimals import to_decimal
 from providers.ecampaign.codes import NO_CREDIT
-from providers.ecampaign.core import PROVIDER, EcampaignCore, attr, to_decimal
+from providers.ecampaign.core import PROVIDER, EcampaignCore, attr
 from providers.models import Balance, BalanceLine
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from providers.decimals import to_decimal
 from providers.ecampaign.codes import OK, SEND_ERRORS, meaning
 from providers.ecampaign.core import (
     PROVIDER,
@@ -22,7 +23,6 @@ from providers.ecampaign.core import (
     attr,
     e164_or_raw,
     text,
-    to_decimal,
 )
 from providers.errors import OutcomeUnknownError
 from providers.models import RecipientResult, SendReceipt, SendStatus

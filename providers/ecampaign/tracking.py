@@ -15,6 +15,7 @@ from datetime import date
 
 from lxml import etree
 
+from providers.decimals import to_decimal
 from providers.ecampaign.codes import NO_RESULT
 from providers.ecampaign.core import (
     EcampaignCore,
@@ -23,7 +24,6 @@ from providers.ecampaign.core import (
     el,
     text,
     to_bool,
-    to_decimal,
     to_int,
 )
 from providers.ecampaign.states import delivery_state

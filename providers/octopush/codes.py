@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from lxml import etree
 
+from providers.decimals import to_decimal
 from providers.xml import XmlRefused, parse
 
 OK = "000"
@@ -177,25 +178,8 @@ def _soft_code(value: Any) -> str | None:
         return _text(value)
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    text = str(value).strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    # NaN, infinities and absurd exponents are not amounts (and 1e99999999 would take ages
-    # to turn into an int).
-    if not number.is_finite() or abs(number.adjusted()) > 18:
-        return None
-    return number
-
-
 def _int(value: Any) -> int | None:
-    number = _decimal(value)
+    number = to_decimal(value)
     if number is None or number != number.to_integral_value():
         return None
     return int(number)
@@ -234,11 +218,11 @@ def parse_json(body: bytes) -> Reply:
     raw_balance = data.get("balance")
     if isinstance(raw_balance, dict):
         for kind, amount in raw_balance.items():
-            value = _decimal(amount)
+            value = to_decimal(amount)
             if value is not None:
                 balances[str(kind)] = value
     else:
-        balance = _decimal(raw_balance)
+        balance = to_decimal(raw_balance)
     successes = tuple(
         _json_success(item)
         for item in _json_items(_first(data, ("successs", "successes", "success")))
@@ -247,7 +231,7 @@ def parse_json(body: bytes) -> Reply:
     failures = tuple(_json_failure(item) for item in _json_items(data.get("failures")))
     return Reply(
         error_code=_code(data.get("error_code")),
-        cost=_decimal(data.get("cost")),
+        cost=to_decimal(data.get("cost")),
         balance=balance,
         ticket=_text(data.get("ticket")),
         sending_date=_int(data.get("sending_date")),
@@ -281,7 +265,7 @@ def _json_success(item: Mapping[str, Any]) -> Success:
     return Success(
         recipient=recipient_e164(item["recipient"]),
         country_code=_text(item.get("country_code")),
-        cost=_decimal(item.get("cost")),
+        cost=to_decimal(item.get("cost")),
         sms_needed=_int(item.get("sms_needed")),
     )
 
@@ -311,7 +295,7 @@ def parse_xml(body: bytes) -> Reply:
     balances: dict[str, Decimal] = {}
     balance: Decimal | None = None
     for element in root.findall("balance"):
-        value = _decimal(element.text)
+        value = to_decimal(element.text)
         kind = element.get("type")
         if value is None:
             continue
@@ -321,7 +305,7 @@ def parse_xml(body: bytes) -> Reply:
             balance = value
     return Reply(
         error_code=_code(code_element.text),
-        cost=_decimal(_child(root, "cost")),
+        cost=to_decimal(_child(root, "cost")),
         balance=balance,
         ticket=_text(_child(root, "ticket")),
         sending_date=_int(_child(root, "sending_date")),
@@ -362,7 +346,7 @@ def _xml_success(item: etree._Element) -> Success:
     return Success(
         recipient=recipient_e164(_child(item, "recipient") or ""),
         country_code=_text(_child(item, "country_code")),
-        cost=_decimal(_child(item, "cost")),
+        cost=to_decimal(_child(item, "cost")),
         sms_needed=_int(_child(item, "sms_needed")),
     )
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from providers.decimals import to_decimal
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.models import AudioFile
 
@@ -136,23 +137,6 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _decimal(value: object) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        cleaned = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        try:
-            number = Decimal(cleaned)
-        except InvalidOperation:
-            return None
-        return number if number.is_finite() else None
-    return None
-
-
 def _first(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     for key in keys:
         if mapping.get(key) not in (None, ""):
@@ -166,7 +150,7 @@ def amount_and_unit(data: Mapping[str, Any]) -> tuple[Decimal, str] | None:
     places.extend(v for v in data.values() if isinstance(v, Mapping))
     for place in places:
         for key in _AMOUNT_KEYS:
-            amount = _decimal(place.get(key))
+            amount = to_decimal(place.get(key))
             if amount is not None:
                 unit = _first(place, _UNIT_KEYS) or _first(data, _UNIT_KEYS)
                 return amount, str(unit) if unit else "credits"

@@ -41,6 +41,7 @@ import httpx
 
 from providers import http
 from providers.base import AccountSettings, Capability, OptionSpec, ProviderInfo
+from providers.decimals import to_decimal
 from providers.errors import InputError, OutcomeUnknownError, ProviderError, RateLimitedError
 from providers.models import (
     AudioFile,
@@ -136,7 +137,7 @@ class _Tally:
                 f"request {index + 1}: VoicePartner counted {counted} calls "
                 f"for {len(chunk.numbers)} numbers"
             )
-        self.costs.append(_decimal(data.get("cost")))
+        self.costs.append(to_decimal(data.get("cost")))
         if isinstance(data.get("currency"), str):
             self.currencies.add(data["currency"])
         self.results.extend(
@@ -399,14 +400,6 @@ def _campaign_id(data: dict[str, Any]) -> str | None:
     value = data.get("campaignId")
     if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
         return str(value).strip()
-    return None
-
-
-def _decimal(value: object) -> Decimal | None:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
     return None
 
 
