@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
@@ -11,10 +9,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from providers.base import provider_info
-
-if TYPE_CHECKING:
-    from tui.app import PorteVoixApp
-    from tui.session import Session
+from screens.host import HostApp, host_app
+from tui.session import Session
 
 
 class AccountBar(Static):
@@ -35,12 +31,12 @@ class AccountBar(Static):
         self.mode_title = mode_title
 
     def on_mount(self) -> None:
-        app = cast("PorteVoixApp", self.app)
+        app = host_app(self)
         self.watch(app, "current_account", self.refresh_bar)
         self.watch(app, "balance_version", self.refresh_bar)
 
     def refresh_bar(self, _value: object = None) -> None:
-        app = cast("PorteVoixApp", self.app)
+        app = host_app(self)
         session = app.session
         bar = Text()
         if session.demo:
@@ -103,8 +99,9 @@ class ModeScreen(Screen[None]):
         return ordered
 
     @property
-    def porte_voix(self) -> PorteVoixApp:
-        return cast("PorteVoixApp", self.app)
+    def porte_voix(self) -> HostApp:
+        """The running console, as much of it as a screen may use (see ``screens.host``)."""
+        return host_app(self)
 
     @property
     def session(self) -> Session:

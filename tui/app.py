@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from functools import partial
+from typing import cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.reactive import reactive
 from textual.screen import Screen
 
 from screens.accounts.form import passphrase_prompt
@@ -19,6 +19,7 @@ from screens.accounts.screen import AccountsScreen
 from screens.compose.sms import ComposeSmsScreen
 from screens.compose.vms import ComposeVmsScreen
 from screens.dialogs.common import AccountPicker, WelcomeDialog
+from screens.host import HostApp
 from screens.placeholder import (
     CreditsScreen,
     GroupsScreen,
@@ -43,7 +44,9 @@ MODE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
-class PorteVoixApp(App[None]):
+class PorteVoixApp(HostApp):
+    """The console: its modes, keys and palette; what screens see of it lives in ``HostApp``."""
+
     TITLE = "porte-voix"
     CSS_PATH = "app.tcss"
     MODES = {
@@ -67,17 +70,11 @@ class PorteVoixApp(App[None]):
         Binding("f10", "app.quit", "Quit", id="app.quit", show=False),
     ]
 
-    current_account: reactive[str | None] = reactive(None)
-    #: Bumped whenever a balance is recorded, so the account bar refreshes.
-    balance_version: reactive[int] = reactive(0)
-
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self.session = session
-
     async def on_mount(self) -> None:
-        # The encrypted file store asks its passphrase in a dialog (from workers only).
-        self.session.ask_passphrase = passphrase_prompt(self)
+        # The encrypted file store asks its passphrase in a dialog (from workers only). The cast:
+        # App's return type is invariant and the prompt takes Textual's usual App[object]; it only
+        # pushes a screen, which does not depend on what the app returns.
+        self.session.ask_passphrase = passphrase_prompt(cast("App[object]", self))
         await self.session.start()
         default = self.session.default_account()
         self.current_account = default.name if default else None
@@ -120,9 +117,6 @@ class PorteVoixApp(App[None]):
                 self.current_account = name
 
         self.push_screen(AccountPicker(self.session, self.current_account), chosen)
-
-    def balance_changed(self) -> None:
-        self.balance_version += 1
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
