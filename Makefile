@@ -18,12 +18,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/porte-voix --demo
 
-test: $(STAMP) lint typecheck unit
+test: lint typecheck unit
 
+# The layering (screens -> tui -> providers) is checked here, by the contracts in pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check providers tui screens
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
+# mypy --strict on providers, tui and screens: the files are listed in pyproject.toml.
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
@@ -37,4 +40,4 @@ bench: $(STAMP)
 	for script in benchmarks/*.py; do $(BIN)/python $$script; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache
