@@ -1,10 +1,15 @@
-"""Target an eCampaign group: pick the group, its destination field, and optional filters."""
+"""Target an eCampaign group: pick the group, its destination field, and optional filters.
+
+Group and field names come from the provider: they are shown as ``Text`` (never markup) with
+their control characters made visible; the values the dialog returns stay as the provider wrote
+them, since they go back to it.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -15,6 +20,7 @@ from providers.errors import InputError, ProviderError
 from providers.models import FilterCriterion, Group, GroupTarget
 from screens.dialogs.common import DIALOG_CSS, Dialog
 from tui.accounts.credentials import CredentialError
+from tui.errors import describe, visible
 
 if TYPE_CHECKING:
     from tui.session import Session
@@ -32,6 +38,18 @@ OPERATORS = (
     ("NULL", "is empty"),
 )
 FILTER_ROWS = 2
+#: Errors a provider lookup is expected to raise; anything else is logged with its traceback.
+EXPECTED = (ProviderError, CredentialError, InputError)
+
+log = logging.getLogger(__name__)
+
+
+def _error_text(exc: Exception) -> Text:
+    """One line for the dialog: describe()'s title and message, as text (never markup)."""
+    if not isinstance(exc, EXPECTED):
+        log.exception("group lookup failed")
+    described = describe(exc)
+    return Text(f"{described.title}: {described.message}", style="red")
 
 
 class GroupTargetDialog(Dialog[GroupTarget | None]):
@@ -85,14 +103,12 @@ class GroupTargetDialog(Dialog[GroupTarget | None]):
         try:
             provider: Any = await self.session.provider(self.account)
             groups = await provider.list_groups()
-        except (ProviderError, CredentialError, InputError) as exc:
-            info.update(
-                f"[red]{escape(exc.provider)} {escape(exc.code)}: {escape(exc.meaning)}[/red]"
-            )
+        except Exception as exc:  # a worker's exception would close the console
+            info.update(_error_text(exc))
             return
         self.groups = {group.id: group for group in groups}
         self.query_one("#group", Select).set_options(
-            [(Text(f"{group.name} (#{group.id})"), group.id) for group in groups]
+            [(Text(visible(f"{group.name} (#{group.id})")), group.id) for group in groups]
         )
         info.update(f"{len(groups)} group(s)." if groups else "This account has no group.")
 
@@ -105,16 +121,18 @@ class GroupTargetDialog(Dialog[GroupTarget | None]):
         try:
             provider: Any = await self.session.provider(self.account)
             group: Group = await provider.get_group(group_id)
-        except (ProviderError, CredentialError, InputError) as exc:
-            self.query_one("#group-error", Static).update(escape(str(exc)))
+        except Exception as exc:  # a worker's exception would close the console
+            self.query_one("#group-error", Static).update(_error_text(exc))
             return
         phone_fields = [f.name for f in group.fields if f.type in ("mobile", "fixe", "fax")]
-        self.query_one("#field", Select).set_options([(Text(name), name) for name in phone_fields])
+        self.query_one("#field", Select).set_options(
+            [(Text(visible(name)), name) for name in phone_fields]
+        )
         if phone_fields:
             self.query_one("#field", Select).value = phone_fields[0]
         for index in range(FILTER_ROWS):
             self.query_one(f"#filter-field-{index}", Select).set_options(
-                [(Text(f.name), f.name) for f in group.fields]
+                [(Text(visible(f.name)), f.name) for f in group.fields]
             )
         self.query_one("#use", Button).disabled = False
 
