@@ -1,9 +1,11 @@
 """One way to put an error into words for a person: the console's notifications and the CLI.
 
 Every layer raises its own errors (``InputError``, ``ProviderError`` and its subclasses,
-``ConfigError``, ``CredentialError``, ``StoreError``); this module is the one place that turns
-any of them into a title and a message, so that the console and the CLI say the same thing
-with the same cut-offs. Provider texts are shown with their control characters made visible.
+``ConfigError``, ``CredentialError``, ``StoreError``, ``CsvImportError``); this module is the
+one place that turns any of them into a title and a message, so that the console and the CLI
+say the same thing with the same cut-offs. Every message is made ``visible``: error texts quote
+provider replies, file names and CSV cells, any of which may carry terminal control sequences.
+The message is plain text, never markup: screens show it with ``Text`` or ``markup=False``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from providers.errors import (
     ProviderError,
     RateLimitedError,
 )
+from tui.accounts.config import ConfigError
+from tui.accounts.secret_file import CredentialError
+from tui.csv_import import CsvImportError
+from tui.outbox.base import StoreError
 
 #: How much of a provider's own text is quoted after our explanation.
 ORIGINAL_LIMIT = 200
@@ -34,7 +40,12 @@ class Described:
 
 def visible(text: str) -> str:
     """Control characters made visible (``\\x1b``), so text from outside cannot drive the
-    terminal (set its title, move the cursor) or hide what follows it."""
+    terminal (set its title, move the cursor) or hide what follows it.
+
+    Idempotent: what it returns is printable, so applying it twice changes nothing. Line breaks
+    stay, everything else that is not printable (C0 and C1 controls, DEL, bidirectional and
+    zero-width marks) becomes its Python escape.
+    """
     return "".join(
         char if char.isprintable() or char == "\n" else repr(char)[1:-1] for char in text
     )
@@ -45,10 +56,12 @@ def describe(exc: BaseException) -> Described:
     if isinstance(exc, InputError):
         return Described("Not sent: input refused", visible(f"{exc.field}: {exc.message}"))
     if isinstance(exc, ProviderError):
-        said = exc.original.strip()
-        original = f" (provider said: {said[:ORIGINAL_LIMIT]})" if said else ""
+        # Cut before making visible: the limit counts the provider's characters, and an
+        # escape is never split in half.
+        said = exc.original.strip()[:ORIGINAL_LIMIT]
+        original = f" (provider said: {said})" if said else ""
         message = visible(f"{exc.provider} {exc.code}: {exc.meaning}{original}")
-        return Described(_provider_title(exc), message, exc.code)
+        return Described(_provider_title(exc), message, visible(exc.code))
     text = str(exc) or type(exc).__name__
     return Described(_title_of(exc), visible(text))
 
@@ -69,11 +82,14 @@ def _provider_title(exc: ProviderError) -> str:
 
 
 def _title_of(exc: BaseException) -> str:
-    name = type(exc).__name__
-    if name == "ConfigError":
+    # By type, not by name: subclasses (NoKeyringError, WrongPassphrase...) get their family's
+    # title.
+    if isinstance(exc, ConfigError):
         return "Configuration"
-    if name in {"CredentialError", "PassphraseRequired", "WrongPassphrase"}:
+    if isinstance(exc, CredentialError):
         return "Secret unavailable"
-    if name == "StoreError":
+    if isinstance(exc, StoreError):
         return "Outbox"
+    if isinstance(exc, CsvImportError):
+        return "CSV file"
     return "Error"
