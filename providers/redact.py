@@ -14,6 +14,10 @@ public coroutine of a provider class so that:
   operation with an effect, since its request may have been processed.
 
 ``InputError`` (local validation) and cancellation pass through untouched.
+
+This module is the one scrubber: providers call ``scrub`` (or ``excerpt``, which scrubs a reply
+*before* cutting it, so that a secret straddling the cut cannot survive in part) rather than
+keeping rules of their own.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ import hashlib
 import html
 import inspect
 import json
+import re
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -34,6 +39,8 @@ from providers.models import SendReceipt
 MASK = "***"
 #: Shorter secrets would blank ordinary words; their element or field is blanked instead.
 MIN_SCRUBBED_LENGTH = 4
+#: Characters of a reply kept in an error (``excerpt``): enough to recognise a page or a message.
+EXCERPT_CHARS = 300
 #: Method name prefixes of operations that change something at the provider.
 EFFECTFUL_PREFIXES = (
     "send_",
@@ -72,8 +79,44 @@ def secret_forms(secret: str) -> set[str]:
     return {form for form in forms if form}
 
 
-def scrub(text: str, secret: str) -> str:
+def scrub(text: str, secret: str, *, elements: Iterable[str] = ()) -> str:
+    """``text`` without ``secret`` in any of its forms (``secret_forms``).
+
+    ``elements`` names XML elements whose content is blanked whatever it is, raw or
+    HTML-escaped (``<password>…</password>``): that covers secrets too short to be scrubbed as
+    text, and a password the provider echoes transformed.
+    """
+    for tag in elements:
+        text = _element(tag).sub(lambda m: m[1] + MASK + m[3], text)
     return _scrub_forms(text, _ordered_forms(secret))
+
+
+def excerpt(raw: bytes | str, secret: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a reply, for an error: scrubbed FIRST, then cut to ``limit`` characters.
+
+    Cutting first would leave the head of a secret that straddles the cut, which no scrubbing
+    can recognise any more. Only as much of ``raw`` is decoded (UTF-8, bad bytes replaced) and
+    scrubbed as the cut needs: a window longer than ``limit`` by the longest form of the
+    secret, grown until the scrubbed window still reaches that far or holds the whole reply.
+    """
+    forms = _ordered_forms(secret)
+    margin = max((len(f) for form in forms for f in (form, form.lower())), default=0) + 1
+    size = limit + margin
+    while True:
+        window = raw[:size]
+        text = window.decode("utf-8", errors="replace") if isinstance(window, bytes) else window
+        scrubbed = _scrub_forms(text, forms)
+        # A form cut by the window's end lies in its last ``margin`` characters: past the cut.
+        if len(window) >= len(raw) or len(scrubbed) >= limit + margin:
+            return scrubbed[:limit]
+        size *= 2
+
+
+def _element(tag: str) -> re.Pattern[str]:
+    name = re.escape(tag)
+    return re.compile(
+        rf"(<{name}>|&lt;{name}&gt;)(.*?)(</{name}>|&lt;/{name}&gt;)", re.DOTALL | re.IGNORECASE
+    )
 
 
 def _ordered_forms(secret: str) -> list[str]:

@@ -25,12 +25,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from providers import phone
+from providers.decimals import to_decimal
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.models import RecipientResult, SendReceipt, SendStatus
+from providers.redact import excerpt
 
 PROVIDER = "capitole"
 #: How much of an unreadable reply travels in errors (replies are short; HTML pages are not).
@@ -129,7 +131,8 @@ class Reply:
         return not self.unknown and bool(self.codes or self.numbers)
 
 
-def parse_reply(text: str) -> Reply:
+def parse_reply(text: str, secret: str = "") -> Reply:
+    """Read a reply; ``secret`` is scrubbed from the excerpt (``raw``) kept for errors."""
     codes: list[str] = []
     numbers: list[NumberCode] = []
     unknown: list[str] = []
@@ -142,14 +145,12 @@ def parse_reply(text: str) -> Reply:
             codes.append(upper)
         elif match := _PER_NUMBER.match(upper):
             numbers.append(NumberCode(match["code"], match["number"]))
-        elif _AMOUNT.match(token):
-            try:
-                balance = Decimal(token.replace(",", "."))
-            except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
-                unknown.append(token)
+        elif _AMOUNT.match(token) and (amount := to_decimal(token)) is not None:
+            balance = amount
         else:
             unknown.append(token)
-    return Reply(tuple(codes), tuple(numbers), balance, tuple(unknown), text[:MAX_ORIGINAL])
+    raw = excerpt(text, secret, MAX_ORIGINAL)
+    return Reply(tuple(codes), tuple(numbers), balance, tuple(unknown), raw)
 
 
 def meaning(code: str) -> str:

@@ -20,8 +20,6 @@ percent-encoded byte by byte (``€`` travels as ``%A4``), and answer plain text
 from __future__ import annotations
 
 import html
-import re
-import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -44,7 +42,7 @@ from providers.models import (
     SmsMessage,
     VoiceMessage,
 )
-from providers.redact import guard_provider
+from providers.redact import guard_provider, scrub
 from providers.xml import XmlRefused, parse
 
 PROVIDER = codes.PROVIDER
@@ -52,11 +50,6 @@ DEFAULT_SMS_URL = "https://sms.capitolemobile.com/api/sendsms/xml"
 DEFAULT_VMS_URL = "https://vocal.capitolemobile.com/api/sendvms/xml"
 TEST_SUFFIX = "_test"
 FORM_HEADERS = {"Content-Type": FORM_CONTENT_TYPE}
-REDACTED = "***"
-
-_PASSWORD_ELEMENT = re.compile(
-    r"(<password>|&lt;password&gt;)(.*?)(</password>|&lt;/password&gt;)", re.DOTALL | re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -142,7 +135,7 @@ class CapitoleProvider:
             content=rules.form_body(xml),
             headers=FORM_HEADERS,
         )
-        reply = codes.parse_reply(_decode(response))
+        reply = codes.parse_reply(_decode(response), self._secret)
         self._note_balance(reply)
         _refuse_http_error(response, reply)
         return codes.receipt_from_reply(reply, recipients, reference)
@@ -167,7 +160,7 @@ class CapitoleProvider:
             headers=FORM_HEADERS,
         )
         echo = _decode(response)
-        reply = codes.parse_reply(echo)
+        reply = codes.parse_reply(echo, self._secret)
         self._note_balance(reply)
         _refuse_http_error(response, reply)
         if reply.clean:
@@ -182,7 +175,9 @@ class CapitoleProvider:
             recipients=tuple(RecipientResult(n, SendStatus.DRY_RUN) for n in message.recipients),
             reference=message.campaign_id,
             warnings=_echo_differences(echo, xml),
-            echo=self._redact(echo),
+            # The password element is blanked whatever its content: a secret too short to be
+            # scrubbed as text, or echoed transformed, must not be shown either.
+            echo=scrub(echo, self._secret, elements=("password",)),
         )
 
     # -- balance --------------------------------------------------------------------------------
@@ -198,21 +193,6 @@ class CapitoleProvider:
     def _note_balance(self, reply: codes.Reply) -> None:
         if reply.balance is not None:
             self.last_balance = LastBalance(reply.balance, datetime.now(UTC))
-
-    def _redact(self, echo: str) -> str:
-        """The echo without the password: blank the element, then any literal copy of it."""
-        redacted = _PASSWORD_ELEMENT.sub(lambda m: m[1] + REDACTED + m[3], echo)
-        secret = self._secret
-        if len(secret) >= 4:  # shorter ones would blank ordinary text; the element is blanked
-            forms = {
-                secret,
-                html.escape(secret, quote=False),
-                html.escape(secret),
-                urllib.parse.quote_plus(secret, encoding=rules.ENCODING),
-            }
-            for form in sorted(forms, key=len, reverse=True):
-                redacted = redacted.replace(form, REDACTED)
-        return redacted
 
 
 def _decode(response: httpx.Response) -> str:

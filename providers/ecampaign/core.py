@@ -23,6 +23,7 @@ from providers.ecampaign.codes import AUTH_FAILED, OK, meaning
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.http import FORM_CONTENT_TYPE, make_client, request
 from providers.phone import from_ecampaign
+from providers.redact import excerpt, scrub
 from providers.xml import XmlRefused, parse, sub, to_bytes
 
 PROVIDER = "ecampaign"
@@ -30,7 +31,6 @@ DEFAULT_BASE_URL = "http://api.ecampaign.prosoluce.fr"
 
 # Characters XML 1.0 cannot carry at all (lxml would raise a bare ValueError on them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_EXCERPT = 300
 
 
 def check_xml_text(field: str, value: str) -> str:
@@ -120,11 +120,8 @@ class EcampaignCore:
         return self.secret
 
     def scrub(self, text: str) -> str:
-        """Provider text goes into errors: make sure it never echoes the password back."""
-        if len(self._secret) >= 4:
-            text = text.replace(self._secret, "***")
-            text = text.replace(self._password_field(), "***")
-        return text
+        """Provider text goes into errors: never let it echo the password (or its MD5) back."""
+        return scrub(text, self._secret)
 
     # -- requests -----------------------------------------------------------------------------
     def require_user(self) -> str:
@@ -202,7 +199,7 @@ class EcampaignCore:
         return ProviderError(PROVIDER, str(reply.code), meaning(reply.code), original)
 
     def _unreadable(self, response: httpx.Response, sends: bool, reason: str) -> ProviderError:
-        excerpt = self.scrub(response.content[:_EXCERPT].decode("utf-8", errors="replace"))
+        original = excerpt(response.content, self._secret)
         status = response.status_code
         if 300 <= status < 400:
             return ProviderError(
@@ -210,22 +207,22 @@ class EcampaignCore:
                 f"HTTP {status}",
                 f"the provider answered with a redirect (HTTP {status}); check the base_url "
                 "option. Nothing was processed",
-                excerpt,
+                original,
             )
         if status >= 400:
             return ProviderError(
                 PROVIDER,
                 f"HTTP {status}",
                 f"the provider refused the request with HTTP {status}",
-                excerpt,
+                original,
             )
         if sends:
             return OutcomeUnknownError(
                 PROVIDER,
                 f"unreadable reply ({reason}); the request may have been processed",
-                excerpt,
+                original,
             )
-        return ProviderError(PROVIDER, "BAD_REPLY", f"unreadable reply ({reason})", excerpt)
+        return ProviderError(PROVIDER, "BAD_REPLY", f"unreadable reply ({reason})", original)
 
     def bad_reply(self, reason: str, *, sends: bool = False) -> ProviderError:
         """A reply that parsed but lacks what the operation needs."""

@@ -50,10 +50,12 @@ from providers.octopush.codes import (
 )
 from providers.octopush.rules import SmsType, from_sending_timestamp, sending_timestamp
 from providers.phone import normalise
-from providers.redact import guard_provider
+from providers.redact import excerpt, guard_provider
 
 PROVIDER = rules.PROVIDER
 DEFAULT_BASE_URL = "https://www.octopush-dm.com/api"
+#: Characters of a reply kept in an error (replies are short; an HTML page is not).
+MAX_ORIGINAL = 500
 
 CAPABILITIES = (
     Capability.SMS
@@ -193,7 +195,7 @@ class OctopushProvider:
             content=body,
             headers={"Content-Type": FORM_CONTENT_TYPE},
         )
-        original = self._scrub(response.content[:500].decode("utf-8", errors="replace"))
+        original = excerpt(response.content, self._secret, MAX_ORIGINAL)
         if 400 <= response.status_code < 500:
             # Refused before any processing (wrong base_url, a proxy...): nothing was sent.
             raise ProviderError(
@@ -227,10 +229,6 @@ class OctopushProvider:
                 balance=str(reply.balance) if reply.balance is not None else None,
             )
         return reply
-
-    def _scrub(self, text: str) -> str:
-        """Provider text travels in errors: never let it carry the API key back."""
-        return text.replace(self._secret, "***") if self._secret else text
 
 
 def _same_number(number: str) -> str:

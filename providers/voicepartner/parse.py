@@ -22,9 +22,9 @@ import httpx
 from providers.decimals import to_decimal
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.models import AudioFile
+from providers.redact import excerpt, scrub
 
 KIND = "voicepartner"
-_EXCERPT = 300
 
 _CAMPAIGN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -49,20 +49,10 @@ _MEANINGS = {
 }
 
 
-def scrub(text: str, secret: str) -> str:
-    if secret and secret in text:
-        return text.replace(secret, "***")
-    return text
-
-
-def excerpt(response: httpx.Response, secret: str) -> str:
-    return scrub(response.content[:_EXCERPT].decode("utf-8", errors="replace"), secret)
-
-
 def decode_reply(response: httpx.Response, *, sends: bool, secret: str) -> Any:
     """The JSON of ``response``, or the right error when there is none to use."""
     status = response.status_code
-    raw = excerpt(response, secret)
+    raw = excerpt(response.content, secret)
     try:
         data = json.loads(response.content, parse_float=Decimal)
     except ValueError:
@@ -95,9 +85,11 @@ def success_or_raise(response: httpx.Response, *, sends: bool, secret: str) -> d
     meaning = "the reply does not say whether the request succeeded"
     if sends:
         raise OutcomeUnknownError(
-            KIND, meaning + "; the request may have been processed", excerpt(response, secret)
+            KIND,
+            meaning + "; the request may have been processed",
+            excerpt(response.content, secret),
         )
-    raise ProviderError(KIND, "BAD_REPLY", meaning, excerpt(response, secret))
+    raise ProviderError(KIND, "BAD_REPLY", meaning, excerpt(response.content, secret))
 
 
 def _truthy(value: object) -> bool:
@@ -168,7 +160,7 @@ def audio_files(data: Any, secret: str) -> list[AudioFile]:
             KIND,
             "BAD_REPLY",
             "the audio list reply holds no list",
-            scrub(json.dumps(data, default=str)[:_EXCERPT], secret),
+            excerpt(json.dumps(data, default=str), secret),
         )
     files: list[AudioFile] = []
     for item in items:

@@ -61,7 +61,7 @@ from providers.ratelimit import (
     per_hour,
     per_minute,
 )
-from providers.redact import guard_provider
+from providers.redact import guard_provider, scrub
 from providers.voicepartner.parse import (
     amount_and_unit,
     audio_files,
@@ -69,7 +69,6 @@ from providers.voicepartner.parse import (
     check_filename,
     check_token,
     decode_reply,
-    scrub,
     success_or_raise,
 )
 from providers.voicepartner.rules import plan_voice

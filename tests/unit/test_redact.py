@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from providers.base import AccountSettings, create_provider
 from providers.errors import InputError, OutcomeUnknownError, ProviderError
 from providers.models import RecipientResult, SendReceipt, SendStatus, SmsMessage
-from providers.redact import guard_provider, scrub
+from providers.redact import excerpt, guard_provider, scrub
 
 SECRET = "p@ss w0rd&1"
 
@@ -105,3 +106,71 @@ async def test_a_returned_receipt_never_carries_the_secret() -> None:
     assert not any(form in text for text in texts for form in (SECRET, "p%40ss+w0rd%261"))
     assert receipt.warnings[0] == "sender shortened"
     assert receipt.recipients[0].error == "bad ***" and receipt.recipients[1].error is None
+
+
+# --------------------------------------------------------------------------- scrub first, then cut
+
+
+def test_excerpt_scrubs_before_it_cuts() -> None:
+    reply = ("x" * 295 + SECRET + " and more").encode()
+    assert excerpt(reply, SECRET) == "x" * 295 + "***" + " a"
+    # Cutting first would have kept "p@ss " (the head of the secret), which no scrub can find.
+    assert SECRET[:5] not in excerpt(reply, SECRET)
+    assert excerpt(reply, SECRET, limit=10) == "x" * 10
+    assert excerpt("é" * 400, SECRET) == "é" * 300  # characters, not bytes, are counted
+
+
+def test_excerpt_reads_no_more_of_a_huge_reply_than_the_cut_needs() -> None:
+    class Counting(bytes):
+        largest = 0
+
+        def __getitem__(self, key: Any) -> Any:
+            if isinstance(key, slice):
+                Counting.largest = max(Counting.largest, len(range(*key.indices(len(self)))))
+            return super().__getitem__(key)
+
+    reply = Counting(SECRET.encode() * 200_000)  # every secret scrubbed: the window must grow
+    assert excerpt(reply, SECRET) == "***" * 100
+    assert Counting.largest < 4_000
+
+
+def test_scrub_blanks_the_named_elements_whatever_they_hold() -> None:
+    echo = "<login>u</login><password>abc</password>&lt;PASSWORD&gt;x&lt;/PASSWORD&gt;"
+    assert scrub(echo, "abc", elements=("password",)) == (
+        "<login>u</login><password>***</password>&lt;PASSWORD&gt;***&lt;/PASSWORD&gt;"
+    )
+
+
+#: A reply that cannot be read, echoing the secret across the place where the excerpt is cut.
+STRADDLING = {
+    # kind: (excerpt length, HTTP status of the reply)
+    "ecampaign": (300, 200),
+    "voicepartner": (300, 404),
+    "octopush": (500, 404),
+    "capitole": (500, 200),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(STRADDLING))
+async def test_a_secret_straddling_the_cut_of_a_reply_excerpt_leaves_no_part(kind: str) -> None:
+    limit, status = STRADDLING[kind]
+    body = ("x" * (limit - 5) + SECRET + " end of the page").encode()
+    settings = {
+        **SETTINGS,
+        "voicepartner": AccountSettings(
+            "v", "voicepartner", "", {"base_url": "https://vp.test/v1"}
+        ),
+    }[kind]
+    transport = httpx.MockTransport(lambda _request: httpx.Response(status, content=body))
+    provider = create_provider(settings, SECRET, transport)
+    with pytest.raises(ProviderError) as info:
+        if kind == "capitole":  # no balance call: a send's unreadable reply
+            await provider.send_sms(SmsMessage("Bonjour", ("+33611223344",)))
+        else:
+            await provider.balance()
+    await provider.aclose()
+    error = info.value
+    assert error.original.startswith("x" * (limit - 5))
+    assert len(error.original) <= limit
+    for text in (str(error), error.meaning, error.original):
+        assert SECRET[:5] not in text

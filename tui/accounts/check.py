@@ -24,6 +24,7 @@ from providers.errors import (
     RateLimitedError,
 )
 from providers.models import SendStatus, SmsMessage, VoiceMessage
+from providers.redact import scrub
 from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import (
     CredentialError,
@@ -35,7 +36,6 @@ from tui.accounts.credentials import (
 
 #: The dry-run recipient of the CapitoleMobile echo; the echo URL never sends.
 PROBE_NUMBER = "+33600000000"
-REDACTED = "***"
 
 
 class CheckStatus(StrEnum):
@@ -101,12 +101,6 @@ class CheckResult:
         }
 
 
-def _redact(text: str, secret: str | None) -> str:
-    if secret and len(secret) >= 4:
-        return text.replace(secret, REDACTED)
-    return text
-
-
 def _failed(account: Account, stage: Stage, code: str, message: str) -> CheckResult:
     return CheckResult(account.name, account.provider, CheckStatus.FAILED, message, stage, code)
 
@@ -130,7 +124,7 @@ def settings_failure(
 ) -> CheckResult:
     code = f"invalid_{exc.field}" if isinstance(exc, InputError) else "invalid_settings"
     message = f"the account settings are refused before any request: {exc}"
-    return _failed(account, Stage.SETTINGS, code, _redact(message, secret))
+    return _failed(account, Stage.SETTINGS, code, scrub(message, secret or ""))
 
 
 def provider_failure(account: Account, exc: ProviderError, secret: str | None) -> CheckResult:
@@ -151,7 +145,7 @@ def provider_failure(account: Account, exc: ProviderError, secret: str | None) -
         original = exc.original.strip()[:200]
         said = f" (the provider said: {original})" if original else ""
         stage, message = Stage.PROVIDER, f"{label} answered {exc.code}: {exc.meaning}{said}"
-    return _failed(account, stage, exc.code, _redact(message, secret))
+    return _failed(account, stage, exc.code, scrub(message, secret or ""))
 
 
 async def probe(provider: Provider) -> tuple[CheckStatus, str]:
@@ -203,7 +197,7 @@ async def check_provider(
         return _failed(
             account, Stage.SETTINGS, "invalid_url", "an address in the account options is invalid"
         )
-    return CheckResult(account.name, account.provider, status, _redact(message, secret))
+    return CheckResult(account.name, account.provider, status, scrub(message, secret or ""))
 
 
 async def check_with_secret(
