@@ -4,6 +4,10 @@ Shared by ``porte-voix accounts check`` and the Accounts screen. Where the provi
 read-only balance or credits call, that is the check. CapitoleMobile has none: its pre-production
 echo (``xml_test``) proves the address answers, but it checks nothing, so the verdict says
 *unverified* rather than pretending. Nothing here ever sends a message.
+
+A verdict's message is our lead-in (what failed, in this account's terms) followed by
+``tui.errors.describe``'s words for the error, so a check says what any other command says;
+whatever the provider answered is made visible, since the CLI prints it and the console shows it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from tui.accounts.credentials import (
     PassphraseRequired,
     WrongPassphrase,
 )
+from tui.errors import describe, visible
 
 #: The dry-run recipient of the CapitoleMobile echo; the echo URL never sends.
 PROBE_NUMBER = "+33600000000"
@@ -77,7 +82,7 @@ class CheckResult:
         """What the config keeps: ``2026-11-22 10:00 ok`` / ``… unverified`` / ``… AUTH_FAILED``."""
         outcome = str(self.status)
         if self.status is CheckStatus.FAILED and self.code:
-            outcome = self.code
+            outcome = visible(self.code)  # the provider's code, kept in the config and shown
         return f"{self.checked_at:%Y-%m-%d %H:%M} {outcome}"
 
     def headline(self) -> str:
@@ -116,35 +121,30 @@ def secret_failure(account: Account, exc: CredentialError) -> CheckResult:
         code = "wrong_passphrase"
     elif isinstance(exc, PassphraseRequired):
         code = "passphrase_required"
-    return _failed(account, Stage.SECRET, code, f"could not read the secret: {exc}")
+    return _failed(
+        account, Stage.SECRET, code, f"could not read the secret: {describe(exc).message}"
+    )
 
 
 def settings_failure(
     account: Account, exc: ConfigError | ValueError, secret: str | None = None
 ) -> CheckResult:
     code = f"invalid_{exc.field}" if isinstance(exc, InputError) else "invalid_settings"
-    message = f"the account settings are refused before any request: {exc}"
+    message = f"the account settings are refused before any request: {describe(exc).message}"
     return _failed(account, Stage.SETTINGS, code, scrub(message, secret or ""))
 
 
 def provider_failure(account: Account, exc: ProviderError, secret: str | None) -> CheckResult:
     label = provider_info(account.provider).label
     if isinstance(exc, AuthenticationError):
-        stage, message = (
-            Stage.CREDENTIALS,
-            f"{label} refused the login or the secret ({exc.code}): {exc.meaning}",
-        )
+        stage, lead = Stage.CREDENTIALS, f"{label} refused the login or the secret"
     elif isinstance(exc, RateLimitedError):
-        stage, message = (
-            Stage.PROVIDER,
-            f"{label} asks to slow down ({exc.meaning}); the credentials were not checked",
-        )
+        stage, lead = Stage.PROVIDER, f"{label} asks to slow down; the credentials were not checked"
     elif exc.code in ("CONNECTION_FAILED", "NO_ANSWER") or isinstance(exc, OutcomeUnknownError):
-        stage, message = Stage.CONNECTION, f"{label} could not be reached: {exc.meaning}"
+        stage, lead = Stage.CONNECTION, f"{label} could not be reached"
     else:
-        original = exc.original.strip()[:200]
-        said = f" (the provider said: {original})" if original else ""
-        stage, message = Stage.PROVIDER, f"{label} answered {exc.code}: {exc.meaning}{said}"
+        stage, lead = Stage.PROVIDER, f"{label} answered with an error"
+    message = f"{lead}: {describe(exc).message}"
     return _failed(account, stage, exc.code, scrub(message, secret or ""))
 
 
@@ -153,7 +153,7 @@ async def probe(provider: Provider) -> tuple[CheckStatus, str]:
     if provider.capabilities & Capability.BALANCE:
         balance = await provider.balance()
         amounts = ", ".join(f"{line.label}: {line.amount} {line.unit}" for line in balance.lines)
-        return CheckStatus.OK, f"authenticated; balance {amounts or 'empty'}"
+        return CheckStatus.OK, visible(f"authenticated; balance {amounts or 'empty'}")
     # CapitoleMobile: the pre-production echo is the only call that costs nothing, and it
     # verifies nothing but the address. The SMS one is documented; the voice one is inferred.
     if provider.capabilities & Capability.SMS:
@@ -171,7 +171,7 @@ async def probe(provider: Provider) -> tuple[CheckStatus, str]:
             "the test URL answered like a real send: check the account's test URL option "
             "(a message may have been sent)",
         )
-    notes = "".join(f"; note: {warning}" for warning in receipt.warnings)
+    notes = visible("".join(f"; note: {warning}" for warning in receipt.warnings))
     return (
         CheckStatus.UNVERIFIED,
         "the pre-production echo answered, so the address is right, but the login and password "

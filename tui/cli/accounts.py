@@ -36,6 +36,7 @@ from tui.cli.support import (
     mapped_errors,
     terminal_passphrase,
 )
+from tui.errors import visible
 
 STORE_NAMES = {"keyring": "OS keyring", "file": "encrypted file store", "env": "environment"}
 PASSPHRASE_TRIES = 3
@@ -232,9 +233,10 @@ def list_accounts(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         mark = "*" if row["default"] else " "
+        # The last check may quote a provider's code: visible, like every reply.
         print(
             f"{mark} {row['name']:<20} {row['provider']:<13} {row['login']:<28} "
-            f"secret: {row['secret_source']:<8} {row['last_check'] or ''}"
+            f"secret: {row['secret_source']:<8} {visible(str(row['last_check'] or ''))}"
         )
     return EXIT_OK
 

@@ -1,4 +1,8 @@
-"""Read-only subcommands: ``credits``, ``cdr``, ``sms-count``."""
+"""Read-only subcommands: ``credits``, ``cdr``, ``sms-count``.
+
+What a provider returned (balance labels and units, CDR fields) is printed with its control
+characters made visible: a reply must not be able to drive the operator's terminal.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +25,12 @@ from tui.cli.support import (
     EXIT_PROVIDER,
     CliFailure,
     emit_json,
+    failure_from,
     load_account,
     mapped_errors,
     open_provider,
 )
+from tui.errors import visible
 from tui.outbox.store import Store
 
 
@@ -66,8 +72,8 @@ def credits(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     for row in rows:
-        expires = f"  (expires {row['expires']})" if row["expires"] else ""
-        print(f"{row['label']:<30} {row['amount']:>12} {row['unit']}{expires}")
+        expires = f"  (expires {visible(str(row['expires']))})" if row["expires"] else ""
+        print(f"{visible(row['label']):<30} {row['amount']:>12} {visible(row['unit'])}{expires}")
     return EXIT_OK
 
 
@@ -104,8 +110,9 @@ def _last_known_balance(args: argparse.Namespace, name: str, label: str) -> int:
         )
         return EXIT_OK
     for row in rows:
+        # Stored from an earlier reply: as foreign as a fresh one.
         print(
-            f"{row['label']:<30} {row['amount']:>12} {row['unit']}"
+            f"{visible(row['label']):<30} {row['amount']:>12} {visible(row['unit'])}"
             f"  (last seen {known.seen_at:%Y-%m-%d %H:%M})"
         )
     return EXIT_OK
@@ -150,12 +157,12 @@ def cdr(args: argparse.Namespace) -> int:
     elif args.csv:
         _write_csv(messages, campaigns)
     else:
-        for campaign in campaigns:
+        for campaign in map(_printable, campaigns):
             print(
                 f"campaign {campaign['id']:<10} {campaign['channel'] or '':<6} "
                 f"{campaign['date_init'] or '':<20} {campaign['recipients_count'] or 0} recipients"
             )
-        for message in messages:
+        for message in map(_printable, messages):
             target = message["number"] or message["mail_recipient"] or ""
             print(
                 f"message {message['id']:<11} {message['channel'] or '':<6} {target:<16} "
@@ -175,10 +182,19 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _printable(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's texts with their control characters made visible (they came from the reply)."""
+    return {key: visible(value) if isinstance(value, str) else value for key, value in row.items()}
+
+
 def _write_csv(messages: list[dict[str, Any]], campaigns: list[dict[str, Any]]) -> None:
-    """One table: a ``kind`` column says whether a row is a campaign or a message."""
-    rows = [{"kind": "campaign", **row} for row in campaigns]
-    rows += [{"kind": "message", **row} for row in messages]
+    """One table: a ``kind`` column says whether a row is a campaign or a message.
+
+    CSV usually lands on a terminal or in a spreadsheet, both of which obey control characters:
+    the cells are made visible as on screen (a CDR field never legitimately holds one).
+    """
+    rows = [{"kind": "campaign", **_printable(row)} for row in campaigns]
+    rows += [{"kind": "message", **_printable(row)} for row in messages]
     fields: list[str] = []
     for row in rows:
         fields.extend(key for key in row if key not in fields)
@@ -194,17 +210,17 @@ def sms_count(args: argparse.Namespace) -> int:
     try:
         count = sms_text.count_sms(args.text, provider, Route(args.route), long=args.long)
     except ProviderError as exc:  # pragma: no cover - counting never calls a provider
-        raise CliFailure(EXIT_PROVIDER, exc.code, exc.meaning) from None
-    payload = count.as_dict()
+        raise failure_from(exc) from None
     if args.json:
-        emit_json(payload)
+        emit_json(count.as_dict())
         return EXIT_OK
     print(
-        f"{payload['characters']} characters, {payload['encoding']}, {payload['units']} units, "
-        f"{payload['segments']} segment(s) (max {payload['max_segments']})"
+        f"{count.characters} characters, {count.encoding}, {count.units} units, "
+        f"{count.segments} segment(s) (max {count.max_segments})"
     )
-    if payload.get("stop_mention"):
-        print(f"includes the STOP mention {payload['stop_mention']!r} added by the provider")
-    if payload["unencodable"]:
-        print("cannot be sent by this provider: " + " ".join(payload["unencodable"]))
+    if count.stop_mention:
+        print(f"includes the STOP mention {count.stop_mention!r} added by the provider")
+    if count.unencodable:
+        # A control character typed in the text is one of them: shown as its escape.
+        print("cannot be sent by this provider: " + " ".join(map(visible, count.unencodable)))
     return EXIT_OK

@@ -15,7 +15,8 @@ from importlib.metadata import PackageNotFoundError, version
 from providers.base import PROVIDER_KINDS
 from tui import logfile
 from tui.accounts import config as config_module
-from tui.cli.support import EXIT_CONFIG, CliFailure, fail
+from tui.cli.support import EXIT_CONFIG, EXIT_PROVIDER, CliFailure, fail
+from tui.errors import describe_text
 
 ROUTES = ("marketing", "notification")
 
@@ -148,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         logfile.configure(config_module.data_dir())
     except (OSError, ValueError) as exc:  # an unwritable data directory must not stop a send
-        print(f"porte-voix: no log file ({exc})", file=sys.stderr)
+        print(f"porte-voix: no log file ({describe_text(exc)})", file=sys.stderr)
     try:
         return _dispatch(parser, args)
     except CliFailure as failure:
@@ -158,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A request may have been out: the outbox says unknown; the contract says exit 1.
             return fail(
                 CliFailure(
-                    1,
+                    EXIT_PROVIDER,
                     "interrupted",
                     "interrupted: a request may have left; the outcome is unknown and will not "
                     "be resent automatically",
@@ -170,7 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # one JSON object even then; the traceback goes to the log
         logging.getLogger(__name__).exception("porte-voix %s failed", args.command)
         return fail(
-            CliFailure(1, "internal_error", f"unexpected {type(exc).__name__}; see the log file"),
+            CliFailure(
+                EXIT_PROVIDER,
+                "internal_error",
+                f"unexpected {type(exc).__name__}; see the log file",
+            ),
             as_json=bool(getattr(args, "json", False)),
         )
 

@@ -1,4 +1,8 @@
-"""What every subcommand shares: failures and exit codes, JSON output, opening an account."""
+"""What every subcommand shares: failures and exit codes, JSON output, opening an account.
+
+Nothing printed here can drive the terminal: human messages go through ``visible`` and JSON
+escapes every character that is not printable (the parsed values are unchanged).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from providers.errors import AuthenticationError, InputError, ProviderError
 from tui.accounts import config as config_module
 from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import CredentialError, Credentials
+from tui.errors import describe, visible
 
 EXIT_OK = 0
 EXIT_PROVIDER = 1  # the provider refused, or the outcome is unknown
@@ -33,27 +38,45 @@ def fail(failure: CliFailure, *, as_json: bool) -> int:
     if as_json:
         emit_json({"error": {"code": failure.code, "message": failure.message}})
     else:
-        print(f"porte-voix: {failure.message}", file=sys.stderr)
+        # Failures are built in many places, some quoting a reply or a file: made visible here
+        # once more, whoever built them (idempotent).
+        print(f"porte-voix: {visible(failure.message)}", file=sys.stderr)
     return failure.exit_code
 
 
 def emit_json(payload: Any) -> None:
-    print(json.dumps(payload, ensure_ascii=False, default=str))
+    print(json_text(payload))
+
+
+def json_text(payload: Any) -> str:
+    """One line of JSON, non-ASCII kept readable, but every non-printable character escaped.
+
+    ``json`` escapes only U+0000-U+001F; C1 controls (U+009B is a CSI on many terminals), DEL
+    and invisible marks would reach a terminal raw. ``\\uXXXX`` escapes decode to the same
+    values, so scripts see exactly what the provider sent.
+    """
+    text = json.dumps(payload, ensure_ascii=False, default=str)
+    return "".join(char if char.isprintable() else _json_escape(char) for char in text)
+
+
+def _json_escape(char: str) -> str:
+    # Outside the strings, the only characters json.dumps emits are printable ASCII.
+    return json.dumps(char)[1:-1]
 
 
 def failure_from(exc: BaseException) -> CliFailure:
-    """Map the errors of the lower layers to the exit-code contract."""
+    """Map the errors of the lower layers to the exit-code contract; the words are
+    ``tui.errors.describe``'s, as in the console."""
     if isinstance(exc, CliFailure):
         return exc
     if isinstance(exc, InputError):
-        return CliFailure(EXIT_INPUT, f"invalid_{exc.field}", str(exc))
+        return CliFailure(EXIT_INPUT, f"invalid_{exc.field}", describe(exc).message)
     if isinstance(exc, AuthenticationError):
-        return CliFailure(EXIT_CONFIG, exc.code, f"{exc.provider}: {exc.meaning}")
+        return CliFailure(EXIT_CONFIG, exc.code, describe(exc).message)
     if isinstance(exc, ProviderError):
-        original = f" (provider said: {exc.original.strip()[:200]})" if exc.original.strip() else ""
-        return CliFailure(EXIT_PROVIDER, exc.code, f"{exc.provider}: {exc.meaning}{original}")
+        return CliFailure(EXIT_PROVIDER, exc.code, describe(exc).message)
     if isinstance(exc, ConfigError | CredentialError):
-        return CliFailure(EXIT_CONFIG, "configuration", str(exc))
+        return CliFailure(EXIT_CONFIG, "configuration", describe(exc).message)
     raise exc
 
 
