@@ -34,7 +34,7 @@ from providers.errors import AuthenticationError, InputError, OutcomeUnknownErro
 from providers.models import RecipientResult, SendReceipt, SendStatus
 from providers.redact import excerpt
 
-PROVIDER = "capitole"
+KIND = "capitole"
 #: How much of an unreadable reply travels in errors (replies are short; HTML pages are not).
 MAX_ORIGINAL = 500
 
@@ -198,12 +198,12 @@ def receipt_from_reply(
             extra += [f"{phone.display(n)}: {why}" for n, why in refused.items()] + notes
             text = meaning(code) + ("; " + "; ".join(extra) if extra else "")
             error = AuthenticationError if code == AUTH_FAILED else ProviderError
-            raise error(PROVIDER, code, text, reply.raw, balance=balance_text)
+            raise error(KIND, code, text, reply.raw, balance=balance_text)
         if refused and not reply.unknown and set(refused) == set(recipients):
             code = reply.numbers[0].code
             listed = "; ".join(f"{phone.display(n)}: {why}" for n, why in refused.items())
             raise ProviderError(
-                PROVIDER,
+                KIND,
                 code,
                 f"every recipient was refused ({listed})",
                 reply.raw,
@@ -213,7 +213,7 @@ def receipt_from_reply(
             why = "the provider refused some numbers without confirming the send to the others"
         else:
             why = "the provider's reply could not be understood"
-        raise OutcomeUnknownError(PROVIDER, why + "; the send may have happened", reply.raw)
+        raise OutcomeUnknownError(KIND, why + "; the send may have happened", reply.raw)
 
     warnings = [f"{c}: {meaning(c)}" for c in reply.codes if c != SENDING_OK]
     warnings += notes
@@ -226,7 +226,7 @@ def receipt_from_reply(
     )
     everyone_refused = bool(recipients) and set(refused) == set(recipients)
     return SendReceipt(
-        provider=PROVIDER,
+        provider=KIND,
         status=SendStatus.REJECTED if everyone_refused else SendStatus.ACCEPTED,
         recipients=results,
         balance=reply.balance,

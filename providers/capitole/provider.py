@@ -2,8 +2,7 @@
 
 Both APIs take one form field, ``XML``, holding an XML document encoded in ISO-8859-15 and
 percent-encoded byte by byte (``€`` travels as ``%A4``), and answer plain text such as
-``SENDING_OK;9542`` (see ``capitole_codes``). Local rules and the XML live in
-``capitole_rules``.
+``SENDING_OK;9542`` (see ``codes``). Local rules and the XML live in ``rules``.
 
 * **Dry run** posts the very same body to the provider's test URL (``xml_test``), which echoes
   the caller's IP and the XML as received and sends nothing. The specs only document it for SMS;
@@ -29,9 +28,10 @@ from typing import ClassVar
 import httpx
 from lxml import etree
 
-from providers.base import AccountSettings, Capability, OptionSpec, ProviderInfo
+from providers.base import AccountSettings, Capability
 from providers.capitole import codes as codes
 from providers.capitole import rules as rules
+from providers.capitole.codes import KIND
 from providers.errors import InputError, ProviderError
 from providers.http import FORM_CONTENT_TYPE, make_client, request
 from providers.models import (
@@ -45,7 +45,6 @@ from providers.models import (
 from providers.redact import guard_provider, scrub
 from providers.xml import XmlRefused, parse
 
-PROVIDER = codes.PROVIDER
 DEFAULT_SMS_URL = "https://sms.capitolemobile.com/api/sendsms/xml"
 DEFAULT_VMS_URL = "https://vocal.capitolemobile.com/api/sendvms/xml"
 TEST_SUFFIX = "_test"
@@ -62,7 +61,7 @@ class LastBalance:
 
 @guard_provider
 class CapitoleProvider:
-    kind: ClassVar[str] = PROVIDER
+    kind: ClassVar[str] = KIND
     capabilities: ClassVar[Capability] = (
         Capability.SMS
         | Capability.VOICE
@@ -128,7 +127,7 @@ class CapitoleProvider:
     ) -> SendReceipt:
         response = await request(
             self._client,
-            PROVIDER,
+            KIND,
             "POST",
             url,
             sends=True,
@@ -152,7 +151,7 @@ class CapitoleProvider:
             raise InputError(option, "the test URL is the sending URL: a dry run would send")
         response = await request(
             self._client,
-            PROVIDER,
+            KIND,
             "POST",
             test_url,
             sends=False,
@@ -170,7 +169,7 @@ class CapitoleProvider:
             warning = "the test URL answered like a real send: the message may have been sent"
             return replace(receipt, warnings=(warning, *receipt.warnings))
         return SendReceipt(
-            provider=PROVIDER,
+            provider=KIND,
             status=SendStatus.DRY_RUN,
             recipients=tuple(RecipientResult(n, SendStatus.DRY_RUN) for n in message.recipients),
             reference=message.campaign_id,
@@ -187,7 +186,7 @@ class CapitoleProvider:
         if last is not None:
             meaning += f" (last seen: {last.amount} at {last.as_of:%Y-%m-%d %H:%M} UTC)"
         raise ProviderError(
-            PROVIDER, "UNSUPPORTED", meaning, balance=None if last is None else str(last.amount)
+            KIND, "UNSUPPORTED", meaning, balance=None if last is None else str(last.amount)
         )
 
     def _note_balance(self, reply: codes.Reply) -> None:
@@ -211,7 +210,7 @@ def _refuse_http_error(response: httpx.Response, reply: codes.Reply) -> None:
     status = response.status_code
     if status >= 300 and not reply.clean:
         raise ProviderError(
-            PROVIDER,
+            KIND,
             f"HTTP {status}",
             f"the provider turned the request away with HTTP {status} (check the URL); "
             "nothing was sent",
@@ -248,34 +247,3 @@ def _echo_differences(echo: str, sent: bytes) -> tuple[str, ...]:
         for (t, want), (_, got) in zip(ours, theirs, strict=True)
         if want != got
     )
-
-
-def _factory(
-    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
-) -> CapitoleProvider:
-    return CapitoleProvider(settings, secret, transport)
-
-
-INFO = ProviderInfo(
-    kind=PROVIDER,
-    label="CapitoleMobile",
-    capabilities=CapitoleProvider.capabilities,
-    options=(
-        OptionSpec("sms_url", "SMS sending URL", DEFAULT_SMS_URL),
-        OptionSpec("vms_url", "Voice message sending URL", DEFAULT_VMS_URL),
-        OptionSpec(
-            "sms_test_url",
-            "SMS test URL for dry runs (default: the SMS URL followed by _test, "
-            f"{DEFAULT_SMS_URL}{TEST_SUFFIX})",
-        ),
-        OptionSpec(
-            "vms_test_url",
-            "Voice test URL for dry runs (default: the voice URL followed by _test; "
-            "inferred, the voice spec documents no test URL)",
-        ),
-    ),
-    factory=_factory,
-    login_label="username",
-    secret_label="API password",
-    batch_size=500,
-)

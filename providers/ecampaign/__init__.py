@@ -8,14 +8,15 @@ with one form field ``xml`` (UTF-8); see ``core`` for the envelope and return co
 from __future__ import annotations
 
 from providers.base import OptionSpec, ProviderInfo
-from providers.ecampaign.core import DEFAULT_BASE_URL, PROVIDER
+from providers.ecampaign.codes import KIND
+from providers.ecampaign.core import DEFAULT_BASE_URL
 from providers.ecampaign.provider import CAPABILITIES, EcampaignProvider
 from providers.ecampaign.receipt import EcampaignRecipientResult
 
 __all__ = ["INFO", "EcampaignProvider", "EcampaignRecipientResult"]
 
 INFO = ProviderInfo(
-    kind=PROVIDER,
+    kind=KIND,
     label="eCampaign (Prosoluce)",
     capabilities=CAPABILITIES,
     options=(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+KIND = "ecampaign"
+
 OK = 0
 AUTH_FAILED = 3
 SEND_ERRORS = 12

@@ -19,14 +19,13 @@ import httpx
 from lxml import etree
 
 from providers.base import AccountSettings
-from providers.ecampaign.codes import AUTH_FAILED, OK, meaning
+from providers.ecampaign.codes import AUTH_FAILED, KIND, OK, meaning
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.http import FORM_CONTENT_TYPE, make_client, request
 from providers.phone import from_ecampaign
 from providers.redact import excerpt, scrub
 from providers.xml import XmlRefused, parse, sub, to_bytes
 
-PROVIDER = "ecampaign"
 DEFAULT_BASE_URL = "http://api.ecampaign.prosoluce.fr"
 
 # Characters XML 1.0 cannot carry at all (lxml would raise a bare ValueError on them).
@@ -147,7 +146,7 @@ class EcampaignCore:
         body = urllib.parse.urlencode({"xml": to_bytes(root, "UTF-8")}).encode("ascii")
         return await request(
             self.client,
-            PROVIDER,
+            KIND,
             "POST",
             self.url(path),
             sends=sends,
@@ -195,15 +194,15 @@ class EcampaignCore:
     def refusal(self, reply: Reply) -> ProviderError:
         original = self.scrub(reply.message)
         if reply.code == AUTH_FAILED:
-            return AuthenticationError(PROVIDER, str(reply.code), meaning(reply.code), original)
-        return ProviderError(PROVIDER, str(reply.code), meaning(reply.code), original)
+            return AuthenticationError(KIND, str(reply.code), meaning(reply.code), original)
+        return ProviderError(KIND, str(reply.code), meaning(reply.code), original)
 
     def _unreadable(self, response: httpx.Response, sends: bool, reason: str) -> ProviderError:
         original = excerpt(response.content, self._secret)
         status = response.status_code
         if 300 <= status < 400:
             return ProviderError(
-                PROVIDER,
+                KIND,
                 f"HTTP {status}",
                 f"the provider answered with a redirect (HTTP {status}); check the base_url "
                 "option. Nothing was processed",
@@ -211,24 +210,24 @@ class EcampaignCore:
             )
         if status >= 400:
             return ProviderError(
-                PROVIDER,
+                KIND,
                 f"HTTP {status}",
                 f"the provider refused the request with HTTP {status}",
                 original,
             )
         if sends:
             return OutcomeUnknownError(
-                PROVIDER,
+                KIND,
                 f"unreadable reply ({reason}); the request may have been processed",
                 original,
             )
-        return ProviderError(PROVIDER, "BAD_REPLY", f"unreadable reply ({reason})", original)
+        return ProviderError(KIND, "BAD_REPLY", f"unreadable reply ({reason})", original)
 
     def bad_reply(self, reason: str, *, sends: bool = False) -> ProviderError:
         """A reply that parsed but lacks what the operation needs."""
         if sends:
-            return OutcomeUnknownError(PROVIDER, f"{reason}; the request may have been processed")
-        return ProviderError(PROVIDER, "BAD_REPLY", reason)
+            return OutcomeUnknownError(KIND, f"{reason}; the request may have been processed")
+        return ProviderError(KIND, "BAD_REPLY", reason)
 
     async def aclose(self) -> None:
         await self.client.aclose()

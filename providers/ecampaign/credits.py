@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from providers.decimals import to_decimal
-from providers.ecampaign.codes import NO_CREDIT
-from providers.ecampaign.core import PROVIDER, EcampaignCore, attr
+from providers.ecampaign.codes import KIND, NO_CREDIT
+from providers.ecampaign.core import EcampaignCore, attr
 from providers.models import Balance, BalanceLine
 
 
@@ -40,4 +40,4 @@ class CreditsMixin:
                     overdraft=to_decimal(attr(route, "allownegative")),
                 )
             )
-        return Balance(provider=PROVIDER, lines=tuple(lines), as_of=datetime.now(UTC))
+        return Balance(provider=KIND, lines=tuple(lines), as_of=datetime.now(UTC))

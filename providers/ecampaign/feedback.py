@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from providers.ecampaign.core import EcampaignCore, e164_or_raw, el
-from providers.ecampaign.validation import FEEDBACK_CHANNELS, choice, email_address
+from providers.ecampaign.rules import FEEDBACK_CHANNELS, choice, email_address
 from providers.errors import InputError
 from providers.models import BlacklistEntry, InboundReply
 from providers.phone import for_ecampaign, normalise

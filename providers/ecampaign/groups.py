@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from lxml import etree
 
 from providers.ecampaign.core import EcampaignCore, attr, el, text, to_bool
-from providers.ecampaign.validation import FIELD_TYPES, choice, http_url, numeric_id, required_text
+from providers.ecampaign.rules import FIELD_TYPES, choice, http_url, numeric_id, required_text
 from providers.errors import InputError
 from providers.models import Group, GroupField, Member, MemberValue
 

@@ -7,8 +7,8 @@ service documents no MD5 form).
 
 from __future__ import annotations
 
-from providers.ecampaign.codes import hlr_error, hlr_status
-from providers.ecampaign.core import PROVIDER, EcampaignCore, text, to_bool
+from providers.ecampaign.codes import KIND, hlr_error, hlr_status
+from providers.ecampaign.core import EcampaignCore, text, to_bool
 from providers.http import request
 from providers.models import HlrResult
 from providers.phone import for_ecampaign, normalise
@@ -31,7 +31,7 @@ class HlrMixin:
             "number": national,
         }
         response = await request(
-            core.client, PROVIDER, "GET", core.url(HLR_PATH), sends=False, params=params
+            core.client, KIND, "GET", core.url(HLR_PATH), sends=False, params=params
         )
         reply = core.read_reply(response, sends=False)
         if reply.code != 0:

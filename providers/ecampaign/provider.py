@@ -7,7 +7,8 @@ from typing import ClassVar
 import httpx
 
 from providers.base import AccountSettings, Capability
-from providers.ecampaign.core import PROVIDER, EcampaignCore
+from providers.ecampaign.codes import KIND
+from providers.ecampaign.core import EcampaignCore
 from providers.ecampaign.credits import CreditsMixin
 from providers.ecampaign.feedback import FeedbackMixin
 from providers.ecampaign.groups import GroupsMixin
@@ -44,7 +45,7 @@ class EcampaignProvider(
 ):
     """eCampaign by Prosoluce: every XML web service, one async method per operation."""
 
-    kind: ClassVar[str] = PROVIDER
+    kind: ClassVar[str] = KIND
     capabilities: ClassVar[Capability] = CAPABILITIES
 
     def __init__(

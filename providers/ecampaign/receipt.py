@@ -15,9 +15,8 @@ from decimal import Decimal
 from lxml import etree
 
 from providers.decimals import to_decimal
-from providers.ecampaign.codes import OK, SEND_ERRORS, meaning
+from providers.ecampaign.codes import KIND, OK, SEND_ERRORS, meaning
 from providers.ecampaign.core import (
-    PROVIDER,
     EcampaignCore,
     Reply,
     attr,
@@ -109,7 +108,7 @@ def send_receipt(
         if SendStatus.ACCEPTED not in statuses:
             if reply.code == SEND_ERRORS and (not results or SendStatus.UNKNOWN in statuses):
                 raise OutcomeUnknownError(
-                    PROVIDER,
+                    KIND,
                     f"{summary}; some messages may have been sent: check the CDR before resending",
                     core.scrub(reply.message),
                 )
@@ -126,7 +125,7 @@ def send_receipt(
         warnings.append(f"{rejected} recipient(s) refused by eCampaign")
     costs = [result.cost for result in results if result.cost is not None]
     return SendReceipt(
-        provider=PROVIDER,
+        provider=KIND,
         status=status,
         recipients=tuple(results),
         cost=sum(costs, Decimal(0)) if costs else None,

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from providers.ecampaign.core import PROVIDER, EcampaignCore, check_xml_text, el
+from providers.ecampaign.codes import KIND
+from providers.ecampaign.core import EcampaignCore, check_xml_text, el
 from providers.ecampaign.receipt import send_receipt
-from providers.ecampaign.validation import (
+from providers.ecampaign.rules import (
     add_recipients,
     caller_id,
     check_group_target,
@@ -89,7 +90,7 @@ def _sms_request(core: EcampaignCore, message: SmsMessage) -> _Request:
     if message.template_id is not None:
         el(op, "templateID", numeric_id("template_id", message.template_id))
     if message.text.strip() or message.template_id is None:
-        check_sms_text(message.text, PROVIDER, route=message.route, long=message.long)
+        check_sms_text(message.text, KIND, route=message.route, long=message.long)
         el(op, "message", check_xml_text("text", message.text))
     if message.schedule is not None:
         el(op, "sendDate", send_date(message.schedule))
@@ -201,7 +202,7 @@ class SendingMixin:
         if dry_run:
             listed = [*(e164 for e164, _, _ in planned.phones), *planned.mails]
             return SendReceipt(
-                provider=PROVIDER,
+                provider=KIND,
                 status=SendStatus.DRY_RUN,
                 recipients=tuple(RecipientResult(item, SendStatus.DRY_RUN) for item in listed),
                 warnings=(DRY_RUN_NOTE,),

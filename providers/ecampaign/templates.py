@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from providers.ecampaign.core import PROVIDER, EcampaignCore, attr, el, text, to_bool, to_int
-from providers.ecampaign.validation import (
+from providers.ecampaign.codes import KIND
+from providers.ecampaign.core import EcampaignCore, attr, el, text, to_bool, to_int
+from providers.ecampaign.rules import (
     MP3_MESSAGE_TYPES,
     TEMPLATE_TYPES,
     choice,
@@ -228,7 +229,7 @@ class TemplatesMixin:
             if reply.code != 0:
                 raise self._core.refusal(reply)
         raise ProviderError(
-            PROVIDER,
+            KIND,
             "BAD_REPLY",
             f"the reply is neither an MP3 recording nor an eCampaign error ({len(data)} bytes)",
         )

@@ -26,8 +26,8 @@ from providers.ecampaign.core import (
     to_bool,
     to_int,
 )
+from providers.ecampaign.rules import CDR_CHANNELS, choice, numeric_id
 from providers.ecampaign.states import delivery_state
-from providers.ecampaign.validation import CDR_CHANNELS, choice, numeric_id
 from providers.errors import InputError
 from providers.models import CdrCampaign, CdrRecord, CdrReport, MailEvent
 

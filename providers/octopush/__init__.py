@@ -1,5 +1,27 @@
 """Octopush (historic API): SMS."""
 
-from providers.octopush.provider import INFO, OctopushProvider
+from providers.base import OptionSpec, ProviderInfo
+from providers.octopush.codes import KIND
+from providers.octopush.provider import CAPABILITIES, DEFAULT_BASE_URL, OctopushProvider
 
-__all__ = ["INFO", "OctopushProvider"]
+__all__ = ["INFO", "KIND", "OctopushProvider"]
+
+INFO = ProviderInfo(
+    kind=KIND,
+    label="Octopush (historic API)",
+    capabilities=CAPABILITIES,
+    options=(
+        OptionSpec("base_url", "API root (the /sms and /balance endpoints)", DEFAULT_BASE_URL),
+        OptionSpec(
+            "sms_type",
+            "XXX low cost, FR premium (the text must contain 'STOP au XXXXX'), WWW world. When "
+            "set it applies to every send; unset: FR on the marketing route, XXX otherwise",
+        ),
+        OptionSpec("sender", "default sender of FR/WWW sends: 3-11 characters a-z A-Z 0-9"),
+        OptionSpec("reply_format", "json or xml: the reply format asked for", "json"),
+    ),
+    factory=OctopushProvider,
+    login_label="login (account e-mail)",
+    secret_label="API key",
+    batch_size=500,
+)

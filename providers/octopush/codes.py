@@ -24,6 +24,7 @@ from lxml import etree
 from providers.decimals import to_decimal
 from providers.xml import XmlRefused, parse
 
+KIND = "octopush"
 OK = "000"
 
 #: Every code of the provider's return-code page, in plain English.

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import httpx
 
 from providers import phone
-from providers.base import AccountSettings, Capability, OptionSpec, ProviderInfo
+from providers.base import AccountSettings, Capability
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.http import FORM_CONTENT_TYPE, make_client, request
 from providers.models import (
@@ -42,6 +42,7 @@ from providers.models import (
 from providers.octopush import rules as rules
 from providers.octopush.codes import (
     AUTHENTICATION,
+    KIND,
     RETRYABLE,
     Reply,
     ReplyUnreadable,
@@ -52,7 +53,6 @@ from providers.octopush.rules import SmsType, from_sending_timestamp, sending_ti
 from providers.phone import normalise
 from providers.redact import excerpt, guard_provider
 
-PROVIDER = rules.PROVIDER
 DEFAULT_BASE_URL = "https://www.octopush-dm.com/api"
 #: Characters of a reply kept in an error (replies are short; an HTML page is not).
 MAX_ORIGINAL = 500
@@ -79,7 +79,7 @@ class _Prepared:
 
 @guard_provider
 class OctopushProvider:
-    kind: ClassVar[str] = PROVIDER
+    kind: ClassVar[str] = KIND
     capabilities: ClassVar[Capability] = CAPABILITIES
 
     def __init__(
@@ -178,8 +178,8 @@ class OctopushProvider:
             for kind, amount in reply.balances.items()
         )
         if not lines:
-            raise ProviderError(PROVIDER, "BAD_REPLY", "the balance reply lists no balance")
-        return Balance(PROVIDER, lines, as_of=rules.now())
+            raise ProviderError(KIND, "BAD_REPLY", "the balance reply lists no balance")
+        return Balance(KIND, lines, as_of=rules.now())
 
     async def _call(self, operation: str, fields: list[tuple[str, str]], *, sends: bool) -> Reply:
         # urlencode writes UTF-8 percent-escapes (é → %C3%A9, + → %2B); the body is built here,
@@ -188,7 +188,7 @@ class OctopushProvider:
         suffix = "/json" if self._reply_format == "json" else ""
         response = await request(
             self._client,
-            PROVIDER,
+            KIND,
             "POST",
             f"{self._base_url}/{operation}{suffix}",
             sends=sends,
@@ -199,7 +199,7 @@ class OctopushProvider:
         if 400 <= response.status_code < 500:
             # Refused before any processing (wrong base_url, a proxy...): nothing was sent.
             raise ProviderError(
-                PROVIDER,
+                KIND,
                 f"HTTP {response.status_code}",
                 f"the server refused the request with HTTP {response.status_code}; "
                 "check the account's base_url",
@@ -210,18 +210,18 @@ class OctopushProvider:
         except ReplyUnreadable as exc:
             if sends:
                 raise OutcomeUnknownError(
-                    PROVIDER,
+                    KIND,
                     f"the reply could not be read ({exc}); the SMS may have been sent",
                     original,
                 ) from None
             raise ProviderError(
-                PROVIDER, "BAD_REPLY", f"the reply could not be read ({exc})", original
+                KIND, "BAD_REPLY", f"the reply could not be read ({exc})", original
             ) from None
         if not reply.ok:
             code = reply.error_code
             error_class = AuthenticationError if code in AUTHENTICATION else ProviderError
             raise error_class(
-                PROVIDER,
+                KIND,
                 code,
                 meaning(code),
                 original,
@@ -279,7 +279,7 @@ def _receipt(reply: Reply, prepared: _Prepared, *, dry_run: bool) -> SendReceipt
         )
     currency = reply.currency_code
     return SendReceipt(
-        provider=PROVIDER,
+        provider=KIND,
         status=status,
         recipients=tuple(results),
         balance=reply.balance,
@@ -295,29 +295,8 @@ def _rejected(number: str, code: str | None) -> RecipientResult:
     return RecipientResult(number, SendStatus.REJECTED, error=error)
 
 
-INFO = ProviderInfo(
-    kind=PROVIDER,
-    label="Octopush (historic API)",
-    capabilities=CAPABILITIES,
-    options=(
-        OptionSpec("base_url", "API root (the /sms and /balance endpoints)", DEFAULT_BASE_URL),
-        OptionSpec(
-            "sms_type",
-            "XXX low cost, FR premium (the text must contain 'STOP au XXXXX'), WWW world. When "
-            "set it applies to every send; unset: FR on the marketing route, XXX otherwise",
-        ),
-        OptionSpec("sender", "default sender of FR/WWW sends: 3-11 characters a-z A-Z 0-9"),
-        OptionSpec("reply_format", "json or xml: the reply format asked for", "json"),
-    ),
-    factory=OctopushProvider,
-    login_label="login (account e-mail)",
-    secret_label="API key",
-    batch_size=500,
-)
-
 __all__ = [
     "DEFAULT_BASE_URL",
-    "INFO",
     "OctopushProvider",
     "SmsType",
     "from_sending_timestamp",

@@ -25,9 +25,9 @@ from enum import StrEnum
 from providers import phone
 from providers.errors import InputError
 from providers.models import Route, SmsMessage
+from providers.octopush.codes import KIND
 from providers.text import OCTOPUSH_STOP_MENTION, check_sms_text, has_stop_mention
 
-PROVIDER = "octopush"
 MAX_REQUEST_ID = 64
 
 _SENDER = re.compile(r"[A-Za-z0-9]{3,11}")
@@ -155,7 +155,7 @@ def check_recipients(recipients: tuple[str, ...]) -> tuple[str, ...]:
 
 def check_text(message: SmsMessage, sms_type: SmsType) -> None:
     # Empty text, characters and the 459-character maximum are the text module's rules.
-    check_sms_text(message.text, PROVIDER, route=message.route, long=message.long)
+    check_sms_text(message.text, KIND, route=message.route, long=message.long)
     if sms_type is SmsType.PREMIUM and not has_stop_mention(message.text):
         raise InputError(
             "text",

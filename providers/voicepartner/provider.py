@@ -30,9 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, NoReturn
 from urllib.parse import quote
@@ -40,9 +38,8 @@ from urllib.parse import quote
 import httpx
 
 from providers import http
-from providers.base import AccountSettings, Capability, OptionSpec, ProviderInfo
-from providers.decimals import to_decimal
-from providers.errors import InputError, OutcomeUnknownError, ProviderError, RateLimitedError
+from providers.base import AccountSettings, Capability
+from providers.errors import InputError, ProviderError, RateLimitedError
 from providers.models import (
     AudioFile,
     Balance,
@@ -62,20 +59,24 @@ from providers.ratelimit import (
     per_minute,
 )
 from providers.redact import guard_provider, scrub
-from providers.voicepartner.parse import (
+from providers.voicepartner.codes import (
+    KIND,
+    Chunk,
+    Tally,
     amount_and_unit,
     audio_files,
-    check_campaign_id,
-    check_filename,
-    check_token,
     decode_reply,
     success_or_raise,
 )
-from providers.voicepartner.rules import plan_voice
+from providers.voicepartner.rules import (
+    check_campaign_id,
+    check_filename,
+    check_token,
+    plan_voice,
+)
 
 log = logging.getLogger(__name__)
 
-KIND = "voicepartner"
 DEFAULT_BASE_URL = "https://api.voicepartner.fr/v1"
 MAX_NUMBERS_PER_REQUEST = 500
 #: Longest wait for a rate-limit slot inside one call before giving up with RateLimitedError.
@@ -106,87 +107,6 @@ LIMITS: dict[Operation, tuple[Window, ...]] = {
 def encode_json(body: dict[str, Any]) -> bytes:
     """The exact bytes sent: insertion order, no spaces, ASCII only (see module docstring)."""
     return json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    numbers: tuple[str, ...]  # E.164, for the receipt
-    rendered: tuple[str, ...]  # as sent (0611223344)
-
-
-class _Tally:
-    """The results of the requests of one send, merged into one receipt."""
-
-    def __init__(self) -> None:
-        self.results: list[RecipientResult] = []
-        self.references: list[str] = []
-        self.warnings: list[str] = []
-        self.costs: list[Decimal | None] = []
-        self.currencies: set[str] = set()
-
-    def accept(self, chunk: _Chunk, data: dict[str, Any], index: int) -> None:
-        campaign_id = _campaign_id(data)
-        if campaign_id is None:
-            self.warnings.append(f"request {index + 1}: accepted but the reply has no campaignId")
-        else:
-            self.references.append(campaign_id)
-        counted = data.get("nbSms")
-        if type(counted) is int and counted != len(chunk.numbers):
-            self.warnings.append(
-                f"request {index + 1}: VoicePartner counted {counted} calls "
-                f"for {len(chunk.numbers)} numbers"
-            )
-        self.costs.append(to_decimal(data.get("cost")))
-        if isinstance(data.get("currency"), str):
-            self.currencies.add(data["currency"])
-        self.results.extend(
-            RecipientResult(n, SendStatus.ACCEPTED, message_id=campaign_id) for n in chunk.numbers
-        )
-
-    def fail(self, exc: Exception, remaining: list[_Chunk], index: int, total: int) -> None:
-        """Results for a failed request (not the first) and for the ones never sent after it."""
-        if isinstance(exc, OutcomeUnknownError):
-            status, why = SendStatus.UNKNOWN, f"{exc.code}: {exc.meaning}"
-        elif isinstance(exc, ProviderError):
-            status, why = SendStatus.REJECTED, f"{exc.code}: {exc.meaning}"
-        else:
-            # A defect of ours after the request may have left: the outcome is unknown.
-            log.error(
-                "%s: request %d failed unexpectedly (%s)", KIND, index + 1, type(exc).__name__
-            )
-            status, why = SendStatus.UNKNOWN, f"unexpected error ({type(exc).__name__})"
-        failed, later = remaining[0], remaining[1:]
-        skipped = sum(len(c.numbers) for c in later)
-        self.warnings.append(
-            f"request {index + 1} of {total} failed ({why}); its {len(failed.numbers)} "
-            f"recipients are {status.value}"
-            + (f"; {skipped} later recipients were not sent" if skipped else "")
-        )
-        self.results.extend(RecipientResult(n, status, error=why) for n in failed.numbers)
-        not_sent = "not sent: an earlier request of this send failed"
-        self.results.extend(
-            RecipientResult(n, SendStatus.REJECTED, error=not_sent)
-            for chunk in later
-            for n in chunk.numbers
-        )
-
-    def receipt(self) -> SendReceipt:
-        status = SendStatus.ACCEPTED
-        if any(r.status is SendStatus.UNKNOWN for r in self.results):
-            status = SendStatus.UNKNOWN
-        warnings = list(self.warnings)
-        if len(self.currencies) > 1:
-            warnings.append(f"replies in several currencies: {', '.join(sorted(self.currencies))}")
-        known = [c for c in self.costs if c is not None]
-        return SendReceipt(
-            provider=KIND,
-            status=status,
-            recipients=tuple(self.results),
-            cost=sum(known, Decimal(0)) if len(known) == len(self.costs) else None,
-            currency=next(iter(self.currencies)) if len(self.currencies) == 1 else None,
-            reference=",".join(self.references) or None,
-            warnings=tuple(warnings),
-        )
 
 
 @guard_provider
@@ -277,10 +197,10 @@ class VoicePartnerProvider:
         operation = Operation.TTS if plan.tts else Operation.CAMPAIGN
         size = MAX_NUMBERS_PER_REQUEST
         chunks = [
-            _Chunk(plan.numbers[i : i + size], plan.rendered[i : i + size])
+            Chunk(plan.numbers[i : i + size], plan.rendered[i : i + size])
             for i in range(0, len(plan.numbers), size)
         ]
-        tally = _Tally()
+        tally = Tally()
         try:
             for index, chunk in enumerate(chunks):
                 body = {"apiKey": self._secret, **plan.before}
@@ -393,33 +313,3 @@ class VoicePartnerProvider:
         if limiter is not None:
             limiter.observe(response.headers, response.status_code)
         return response
-
-
-def _campaign_id(data: dict[str, Any]) -> str | None:
-    value = data.get("campaignId")
-    if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-        return str(value).strip()
-    return None
-
-
-def _factory(
-    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
-) -> VoicePartnerProvider:
-    return VoicePartnerProvider(settings, secret, transport)
-
-
-INFO = ProviderInfo(
-    kind=KIND,
-    label="VoicePartner",
-    capabilities=VoicePartnerProvider.capabilities,
-    options=(
-        OptionSpec("base_url", "API base URL", default=DEFAULT_BASE_URL),
-        OptionSpec("email", "e-mail for end-of-campaign notifications (emailForNotification)"),
-        OptionSpec("sender", "call-back mobile number, validated on the VoicePartner platform"),
-        OptionSpec("notify_url", "callback URL for delivery reports (notifyUrl)"),
-    ),
-    factory=_factory,
-    login_label="login (unused)",
-    secret_label="API key",
-    batch_size=MAX_NUMBERS_PER_REQUEST,
-)

@@ -1,5 +1,7 @@
 """VoicePartner local validation: everything checked before a request leaves.
 
+Also the checks of the extra operations' arguments (audio token, file name, campaign id).
+
 ``plan_voice`` turns a ``VoiceMessage`` into the JSON fields of ``campaign/send`` (an audio
 file, a voicemail drop) or ``tts/send`` (a text spoken by a synthetic voice), in the order they
 are sent, or raises ``InputError`` naming the field and what is wrong.
@@ -17,7 +19,6 @@ from zoneinfo import ZoneInfo
 from providers import phone
 from providers.errors import InputError
 from providers.models import VoiceMessage
-from providers.voicepartner.parse import check_token
 
 PARIS = ZoneInfo("Europe/Paris")
 SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:00"
@@ -27,6 +28,9 @@ MAX_SPEECH_RATE = 2.0
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+_CAMPAIGN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_BAD_FILENAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -191,3 +195,30 @@ def _speech_rate(value: float) -> float:
     if not MIN_SPEECH_RATE <= value <= MAX_SPEECH_RATE:
         raise InputError("speech_rate", f"{value:g} is outside 0.5–2")
     return float(value)
+
+
+def check_token(token: str) -> str:
+    token = token.strip()
+    if not _TOKEN.match(token):
+        raise InputError("audio_token", "an audio token is 1 to 128 letters, digits, . _ : -")
+    return token
+
+
+def check_filename(filename: str) -> str:
+    filename = filename.strip()
+    if not filename:
+        raise InputError("filename", "the new name is empty")
+    if len(filename) > 255:
+        raise InputError("filename", "the new name is longer than 255 characters")
+    if _BAD_FILENAME.search(filename):
+        raise InputError("filename", "a file name cannot hold / \\ or control characters")
+    return filename
+
+
+def check_campaign_id(campaign_id: str) -> str:
+    campaign_id = campaign_id.strip()
+    if not _CAMPAIGN_ID.match(campaign_id):
+        raise InputError(
+            "campaign_id", "a VoicePartner campaign id is 1 to 128 letters, digits, . _ : -"
+        )
+    return campaign_id

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from providers.base import AccountSettings, Capability, create_provider, provider_info
-from providers.capitole.provider import DEFAULT_SMS_URL, DEFAULT_VMS_URL, INFO, CapitoleProvider
+from providers.capitole import INFO
+from providers.capitole.provider import DEFAULT_SMS_URL, DEFAULT_VMS_URL, CapitoleProvider
 from providers.capitole.rules import estimate_tts_seconds, format_prog
 from providers.errors import InputError
 from providers.models import GroupTarget, Route, SmsMessage, VmsType, VoiceMessage

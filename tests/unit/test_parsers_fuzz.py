@@ -488,11 +488,11 @@ def test_octopush_reply(json_body: bytes, xml_body: bytes) -> None:
     st.booleans(),
 )
 def test_voicepartner_reply(status: int, body: bytes, sends: bool) -> None:
-    from providers.voicepartner import parse as voicepartner_parse
+    from providers.voicepartner import codes as voicepartner_codes
 
     response = httpx.Response(status, content=body + SECRET.encode())
     try:
-        voicepartner_parse.success_or_raise(response, sends=sends, secret=SECRET)
+        voicepartner_codes.success_or_raise(response, sends=sends, secret=SECRET)
     except ProviderError as exc:
         assert SECRET not in str(exc)
         assert SECRET not in exc.original

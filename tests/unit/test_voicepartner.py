@@ -27,7 +27,8 @@ from providers.errors import (
 )
 from providers.models import SendStatus, SmsMessage, VoiceMessage
 from providers.ratelimit import LimiterRegistry
-from providers.voicepartner.provider import INFO, Operation, VoicePartnerProvider
+from providers.voicepartner import INFO
+from providers.voicepartner.provider import Operation, VoicePartnerProvider
 
 KEY = "vp-KEY-7f3a9c"
 BASE = "https://api.voicepartner.fr/v1"

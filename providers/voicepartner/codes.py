@@ -1,4 +1,4 @@
-"""VoicePartner replies, read defensively, and the checks of the extra operations' arguments.
+"""VoicePartner replies, read defensively, and how they become a receipt.
 
 Documented success: ``{"success": true, "campaignId": ..., "cost": 0.15, "currency": "EUR",
 "nbSms": 1, "audioFile": {...}, "detail": {...}}``. Failures come as ``{"success": false,
@@ -12,23 +12,23 @@ the key it refused must not put it on the operator's screen or in a log.
 from __future__ import annotations
 
 import json
-import re
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from providers.decimals import to_decimal
-from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
-from providers.models import AudioFile
+from providers.errors import AuthenticationError, OutcomeUnknownError, ProviderError
+from providers.models import AudioFile, RecipientResult, SendReceipt, SendStatus
 from providers.redact import excerpt, scrub
+
+log = logging.getLogger(__name__)
 
 KIND = "voicepartner"
 
-_CAMPAIGN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-_BAD_FILENAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 _AMOUNT_KEYS = ("credit", "credits", "solde", "balance", "amount", "montant")
 _UNIT_KEYS = ("currency", "devise", "unit")
@@ -176,28 +176,89 @@ def audio_files(data: Any, secret: str) -> list[AudioFile]:
     return files
 
 
-def check_token(token: str) -> str:
-    token = token.strip()
-    if not _TOKEN.match(token):
-        raise InputError("audio_token", "an audio token is 1 to 128 letters, digits, . _ : -")
-    return token
+@dataclass(frozen=True)
+class Chunk:
+    numbers: tuple[str, ...]  # E.164, for the receipt
+    rendered: tuple[str, ...]  # as sent (0611223344)
 
 
-def check_filename(filename: str) -> str:
-    filename = filename.strip()
-    if not filename:
-        raise InputError("filename", "the new name is empty")
-    if len(filename) > 255:
-        raise InputError("filename", "the new name is longer than 255 characters")
-    if _BAD_FILENAME.search(filename):
-        raise InputError("filename", "a file name cannot hold / \\ or control characters")
-    return filename
+class Tally:
+    """The results of the requests of one send, merged into one receipt."""
 
+    def __init__(self) -> None:
+        self.results: list[RecipientResult] = []
+        self.references: list[str] = []
+        self.warnings: list[str] = []
+        self.costs: list[Decimal | None] = []
+        self.currencies: set[str] = set()
 
-def check_campaign_id(campaign_id: str) -> str:
-    campaign_id = campaign_id.strip()
-    if not _CAMPAIGN_ID.match(campaign_id):
-        raise InputError(
-            "campaign_id", "a VoicePartner campaign id is 1 to 128 letters, digits, . _ : -"
+    def accept(self, chunk: Chunk, data: dict[str, Any], index: int) -> None:
+        campaign_id = _campaign_id(data)
+        if campaign_id is None:
+            self.warnings.append(f"request {index + 1}: accepted but the reply has no campaignId")
+        else:
+            self.references.append(campaign_id)
+        counted = data.get("nbSms")
+        if type(counted) is int and counted != len(chunk.numbers):
+            self.warnings.append(
+                f"request {index + 1}: VoicePartner counted {counted} calls "
+                f"for {len(chunk.numbers)} numbers"
+            )
+        self.costs.append(to_decimal(data.get("cost")))
+        if isinstance(data.get("currency"), str):
+            self.currencies.add(data["currency"])
+        self.results.extend(
+            RecipientResult(n, SendStatus.ACCEPTED, message_id=campaign_id) for n in chunk.numbers
         )
-    return campaign_id
+
+    def fail(self, exc: Exception, remaining: list[Chunk], index: int, total: int) -> None:
+        """Results for a failed request (not the first) and for the ones never sent after it."""
+        if isinstance(exc, OutcomeUnknownError):
+            status, why = SendStatus.UNKNOWN, f"{exc.code}: {exc.meaning}"
+        elif isinstance(exc, ProviderError):
+            status, why = SendStatus.REJECTED, f"{exc.code}: {exc.meaning}"
+        else:
+            # A defect of ours after the request may have left: the outcome is unknown.
+            log.error(
+                "%s: request %d failed unexpectedly (%s)", KIND, index + 1, type(exc).__name__
+            )
+            status, why = SendStatus.UNKNOWN, f"unexpected error ({type(exc).__name__})"
+        failed, later = remaining[0], remaining[1:]
+        skipped = sum(len(c.numbers) for c in later)
+        self.warnings.append(
+            f"request {index + 1} of {total} failed ({why}); its {len(failed.numbers)} "
+            f"recipients are {status.value}"
+            + (f"; {skipped} later recipients were not sent" if skipped else "")
+        )
+        self.results.extend(RecipientResult(n, status, error=why) for n in failed.numbers)
+        not_sent = "not sent: an earlier request of this send failed"
+        self.results.extend(
+            RecipientResult(n, SendStatus.REJECTED, error=not_sent)
+            for chunk in later
+            for n in chunk.numbers
+        )
+
+    def receipt(self) -> SendReceipt:
+        status = SendStatus.ACCEPTED
+        if any(r.status is SendStatus.UNKNOWN for r in self.results):
+            status = SendStatus.UNKNOWN
+        warnings = list(self.warnings)
+        if len(self.currencies) > 1:
+            warnings.append(f"replies in several currencies: {', '.join(sorted(self.currencies))}")
+        known = [c for c in self.costs if c is not None]
+        return SendReceipt(
+            provider=KIND,
+            status=status,
+            recipients=tuple(self.results),
+            cost=sum(known, Decimal(0)) if len(known) == len(self.costs) else None,
+            currency=next(iter(self.currencies)) if len(self.currencies) == 1 else None,
+            reference=",".join(self.references) or None,
+            warnings=tuple(warnings),
+        )
+
+
+def _campaign_id(data: dict[str, Any]) -> str | None:
+    value = data.get("campaignId")
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+        return str(value).strip()
+    return None
