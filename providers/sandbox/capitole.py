@@ -12,18 +12,23 @@ per recipient. Replies are the specs' codes, followed by ``;balance`` (not after
 writes one per line, per-number codes as ``<gsm as received>_IS_BLACKLISTED``, and the balance
 after the last one — our reading of the specs, which show a single code.
 
+Nothing here comes from the client (``providers.capitole``, ``providers.text``,
+``providers.phone``): every rule is read from the two specs, which the comments quote.
+
 Deterministic rules (numbers as received, compared on their international digits):
 
 * a number ending in ``99`` is on the account's blacklist (``_IS_BLACKLISTED``), as is any
   number in ``blacklist`` (a STOP reply adds its number there);
-* SMS: an unparseable or non-mobile number is ``<gsm>_IS_INVALID``; the others are sent;
-  the text is counted with ``providers.text`` (route ``M`` adds the STOP mention): over one
-  SMS, or four with ``long=yes``, is ``TOO_LONG_MESSAGE``; a sender over 11 characters gives
-  the ``TOO_LONG_SENDER`` warning and the message goes from the short code;
+* SMS: a number that is not an allocated one (``read_gsm``) is ``<gsm>_IS_INVALID``; the others,
+  landlines included, are sent. The text is counted in network parts (``gsm``), with the route
+  ``M`` STOP mention for mainland French recipients: over one SMS, or four with ``long=yes``, is
+  ``TOO_LONG_MESSAGE``; a sender over 11 characters gives the ``TOO_LONG_SENDER`` warning and
+  the message goes from the short code;
 * VMS: the caller must be a French landline (``INVALID_SENDER``); ``voice_msg`` must name one of
   ``RECORDINGS`` (``INVALID_VOICE_MSG``), whose duration must be 15–59 s, like a ``tts`` text
-  estimated at 150 words a minute (``VOICE_MSG_NOT_RECORDED``); any number that is not French,
-  or not a mobile for type ``DD`` (the default), refuses the whole request (``INVALID_RECIPIENT``);
+  spoken at 150 words a minute (``VOICE_MSG_NOT_RECORDED``); any number that is not French, not
+  a mobile for type ``DD`` (the default) or neither a landline nor a mobile for ``AD``, refuses
+  the whole request (``INVALID_RECIPIENT``);
 * after a send, each recipient gets a delivery callback (``GET ?id=&gsm=&status=&network=&date=``)
   to the URL set with ``/_sandbox/callbacks``: ``INVALID_DESTINATION_ADDRESS`` for numbers ending
   in ``00``, ``DELIVERED`` otherwise, after the callback delay plus the wait until ``prog``. The
@@ -49,21 +54,30 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from lxml import etree
+from phonenumbers import PhoneNumber
 
-from providers import phone
-from providers.capitole.rules import TTS_MAX_SECONDS, TTS_MIN_SECONDS, estimate_tts_seconds
-from providers.errors import InputError
-from providers.models import Route
+from providers.sandbox import numbers
 from providers.sandbox.common import SANDBOX_LOGIN, SANDBOX_SECRET, SandboxBase
-from providers.text import count_sms
+from providers.sandbox.gsm import sms_parts
 from providers.xml import XmlRefused, child_text, parse
 
 PARIS = ZoneInfo("Europe/Paris")
 ENCODING = "ISO-8859-15"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 START_BALANCE = Decimal(1000)
-MAX_SENDER = 11
 NETWORKS = ("Orange", "SFR", "Bouygues Telecom", "Free Mobile")
+
+# SMS spec: "sender : ... sender personnalisé (11 caractères max.)", and TOO_LONG_SENDER.
+MAX_SENDER = 11
+# SMS spec: "long : ... si "yes" concaténation de SMS possibles (jusqu'à 4 SMS)"; one otherwise.
+MAX_PARTS, MAX_PARTS_LONG = 1, 4
+# SMS spec: route "M" appends " STOP au 36XXX" (14 characters), in mainland France only.
+STOP_MENTION = " STOP au 36XXX"
+# VMS spec: "la durée du message vocal doit être comprise entre 15 et 59 secondes".
+VOICE_MIN_SECONDS, VOICE_MAX_SECONDS = 15, 59
+#: The simulated text-to-speech engine speaks this many words a minute (our model, not the
+#: spec's: it gives no rate).
+TTS_WORDS_PER_MINUTE = 150
 
 #: Messages "recorded on the platform" and their durations in seconds.
 RECORDINGS: dict[str, int] = {"Promo hiver": 32, "Rappel RDV": 18, "Bip": 4}
@@ -84,17 +98,27 @@ def form_field(body: bytes, name: bytes) -> bytes | None:
     return None
 
 
+def read_gsm(gsm: str) -> PhoneNumber | None:
+    """A ``<gsm>`` as the platform reads it.
+
+    SMS spec: "si l'indicatif international n'est pas indiqué, le numéro est considéré comme
+    provenant de France Métropolitaine", and its example lists ``0611223344`` (national),
+    ``34622334455`` (international without ``+``) and ``633445566`` (national without its 0).
+    So: ``+`` or ``00`` is international; a leading 0 or nine digits or fewer is French; more
+    digits without a leading 0 start with their country code.
+    """
+    compact = "".join(gsm.split())
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    elif not compact.startswith(("+", "0")) and len(compact) > 9:
+        compact = "+" + compact
+    return numbers.parse(compact, "FR")
+
+
 def read_number(gsm: str) -> str | None:
-    """A ``<gsm>`` as the platform reads it: national French, 9 digits, or international."""
-    digits = gsm.strip().replace(" ", "")
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    if not digits.startswith("+") and not digits.startswith("0") and len(digits) > 9:
-        digits = "+" + digits  # international without the plus (34622334455)
-    try:
-        return phone.normalise(digits)
-    except InputError:
-        return None
+    """``read_gsm`` in E.164 form."""
+    number = read_gsm(gsm)
+    return None if number is None else numbers.e164(number)
 
 
 @dataclass
@@ -102,12 +126,11 @@ class _CapitoleSandbox(SandboxBase):
     balance: Decimal = START_BALANCE
     blacklist: set[str] = field(default_factory=set)  # international digits
 
-    path: ClassVar[str] = ""
     root_tag: ClassVar[str] = ""
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_post(self.path, self._send)
-        app.router.add_post(self.path + "_test", self._echo)
+        app.router.add_post(self.api_path, self._send)
+        app.router.add_post(self.api_path + "_test", self._echo)
 
     # -- the two endpoints ----------------------------------------------------------------------
     async def _echo(self, request: web.Request) -> web.Response:
@@ -137,8 +160,8 @@ class _CapitoleSandbox(SandboxBase):
         raise NotImplementedError
 
     # -- shared rules ---------------------------------------------------------------------------
-    def is_blacklisted(self, e164: str) -> bool:
-        digits = phone.international_digits(e164)
+    def is_blacklisted(self, number: PhoneNumber) -> bool:
+        digits = numbers.international_digits(number)
         return digits.endswith("99") or digits in self.blacklist
 
     def charge(self, cost: int) -> bool:
@@ -147,10 +170,11 @@ class _CapitoleSandbox(SandboxBase):
         self.balance -= cost
         return True
 
-    def report(self, e164: str, campaign_id: str, wait: float) -> None:
-        digits = phone.international_digits(e164)
+    def report(self, number: PhoneNumber, campaign_id: str, wait: float) -> None:
+        digits = numbers.international_digits(number)
         status = "INVALID_DESTINATION_ADDRESS" if digits.endswith("00") else "DELIVERED"
-        network = NETWORKS[int(digits[-3]) % len(NETWORKS)] if phone.is_mobile(e164) else "Orange"
+        mobile = numbers.is_mobile(number)
+        network = NETWORKS[int(digits[-3]) % len(NETWORKS)] if mobile else "Orange"
         params = {
             "id": campaign_id,
             "gsm": digits,
@@ -164,7 +188,7 @@ class _CapitoleSandbox(SandboxBase):
 @dataclass
 class CapitoleSmsSandbox(_CapitoleSandbox):
     name: str = "capitole-sms"
-    path: ClassVar[str] = "/api/sendsms/xml"
+    api_path: ClassVar[str] = "/api/sendsms/xml"
     root_tag: ClassVar[str] = "SMS"
 
     def process(self, root: etree._Element) -> list[str]:
@@ -177,25 +201,29 @@ class CapitoleSmsSandbox(_CapitoleSandbox):
         gsms = [g for g in gsms if g]
         if not gsms:
             return ["NO_RECIPIENT"]
-        route = Route.MARKETING if _field(message, "route").upper() == "M" else Route.NOTIFICATION
-        long = _field(message, "long").lower() == "yes"
-        count = count_sms(text, "capitole", route, long)
-        if count.too_long:
+        read = [(gsm, read_gsm(gsm)) for gsm in gsms]
+        marketing = _field(message, "route").upper() == "M"
+        limit = MAX_PARTS_LONG if _field(message, "long").lower() == "yes" else MAX_PARTS
+        # The mention is added for mainland France only: a text may fit abroad and not at home.
+        french = [n for _, n in read if n is not None and numbers.is_metropolitan_french(n)]
+        if _parts(text, marketing and bool(french)) > limit:
             return ["TOO_LONG_MESSAGE"]
         wait = self.callbacks.delay + _seconds_until(_field(message, "prog"))
         lines: list[str] = []
-        accepted: list[str] = []
-        for gsm in gsms:
-            e164 = read_number(gsm)
-            if e164 is None or not phone.is_mobile(e164):
+        accepted: list[PhoneNumber] = []
+        for gsm, number in read:
+            # SMS spec: "gsm : Numéro de téléphone": any allocated number, landlines included
+            # (unlike the VMS spec, it names no line type); only unreadable ones are invalid.
+            if number is None:
                 lines.append(f"{gsm}_IS_INVALID")
-            elif self.is_blacklisted(e164):
+            elif self.is_blacklisted(number):
                 lines.append(f"{gsm}_IS_BLACKLISTED")
             else:
-                accepted.append(e164)
+                accepted.append(number)
         if not accepted:
             return lines
-        if not self.charge(count.segments * len(accepted)):
+        cost = sum(_parts(text, marketing and numbers.is_metropolitan_french(n)) for n in accepted)
+        if not self.charge(cost):
             return ["NOT_ENOUGH_CREDITS"]
         sender = _field(message, "sender")
         if len(sender) > MAX_SENDER:
@@ -203,16 +231,20 @@ class CapitoleSmsSandbox(_CapitoleSandbox):
             sender = ""  # replaced by the short code
         lines.append("SENDING_OK")
         campaign_id = _field(message, "id")
-        for e164 in accepted:
-            self.report(e164, campaign_id, wait)
+        for number in accepted:
+            self.report(number, campaign_id, wait)
             if not sender:
-                self._maybe_reply(e164, wait + self.callbacks.delay)
+                self._maybe_reply(number, wait + self.callbacks.delay)
         return lines
 
-    def _maybe_reply(self, e164: str, wait: float) -> None:
-        digits = phone.international_digits(e164)
+    def _maybe_reply(self, number: PhoneNumber, wait: float) -> None:
+        # SMS spec: replies come back only "à destination de n° mobiles français
+        # métropolitains, sans personnalisation de l'émetteur (n° court)".
+        if not (numbers.is_metropolitan_french(number) and numbers.is_mobile(number)):
+            return
+        digits = numbers.international_digits(number)
         answer = REPLIES.get(digits[-2:])
-        if answer is None or not phone.is_french(e164):
+        if answer is None:
             return
         self.schedule_callback("GET", params={"num": digits, "message": answer}, delay=wait)
         if answer == "STOP":
@@ -223,15 +255,14 @@ class CapitoleSmsSandbox(_CapitoleSandbox):
 @dataclass
 class CapitoleVmsSandbox(_CapitoleSandbox):
     name: str = "capitole-vms"
-    path: ClassVar[str] = "/api/sendvms/xml"
+    api_path: ClassVar[str] = "/api/sendvms/xml"
     root_tag: ClassVar[str] = "VMS"
 
     def process(self, root: etree._Element) -> list[str]:
         message = root.find("message")
-        caller = read_number(_field(message, "sender"))
-        if caller is None or not phone.is_french(caller):
-            return ["INVALID_SENDER"]
-        if phone.line_type(caller) is not phone.LineType.FIXED:
+        # VMS spec: "sender : Numéro appelant (numéro de fixe français métropolitain)".
+        caller = read_gsm(_field(message, "sender"))
+        if caller is None or not _french_landline(caller):
             return ["INVALID_SENDER"]
         voice_error = _voice_error(_field(message, "voice_msg"), _field(message, "tts"))
         if voice_error:
@@ -242,24 +273,40 @@ class CapitoleVmsSandbox(_CapitoleSandbox):
         gsms = [(g.text or "").strip() for g in root.iterfind("recipients/gsm")]
         if not gsms or not all(gsms):
             return ["NO_RECIPIENT"]
-        numbers: list[tuple[str, str]] = []
+        read: list[tuple[str, PhoneNumber]] = []
         for gsm in gsms:
-            e164 = read_number(gsm)
-            if e164 is None or not phone.is_french(e164):
+            number = read_gsm(gsm)
+            # VMS spec: "AD" reaches "n° fixes et mobiles", "DD" "n° mobiles uniquement",
+            # French metropolitan numbers only.
+            if number is None or not numbers.is_metropolitan_french(number):
                 return ["INVALID_RECIPIENT"]
-            if vms_type == "DD" and not phone.is_mobile(e164):
+            if not (numbers.is_mobile(number) or (vms_type == "AD" and _french_landline(number))):
                 return ["INVALID_RECIPIENT"]
-            numbers.append((gsm, e164))
-        lines = [f"{gsm}_IS_BLACKLISTED" for gsm, e164 in numbers if self.is_blacklisted(e164)]
-        accepted = [e164 for _, e164 in numbers if not self.is_blacklisted(e164)]
+            read.append((gsm, number))
+        lines = [f"{gsm}_IS_BLACKLISTED" for gsm, number in read if self.is_blacklisted(number)]
+        accepted = [number for _, number in read if not self.is_blacklisted(number)]
         if not accepted:
             return lines
         if not self.charge(len(accepted)):
             return ["NOT_ENOUGH_CREDITS"]
         campaign_id = _field(message, "id")
-        for e164 in accepted:
-            self.report(e164, campaign_id, self.callbacks.delay)
+        for number in accepted:
+            self.report(number, campaign_id, self.callbacks.delay)
         return [*lines, "SENDING_OK"]
+
+
+def _parts(text: str, with_mention: bool) -> int:
+    return sms_parts(text + STOP_MENTION if with_mention else text)
+
+
+def _french_landline(number: PhoneNumber) -> bool:
+    return numbers.is_metropolitan_french(number) and numbers.is_landline(number)
+
+
+def tts_seconds(text: str) -> float:
+    """How long the simulated engine speaks ``text``: words holding a letter or a digit."""
+    words = [w for w in text.split() if any(ch.isalnum() for ch in w)]
+    return len(words) * 60 / TTS_WORDS_PER_MINUTE
 
 
 def _voice_error(voice_msg: str, tts: str) -> str | None:
@@ -268,10 +315,10 @@ def _voice_error(voice_msg: str, tts: str) -> str | None:
         if duration is None:
             return "INVALID_VOICE_MSG"
     elif tts:
-        duration = round(estimate_tts_seconds(tts))
+        duration = round(tts_seconds(tts))
     else:
         return "INVALID_VOICE_MSG"
-    if not TTS_MIN_SECONDS <= duration <= TTS_MAX_SECONDS:
+    if not VOICE_MIN_SECONDS <= duration <= VOICE_MAX_SECONDS:
         return "VOICE_MSG_NOT_RECORDED"
     return None
 

@@ -148,6 +148,7 @@ def test_form_field_keeps_latin9_bytes() -> None:
         ("+34622334455", "+34622334455"),
         ("0034622334455", "+34622334455"),
         ("06 11 22 33 44", "+33611223344"),
+        ("0123456789", "+33123456789"),
         ("061122", None),
         ("abc", None),
     ],
@@ -213,17 +214,17 @@ async def test_refused_numbers_are_rejected_the_others_sent(
     sandbox, url = sms
     provider = client(url)
     receipt = await provider.send_sms(SmsMessage("x", (MOBILE, BLACKLISTED, LANDLINE)))
+    # The SMS spec's recipient is any "Numéro de téléphone": the landline is sent too.
     assert [(r.number, r.status) for r in receipt.recipients] == [
         (MOBILE, SendStatus.ACCEPTED),
         (BLACKLISTED, SendStatus.REJECTED),
-        (LANDLINE, SendStatus.REJECTED),
+        (LANDLINE, SendStatus.ACCEPTED),
     ]
     assert receipt.recipients[1].error is not None and "blacklist" in receipt.recipients[1].error
-    assert receipt.recipients[2].error == "IS_INVALID: the number is invalid"
-    assert receipt.balance == Decimal(999) == sandbox.balance
+    assert receipt.balance == Decimal(998) == sandbox.balance
     with pytest.raises(ProviderError) as caught:
         await provider.send_sms(SmsMessage("x", (BLACKLISTED,)))
-    assert caught.value.code == "_IS_BLACKLISTED" and caught.value.balance == "999"
+    assert caught.value.code == "_IS_BLACKLISTED" and caught.value.balance == "998"
     await provider.aclose()
 
 
@@ -290,8 +291,22 @@ async def test_timeout_after_sending_is_an_unknown_outcome(
         ),
         (
             "<text>Bonjour</text>",
-            "<gsm>0611223399</gsm><gsm>0123456789</gsm><gsm>34622334455</gsm>",
-            "0611223399_IS_BLACKLISTED\n0123456789_IS_INVALID\nSENDING_OK;999",
+            "<gsm>0611223399</gsm><gsm>0612</gsm><gsm>34622334455</gsm>",
+            "0611223399_IS_BLACKLISTED\n0612_IS_INVALID\nSENDING_OK;999",
+        ),
+        # "gsm : Numéro de téléphone": a landline is a number the SMS platform takes.
+        ("<text>Bonjour</text>", "<gsm>0123456789</gsm>", "SENDING_OK;999"),
+        ("<text>Bonjour</text>", "<gsm>+33 1 23 45 67 89</gsm>", "SENDING_OK;999"),
+        # The STOP mention is added "en France Métropolitaine seulement".
+        (
+            "<text>" + "x" * 150 + "</text><route>M</route>",
+            "<gsm>34622334455</gsm>",
+            "SENDING_OK;999",
+        ),
+        (
+            "<text>" + "x" * 150 + "</text><route>M</route><long>yes</long>",
+            "<gsm>0611223344</gsm><gsm>34622334455</gsm>",
+            "SENDING_OK;997",
         ),
         (
             "<text>Bonjour</text>",
@@ -370,6 +385,23 @@ async def test_no_replies_to_a_custom_sender(sms: tuple[CapitoleSmsSandbox, str]
     await provider.aclose()
 
 
+async def test_a_landline_is_sent_to_but_never_replies(sms: tuple[CapitoleSmsSandbox, str]) -> None:
+    """Replies come only from "n° mobiles français métropolitains" (SMS spec)."""
+    sandbox, url = sms
+    async with Receiver() as receiver:
+        sandbox.callbacks = CallbackSettings(receiver.url, 0.01)
+        response = await post_raw(
+            url + "/api/sendsms/xml", sms_doc("<text>Soldes</text>", "<gsm>0123456798</gsm>")
+        )
+        assert response.text == "SENDING_OK;999"
+        await receiver.wait_for(1)
+        await asyncio.sleep(0.1)
+    assert [(c["gsm"], c["status"], c["network"]) for c in receiver.calls] == [
+        ("33123456798", "DELIVERED", "Orange")
+    ]
+    assert sandbox.blacklist == set()
+
+
 async def test_scheduled_sends_report_after_their_date(sms: tuple[CapitoleSmsSandbox, str]) -> None:
     sandbox, url = sms
     provider = client(url)
@@ -446,6 +478,8 @@ VOICE = "<sender>0123456789</sender><tts>" + TTS + "</tts>"
         (VOICE, "<gsm>0611223344</gsm>", "SENDING_OK;999"),
         (VOICE + "<type>AD</type>", "<gsm>0123456789</gsm>", "SENDING_OK;999"),
         (VOICE, "<gsm>0123456789</gsm>", "INVALID_RECIPIENT;1000"),
+        # AD calls "n° fixes et mobiles": a shared-cost 08 number is neither.
+        (VOICE + "<type>AD</type>", "<gsm>0811223344</gsm>", "INVALID_RECIPIENT;1000"),
         (VOICE, "<gsm>34622334455</gsm>", "INVALID_RECIPIENT;1000"),
         (VOICE, "<gsm>0611223344</gsm><gsm>0612</gsm>", "INVALID_RECIPIENT;1000"),
         (VOICE, "", "NO_RECIPIENT;1000"),
