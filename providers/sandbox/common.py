@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from aiohttp import web
@@ -66,6 +66,10 @@ class CallbackSettings:
 @dataclass
 class SandboxBase:
     """State common to every sandbox; subclasses add their provider's state and routes."""
+
+    #: Where the provider's API lives under the sandbox's root URL: what an account's URL
+    #: option must hold (CapitoleMobile: the sending URL itself; the others: the API root).
+    api_path: ClassVar[str] = ""
 
     name: str = "sandbox"
     faults: Faults = field(default_factory=Faults)
