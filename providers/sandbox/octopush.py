@@ -13,33 +13,41 @@ and priced but changes nothing.
 Octopush's historic delivery-report callbacks are not documented in our specs, so this sandbox
 sends no callback at all rather than invent a format.
 
-Checks, in order: 100 (not a POST / empty body), 108, 109, 101, 107, 102 (over 459
-characters), 103, 112, 106, 121, 120, numbers (150 per bad number, 117 when none is valid),
+Parameters come from the query string and, for a POST, the form: the spec's own curl example
+is a GET with a trailing slash (``/api/sms/?user_login=…``), so both methods and both spellings
+of each path are served. Nothing here comes from the client (``providers.octopush``,
+``providers.text``, ``providers.phone``): the rules are read from the spec and the provider's
+error table (PROVIDER-NOTES.md).
+
+Checks, in order: 100 (no parameter at all, or a method other than GET and POST), 108, 109,
+101, 107, 102 (over 459 characters), 103, 112, 106, 121, 120, numbers (150 per number that is
+not an allocated one in international form, ``+33…`` or ``0033…``; 117 when none is valid),
 then 104 (not enough credit). ``sms_mode=2`` without a readable ``sending_date`` answers 500:
-the provider documents no code for it.
+the provider documents no code for it. Tickets (``api`` and digits, like the spec's) are never
+those of an earlier run.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, ClassVar
 
-import phonenumbers
 from aiohttp import web
 from lxml import etree
+from phonenumbers import PhoneNumber
 
-from providers import phone
-from providers.errors import InputError
-from providers.octopush.rules import sending_timestamp
+from providers.sandbox import numbers
 from providers.sandbox.common import SANDBOX_EMAIL_LOGIN, SANDBOX_SECRET, SandboxBase
-from providers.text import count_sms, has_stop_mention
+from providers.sandbox.gsm import sms_parts
+from providers.sandbox.ids import unique_digits
 from providers.xml import sub, to_bytes
 
+# Spec: "sms_text : Texte du message (maximum 459 caractères)".
 MAX_TEXT = 459
 #: Price of one SMS per type, in euros (FR matches the spec's sample).
 PRICES: dict[str, Decimal] = {
@@ -49,7 +57,15 @@ PRICES: dict[str, Decimal] = {
 }
 #: The balance call lists the French types only, like the provider's sample.
 BALANCE_TYPES = ("FR", "XXX")
+# Spec: "sms_sender : ... 3 à 11 caractères alpha- numériques (a-zA-Z)"; error 106 says
+# "alphanumeric", so digits count too.
 _SENDER = re.compile(r"[A-Za-z0-9]{3,11}")
+# Spec (sms_type): "si la mention « STOP au XXXXX » est absente de votre texte, l'API renverra
+# une erreur". XXXXX stands for the short code: the mention as written or with five digits.
+_STOP_MENTION = re.compile(r"STOP au (?:XXXXX|[0-9]{5})(?![0-9])")
+# Spec: "La date attendue doit être présentée sous la forme d'un timestamp, au format GMT+1":
+# the Paris winter wall clock counted as if it were UTC, one hour ahead of Unix time.
+_GMT_PLUS_ONE = 3600
 _CENT = Decimal("0.01")
 
 
@@ -80,31 +96,32 @@ class _Refused(Exception):
 
 @dataclass
 class OctopushSandbox(SandboxBase):
+    api_path: ClassVar[str] = "/api"  # the spec's URLs: <host>/api/sms and <host>/api/sms/json
+
     name: str = "octopush"
     wallet: Decimal = Decimal("100.00")
     prices: dict[str, Decimal] = field(default_factory=lambda: dict(PRICES))
     used_request_ids: set[str] = field(default_factory=set)
     sent: list[SentSms] = field(default_factory=list)
-    tickets: int = 0
 
     def add_routes(self, app: web.Application) -> None:
         for path, operation, as_json in (
-            ("/api/sms", self._sms, False),
-            ("/api/sms/json", self._sms, True),
-            ("/api/balance", self._balance, False),
-            ("/api/balance/json", self._balance, True),
+            ("/sms", self._sms, False),
+            ("/sms/json", self._sms, True),
+            ("/balance", self._balance, False),
+            ("/balance/json", self._balance, True),
         ):
-            app.router.add_route("*", path, self._handler(operation, as_json))
+            handler = self._handler(operation, as_json)
+            app.router.add_route("*", self.api_path + path, handler)
+            # The spec's own curl example calls ".../api/sms/?user_login=...": trailing slash.
+            app.router.add_route("*", self.api_path + path + "/", handler)
 
     def _handler(self, operation: _Operation, as_json: bool) -> _Handler:
         async def handle(request: web.Request) -> web.Response:
             try:
-                if request.method != "POST":
+                values = await _parameters(request)
+                if not values:
                     raise _Refused("100")
-                form = await request.post()
-                if not form:
-                    raise _Refused("100")
-                values = {key: str(value) for key, value in form.items()}
                 self._authenticate(values)
                 body: dict[str, Any] = operation(values)
             except _Refused as refused:
@@ -151,7 +168,7 @@ class OctopushSandbox(SandboxBase):
             sender = None  # low cost carries no sender
         elif sender is not None and not _SENDER.fullmatch(sender):
             raise _Refused("106")
-        if sms_type == "FR" and not has_stop_mention(text):
+        if sms_type == "FR" and not _STOP_MENTION.search(text):
             raise _Refused("121")
         request_id = values.get("request_id") or None
         if request_id is not None and request_id in self.used_request_ids:
@@ -159,21 +176,19 @@ class OctopushSandbox(SandboxBase):
         sending_date = _sending_date(values)
         simulated = values.get("request_mode") == "simu"
 
-        sms_needed = max(count_sms(text).segments, 1)
+        sms_needed = max(sms_parts(text), 1)
         unit_cost = self.prices[sms_type] * sms_needed
         successes: list[dict[str, Any]] = []
         failures: list[dict[str, Any]] = []
         for raw in raw_numbers:
-            try:
-                number = phone.normalise(raw)
-            except InputError:
+            number = _international(raw)
+            if number is None:
                 failures.append({"error_code": "150", "recipient": raw})
                 continue
-            country = phonenumbers.region_code_for_number(phonenumbers.parse(number))
             successes.append(
                 {
-                    "recipient": number,
-                    "country_code": country,
+                    "recipient": numbers.e164(number),
+                    "country_code": numbers.region(number),
                     "cost": unit_cost,
                     "sms_needed": sms_needed,
                 }
@@ -184,8 +199,8 @@ class OctopushSandbox(SandboxBase):
         if not simulated and total > self.wallet:
             raise _Refused("104")
 
-        self.tickets += 1
-        ticket = f"api{110000000000 + self.tickets}"
+        # The spec's ticket is "api110000000021": "api" and digits. Never one of an earlier run.
+        ticket = f"api{unique_digits()}"
         if not simulated:
             self.wallet -= total
             if request_id is not None:
@@ -216,9 +231,32 @@ class OctopushSandbox(SandboxBase):
         }
 
 
+async def _parameters(request: web.Request) -> dict[str, str]:
+    """The request's parameters: the query string (the spec's curl example is a GET), then,
+    for a POST, the form fields."""
+    values = {key: str(value) for key, value in request.query.items()}
+    if request.method == "POST":
+        form = await request.post()
+        values.update({key: str(value) for key, value in form.items()})
+    elif request.method != "GET":
+        return {}
+    return values
+
+
+def _international(raw: str) -> PhoneNumber | None:
+    """Spec: "numéros au format international +XXZZZZZ"; its curl example writes 0033601010101.
+    A national form (0601010101) names no country, so it is not read."""
+    compact = "".join(raw.split())
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not compact.startswith("+"):
+        return None
+    return numbers.parse(compact)
+
+
 def _sending_date(values: dict[str, str]) -> int:
     if values.get("sms_mode", "1") != "2":
-        return sending_timestamp(datetime.now(UTC))
+        return int(time.time()) + _GMT_PLUS_ONE
     raw = values.get("sending_date", "")
     if not raw.isdigit():
         raise _Refused("500")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -53,7 +54,7 @@ async def test_send_and_balance_round_trip(running: RunningSandbox, reply_format
     text = "Rendez-vous confirmé : 12 € à régler"
     receipt = await provider.send_sms(SmsMessage(text, ("+33611223344", "+33622334455")))
     assert receipt.status is SendStatus.ACCEPTED
-    assert receipt.reference == "api110000000001"
+    assert receipt.reference is not None and re.fullmatch(r"api\d{12,}", receipt.reference)
     assert receipt.cost == Decimal("0.07")
     assert receipt.balance == Decimal("99.93")
     assert receipt.currency == "EUR"
@@ -213,3 +214,47 @@ async def test_json_reply_follows_the_spec_sample(running: RunningSandbox) -> No
         {"recipient": 33611223344, "country_code": "FR", "cost": 0.035, "sms_needed": 1}
     ]
     assert data["failures"] == []
+
+
+async def test_the_specs_curl_example_is_served(running: RunningSandbox) -> None:
+    """The spec's example: a GET on ``/api/sms/`` (trailing slash), parameters in the URL,
+    the number written ``0033601010101``, a deferred FR send from "Octopush"."""
+    query = (
+        "user_login=demo%40porte-voix.test&api_key=sandbox-secret&sms_text=un+exemple+de+texte"
+        "+STOP+au+XXXXX&sms_recipients=0033601010101&sms_type=FR&sms_sender=Octopush"
+        "&sms_mode=2&sending_date=1455975613"
+    )
+    assert SANDBOX_SECRET == "sandbox-secret" and SANDBOX_EMAIL_LOGIN == "demo@porte-voix.test"
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{running.base_url}/api/sms/?{query}")
+        as_json = await client.get(f"{running.base_url}/api/sms/json/?{query}")
+    assert response.status_code == 200
+    reply = parse_xml(response.content)
+    assert reply.error_code == "000"
+    assert [s.recipient for s in reply.successes] == ["+33601010101"]
+    assert reply.sending_date == 1455975613
+    assert parse_json(as_json.content).error_code == "000"
+    assert [sent.sender for sent in sandbox_of(running).sent] == ["Octopush", "Octopush"]
+
+
+async def test_numbers_must_be_international(running: RunningSandbox) -> None:
+    """Spec: "Liste des numéros au format international +XXZZZZZ"."""
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{running.base_url}/api/sms",
+            data={**GOOD, "sms_recipients": "0611223344,+33611223344,0033622334455"},
+        )
+    reply = parse_xml(response.content)
+    assert [s.recipient for s in reply.successes] == ["+33611223344", "+33622334455"]
+    assert [(f.recipient, f.error_code) for f in reply.failures] == [("0611223344", "150")]
+
+
+async def test_tickets_differ_between_runs() -> None:
+    """A ticket of an earlier run would make a new send look like an old one."""
+    tickets = []
+    for _ in range(2):
+        async with RunningSandbox(OctopushSandbox()) as server, httpx.AsyncClient() as client:
+            response = await client.post(f"{server.base_url}/api/sms/json", data=GOOD)
+            tickets.append(json.loads(response.content)["ticket"])
+    assert tickets[0] != tickets[1]
+    assert all(re.fullmatch(r"api\d{12,}", ticket) for ticket in tickets)
