@@ -289,3 +289,25 @@ async def test_sandbox_refuses_bad_requests(sandbox: tuple[VoicePartnerSandbox, 
         assert (await raw.post("/v1/tts/send", content=b"{not json")).status_code == 400
         assert (await raw.get("/v1/me/nope")).status_code == 401
     assert box.credit == Decimal("50.00")
+
+
+async def test_campaign_ids_differ_between_runs() -> None:
+    """Each run used to count from the same seed, so a restarted demo handed out the previous
+    run's campaign ids and tokens: its reports looked like the old campaigns'."""
+    body = {
+        "apiKey": SANDBOX_SECRET,
+        "tokenAudio": "aud-promo",
+        "emailForNotification": "ops@example.fr",
+        "phoneNumbers": "0611223344",
+    }
+    seen: list[tuple[str, str]] = []
+    for _ in range(2):
+        box = VoicePartnerSandbox()
+        async with (
+            RunningSandbox(box) as running,
+            httpx.AsyncClient(base_url=running.base_url, trust_env=False) as raw,
+        ):
+            reply = await raw.post("/v1/campaign/send", json=body)
+            campaign_id = reply.json()["campaignId"]
+            seen.append((campaign_id, box.campaigns[campaign_id].token))
+    assert seen[0][0] != seen[1][0] and seen[0][1] != seen[1][1]
