@@ -41,7 +41,7 @@ def group_send(
     criteria: list[tuple[str, str, str | None]] | None = None,
     *,
     global_operator: str | None = None,
-    fields: tuple[str, ...] = ("mobile",),
+    fields: tuple[str, ...] | None = ("mobile",),  # None: no <groupFields> at all
     group: str = "1",
     channel: str = "SMS",
 ) -> etree._Element:
@@ -56,9 +56,10 @@ def group_send(
     add(body, "filename", "promo.pdf")
     recipients = add(body, "recipients")
     add(recipients, "groupID", group)
-    group_fields = add(recipients, "groupFields")
-    for name in fields:
-        add(group_fields, "field", name)
+    if fields is not None:
+        group_fields = add(recipients, "groupFields")
+        for name in fields:
+            add(group_fields, "field", name)
     if criteria is not None:
         group_filter = add(recipients, "groupFilter")
         if global_operator is not None:
@@ -159,7 +160,8 @@ async def test_mail_group_send_uses_the_mail_field(client: httpx.AsyncClient) ->
 @pytest.mark.parametrize(
     ("fields", "channel"),
     [
-        ((), "SMS"),
+        (None, "FAX"),  # no groupFields, and group 1 has no fax field
+        ((), "FAX"),
         (("portable",), "SMS"),
         (("email",), "SMS"),
         (("mobile",), "Mail"),
@@ -167,13 +169,30 @@ async def test_mail_group_send_uses_the_mail_field(client: httpx.AsyncClient) ->
     ],
 )
 async def test_destination_fields_missing_or_unsuitable_are_code_26(
-    client: httpx.AsyncClient, fields: tuple[str, ...], channel: str
+    client: httpx.AsyncClient, fields: tuple[str, ...] | None, channel: str
 ) -> None:
     reply = await post(client, group_send(fields=fields, channel=channel), f"/send{channel}")
     assert (code(reply), reply.findtext("message")) == (
         26,
         "Les champs de destination ne sont pas précisés ou invalides",
     )
+
+
+async def test_destination_fields_are_optional(client: httpx.AsyncClient) -> None:
+    """CHAMP_DESTINATION is "Oblig. Non": without it, every field that suits the channel."""
+    reply = await post(client, group_send([("prenom", "=", "Hugo")], fields=None))
+    destinations = reply.findall("recipients/destination")
+    assert [(d.get("number"), d.findtext("memberID")) for d in destinations] == [
+        ("612345602", "102"),
+        ("145000002", "102"),
+    ]
+    mails = await post(
+        client, group_send([("ville", "=", "Paris")], fields=(), channel="Mail"), "/sendMail"
+    )
+    assert [d.get("mail") for d in mails.findall("recipients/destination")] == [
+        "claire.martin@example.fr",
+        "ines.lefevre@example.fr",
+    ]
 
 
 async def test_filter_on_an_unknown_field_is_code_41(client: httpx.AsyncClient) -> None:

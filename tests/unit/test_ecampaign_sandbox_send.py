@@ -242,7 +242,8 @@ async def test_sms_text_missing_or_over_ten_parts_is_code_14(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("sender", "expected"),
-    [("ABCDEFGHIJK", 0), ("ABCDEFGHIJKL", 16), ("Promo-2024!", 16), ("Mon Shop 1", 0)],
+    # "11 caractères alphanumériques max": a space is not alphanumeric.
+    [("ABCDEFGHIJK", 0), ("ABCDEFGHIJKL", 16), ("Promo-2024!", 16), ("Mon Shop 1", 16)],
 )
 async def test_sender_must_have_1_to_11_characters(api: Api, sender: str, expected: int) -> None:
     assert code(await api.post("/sendSMS", send(senderID=sender, message="x"))) == expected

@@ -16,15 +16,17 @@ history (``from_api`` false), blacklist entries and inbound SMS.
 
 Sends, in the order the checks run: route (missing 1, unknown or other channel 19), sendDate
 (``AAAA-MM-JJ HH:MM:SS`` Paris time only, else 40; a past date means now), content (SMS: sender
-1–11 letters, digits or spaces else 16, 15 when the account forbids sender changes, text or SMS
-template else 14, at most ``max_sms_segments`` parts of 160/153 GSM-7 or 70/67 UCS-2 else 14;
-voice: a recorded voice template else 17; mail: message and subject or a mail template; fax: a
-``.pdf`` file name), recipients (none 13; groups 27/21, ``groupFields`` 26, filters 41/42), then
-credits for the reachable destinations (11, nothing sent). A destination that is invalid (its
-number with a trunk 0, an unallocated range, a bad address) or blacklisted is ``KO`` and costs
-nothing; the reply code is then 12 while the other destinations are sent. A send to a group or
-to several destinations makes a CDR campaign, otherwise a unit message. Credits per message:
-SMS one per part, voice one per started minute of the template's duration, mail and fax one.
+1–11 letters or digits, no space, else 16, 15 when the account forbids sender changes, text or
+SMS template else 14, at most ``max_sms_segments`` network parts (``providers.sandbox.gsm``)
+else 14; voice: a recorded voice template else 17; mail: message and subject or a mail
+template; fax: a ``.pdf`` file name), recipients (none 13; groups 27/21; ``groupFields`` 26 when
+a field is unknown or does not suit the channel, or when none is given and the group has no
+field that suits it; filters 41/42), then credits for the reachable destinations (11, nothing
+sent). A destination that is invalid (its number with a trunk 0, an unallocated range, a bad
+address) or blacklisted is ``KO`` and costs nothing; the reply code is then 12 while the other
+destinations are sent. A send to a group or to several destinations makes a CDR campaign,
+otherwise a unit message. Credits per message: SMS one per part, voice one per started minute of
+the template's duration, mail and fax one.
 
 Delivery, decided by the recipient alone (number or address), each state ``delay`` seconds after
 the previous one (the callback delay, from the send date), each POSTed to the callback URL as
@@ -71,7 +73,7 @@ from providers.sandbox.ecampaign.protocol import (
     reply,
     xml_response,
 )
-from providers.sandbox.ecampaign.sending import SEND_TAGS, delivery_plan, send, sms_segments
+from providers.sandbox.ecampaign.sending import SEND_TAGS, delivery_plan, send
 from providers.sandbox.ecampaign.state import EcampaignState, utcnow
 
 __all__ = [
@@ -81,7 +83,6 @@ __all__ = [
     "delivery_plan",
     "demo_state",
     "placeholder_mp3",
-    "sms_segments",
 ]
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,6 @@ the delivery states to come (see the package docstring for the rules)."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,28 +33,15 @@ from providers.sandbox.ecampaign.state import (
     TemplateRec,
 )
 from providers.sandbox.ecampaign.targets import Target, resolve
+from providers.sandbox.gsm import sms_parts
 from providers.xml import sub
 
 SEND_TAGS = {"sms": "sendSMS", "voice": "sendVoice", "mail": "sendMail", "fax": "sendFAX"}
 
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9 ]{1,11}$")
+# Parameter table: "EXPEDITEUR_SMS ... Nom d'expéditeur SMS (11 caractères alphanumériques
+# max)": letters and digits, no space; code 16 is the annex's one sender-name refusal.
+SENDER_PATTERN = re.compile(r"^[A-Za-z0-9]{1,11}$")
 CLICK_URL = "https://www.example.com/offre"
-
-
-def sms_segments(text: str) -> int:
-    """GSM-7 (extension characters count twice) 160/153 per part, otherwise UCS-2 70/67."""
-    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text):
-        units = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
-        single, part = 160, 153
-    else:
-        units = len(text.encode("utf-16-le")) // 2
-        single, part = 70, 67
-    return 1 if units <= single else math.ceil(units / part)
 
 
 def delivery_plan(channel: str, target: Target, template: TemplateRec | None) -> list[int]:
@@ -129,7 +115,7 @@ def _content(state: EcampaignState, body: etree._Element, channel: str) -> Conte
         text = text_of(body, "message") or (template.sms_message if template else "")
         if not text:
             raise EcError(14, "no message")
-        segments = sms_segments(text)
+        segments = sms_parts(text)
         if segments > state.max_sms_segments:
             raise EcError(14, f"{segments} parts")
         return Content(sender or state.default_sender, text, "", template, Decimal(segments))

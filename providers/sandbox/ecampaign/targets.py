@@ -1,8 +1,10 @@
 """Who a send reaches: listed numbers and addresses, or (part of) a group.
 
 Group sends read ``groupFields`` (the destination fields, which must exist and suit the channel:
-code 26) and ``groupFilter`` (criteria on existing fields, code 41; known operators, AND/OR and
-a value where one is needed, code 42). Comparisons ignore case, like the platform's database.
+code 26; optional, as the spec's parameter table says: without them, every field of the group
+that suits the channel) and ``groupFilter`` (criteria on existing fields, code 41; known
+operators, AND/OR and a value where one is needed, code 42). Comparisons ignore case, like the
+platform's database.
 """
 
 from __future__ import annotations
@@ -130,14 +132,19 @@ def _group_targets(
 ) -> tuple[GroupRec, list[Target]]:
     group = lookup_group(state, text_of(recipients, "groupID"))
     names = [(item.text or "").strip() for item in recipients.findall("groupFields/field")]
-    if not any(names):
-        raise EcError(26, "no groupFields")
     fields: list[FieldDef] = []
     for name in filter(None, names):
         field = group.field(name)
         if field is None or field.type not in DESTINATION_TYPES[channel]:
             raise EcError(26, "unknown destination field or wrong type for the channel")
         fields.append(field)
+    if not fields:
+        # The parameter table marks CHAMP_DESTINATION "Oblig. Non". Our reading of a send
+        # without it: every field of the group that suits the channel; code 26 ("ne sont pas
+        # précisés ou invalides") only when the group has none.
+        fields = [f for f in group.fields if f.type in DESTINATION_TYPES[channel]]
+        if not fields:
+            raise EcError(26, "no groupFields, and no field of the group suits the channel")
     selection = parse_filter(recipients.find("groupFilter"), group)
     targets: list[Target] = []
     for member in sorted(group.members.values(), key=lambda m: m.id):
