@@ -78,7 +78,12 @@ class SandboxCluster:
         await self.stop()
 
     def url(self, name: str) -> str:
+        """The sandbox's root: its control API lives under ``<root>/_sandbox/``."""
         return self.running[name].base_url
+
+    def api_url(self, name: str) -> str:
+        """What an account's URL option must hold to reach the sandbox ``name``."""
+        return self.url(name) + self.sandboxes[name].api_path
 
     @property
     def urls(self) -> dict[str, str]:
@@ -99,9 +104,9 @@ class SandboxCluster:
                     "capitole",
                     SANDBOX_LOGIN,
                     {
-                        "sms_url": self.url("capitole_sms") + "/api/sendsms/xml",
-                        "sms_test_url": self.url("capitole_sms") + "/api/sendsms/xml_test",
-                        "vms_url": self.url("capitole_vms") + "/api/sendvms/xml",
+                        "sms_url": self.api_url("capitole_sms"),
+                        "sms_test_url": self.api_url("capitole_sms") + "_test",
+                        "vms_url": self.api_url("capitole_vms"),
                     },
                 )
             ),
@@ -111,7 +116,7 @@ class SandboxCluster:
                     "voicepartner",
                     "",
                     {
-                        "base_url": self.url("voicepartner") + "/v1",
+                        "base_url": self.api_url("voicepartner"),
                         "email": "operator@porte-voix.test",
                     },
                 )
@@ -121,7 +126,7 @@ class SandboxCluster:
                     "demo-octopush",
                     "octopush",
                     SANDBOX_EMAIL_LOGIN,
-                    {"base_url": self.url("octopush") + "/api", "sms_type": "XXX"},
+                    {"base_url": self.api_url("octopush"), "sms_type": "XXX"},
                 )
             ),
             DemoAccount(
@@ -130,7 +135,7 @@ class SandboxCluster:
                     "ecampaign",
                     SANDBOX_LOGIN,
                     {
-                        "base_url": self.url("ecampaign"),
+                        "base_url": self.api_url("ecampaign"),
                         "route": "1",
                         "voice_route": "2",
                         "mail_route": "3",
