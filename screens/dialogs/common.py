@@ -1,10 +1,14 @@
-"""Modal dialogs. Each returns its answer through ``dismiss()``; Escape always means "no"."""
+"""Modal dialogs. Each returns its answer through ``dismiss()``; Escape always means "no".
+
+What a dialog shows from its caller (titles, summary values, warnings, reasons) is plain text,
+never markup, with control characters made visible: it often quotes a message, a group or a
+file name that came from outside.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +19,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from providers.base import provider_info
+from tui.errors import visible
 
 if TYPE_CHECKING:
     from tui.session import Session
@@ -148,12 +153,12 @@ class ConfirmDialog(Dialog[str | None]):
         summary.add_column(style="bold", no_wrap=True)
         summary.add_column(overflow="fold")
         for label, value in self.lines:
-            summary.add_row(Text(label), Text(value))
+            summary.add_row(Text(label), Text(visible(value)))
         with Vertical():
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(Text(visible(self.title_text)), classes="dialog-title")
             yield Static(summary, classes="summary")
             if self.warning:
-                yield Static(escape(self.warning), classes="warning")
+                yield Static(Text(visible(self.warning)), classes="warning")
             with Horizontal(classes="dialog-buttons"):
                 for button_id, label, variant in self.buttons:
                     yield Button(label, id=button_id, variant=variant)  # type: ignore[arg-type]
@@ -185,7 +190,7 @@ class PassphraseDialog(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Passphrase of the encrypted file store", classes="dialog-title")
-            yield Static(escape(self.reason))
+            yield Static(Text(visible(self.reason)))
             yield Input(password=True, placeholder="passphrase", id="passphrase")
             if self.confirm:
                 yield Input(password=True, placeholder="the same again", id="again")

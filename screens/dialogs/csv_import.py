@@ -1,10 +1,13 @@
-"""Import recipients from a CSV file: pick the file, then the column that holds the numbers."""
+"""Import recipients from a CSV file: pick the file, then the column that holds the numbers.
+
+Column names and cells are the file's: shown as ``Text`` (never markup) with control characters
+made visible, while the table returned keeps them as read.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -13,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from screens.dialogs.common import DIALOG_CSS, Dialog
 from tui.csv_import import CsvImportError, Table, read_table
+from tui.errors import describe_text, visible
 
 PREVIEW_ROWS = 3
 
@@ -44,27 +48,28 @@ class CsvImportDialog(Dialog[Table | None]):
         try:
             table = read_table(path)
         except CsvImportError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            self.app.call_from_thread(self._failed, describe_text(exc))
             return
         self.app.call_from_thread(self._loaded, table)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#csv-info", Static).update(f"[red]{escape(message)}[/red]")
+        self.query_one("#csv-info", Static).update(Text(visible(message), style="red"))
         self.query_one("#import", Button).disabled = True
 
     def _loaded(self, table: Table) -> None:
         self.table = table
         info = self.query_one("#csv-info", Static)
-        info.update(f"{len(table.rows)} rows, columns: {escape(', '.join(table.columns))}")
+        info.update(Text(visible(f"{len(table.rows)} rows, columns: {', '.join(table.columns)}")))
         select = self.query_one("#csv-column", Select)
-        select.set_options([(Text(name), name) for name in table.columns])
+        select.set_options([(Text(visible(name)), name) for name in table.columns])
         if table.number_column:
             select.value = table.number_column
+        # One line per row: a line break inside a quoted cell would look like another row.
         preview = [
-            " | ".join(escape(row.get(c, "")) for c in table.columns)
+            " | ".join(visible(row.get(c, "")).replace("\n", "\\n") for c in table.columns)
             for row in table.rows[:PREVIEW_ROWS]
         ]
-        self.query_one("#csv-preview", Static).update("\n".join(preview))
+        self.query_one("#csv-preview", Static).update(Text("\n".join(preview)))
         self.query_one("#import", Button).disabled = not table.rows
         select.focus()
 
