@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.markup import escape
 from textual.app import App, ComposeResult
@@ -20,6 +21,7 @@ from screens.dialogs.common import DIALOG_CSS, Dialog, PassphraseDialog
 from tui.accounts import config as config_module
 from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import KeyringState, PassphrasePrompt, env_var_name, secret_from_env
+from tui.errors import describe_text
 
 STORE_LABELS = {
     "keyring": "OS keyring",
@@ -37,7 +39,7 @@ class AccountDraft:
     make_default: bool = False
 
 
-def passphrase_prompt(app: App[object]) -> PassphrasePrompt:
+def passphrase_prompt(app: App[Any]) -> PassphrasePrompt:
     """A ``PassphrasePrompt`` showing ``PassphraseDialog``; call it from a worker only."""
 
     async def ask(reason: str, creating: bool) -> str | None:
@@ -312,7 +314,7 @@ class AccountForm(Dialog[AccountDraft | None]):
         try:
             config_module.validate_account(account)
         except ConfigError as exc:
-            return self._refuse(str(exc))
+            return self._refuse(describe_text(exc))
         make_default = self.query_one("#default", Checkbox).value
         self.dismiss(AccountDraft(account, secret, make_default))
 

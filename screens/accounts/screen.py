@@ -1,17 +1,19 @@
 """Accounts (F8): list, add, edit, check and remove provider accounts and their secrets.
 
 Every keyring, file-store and config operation runs in a worker, the blocking parts in threads
-(``asyncio.to_thread``) with the keyring's time limit, so a locked or hung keyring leaves the
-console responsive and ends as a clear message. Changes are serialised by one lock: a save never
-interleaves with a removal. The file store's passphrase is asked in a dialog and kept in memory
-(in the session's ``Credentials``) until the console exits.
+(``asyncio.to_thread``, in ``tui.accounts.changes``) with the keyring's time limit, so a locked or
+hung keyring leaves the console responsive and ends as a clear message. Changes are serialised by
+one lock: a save never interleaves with a removal. The file store's passphrase is asked in a
+dialog and kept in memory (in the session's ``Credentials``) until the console exits.
+
+Errors are worded by ``tui.errors.describe``; statuses and notifications are plain text, never
+markup, since they quote check verdicts and provider codes.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from rich.markup import escape
@@ -19,12 +21,16 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Static
 
 from providers.base import provider_info
 from screens.accounts.form import AccountDraft, AccountForm, passphrase_prompt
-from screens.base import AccountBar, ModeScreen
+from screens.accounts.table import AccountsTable
+from screens.base import ModeScreen
 from screens.dialogs.common import ConfirmDialog
+from screens.widgets.account_bar import AccountBar
+from tui.accounts import changes
 from tui.accounts import config as config_module
 from tui.accounts.check import (
     CheckResult,
@@ -41,13 +47,18 @@ from tui.accounts.credentials import (
     env_var_name,
     read_secret,
     secret_from_env,
-    store_secret,
     unlock_file_store,
 )
+from tui.errors import describe, visible
 
 STORE_NAMES = {"keyring": "the OS keyring", "file": "the encrypted file", "env": "the environment"}
 CHANGES = {"add_account", "edit_account", "remove_account", "make_default"}
 CHECK_STYLE = {CheckStatus.OK: "green", CheckStatus.UNVERIFIED: "yellow", CheckStatus.FAILED: "red"}
+CHECK_SEVERITY: dict[CheckStatus, SeverityLevel] = {
+    CheckStatus.OK: "information",
+    CheckStatus.UNVERIFIED: "warning",
+    CheckStatus.FAILED: "error",
+}
 
 
 class AccountsScreen(ModeScreen):
@@ -84,13 +95,10 @@ class AccountsScreen(ModeScreen):
     # -- layout -----------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         yield Static("", id="accounts-notice")
-        yield DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
+        yield AccountsTable(id="accounts-table")
         yield Static("", id="accounts-status")
 
     def on_mount(self) -> None:
-        table = self.query_one("#accounts-table", DataTable)
-        for label in ("Name", "Provider", "Login", "Secret", "Last check"):
-            table.add_column(label, key=label.lower())
         self.fill_table()
         self.show_notice()
         if not self.session.demo:
@@ -116,42 +124,10 @@ class AccountsScreen(ModeScreen):
         return True
 
     # -- display ----------------------------------------------------------------------------------
-    def storage(self, account: Account) -> str:
-        if self.session.demo:
-            return "demo"
-        source = self.session.credentials.source(account)
-        if source == "env" and account.secret_store != "env":
-            return f"env (over {account.secret_store})"
-        return source
-
-    def last_check(self, account: Account) -> Text:
-        text = self._demo_checks.get(account.name) or account.last_check or "never"
-        outcome = text.rsplit(" ", 1)[-1]
-        this_year = f"{datetime.now():%Y}-"
-        if text.startswith(this_year):
-            text = text[len(this_year) :]  # the year only when it is not this one: 80 columns
-        style = {"ok": "green", "unverified": "yellow", "never": "dim"}.get(outcome, "red")
-        return Text(text, style=style)
-
     def fill_table(self, select: str | None = None) -> None:
-        table = self.query_one("#accounts-table", DataTable)
-        table.clear()
-        default = self.session.default_account()
-        for name, account in self.session.accounts.items():
-            mark = "* " if default is not None and default.name == name else "  "
-            table.add_row(
-                Text(mark + name),
-                Text(provider_info(account.provider).label.split(" (")[0]),  # fits 80 columns
-                Text(account.login),
-                Text(self.storage(account)),
-                self.last_check(account),
-                key=name,
-            )
-        names = list(self.session.accounts)
-        if select in names:
-            table.move_cursor(row=names.index(select))
-        if not names:
-            self.status("No account yet: press [b]a[/b] to add one.", raw=True)
+        self.query_one(AccountsTable).fill(self.session, self._demo_checks, select)
+        if not self.session.accounts:
+            self.status(Text.from_markup("No account yet: press [b]a[/b] to add one."))
 
     def show_notice(self) -> None:
         notice = self.query_one("#accounts-notice", Static)
@@ -176,18 +152,15 @@ class AccountsScreen(ModeScreen):
             " · [b]d[/b] default · [b]u[/b] unlock the file store"
         )
 
-    def status(self, message: str, style: str = "", *, raw: bool = False) -> None:
-        body = message if raw else escape(message)
-        self.query_one("#accounts-status", Static).update(
-            f"[{style}]{body}[/{style}]" if style else body
-        )
+    def status(self, message: str | Text, style: str = "") -> None:
+        """Plain text (never markup), in ``style``; a ``Text`` for our own emphasis."""
+        text = message.copy() if isinstance(message, Text) else Text(visible(message))
+        if style:
+            text.stylize(style)
+        self.query_one("#accounts-status", Static).update(text)
 
     def selected(self) -> str | None:
-        table = self.query_one("#accounts-table", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return key if key in self.session.accounts else None
+        return self.query_one(AccountsTable).selected(self.session)
 
     def _selected_account(self) -> Account | None:
         name = self.selected()
@@ -216,8 +189,9 @@ class AccountsScreen(ModeScreen):
         self.show_notice()
 
     def failed(self, what: str, exc: Exception) -> None:
-        self.status(f"{what}: {exc}", "red")
-        self.notify(escape(str(exc)), title=what, severity="error", timeout=8)
+        message = describe(exc).message
+        self.status(f"{what}: {message}", "red")
+        self.notify(message, title=what, severity="error", timeout=8, markup=False)
 
     # -- actions ----------------------------------------------------------------------------------
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
@@ -319,14 +293,14 @@ class AccountsScreen(ModeScreen):
         self.status(f"Saving {account.name}…")
         async with self._changes:
             try:
-                await self._store_secret(draft, original)
-                config = await asyncio.to_thread(config_module.load)
-                if original is None and account.name in config.accounts:
-                    raise ConfigError(f"an account named {account.name!r} exists already")
-                config = config_module.with_account(config, account)
-                if draft.make_default:
-                    config = config_module.with_default(config, account.name)
-                await asyncio.to_thread(config_module.save, config)
+                await changes.save_account(
+                    self.session.credentials,
+                    account,
+                    draft.secret,
+                    original=original,
+                    make_default=draft.make_default,
+                    ask=self.ask(),
+                )
             except (ConfigError, CredentialError, OSError) as exc:
                 self.failed(f"{account.name} not saved", exc)
                 self.show_notice()
@@ -334,37 +308,14 @@ class AccountsScreen(ModeScreen):
         self.accounts_changed(account.name)
         where = STORE_NAMES[account.secret_store]
         self.status(f"{account.name} saved; its secret is in {where}.", "green")
-        self.notify(escape(f"{account.name} saved."), title="Accounts")
-
-    async def _store_secret(self, draft: AccountDraft, original: Account | None) -> None:
-        """Put the secret where the draft says; move or delete the stored one as needed."""
-        credentials, ask = self.session.credentials, self.ask()
-        account = draft.account
-        moved = original is not None and original.secret_store != account.secret_store
-        if draft.secret is not None and account.secret_store != "env":
-            await store_secret(credentials, account.name, draft.secret, account.secret_store, ask)
-        elif moved and account.secret_store != "env":
-            assert original is not None
-            # The stored secret moves (never an environment override that happens to be set).
-            for store in (original.secret_store, account.secret_store):
-                if store == "file":
-                    await unlock_file_store(credentials, ask)
-            await asyncio.to_thread(credentials.move, original, account.secret_store)
-            return
-        if moved and original is not None and original.secret_store != "env":
-            await asyncio.to_thread(credentials.delete, original)
+        self.notify(f"{account.name} saved.", title="Accounts", markup=False)
 
     @work(group="accounts")
     async def remove_account(self, account: Account) -> None:
         self.status(f"Removing {account.name}…")
         async with self._changes:
             try:
-                # The secret first: if its store refuses, the account stays and says why.
-                removal = await asyncio.to_thread(self.session.credentials.delete, account)
-                config = await asyncio.to_thread(config_module.load)
-                if account.name in config.accounts:
-                    config = config_module.without_account(config, account.name)
-                    await asyncio.to_thread(config_module.save, config)
+                removal = await changes.remove_account(self.session.credentials, account)
             except (ConfigError, CredentialError, OSError) as exc:
                 self.failed(f"{account.name} not removed", exc)
                 return
@@ -380,10 +331,7 @@ class AccountsScreen(ModeScreen):
     async def make_default(self, name: str) -> None:
         async with self._changes:
             try:
-                config = await asyncio.to_thread(config_module.load)
-                await asyncio.to_thread(
-                    config_module.save, config_module.with_default(config, name)
-                )
+                await changes.make_default(name)
             except (ConfigError, OSError) as exc:
                 self.failed("Default not changed", exc)
                 return
@@ -418,12 +366,11 @@ class AccountsScreen(ModeScreen):
             self.session.reload_accounts()
         self.fill_table(self.selected())
         self.show_notice()
-        style = CHECK_STYLE[result.status]
-        self.status(f"{name}: {result.headline()}: {result.message}", style)
-        severity = {CheckStatus.OK: "information", CheckStatus.UNVERIFIED: "warning"}
+        self.status(f"{name}: {result.headline()}: {result.message}", CHECK_STYLE[result.status])
         self.notify(
-            escape(result.message),
+            result.message,
             title=f"{name}: {result.headline()}",
-            severity=severity.get(result.status, "error"),  # type: ignore[arg-type]
+            severity=CHECK_SEVERITY[result.status],
             timeout=8,
+            markup=False,
         )
