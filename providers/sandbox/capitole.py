@@ -205,8 +205,10 @@ class CapitoleSmsSandbox(_CapitoleSandbox):
         marketing = _field(message, "route").upper() == "M"
         limit = MAX_PARTS_LONG if _field(message, "long").lower() == "yes" else MAX_PARTS
         # The mention is added for mainland France only: a text may fit abroad and not at home.
-        french = [n for _, n in read if n is not None and numbers.is_metropolitan_french(n)]
-        if _parts(text, marketing and bool(french)) > limit:
+        abroad = sms_parts(text)
+        at_home = sms_parts(text + STOP_MENTION) if marketing else abroad
+        french = any(n is not None and numbers.is_metropolitan_french(n) for _, n in read)
+        if (at_home if french else abroad) > limit:
             return ["TOO_LONG_MESSAGE"]
         wait = self.callbacks.delay + _seconds_until(_field(message, "prog"))
         lines: list[str] = []
@@ -222,7 +224,7 @@ class CapitoleSmsSandbox(_CapitoleSandbox):
                 accepted.append(number)
         if not accepted:
             return lines
-        cost = sum(_parts(text, marketing and numbers.is_metropolitan_french(n)) for n in accepted)
+        cost = sum(at_home if numbers.is_metropolitan_french(n) else abroad for n in accepted)
         if not self.charge(cost):
             return ["NOT_ENOUGH_CREDITS"]
         sender = _field(message, "sender")
@@ -293,10 +295,6 @@ class CapitoleVmsSandbox(_CapitoleSandbox):
         for number in accepted:
             self.report(number, campaign_id, self.callbacks.delay)
         return [*lines, "SENDING_OK"]
-
-
-def _parts(text: str, with_mention: bool) -> int:
-    return sms_parts(text + STOP_MENTION if with_mention else text)
 
 
 def _french_landline(number: PhoneNumber) -> bool:
