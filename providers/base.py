@@ -1,8 +1,10 @@
 """What every provider offers, and the registry of provider kinds.
 
-Each provider package (``providers.capitole``, ``providers.voicepartner``,
-``providers.octopush``, ``providers.ecampaign``) exports ``INFO: ProviderInfo``; the registry
-imports them lazily so that importing ``providers`` stays cheap.
+Each provider package exports ``INFO: ProviderInfo``: everything the rest of the program knows
+about that provider (its account options, text rules, callback parser, voice modes...).
+``PROVIDER_KINDS`` is the only list of the kinds; the registry imports a package when its kind
+is first asked for, so that importing ``providers`` stays cheap. A new provider is one new
+folder and one more kind here.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Flag, auto
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 import httpx
 
-from providers.models import Balance, SendReceipt, SmsMessage, VoiceMessage
+from providers.models import Balance, CallbackItem, SendReceipt, SmsMessage, VoiceMessage
+
+if TYPE_CHECKING:  # providers.text asks the registry for profiles: a type is all base needs
+    from providers.text import TextProfile
 
 
 class Capability(Flag):
@@ -83,17 +88,56 @@ class OptionSpec:
 
 
 @dataclass(frozen=True)
+class VoiceMode:
+    """A kind of voice message a provider sends, as the composer offers it.
+
+    ``key`` names the fields the message needs: ``voice_msg`` (a message recorded on the
+    platform), ``tts`` (a text to speak), ``audio`` (an uploaded audio file) or ``template``.
+    """
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    """One inbound callback, as a provider's parser reads it (``providers.callbacks``)."""
+
+    method: str  # GET or POST
+    query: Mapping[str, str]  # the URL's fields, already decoded
+    body: bytes  # at most ``providers.callbacks.inputs.MAX_BODY_BYTES``
+    media: str  # the Content-Type's media type, lower case ("" when absent)
+    content_type: str  # the whole header: multipart needs its boundary
+
+
+#: Parses one callback; raises ``CallbackError`` and nothing else.
+CallbackParser = Callable[[CallbackRequest], list[CallbackItem]]
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     kind: str
     label: str
     capabilities: Capability
     options: tuple[OptionSpec, ...]
     factory: ProviderFactory
+    #: What the provider accepts as SMS text (``providers.text``).
+    text_profile: TextProfile
+    #: Reads the provider's delivery and reply callbacks (its ``callbacks`` module).
+    parse_callback: CallbackParser
     login_label: str = "login"
     secret_label: str = "password"
     #: Recipients per request: the send orchestrator splits larger sends into batches of this
     #: size so that progress and cancellation happen between requests.
     batch_size: int = 500
+    #: The kinds of voice message offered in the composer, and what to tell the operator.
+    voice_modes: tuple[VoiceMode, ...] = ()
+    voice_help: str = ""
+    #: The account option that carries our callback URL in each request (VoicePartner's
+    #: ``notifyUrl``); None when the URL is set once on the provider's platform.
+    callback_option: str | None = None
+    #: How a callback's query string is read when it is not UTF-8 (CapitoleMobile: Latin-9).
+    callback_encoding: str | None = None
 
     def option(self, key: str) -> OptionSpec | None:
         return next((spec for spec in self.options if spec.key == key), None)

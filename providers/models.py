@@ -191,7 +191,7 @@ class AudioFile:
     created: str | None = None
 
 
-# --------------------------------------------------------------------------- eCampaign groups
+# ---------------------------------------------------------------------- eCampaign groups, templates
 
 
 @dataclass(frozen=True)
@@ -224,9 +224,6 @@ class MemberValue:
 class Member:
     id: str
     values: Mapping[str, str] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------- eCampaign templates
 
 
 @dataclass(frozen=True)
@@ -323,6 +320,18 @@ class DeliveryEvent:
 
 
 @dataclass(frozen=True)
+class ImportReport:
+    """eCampaign's importMembers report, by callback. ``state`` is the provider's own."""
+
+    state: str
+    imported: int | None
+    errors: tuple[str, ...] = ()
+
+
+CallbackItem = DeliveryEvent | ImportReport  # what one callback carries
+
+
+@dataclass(frozen=True)
 class CdrRecord:
     """One message of eCampaign's tracking/getCDR."""
 
@@ -388,25 +397,3 @@ class InboundReply:
     date: str | None
     number: str | None
     message: str
-
-
-@dataclass(frozen=True)
-class HlrResult:
-    number: str
-    status_code: str | None = None
-    status: str | None = None  # our English meaning of status_code
-    status_msg: str | None = None
-    error_code: str | None = None
-    error: str | None = None  # our English meaning of error_code
-    error_permanent: bool | None = None
-    error_msg: str | None = None
-    imsi: str | None = None
-    mcc: str | None = None
-    mnc: str | None = None
-    ported: bool | None = None
-    original_network: str | None = None
-    original_prefix: str | None = None
-    original_country: str | None = None
-    ported_network: str | None = None
-    ported_prefix: str | None = None
-    ported_country: str | None = None

@@ -9,18 +9,19 @@ Two layers decide what an SMS costs and whether it can be sent at all:
   carriers never cut an escape sequence or a surrogate pair between two parts, so parts are
   packed greedily and a two-unit character that does not fit opens the next part;
 * the **provider** has its own character set (CapitoleMobile takes ISO-8859-15 bytes), maxima
-  and, on some routes, a mention it appends (see ``PROFILES``).
+  and, on some routes, a mention it appends: its ``TextProfile``, which each provider package
+  declares in its ``ProviderInfo`` (``text_profile``) and ``profile_for`` finds by kind.
 
 National language shift tables are not used: French networks send the default alphabet.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from providers.base import PROVIDER_KINDS, provider_info
 from providers.charsets import (
     GSM7_BASIC,
     GSM7_EXTENSION,
@@ -39,12 +40,9 @@ from providers.errors import InputError
 from providers.models import Route
 
 __all__ = [
-    "CAPITOLE_STOP_MENTION",
     "GSM7_BASIC",
     "GSM7_EXTENSION",
     "LATIN9",
-    "OCTOPUSH_STOP_MENTION",
-    "PROFILES",
     "UNKNOWN_PROFILE",
     "Encoding",
     "SmsCount",
@@ -54,7 +52,6 @@ __all__ = [
     "check_tts_text",
     "count_sms",
     "describe_character",
-    "has_stop_mention",
     "is_gsm7",
     "latin9_bytes",
     "latin9_unencodable",
@@ -68,12 +65,6 @@ __all__ = [
 Encoding = Literal["GSM-7", "UCS-2"]
 GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
-
-CAPITOLE_STOP_MENTION = " STOP au 36XXX"
-OCTOPUSH_STOP_MENTION = "STOP au XXXXX"
-# Octopush replaces XXXXX by its short code; a text may also carry the short code itself. The
-# provider does not document a looser rule, so case and spacing are matched as it writes them.
-_OCTOPUSH_STOP = re.compile(r"STOP au (?:XXXXX|[0-9]{5})(?![0-9])")
 
 
 # --------------------------------------------------------------------------- provider profiles
@@ -99,47 +90,6 @@ class TextProfile:
     note: str = ""
 
 
-PROFILES: dict[str, TextProfile] = {
-    "capitole": TextProfile(
-        key="capitole",
-        label="CapitoleMobile",
-        sms=True,
-        charset="ISO-8859-15",
-        max_segments=1,
-        max_segments_long=4,
-        marketing_mention=CAPITOLE_STOP_MENTION,
-        note="XML sent as Latin-9 bytes; long=yes allows up to 4 SMS; route M appends the "
-        "STOP mention (mainland France only, counted always to stay on the safe side).",
-    ),
-    "octopush": TextProfile(
-        key="octopush",
-        label="Octopush",
-        sms=True,
-        charset="UTF-8",
-        max_characters=459,
-        note="sms_text is at most 459 characters (3 x 153). Type FR requires the text to carry "
-        "'STOP au XXXXX' (see has_stop_mention); nothing is appended by the provider.",
-    ),
-    "ecampaign": TextProfile(
-        key="ecampaign",
-        label="eCampaign",
-        sms=True,
-        charset="UTF-8",
-        # The spec states no maximum, only code 14 ("too many characters"). 10 parts (1530
-        # GSM-7 characters) is the cap most gateways apply and the length handsets reassemble
-        # reliably; refusing beyond it locally beats a code 14 after the operator confirmed.
-        max_segments=10,
-        note="No documented maximum; 10 SMS is our conservative cap (code 14 otherwise).",
-    ),
-    "voicepartner": TextProfile(
-        key="voicepartner",
-        label="VoicePartner",
-        sms=False,
-        charset="UTF-8",
-        note="Voice only: no SMS. Text-to-speech text travels as UTF-8 JSON.",
-    ),
-}
-
 # No provider chosen yet (the composer before an account is picked): the network rules only.
 UNKNOWN_PROFILE = TextProfile(key=None, label="SMS", sms=True, charset="UTF-8")
 
@@ -148,18 +98,12 @@ def profile_for(provider: str | None, long: bool = False) -> TextProfile:
     """The profile of ``provider`` (a provider kind, or None), with ``long`` applied."""
     if provider is None:
         return UNKNOWN_PROFILE
-    try:
-        profile = PROFILES[provider]
-    except KeyError:
-        raise InputError("provider", f"unknown provider {provider!r}") from None
+    if provider not in PROVIDER_KINDS:
+        raise InputError("provider", f"unknown provider {provider!r}")
+    profile = provider_info(provider).text_profile
     if long and profile.max_segments_long is not None:
         return replace(profile, max_segments=profile.max_segments_long)
     return profile
-
-
-def has_stop_mention(text: str) -> bool:
-    """Whether ``text`` carries the "STOP au XXXXX" mention Octopush requires for type FR."""
-    return _OCTOPUSH_STOP.search(text) is not None
 
 
 # --------------------------------------------------------------------------- network encoding

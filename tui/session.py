@@ -75,9 +75,10 @@ class Session:
             self.receiver.register(settings.name, settings.provider)
             callback = self.receiver_url + self.receiver.path_for(settings.name)
             options = dict(settings.options)
-            if settings.provider == "voicepartner":
-                options["notify_url"] = callback
-            else:
+            option = provider_info(settings.provider).callback_option
+            if option is not None:  # the URL travels with each send
+                options[option] = callback
+            else:  # the URL is the provider's setting: the sandbox plays the platform
                 self.cluster.set_callback_url(settings.provider, callback)
             self.accounts[settings.name] = Account(
                 settings.name, settings.provider, settings.login, options, secret_store="env"

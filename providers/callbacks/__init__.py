@@ -1,1 +1,73 @@
-"""Incoming provider callbacks: shared input reading and per-provider parsers."""
+"""Incoming provider callbacks, parsed into ``DeliveryEvent`` (and eCampaign ``ImportReport``).
+
+Pure functions, no I/O. ``parse_callback`` does what every callback needs (bounded body, the
+query string decoded, the method and media type read) and hands a ``CallbackRequest`` to the
+parser the provider's ``ProviderInfo`` names (``providers.<kind>.callbacks``); it knows no
+provider by name. Every parser bounds what it reads, refuses what it cannot understand with
+``CallbackError`` (and nothing else), and never echoes more than a short ``repr`` of the
+offending input in its message (``providers.callbacks.inputs``).
+
+Dates the providers write without a zone are Paris wall-clock time; events carry UTC. In the
+autumn hour that happens twice, the first (summer-time) occurrence is assumed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from providers.base import PROVIDER_KINDS, CallbackRequest, ProviderInfo, provider_info
+from providers.callbacks.inputs import check_body, media_type, parse_form, require_mapping, show
+from providers.errors import CallbackError
+from providers.models import CallbackItem, DeliveryEvent, ImportReport
+
+__all__ = ["CallbackItem", "ImportReport", "Query", "parse_callback", "parse_callback_items"]
+
+Query = Mapping[str, str] | str | bytes
+
+
+def parse_callback(
+    provider: str, method: str, query: Query, body: bytes, content_type: str
+) -> list[DeliveryEvent]:
+    """Parse one inbound delivery or reply callback for ``provider`` (what the receiver calls).
+
+    ``query`` is best given as the raw query string (still percent-encoded): CapitoleMobile's
+    API is Latin-9, and a framework that decodes the query as UTF-8 turns "ARRÊT" into
+    "ARR\ufffdT"; the raw string is decoded here, UTF-8 first, then the provider's
+    ``callback_encoding``. An eCampaign importMembers report is refused here (it is no delivery
+    event): use ``parse_callback_items`` where such reports are expected. Only
+    ``CallbackError`` escapes.
+    """
+    items = parse_callback_items(provider, method, query, body, content_type)
+    events = [item for item in items if isinstance(item, DeliveryEvent)]
+    if len(events) != len(items):
+        raise CallbackError(
+            "ecampaign: an importMembers report, not a delivery state "
+            "(parse it with parse_callback_items)"
+        )
+    return events
+
+
+def parse_callback_items(
+    provider: str, method: str, query: Query, body: bytes, content_type: str
+) -> list[CallbackItem]:
+    """``parse_callback``, also returning eCampaign importMembers reports (``ImportReport``)."""
+    if not isinstance(body, bytes):
+        raise CallbackError(f"body must be bytes, got {type(body).__name__}")
+    check_body(body)
+    kind = provider.strip().lower() if isinstance(provider, str) else ""
+    info = _info(kind)
+    if isinstance(query, str | bytes):
+        fallback = info.callback_encoding if info is not None else None
+        query = parse_form(query, fallback_encoding=fallback)
+    require_mapping(query)
+    verb = method.strip().upper() if isinstance(method, str) else ""
+    media = media_type(content_type)
+    if verb not in ("GET", "POST"):
+        raise CallbackError(f"{kind or 'callback'}: method {show(verb, 10)} is not used")
+    if info is None:
+        raise CallbackError(f"unknown provider {show(kind, 20)}")
+    return info.parse_callback(CallbackRequest(verb, query, body, media, content_type))
+
+
+def _info(kind: str) -> ProviderInfo | None:
+    return provider_info(kind) if kind in PROVIDER_KINDS else None

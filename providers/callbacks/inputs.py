@@ -1,14 +1,13 @@
 """Bounded, strict reading of callback inputs: query fields, form bodies, multipart, ids, texts.
 
-Helpers of the callback parsers. Everything here raises ``CallbackError`` and nothing else,
-and error messages show at most a short ``repr`` of the offending input: callbacks come from
-the internet and may be huge or hostile.
+Shared by every provider's callback parser (``providers.<kind>.callbacks``). Everything here
+raises ``CallbackError`` and nothing else, and error messages show at most a short ``repr`` of
+the offending input: callbacks come from the internet and may be huge or hostile.
 """
 
 from __future__ import annotations
 
 import email
-import json
 import re
 import unicodedata
 import urllib.parse
@@ -16,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value
-from typing import Any, Literal, overload
+from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -47,6 +46,11 @@ def show(value: object, limit: int = 40) -> str:
 def check_body(body: bytes) -> None:
     if len(body) > MAX_BODY_BYTES:
         raise CallbackError(f"body of {len(body)} bytes exceeds the {MAX_BODY_BYTES}-byte limit")
+
+
+def require_mapping(query: object) -> None:
+    if not isinstance(query, Mapping):
+        raise CallbackError(f"expected query fields, got {type(query).__name__}")
 
 
 # --------------------------------------------------------------------------- query and form fields
@@ -210,7 +214,32 @@ def text_field(
     return value.strip() if single_line else value
 
 
-# --------------------------------------------------------------------------- dates, numbers, JSON
+_STOP = re.compile(
+    r"(?:stop(?:pe[rz])?|arret(?:e[rz]?)?|desabonne(?:r|z|ment)?|desinscri(?:re|ption|vez)"
+    r"|unsubscribe)(?![a-z])"
+)
+_STOP_ANYWHERE = re.compile(r"(?<![a-z0-9-])stop(?![a-z])")  # not "non-stop"
+
+
+def is_stop_message(text: str) -> bool:
+    """Whether a reply asks to opt out.
+
+    Case, accents, spaces and punctuation are ignored. A reply is a STOP when it starts with an
+    opt-out word (STOP, "STOP 36XXX", "Stop.", ARRET, arrêt, arrêter, désabonner,
+    désabonnement, désinscrire, unsubscribe...) or holds the word STOP anywhere, since STOP is
+    the keyword the marketing mention teaches. A missed opt-out keeps messaging someone who
+    refused (a legal fault); a wrong one only loses a recipient, so the rule leans to STOP.
+    ``stopper``-like words count; "stp" (s'il te plaît) does not.
+    """
+    # U+FFFD stands for a byte a UTF-8 decoder could not read: in the opt-out words it can
+    # only have been an accented e (ARRÊT, désabonner sent in Latin-9), so read it as one.
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("\ufffd", "e"))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    start = re.sub(r"^[^a-z0-9]+", "", folded)
+    return bool(_STOP.match(start) or _STOP_ANYWHERE.search(folded))
+
+
+# --------------------------------------------------------------------------- dates, numbers
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -325,48 +354,6 @@ def quantity(raw: object, field: str) -> int:
     return value
 
 
-def json_object(body: bytes) -> dict[str, Any]:
-    check_body(body)
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CallbackError("voicepartner: body is not UTF-8") from None
-
-    def no_constants(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise ValueError(f"key {key[:40]!r} repeated")
-            result[key] = value
-        return result
-
-    try:
-        data = json.loads(text, parse_constant=no_constants, object_pairs_hook=unique)
-    except (ValueError, RecursionError) as exc:
-        raise CallbackError(
-            f"voicepartner: body is not valid JSON ({show(str(exc), 80)})"
-        ) from None
-    if not isinstance(data, dict):
-        raise CallbackError(f"voicepartner: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
-def json_str(data: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
-    value = data.get(key)
-    if value is None:
-        if required:
-            raise CallbackError(f"voicepartner: {key} is missing")
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise CallbackError(f"voicepartner: {key} must be a string, got {type(value).__name__}")
-    return value
-
-
 # --------------------------------------------------------------------------- request bodies
 
 
@@ -386,14 +373,3 @@ def merged_fields(query: Mapping[str, str], body: bytes, media: str) -> Mapping[
     if clash:
         raise CallbackError(f"field {show(clash[0], 20)} is both in the URL and the body")
     return {**{k: v for k, v in query.items()}, **fields}
-
-
-def ecampaign_xml(body: bytes, media: str, content_type: str) -> str | bytes:
-    if media in ("", "application/x-www-form-urlencoded"):
-        # A str: already decoded as UTF-8, so any encoding declaration inside is ignored.
-        return get_field(parse_form(body), "xml", required=True)
-    if media == "multipart/form-data":
-        return multipart_field(body, content_type, "xml")
-    if media in ("text/xml", "application/xml"):
-        return body
-    raise CallbackError(f"ecampaign: content type {show(media, 40)} is not a form")

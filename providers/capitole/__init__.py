@@ -1,6 +1,7 @@
 """CapitoleMobile: SMS and voice messages (two platforms, two balances)."""
 
-from providers.base import OptionSpec, ProviderInfo
+from providers.base import OptionSpec, ProviderInfo, VoiceMode
+from providers.capitole.callbacks import parse_callback
 from providers.capitole.codes import KIND
 from providers.capitole.provider import (
     DEFAULT_SMS_URL,
@@ -8,6 +9,7 @@ from providers.capitole.provider import (
     TEST_SUFFIX,
     CapitoleProvider,
 )
+from providers.capitole.rules import ENCODING, TEXT_PROFILE
 
 __all__ = ["INFO", "KIND", "CapitoleProvider"]
 
@@ -30,7 +32,22 @@ INFO = ProviderInfo(
         ),
     ),
     factory=CapitoleProvider,
+    text_profile=TEXT_PROFILE,
+    parse_callback=parse_callback,
     login_label="username",
     secret_label="API password",
     batch_size=500,
+    voice_modes=(
+        VoiceMode("voice_msg", "recorded message (platform)"),
+        VoiceMode("tts", "text-to-speech"),
+    ),
+    voice_help=(
+        "CapitoleMobile: AD plays the message when the callee answers (landlines and mobiles); "
+        "DD drops it straight into a mobile's voicemail (mobiles only). The caller number must "
+        "be a valid French landline. The message must last between 15 and 59 seconds: for "
+        "text-to-speech that is roughly 40 to 150 words."
+    ),
+    # Its callbacks' query strings may be Latin-9, like the rest of its API. Their URL is set
+    # once on the CapitoleMobile platform, not per send: no callback_option.
+    callback_encoding=ENCODING,
 )

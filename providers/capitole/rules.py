@@ -38,6 +38,7 @@ import phonenumbers
 from lxml import etree
 
 from providers import phone, text
+from providers.capitole.codes import KIND
 from providers.errors import InputError
 from providers.models import Route, SmsMessage, VmsType, VoiceMessage
 from providers.xml import sub, to_bytes
@@ -52,6 +53,21 @@ MAX_SENDER = 11
 TTS_WORDS_PER_MINUTE = 150
 TTS_MIN_SECONDS, TTS_MAX_SECONDS = 15, 59
 TTS_MARGIN = 0.25  # refuse only what is clearly out of range: the estimate is rough
+
+#: Appended by CapitoleMobile to marketing-route (``M``) messages.
+STOP_MENTION = " STOP au 36XXX"
+
+TEXT_PROFILE = text.TextProfile(
+    key=KIND,
+    label="CapitoleMobile",
+    sms=True,
+    charset=ENCODING,
+    max_segments=1,
+    max_segments_long=4,
+    marketing_mention=STOP_MENTION,
+    note="XML sent as Latin-9 bytes; long=yes allows up to 4 SMS; route M appends the "
+    "STOP mention (mainland France only, counted always to stay on the safe side).",
+)
 
 
 # --------------------------------------------------------------------------- small checks
@@ -160,7 +176,7 @@ def check_sms(message: SmsMessage) -> None:
             raise InputError(name, "not supported by CapitoleMobile")
     # message.request_id is Octopush's duplicate guard; CapitoleMobile has none, so it is ignored.
     check_recipients(message.recipients)
-    text.check_sms_text(message.text, "capitole", route=message.route, long=message.long)
+    text.check_sms_text(message.text, KIND, route=message.route, long=message.long)
     check_plain("text", message.text)
     if message.sender is not None:
         _check_sms_sender(message.sender)
@@ -297,7 +313,7 @@ def _is_voip(e164: str) -> bool:
 def _check_tts(spoken: str, lang: str) -> None:
     if lang.lower() != "fr":
         raise InputError("lang", "CapitoleMobile's text-to-speech speaks French only")
-    text.check_tts_text(spoken, "capitole")
+    text.check_tts_text(spoken, KIND)
     check_plain("tts", spoken)
     seconds = estimate_tts_seconds(spoken)
     low = TTS_MIN_SECONDS * (1 - TTS_MARGIN)

@@ -7,13 +7,16 @@ with one form field ``xml`` (UTF-8); see ``core`` for the envelope and return co
 
 from __future__ import annotations
 
-from providers.base import OptionSpec, ProviderInfo
+from providers.base import OptionSpec, ProviderInfo, VoiceMode
+from providers.ecampaign.callbacks import parse_callback
 from providers.ecampaign.codes import KIND
 from providers.ecampaign.core import DEFAULT_BASE_URL
+from providers.ecampaign.hlr import HlrResult
 from providers.ecampaign.provider import CAPABILITIES, EcampaignProvider
 from providers.ecampaign.receipt import EcampaignRecipientResult
+from providers.ecampaign.rules import TEXT_PROFILE
 
-__all__ = ["INFO", "EcampaignProvider", "EcampaignRecipientResult"]
+__all__ = ["INFO", "KIND", "EcampaignProvider", "EcampaignRecipientResult", "HlrResult"]
 
 INFO = ProviderInfo(
     kind=KIND,
@@ -37,10 +40,17 @@ INFO = ProviderInfo(
         OptionSpec("caller_id", "default caller number for calls, faxes and SMS"),
     ),
     factory=EcampaignProvider,
+    text_profile=TEXT_PROFILE,
+    parse_callback=parse_callback,
     login_label="user name",
     secret_label="password",
     # No per-request maximum is documented. 500 destinations keep one request around 50 KB
     # and its reply quick to parse, and bound what one unknown outcome (a timeout after the
     # request left) leaves the operator to reconcile in the CDR.
     batch_size=500,
+    voice_modes=(VoiceMode("template", "voice campaign (template)"),),
+    voice_help=(
+        "eCampaign: the voice template (recorded on the platform) is required; the caller id "
+        "is international without '+' (e.g. 33123456789). Send to numbers or to a group."
+    ),
 )

@@ -7,13 +7,38 @@ service documents no MD5 form).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from providers.ecampaign.codes import KIND, hlr_error, hlr_status
 from providers.ecampaign.core import EcampaignCore, text, to_bool
 from providers.http import request
-from providers.models import HlrResult
 from providers.phone import for_ecampaign, normalise
 
 HLR_PATH = "/numberInfo/HLRlookup"
+
+
+@dataclass(frozen=True)
+class HlrResult:
+    """What the network knows about a number; ``status`` and ``error`` are our meanings."""
+
+    number: str
+    status_code: str | None = None
+    status: str | None = None  # our English meaning of status_code
+    status_msg: str | None = None
+    error_code: str | None = None
+    error: str | None = None  # our English meaning of error_code
+    error_permanent: bool | None = None
+    error_msg: str | None = None
+    imsi: str | None = None
+    mcc: str | None = None
+    mnc: str | None = None
+    ported: bool | None = None
+    original_network: str | None = None
+    original_prefix: str | None = None
+    original_country: str | None = None
+    ported_network: str | None = None
+    ported_prefix: str | None = None
+    ported_country: str | None = None
 
 
 class HlrMixin:

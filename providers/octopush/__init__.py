@@ -1,8 +1,10 @@
 """Octopush (historic API): SMS."""
 
 from providers.base import OptionSpec, ProviderInfo
+from providers.octopush.callbacks import parse_callback
 from providers.octopush.codes import KIND
 from providers.octopush.provider import CAPABILITIES, DEFAULT_BASE_URL, OctopushProvider
+from providers.octopush.rules import TEXT_PROFILE
 
 __all__ = ["INFO", "KIND", "OctopushProvider"]
 
@@ -21,6 +23,8 @@ INFO = ProviderInfo(
         OptionSpec("reply_format", "json or xml: the reply format asked for", "json"),
     ),
     factory=OctopushProvider,
+    text_profile=TEXT_PROFILE,
+    parse_callback=parse_callback,
     login_label="login (account e-mail)",
     secret_label="API key",
     batch_size=500,

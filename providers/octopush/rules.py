@@ -26,9 +26,24 @@ from providers import phone
 from providers.errors import InputError
 from providers.models import Route, SmsMessage
 from providers.octopush.codes import KIND
-from providers.text import OCTOPUSH_STOP_MENTION, check_sms_text, has_stop_mention
+from providers.text import TextProfile, check_sms_text
 
 MAX_REQUEST_ID = 64
+MAX_TEXT = 459  # 3 x 153
+STOP_MENTION = "STOP au XXXXX"
+# Octopush replaces XXXXX by its short code; a text may also carry the short code itself. The
+# provider does not document a looser rule, so case and spacing are matched as it writes them.
+_STOP = re.compile(r"STOP au (?:XXXXX|[0-9]{5})(?![0-9])")
+
+TEXT_PROFILE = TextProfile(
+    key=KIND,
+    label="Octopush",
+    sms=True,
+    charset="UTF-8",
+    max_characters=MAX_TEXT,
+    note="sms_text is at most 459 characters (3 x 153). Type FR requires the text to carry "
+    "'STOP au XXXXX' (see has_stop_mention); nothing is appended by the provider.",
+)
 
 _SENDER = re.compile(r"[A-Za-z0-9]{3,11}")
 _REQUEST_ID = re.compile(rf"[A-Za-z0-9]{{1,{MAX_REQUEST_ID}}}")
@@ -45,6 +60,11 @@ TYPE_LABELS = {
     "XXX": "Low-cost SMS, France (XXX)",
     "WWW": "World SMS (WWW)",
 }
+
+
+def has_stop_mention(text: str) -> bool:
+    """Whether ``text`` carries the "STOP au XXXXX" mention Octopush requires for type FR."""
+    return _STOP.search(text) is not None
 
 
 # --------------------------------------------------------------------------- sending_date
@@ -159,7 +179,7 @@ def check_text(message: SmsMessage, sms_type: SmsType) -> None:
     if sms_type is SmsType.PREMIUM and not has_stop_mention(message.text):
         raise InputError(
             "text",
-            f'premium SMS (sms_type FR) must contain the exact mention "{OCTOPUSH_STOP_MENTION}"'
+            f'premium SMS (sms_type FR) must contain the exact mention "{STOP_MENTION}"'
             " (same case, five X: Octopush puts its short number there); without it Octopush "
             "refuses the send (code 121)",
         )

@@ -1,12 +1,14 @@
 """VoicePartner: voicemail drops and text-to-speech calls."""
 
-from providers.base import OptionSpec, ProviderInfo
+from providers.base import OptionSpec, ProviderInfo, VoiceMode
+from providers.voicepartner.callbacks import parse_callback
 from providers.voicepartner.codes import KIND
 from providers.voicepartner.provider import (
     DEFAULT_BASE_URL,
     MAX_NUMBERS_PER_REQUEST,
     VoicePartnerProvider,
 )
+from providers.voicepartner.rules import TEXT_PROFILE
 
 __all__ = ["INFO", "KIND", "VoicePartnerProvider"]
 
@@ -21,7 +23,19 @@ INFO = ProviderInfo(
         OptionSpec("notify_url", "callback URL for delivery reports (notifyUrl)"),
     ),
     factory=VoicePartnerProvider,
+    text_profile=TEXT_PROFILE,
+    parse_callback=parse_callback,
     login_label="login (unused)",
     secret_label="API key",
     batch_size=MAX_NUMBERS_PER_REQUEST,
+    voice_modes=(
+        VoiceMode("audio", "voicemail drop (audio file)"),
+        VoiceMode("tts", "text-to-speech call"),
+    ),
+    voice_help=(
+        "VoicePartner: audio files are uploaded on the provider's web platform, then picked "
+        "here. French numbers only; the end-of-campaign report goes to the e-mail address."
+    ),
+    # Each send names the URL its reports go to (notifyUrl).
+    callback_option="notify_url",
 )

@@ -19,6 +19,16 @@ from zoneinfo import ZoneInfo
 from providers import phone
 from providers.errors import InputError
 from providers.models import VoiceMessage
+from providers.text import TextProfile
+from providers.voicepartner.codes import KIND
+
+TEXT_PROFILE = TextProfile(
+    key=KIND,
+    label="VoicePartner",
+    sms=False,
+    charset="UTF-8",
+    note="Voice only: no SMS. Text-to-speech text travels as UTF-8 JSON.",
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:00"

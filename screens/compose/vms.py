@@ -22,30 +22,6 @@ from screens.widgets.recipients import RecipientsField
 from tui.accounts.credentials import CredentialError
 from tui.schedule import parse_schedule
 
-#: provider kind -> the kinds of voice message it sends (label, key)
-CONTENT_KINDS: dict[str, list[tuple[str, str]]] = {
-    "capitole": [("recorded message (platform)", "voice_msg"), ("text-to-speech", "tts")],
-    "voicepartner": [("voicemail drop (audio file)", "audio"), ("text-to-speech call", "tts")],
-    "ecampaign": [("voice campaign (template)", "template")],
-}
-
-HELP = {
-    "capitole": (
-        "CapitoleMobile: AD plays the message when the callee answers (landlines and mobiles); "
-        "DD drops it straight into a mobile's voicemail (mobiles only). The caller number must "
-        "be a valid French landline. The message must last between 15 and 59 seconds: for "
-        "text-to-speech that is roughly 40 to 150 words."
-    ),
-    "voicepartner": (
-        "VoicePartner: audio files are uploaded on the provider's web platform, then picked "
-        "here. French numbers only; the end-of-campaign report goes to the e-mail address."
-    ),
-    "ecampaign": (
-        "eCampaign: the voice template (recorded on the platform) is required; the caller id "
-        "is international without '+' (e.g. 33123456789). Send to numbers or to a group."
-    ),
-}
-
 
 class ComposeVmsScreen(ComposeScreen):
     MODE_TITLE = "Compose voice"
@@ -96,13 +72,14 @@ class ComposeVmsScreen(ComposeScreen):
     def account_changed(self) -> None:
         info = self.provider_info()
         kind = info.kind if info else ""
-        kinds = CONTENT_KINDS.get(kind, [])
+        kinds = [(mode.label, mode.key) for mode in info.voice_modes] if info else []
         select = self.query_one("#content-kind", Select)
         current = select.value
         select.set_options(kinds)
         if kinds:
             select.value = current if current in {k for _, k in kinds} else kinds[0][1]
-        self.query_one("#voice-help", Static).update(HELP.get(kind, "Choose an account."))
+        help_text = (info.voice_help if info else "") or "Choose an account."
+        self.query_one("#voice-help", Static).update(help_text)
         caps = info.capabilities if info else Capability(0)
         self.query_one("#pick-group", Button).display = bool(caps & Capability.GROUPS)
         self.query_one("#vms-type", Select).display = kind == "capitole"

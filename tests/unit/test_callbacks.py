@@ -10,22 +10,17 @@ from typing import Any
 import pytest
 from multidict import MultiDict
 
-from providers.callbacks.parsers import (
-    ImportReport,
-    is_stop_message,
-    parse_callback,
-    parse_callback_items,
+from providers.callbacks import parse_callback, parse_callback_items
+from providers.callbacks.inputs import is_stop_message, parse_form
+from providers.capitole.callbacks import (
     parse_capitole,
     parse_capitole_delivery,
     parse_capitole_reply,
-    parse_ecampaign_import_report,
-    parse_ecampaign_state,
-    parse_form,
-    parse_voicepartner_campaign,
-    parse_voicepartner_tts,
 )
+from providers.ecampaign.callbacks import parse_ecampaign_import_report, parse_ecampaign_state
 from providers.errors import CallbackError
-from providers.models import DeliveryEvent, DeliveryState, EventKind
+from providers.models import DeliveryEvent, DeliveryState, EventKind, ImportReport
+from providers.voicepartner.callbacks import parse_voicepartner_campaign, parse_voicepartner_tts
 
 FORM = "application/x-www-form-urlencoded"
 

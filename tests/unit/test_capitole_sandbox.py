@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from providers.base import AccountSettings
-from providers.callbacks.parsers import parse_capitole
+from providers.capitole.callbacks import parse_capitole
 from providers.capitole.provider import CapitoleProvider
 from providers.capitole.rules import form_body
 from providers.errors import AuthenticationError, OutcomeUnknownError, ProviderError

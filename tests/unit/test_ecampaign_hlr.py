@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from providers.errors import AuthenticationError, InputError, ProviderError
-from providers.models import HlrResult
+from providers.ecampaign.hlr import HlrResult
 from tests.unit.test_ecampaign_support import BASE, SECRET, USER, Recorder, make, reply
 
 FULL = reply(

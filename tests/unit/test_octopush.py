@@ -153,6 +153,15 @@ async def test_marketing_without_stop_mention_is_refused_locally() -> None:
     assert recorder.requests == []
 
 
+def test_has_stop_mention() -> None:
+    assert octopush_rules.has_stop_mention("Soldes -50% STOP au XXXXX")
+    assert octopush_rules.has_stop_mention("Soldes STOP au 36180 merci")
+    assert not octopush_rules.has_stop_mention("Soldes stop au XXXXX")
+    assert not octopush_rules.has_stop_mention("Soldes STOP au 3618")
+    assert not octopush_rules.has_stop_mention("Soldes STOP au 361800")
+    assert not octopush_rules.has_stop_mention("Soldes STOP")
+
+
 def test_stop_mention_with_the_real_short_code_is_accepted() -> None:
     make(Recorder(), sms_type="FR").validate_sms(sms("Soldes STOP au 36105"))
 

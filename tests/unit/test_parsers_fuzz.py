@@ -20,11 +20,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from providers.callbacks import parsers as callbacks
-from providers.callbacks.parsers import ImportReport
+from providers import callbacks
+from providers.callbacks import inputs
+from providers.capitole import callbacks as capitole
+from providers.ecampaign import callbacks as ecampaign
 from providers.ecampaign.states import delivery_state
 from providers.errors import CallbackError, ProviderError
-from providers.models import DeliveryEvent, DeliveryState
+from providers.models import DeliveryEvent, DeliveryState, ImportReport
+from providers.voicepartner import callbacks as voicepartner
 from providers.xml import XmlRefused
 from providers.xml import parse as parse_xml
 
@@ -227,29 +230,29 @@ def only_callback_error(parse: Callable[..., Any], *args: Any) -> None:
 @FUZZ
 @given(queries)
 def test_capitole_parsers(query: dict[str, str]) -> None:
-    only_callback_error(callbacks.parse_capitole, query)
-    only_callback_error(callbacks.parse_capitole_delivery, query)
-    only_callback_error(callbacks.parse_capitole_reply, query)
+    only_callback_error(capitole.parse_capitole, query)
+    only_callback_error(capitole.parse_capitole_delivery, query)
+    only_callback_error(capitole.parse_capitole_reply, query)
 
 
 @FUZZ
 @given(queries)
 def test_voicepartner_campaign_parser(query: dict[str, str]) -> None:
-    only_callback_error(callbacks.parse_voicepartner_campaign, query)
+    only_callback_error(voicepartner.parse_voicepartner_campaign, query)
 
 
 @FUZZ
 @given(vp_bodies)
 def test_voicepartner_tts_parser(body: bytes) -> None:
-    only_callback_error(callbacks.parse_voicepartner_tts, body)
+    only_callback_error(voicepartner.parse_voicepartner_tts, body)
 
 
 @FUZZ
 @given(xml_inputs)
 def test_ecampaign_parsers(document: str | bytes) -> None:
-    only_callback_error(callbacks.parse_ecampaign_state, document)
-    only_callback_error(callbacks.parse_ecampaign_import_report, document)
-    only_callback_error(callbacks.parse_ecampaign, document)
+    only_callback_error(ecampaign.parse_ecampaign_state, document)
+    only_callback_error(ecampaign.parse_ecampaign_import_report, document)
+    only_callback_error(ecampaign.parse_ecampaign, document)
 
 
 @FUZZ
@@ -350,7 +353,7 @@ def test_ecampaign_multipart(body: bytes, boundary: str) -> None:
 )
 def test_parse_form(raw: str | bytes, fallback: str | None) -> None:
     try:
-        result = callbacks.parse_form(raw, fallback_encoding=fallback)
+        result = inputs.parse_form(raw, fallback_encoding=fallback)
     except CallbackError as exc:
         assert len(str(exc)) < MAX_MESSAGE
         return

@@ -6,18 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from providers.base import PROVIDER_KINDS
+from providers.capitole.rules import STOP_MENTION as CAPITOLE_STOP_MENTION
 from providers.errors import InputError
 from providers.models import Route
 from providers.text import (
-    CAPITOLE_STOP_MENTION,
     GSM7_BASIC,
     GSM7_EXTENSION,
-    PROFILES,
     check_sms_text,
     check_tts_text,
     count_sms,
     describe_character,
-    has_stop_mention,
     is_gsm7,
     latin9_bytes,
     latin9_unencodable,
@@ -224,7 +223,7 @@ def test_control_characters_are_refused_but_line_breaks_are_not(provider: str | 
     assert check_sms_text("Ligne 1\r\nLigne 2\nFin", provider).encoding == "GSM-7"
     with pytest.raises(InputError) as caught:
         check_sms_text("a\tb\x07c\x1b", provider)
-    label = "SMS" if provider is None else PROFILES[provider].label
+    label = profile_for(provider).label
     assert caught.value.message == (
         f"3 characters cannot be sent by {label}: U+0009 (tab): replace with a space; "
         "U+0007 (control character): remove it; U+001B (control character): remove it"
@@ -276,16 +275,8 @@ def test_profile_for_an_unknown_kind_is_refused() -> None:
     with pytest.raises(InputError) as caught:
         profile_for("smsbox")
     assert caught.value.field == "provider"
-    assert set(PROFILES) == {"capitole", "octopush", "ecampaign", "voicepartner"}
-
-
-def test_has_stop_mention() -> None:
-    assert has_stop_mention("Soldes -50% STOP au XXXXX")
-    assert has_stop_mention("Soldes STOP au 36180 merci")
-    assert not has_stop_mention("Soldes stop au XXXXX")
-    assert not has_stop_mention("Soldes STOP au 3618")
-    assert not has_stop_mention("Soldes STOP au 361800")
-    assert not has_stop_mention("Soldes STOP")
+    profiled = {kind for kind in PROVIDER_KINDS if profile_for(kind).key == kind}
+    assert profiled == {"capitole", "octopush", "ecampaign", "voicepartner"}
 
 
 def test_check_tts_text() -> None:
