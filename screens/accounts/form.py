@@ -20,7 +20,8 @@ from providers.base import PROVIDER_KINDS, ProviderInfo, provider_info
 from screens.dialogs.common import DIALOG_CSS, Dialog, PassphraseDialog
 from tui.accounts import config as config_module
 from tui.accounts.config import Account, ConfigError
-from tui.accounts.credentials import KeyringState, PassphrasePrompt, env_var_name, secret_from_env
+from tui.accounts.credentials import PassphrasePrompt, env_var_name, secret_from_env
+from tui.accounts.os_keyring import KeyringState
 from tui.errors import describe_text
 
 STORE_LABELS = {

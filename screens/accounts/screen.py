@@ -42,13 +42,13 @@ from tui.accounts.check import (
 from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import (
     CredentialError,
-    KeyringState,
     PassphrasePrompt,
     env_var_name,
     read_secret,
     secret_from_env,
     unlock_file_store,
 )
+from tui.accounts.os_keyring import KeyringState
 from tui.errors import describe, visible
 
 STORE_NAMES = {"keyring": "the OS keyring", "file": "the encrypted file", "env": "the environment"}

@@ -24,16 +24,18 @@ from tui.accounts.credentials import (
     CredentialError,
     Credentials,
     FileSecretStore,
-    KeyringUnavailableError,
-    NoKeyringError,
     PassphraseRequired,
     WrongPassphrase,
     env_var_name,
-    keyring_state,
-    os_keyring,
     read_secret,
     store_secret,
     unlock_file_store,
+)
+from tui.accounts.os_keyring import (
+    KeyringUnavailableError,
+    NoKeyringError,
+    keyring_state,
+    os_keyring,
 )
 
 SECRET = "s3cr3t-Value-42"

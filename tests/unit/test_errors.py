@@ -12,13 +12,8 @@ from providers.errors import (
     RateLimitedError,
 )
 from tui.accounts.config import ConfigError
-from tui.accounts.credentials import (
-    CredentialError,
-    KeyringUnavailableError,
-    NoKeyringError,
-    PassphraseRequired,
-    WrongPassphrase,
-)
+from tui.accounts.credentials import CredentialError, PassphraseRequired, WrongPassphrase
+from tui.accounts.os_keyring import KeyringUnavailableError, NoKeyringError
 from tui.csv_import import CsvImportError
 from tui.errors import ORIGINAL_LIMIT, Described, describe, describe_text, visible
 from tui.outbox.base import StoreError

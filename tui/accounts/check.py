@@ -30,13 +30,8 @@ from providers.errors import (
 from providers.models import SendStatus, SmsMessage, VoiceMessage
 from providers.redact import scrub
 from tui.accounts.config import Account, ConfigError
-from tui.accounts.credentials import (
-    CredentialError,
-    KeyringUnavailableError,
-    NoKeyringError,
-    PassphraseRequired,
-    WrongPassphrase,
-)
+from tui.accounts.credentials import CredentialError, PassphraseRequired, WrongPassphrase
+from tui.accounts.os_keyring import KeyringUnavailableError, NoKeyringError
 from tui.errors import describe, visible
 
 #: The dry-run recipient of the CapitoleMobile echo; the echo URL never sends.
