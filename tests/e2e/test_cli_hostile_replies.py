@@ -8,58 +8,26 @@ visible; ``--json`` escapes them, so a script still reads exactly what the provi
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import Cli, Result
+from tests.hostile import HOSTILE, SHOWN, HostileVoicePartner, hostile_voicepartner
+from tests.hostile import raw_controls as raw_in
 
-#: Sets the terminal's title (OSC 0), clears the screen (8-bit CSI), then a DEL.
-HOSTILE = "\x1b]0;pwned\x07EUR\x9b2J\x7f"
-SHOWN = "\\x1b]0;pwned\\x07EUR\\x9b2J\\x7f"
 SECRET = "vp-key-0123456789"
-
-
-class HostileVoicePartner(BaseHTTPRequestHandler):
-    """``GET /v1/me/{key}``: ``reply`` (status, JSON body), set by the test."""
-
-    reply: tuple[int, dict[str, Any]] = (200, {})
-
-    def do_GET(self) -> None:
-        status, body = self.reply
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the test's output is the program's."""
 
 
 @pytest.fixture
 def stand_in() -> Iterator[type[HostileVoicePartner]]:
-    handler = type("Handler", (HostileVoicePartner,), {})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    handler.url = f"http://127.0.0.1:{server.server_address[1]}/v1"  # type: ignore[attr-defined]
-    try:
+    with hostile_voicepartner() as handler:
         yield handler
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.fixture
 def account(porte_voix: Cli, stand_in: type[HostileVoicePartner]) -> str:
-    url = stand_in.url  # type: ignore[attr-defined]
+    url = stand_in.url
     added = porte_voix.run(
         "accounts", "add", "vp", "--provider", "voicepartner", "--set", f"base_url={url}",
         "--secret-stdin", stdin=SECRET + "\n",
@@ -69,23 +37,13 @@ def account(porte_voix: Cli, stand_in: type[HostileVoicePartner]) -> str:
 
 
 def raw_controls(result: Result) -> list[str]:
-    """Control characters that would reach the terminal (line breaks excepted)."""
-    return [char for char in result.output if not char.isprintable() and char != "\n"]
-
-
-def succeeding(stand_in: type[HostileVoicePartner]) -> None:
-    stand_in.reply = (200, {"success": True, "credit": 12.5, "currency": HOSTILE})
-
-
-def refusing(stand_in: type[HostileVoicePartner]) -> None:
-    body = {"success": False, "code": f"E{HOSTILE}", "message": f"Refus {HOSTILE}"}
-    stand_in.reply = (400, body)
+    return raw_in(result.output)
 
 
 def test_credits_show_a_hostile_currency_visibly(
     porte_voix: Cli, account: str, stand_in: type[HostileVoicePartner]
 ) -> None:
-    succeeding(stand_in)
+    stand_in.succeeding()
     text = porte_voix.run("credits", "--account", account)
     assert text.code == 0, text.output
     assert raw_controls(text) == []
@@ -100,7 +58,7 @@ def test_credits_show_a_hostile_currency_visibly(
 def test_credits_refused_with_hostile_words(
     porte_voix: Cli, account: str, stand_in: type[HostileVoicePartner]
 ) -> None:
-    refusing(stand_in)
+    stand_in.refusing()
     text = porte_voix.run("credits", "--account", account)
     assert text.code == 1, text.output
     assert raw_controls(text) == []
@@ -116,7 +74,7 @@ def test_credits_refused_with_hostile_words(
 def test_accounts_check_shows_a_hostile_currency_visibly(
     porte_voix: Cli, account: str, stand_in: type[HostileVoicePartner]
 ) -> None:
-    succeeding(stand_in)
+    stand_in.succeeding()
     text = porte_voix.run("accounts", "check", account)
     assert text.code == 0, text.output
     assert raw_controls(text) == []
@@ -131,7 +89,7 @@ def test_accounts_check_shows_a_hostile_currency_visibly(
 def test_accounts_check_refused_with_hostile_words(
     porte_voix: Cli, account: str, stand_in: type[HostileVoicePartner]
 ) -> None:
-    refusing(stand_in)
+    stand_in.refusing()
     text = porte_voix.run("accounts", "check", account)
     assert text.code == 1, text.output
     assert raw_controls(text) == []

@@ -21,6 +21,7 @@ from screens.accounts.form import AccountForm
 from screens.accounts.screen import AccountsScreen
 from screens.dialogs.common import ConfirmDialog, PassphraseDialog, WelcomeDialog
 from tests.functional.conftest import click, wait_for, wait_for_screen
+from tests.hostile import SHOWN, hostile_voicepartner, raw_controls
 from tests.memory_keyring import HangingKeyring, MemoryKeyring
 from tui.accounts import config as config_module
 from tui.accounts.config import Account, Config
@@ -383,3 +384,31 @@ async def test_palette_reaches_every_account_action(cluster: SandboxCluster) -> 
         ]
         for binding in screen.BINDINGS:
             assert binding.description and binding.id  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- hostile replies
+
+
+@pytest.mark.parametrize("reply", ["succeeding", "refusing"])
+async def test_a_check_reply_with_escape_sequences_is_shown_as_text(
+    reply: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 8, item 5: the verdict quotes the provider; its controls are shown, not obeyed."""
+    monkeypatch.setenv("PORTE_VOIX_SECRET_VP", "vp-key-0123456789")
+    with hostile_voicepartner() as stand_in:
+        getattr(stand_in, reply)()
+        configure(Account("vp", "voicepartner", "", {"base_url": stand_in.url}, "env"))
+        app = console()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_accounts(app, pilot)
+            await pilot.press("c")
+            verdict = "vp: OK" if reply == "succeeding" else "vp: FAILED"
+            await wait_for(pilot, lambda: verdict in status(screen), what="the verdict")
+            assert SHOWN in status(screen) and raw_controls(status(screen)) == []
+            (toast,) = [n for n in app._notifications if n.title.startswith("vp: ")]
+            assert SHOWN in toast.message and raw_controls(toast.message) == []
+            assert not toast.markup  # "[...]" in a reply is text, not markup
+            last_check = rows(screen)[0][4]
+            assert raw_controls(last_check) == []
+            if reply == "refusing":
+                assert last_check.endswith(f"E{SHOWN}")
