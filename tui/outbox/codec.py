@@ -22,9 +22,7 @@ from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo
 
-from providers.models import BalanceLine, SmsMessage, VoiceMessage
-
-Message = SmsMessage | VoiceMessage
+from providers.models import BalanceLine, Message, SmsMessage, VoiceMessage
 
 #: Top-level types a stored document may name. Nested types are found through annotations.
 _ROOTS: dict[str, type[Any]] = {cls.__name__: cls for cls in (SmsMessage, VoiceMessage)}
@@ -169,7 +167,6 @@ def decode_balance_lines(text: str) -> tuple[BalanceLine, ...]:
 
 __all__ = [
     "CodecError",
-    "Message",
     "decode",
     "decode_balance_lines",
     "decode_message",

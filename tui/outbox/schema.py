@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from providers.models import BalanceLine, Channel, DeliveryState, EventKind
+from providers.models import BalanceLine, Channel, DeliveryState, EventKind, Message, SmsMessage
 
 SCHEMA_VERSION = 2  # 2: index send_recipients(reference, state)
 
@@ -49,6 +49,12 @@ UNSETTLED_RECIPIENTS = frozenset(
         RecipientState.CANCELLED,
     }
 )
+
+
+def channel_of(message: Message) -> Channel:
+    """The channel a message goes out on, as ``sends.channel`` records it."""
+    return Channel.SMS if isinstance(message, SmsMessage) else Channel.VOICE
+
 
 # Run statement by statement inside one transaction (split on ";": no ";" in comments).
 DDL = """

@@ -7,13 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from providers.models import Balance, RecipientResult, SmsMessage, VoiceMessage
+from providers.models import Balance, Message, RecipientResult, SmsMessage
 from tui.outbox.base import StoreError
 from tui.outbox.codec import encode_balance_lines
 from tui.outbox.events import clean_number
 from tui.outbox.schema import RecipientState, SendState, decimal_or_none, to_text
-
-Message = SmsMessage | VoiceMessage
 
 
 def send_state(conn: sqlite3.Connection, reference: str) -> SendState | None:
@@ -45,8 +43,8 @@ def batch_numbers(conn: sqlite3.Connection, reference: str, batch: int) -> list[
     # provider's answer is still the truth.
     rows = conn.execute(
         "SELECT number FROM send_recipients WHERE reference = ? AND batch = ? "
-        "AND state IN ('sending', 'unknown') ORDER BY position",
-        (reference, batch),
+        "AND state IN (?, ?) ORDER BY position",
+        (reference, batch, RecipientState.SENDING.value, RecipientState.UNKNOWN.value),
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -55,8 +53,8 @@ def cancel_pending(conn: sqlite3.Connection, reference: str, reason: str, now: s
     return int(
         conn.execute(
             "UPDATE send_recipients SET state = ?, error = ?, updated_at = ? "
-            "WHERE reference = ? AND state = 'pending'",
-            (RecipientState.CANCELLED.value, reason, now, reference),
+            "WHERE reference = ? AND state = ?",
+            (RecipientState.CANCELLED.value, reason, now, reference, RecipientState.PENDING.value),
         ).rowcount
     )
 
@@ -65,15 +63,22 @@ def refresh_counts(conn: sqlite3.Connection, reference: str) -> None:
     conn.execute(
         """UPDATE sends SET
              accepted = (SELECT count(*) FROM send_recipients
-                         WHERE reference = ?1 AND state IN ('accepted', 'dry-run')),
+                         WHERE reference = :ref AND state IN (:accepted, :dry_run)),
              rejected = (SELECT count(*) FROM send_recipients
-                         WHERE reference = ?1 AND state = 'rejected'),
+                         WHERE reference = :ref AND state = :rejected),
              unknown = (SELECT count(*) FROM send_recipients
-                        WHERE reference = ?1 AND state = 'unknown'),
+                        WHERE reference = :ref AND state = :unknown),
              cancelled = (SELECT count(*) FROM send_recipients
-                          WHERE reference = ?1 AND state = 'cancelled')
-           WHERE reference = ?1""",
-        (reference,),
+                          WHERE reference = :ref AND state = :cancelled)
+           WHERE reference = :ref""",
+        {
+            "ref": reference,
+            "accepted": RecipientState.ACCEPTED.value,
+            "dry_run": RecipientState.DRY_RUN.value,
+            "rejected": RecipientState.REJECTED.value,
+            "unknown": RecipientState.UNKNOWN.value,
+            "cancelled": RecipientState.CANCELLED.value,
+        },
     )
 
 
