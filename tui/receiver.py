@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -23,6 +24,9 @@ from tui.outbox.store import Store
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+
+#: Told (account, the events just stored) once they are committed, in the receiver's loop.
+StoredListener = Callable[[str, Sequence[DeliveryEvent]], None]
 
 
 async def serve(
@@ -51,6 +55,8 @@ class Receiver:
     routes: dict[str, tuple[str, str]] = field(default_factory=dict)
     received: int = 0
     refused: int = 0
+    #: Who wants to know what was stored (the console's result panel), instead of polling.
+    listeners: list[StoredListener] = field(default_factory=list)
 
     def register(self, account: str, provider: str, token: str | None = None) -> str:
         token = token or new_token()
@@ -98,8 +104,8 @@ class Receiver:
         # Never log or store the token: keep only the query string beyond the path.
         raw = raw.replace(expected[1].encode(), b"<token>")
         events = [item for item in items if isinstance(item, DeliveryEvent)]
-        for event in events:
-            self.store.record_event(event, raw, account=account)
+        stored = [e for e in events if self.store.record_event(e, raw, account=account)]
+        self._announce(account, stored)
         for report in items:
             if isinstance(report, ImportReport):
                 log.info(
@@ -111,3 +117,12 @@ class Receiver:
                 )
         self.received += len(events)
         return web.Response(text="OK")
+
+    def _announce(self, account: str, stored: Sequence[DeliveryEvent]) -> None:
+        if not stored:
+            return  # duplicates change nothing
+        for listener in list(self.listeners):
+            try:
+                listener(account, stored)
+            except Exception:  # a display problem must never cost the provider its answer
+                log.exception("a receiver listener failed")
