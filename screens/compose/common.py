@@ -1,44 +1,45 @@
-"""What Compose SMS and Compose voice share: account, recipients, confirmation, sending, results.
+"""What Compose SMS and Compose voice share beyond the form: confirmation, sending, results.
 
-The send itself runs in a worker through ``tui.sending`` (intent journalled before the request,
-unknown outcomes never retried). The confirmation dialog focuses "Cancel", so no stray Enter
-ever spends money, and offers a dry run. A resend of an unknown send asks a second time.
+The screen builds the messages (``form``) and asks the operator (``confirm``); the send runs in
+a worker through ``tui.sending``, the orchestration the CLI uses too (intent journalled before
+the request, unknown outcomes never retried). The worker posts its news to the screen as
+messages (``screens.messages``): progress after each batch, the result once. The confirmation
+dialog focuses "Cancel", so no stray Enter ever spends money, and offers a dry run. A resend of
+an unknown send asks a second time. Delivery reports stored by the in-process receiver (demo
+mode) refresh the result table as they arrive; nothing polls the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from rich.markup import escape
-from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button
 
-from providers.base import Capability, ProviderInfo, provider_info
+from providers.base import provider_info
 from providers.errors import InputError, ProviderError
-from providers.models import GroupTarget, SmsMessage, VoiceMessage
-from screens.base import ModeScreen
-from screens.compose.resend import ResultsAndResend
-from screens.dialogs.common import ConfirmDialog
-from screens.dialogs.group import GroupTargetDialog
-from screens.widgets.recipients import RecipientsField
-from screens.widgets.send_panel import SendPanel
-from tui.accounts.config import Account
+from providers.models import DeliveryEvent
+from screens.compose import confirm
+from screens.compose.form import ComposeForm, M
+from screens.messages import DeliveriesStored, SendFinished, SendProgressed
+from screens.widgets.send_panel import SHOWN_ROWS, SendPanel
 from tui.accounts.credentials import CredentialError
-from tui.outbox.store import StoreError
-from tui.sending.orchestrate import SendOutcome, send
+from tui.errors import describe_text
+from tui.outbox.store import RESENDABLE_STATES, SendState, StoreError
+from tui.receiver import Receiver
+from tui.sending import Delivery, SendProgress, deliver, plan_resend, resend, validate_all
 
 log = logging.getLogger(__name__)
-Message = SmsMessage | VoiceMessage
 
 
-class ComposeScreen(ResultsAndResend, ModeScreen):
-    CAPABILITY = Capability.SMS
+class ComposeScreen(ComposeForm[M]):
+    """A composer: its form, then confirmation, sending, the result and the knowing resend."""
+
     BINDINGS = [
         Binding("ctrl+g", "send", "Send", id="compose.send", priority=True, show=False),
         Binding("ctrl+r", "resend", "Resend", id="compose.resend", show=False),
@@ -53,145 +54,25 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        #: Set while a send runs: Escape sets it, the send stops between requests.
         self.cancel_event: asyncio.Event | None = None
+        #: The send whose result is shown (and that ctrl+r would resend).
         self.last_reference: str | None = None
         #: From the operator's ctrl+g until the send ends: no second send meanwhile.
         self.busy = False
+        #: The receiver this screen listens to for delivery reports, once it showed a result.
+        self._receiver: Receiver | None = None
 
-    # -- layout --------------------------------------------------------------------------------
-    def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="form"):
-            yield Label("Account", classes="field-label")
-            yield Select[str]([], prompt="choose an account", id="account")
-            yield from self.compose_form()
-            with Horizontal(classes="send-row"):
-                yield Button("Send… (ctrl+g)", id="send", variant="primary")
-                yield Button("Resend knowingly (ctrl+r)", id="resend", variant="warning")
-            yield SendPanel(id="send-panel")
-
-    def compose_form(self) -> ComposeResult:
-        raise NotImplementedError
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#resend", Button).display = False
-        self.fill_accounts()
-        self.watch(self.porte_voix, "current_account", self._follow_current_account)
-        self.query_one("#recipients-input").focus()
-
-    def on_screen_resume(self) -> None:
-        self.fill_accounts()
-
-    def fill_accounts(self) -> None:
-        select = self.query_one("#account", Select)
-        previous = select.value
-        accounts = self.session.accounts_with(self.CAPABILITY)
-        select.set_options(
-            [(Text(f"{a.name} · {provider_info(a.provider).label}"), a.name) for a in accounts]
-        )
-        # set_options forgets the choice: keep it when the account still exists (the current
-        # account may be one this screen cannot use, e.g. a voice-only one on Compose SMS).
-        if previous in {a.name for a in accounts}:
-            select.value = previous
-        self._follow_current_account(self.porte_voix.current_account)
-
-    def _follow_current_account(self, name: str | None) -> None:
-        names = {a.name for a in self.session.accounts_with(self.CAPABILITY)}
-        select = self.query_one("#account", Select)
-        if name in names and select.value != name:
-            select.value = name
-        self._on_account()
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "account":
-            if isinstance(event.value, str):
-                self.porte_voix.current_account = event.value
-            self._on_account()
+    def on_unmount(self) -> None:
+        if self._receiver is not None:
+            self._receiver.listeners.remove(self._deliveries_stored)
+            self._receiver = None
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "send":
             self.action_send()
         elif event.button.id == "resend":
             self.action_resend()
-
-    # -- helpers for subclasses ----------------------------------------------------------------
-    @property
-    def account(self) -> Account | None:
-        value = self.query_one("#account", Select).value
-        return self.session.accounts.get(value) if isinstance(value, str) else None
-
-    def provider_info(self) -> ProviderInfo | None:
-        account = self.account
-        return provider_info(account.provider) if account else None
-
-    _previous_account: str | None = None
-    group: GroupTarget | None = None
-
-    def _on_account(self) -> None:
-        name = self.account.name if self.account else None
-        if name != self._previous_account:
-            # A group id, an audio token... belong to one account: never carry them over.
-            self._previous_account = name
-            self.group = None
-            self.query_one("#target-info", Static).update("")
-            self.account_switched()
-        self.account_changed()
-
-    def account_switched(self) -> None:
-        """Forget what belonged to the previous account (called before ``account_changed``)."""
-
-    def account_changed(self) -> None:
-        """Enable the options the chosen provider supports."""
-
-    def optional(self, selector: str) -> str | None:
-        widget = self.query_one(selector, Input)
-        return widget.value.strip() or None if not widget.disabled else None
-
-    def validated_recipients(self, *, allow_empty: bool = False) -> tuple[str, ...]:
-        field = self.query_one(RecipientsField)
-        field.revalidate_now()
-        parsed = field.parsed
-        if parsed.invalid:
-            first = parsed.invalid[0]
-            raise InputError(
-                "recipients",
-                f"{len(parsed.invalid)} invalid number(s), e.g. {first.raw!r}: {first.reason}",
-            )
-        if not parsed.valid and not allow_empty:
-            raise InputError("recipients", "add at least one recipient")
-        return parsed.valid
-
-    @staticmethod
-    def describe_group(target: GroupTarget) -> str:
-        criteria = f" {target.global_operator} ".join(
-            f"{c.field} {c.operator} {c.value}".strip() for c in target.criteria
-        )
-        return f"Group #{target.group_id}, field {', '.join(target.fields)}" + (
-            f", where {criteria}" if criteria else ""
-        )
-
-    def action_pick_group(self) -> None:
-        info = self.provider_info()
-        if info is None or not info.capabilities & Capability.GROUPS or self.account is None:
-            self.notify("Groups are an eCampaign feature: choose an eCampaign account.")
-            return
-
-        def chosen(target: GroupTarget | None) -> None:
-            self.group = target
-            label = self.query_one("#target-info", Static)
-            label.update(self.describe_group(target) if target else "")
-            self.target_changed()
-
-        self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
-
-    def target_changed(self) -> None:
-        """The group target changed (Compose SMS recounts)."""
-
-    def build_messages(self) -> list[Any]:
-        raise NotImplementedError
-
-    def summary_lines(self, messages: list[Any]) -> list[tuple[str, str]]:
-        return []
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [
@@ -218,16 +99,7 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
             self.notify("Cancelling after the request in progress…")
 
     def _error(self, title: str, exc: BaseException) -> None:
-        if isinstance(exc, InputError):
-            message = f"{exc.field}: {exc.message}"
-        elif isinstance(exc, ProviderError):
-            original = (
-                f"\nProvider said: {exc.original.strip()[:200]}" if exc.original.strip() else ""
-            )
-            message = f"{exc.provider} {exc.code}: {exc.meaning}{original}"
-        else:
-            message = str(exc)
-        self.notify(escape(message), title=title, severity="error", timeout=10)
+        self.notify(escape(describe_text(exc)), title=title, severity="error", timeout=10)
 
     # Not exclusive: starting another worker must never cancel a send in flight.
     @work(group="send")
@@ -243,7 +115,7 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
                 timeout=15,
             )
         finally:
-            self.busy = False
+            self.call_later(self._idle)
 
     async def _compose_and_send(self) -> None:
         account = self.account
@@ -253,129 +125,165 @@ class ComposeScreen(ResultsAndResend, ModeScreen):
         try:
             messages = self.build_messages()
             provider = await self.session.provider(account.name)
-            for message in messages:
-                # Checking 10 000 numbers takes a moment: off the event loop.
-                if isinstance(message, SmsMessage):
-                    await asyncio.to_thread(provider.validate_sms, message)
-                else:
-                    await asyncio.to_thread(provider.validate_voice, message)
+            await validate_all(provider, messages)
         except (InputError, ProviderError, CredentialError) as exc:
             self._error("Not sent", exc)
             return
-        choice = await self.app.push_screen_wait(self._confirmation(account, messages))
-        if choice not in ("send", "dry-run"):
-            return
-        await self._deliver(account, messages, dry_run=choice == "dry-run")
-
-    def _confirmation(self, account: Account, messages: list[Message]) -> ConfirmDialog:
         info = provider_info(account.provider)
-        recipients = sum(len(m.recipients) for m in messages)
-        group = next((m.group for m in messages if getattr(m, "group", None)), None)
-        lines = [("Account", account.name), ("Provider", info.label)]
-        lines.append(
-            ("Recipients", f"{recipients}" + (" + " + self.describe_group(group) if group else ""))
+        question = confirm.send_confirmation(
+            account.name, info, messages, self.summary_lines(messages)
         )
-        lines.extend(self.summary_lines(messages))
-        schedule = messages[0].schedule
-        lines.append(("When", f"{schedule:%Y-%m-%d %H:%M} (Paris)" if schedule else "now"))
-        if info.capabilities & Capability.DRY_RUN:
-            dry = "Dry run asks the provider to check the request without sending."
-        else:
-            dry = "Dry run checks everything locally; this provider has no dry run."
-        lines.append(("Dry run", dry))
-        return ConfirmDialog(
-            "Send this message?",
-            lines,
-            [("dry-run", "Dry run", "default"), ("send", "Send", "error")],
-            warning="Sending spends money and cannot be undone.",
-        )
-
-    async def _deliver(self, account: Account, messages: list[Message], *, dry_run: bool) -> None:
-        panel = self.query_one(SendPanel)
+        choice = await self.app.push_screen_wait(question)
+        if choice not in (confirm.SEND, confirm.DRY_RUN):
+            return
+        dry_run = choice == confirm.DRY_RUN
         total = sum(len(m.recipients) for m in messages)
-        panel.start(total, "a dry run" if dry_run else "the message")
-        panel.scroll_visible(top=True)
-        provider = await self.session.provider(account.name)
-        self.cancel_event = asyncio.Event()
-        outcomes: list[SendOutcome] = []
-        begun: list[str] = []  # references in the outbox, even of a send that then failed
+        cancel = self._sending(total, "a dry run" if dry_run else "the message")
         try:
-            for message in messages:
-                if self.cancel_event.is_set():
-                    break
-                outcome = await send(
-                    self.session.store,
-                    provider,
-                    account.name,
-                    message,
-                    dry_run=dry_run,
-                    progress=panel.show_progress,
-                    cancel=self.cancel_event,
-                    on_begin=begun.append,
-                )
-                outcomes.append(outcome)
-                if str(outcome.state) not in ("accepted", "dry-run"):
-                    break  # never carry on blindly after a refusal or an unknown outcome
-        except (InputError, ProviderError, StoreError) as exc:
-            self._error("Send failed", exc)
+            delivery = await deliver(
+                self.session.store,
+                provider,
+                account.name,
+                messages,
+                dry_run=dry_run,
+                progress=self._progress,
+                cancel=cancel,
+            )
         finally:
             self.cancel_event = None
-        if outcomes:
-            self._after_send(account, outcomes)
-        # A message whose send began has its own outbox entry (some batches may have gone):
-        # only those never begun are journalled as not sent.
-        skipped = messages[len(begun) :]
-        if skipped and len(messages) > 1:
-            references = self._journal_not_sent(account, provider.kind, skipped, dry_run)
-            people = sum(len(m.recipients) for m in skipped)
+        self.post_message(SendFinished(delivery, "Send failed"))
+
+    def _sending(self, total: int, what: str) -> asyncio.Event:
+        """Show that a send starts; return the event that Escape sets to cancel it."""
+        panel = self.query_one(SendPanel)
+        panel.start(total, what)
+        panel.scroll_visible(top=True)
+        self.cancel_event = asyncio.Event()
+        return self.cancel_event
+
+    def _progress(self, progress: SendProgress) -> None:
+        self.post_message(SendProgressed(progress))
+
+    # -- resending -----------------------------------------------------------------------------
+    def action_resend(self) -> None:
+        if self.busy:
+            self.notify("A send is in progress: wait for it, or cancel it with Escape.")
+            return
+        if self.last_reference is None:
+            self.notify("Nothing to resend: send something first.")
+            return
+        self.busy = True
+        self.run_resend(self.last_reference)
+
+    @work(group="send")
+    async def run_resend(self, reference: str) -> None:
+        try:
+            await self._resend(reference)
+        except Exception as exc:
+            log.exception("resend failed")
             self.notify(
-                f"{len(skipped)} personalised message(s) to {people} recipient(s) were NOT sent "
-                f"(the send stopped); they are in the outbox as cancelled "
-                f"({', '.join(references)}) and can be resent knowingly.",
+                f"The resend failed unexpectedly ({type(exc).__name__}); see the log file.",
+                severity="error",
+            )
+        finally:
+            self.call_later(self._idle)
+
+    def _idle(self) -> None:
+        # Queued behind the messages the worker posted: its result is on screen (and ctrl+r
+        # knows what to resend) before another send may start.
+        self.busy = False
+
+    async def _resend(self, reference: str) -> None:
+        store = self.session.store
+        plan = plan_resend(store, reference)
+        if plan is None:
+            self.notify("Only unknown, rejected or cancelled sends can be resent.")
+            return
+        account = self.session.accounts.get(plan.send.account)
+        if account is None:
+            self.notify(
+                f"The account {plan.send.account} is no longer configured.", severity="error"
+            )
+            return
+        choice = await self.app.push_screen_wait(confirm.resend_confirmation(plan))
+        if choice not in (confirm.RESEND, confirm.RESEND_NEVER_SENT):
+            return
+        skip_unknown = choice == confirm.RESEND_NEVER_SENT
+        total = plan.never_sent if skip_unknown else plan.pending
+        cancel = self._sending(total, f"a resend of {reference}")
+        try:
+            provider = await self.session.provider(account.name)
+            outcome = await resend(
+                store,
+                provider,
+                reference,
+                skip_unknown=skip_unknown,
+                progress=self._progress,
+                cancel=cancel,
+            )
+        except (InputError, ProviderError, StoreError, CredentialError) as exc:
+            self._error("Resend failed", exc)
+            return
+        finally:
+            self.cancel_event = None
+        self.post_message(SendFinished(Delivery((outcome,)), "Resend failed"))
+
+    # -- what the workers and the receiver say -------------------------------------------------
+    def on_send_progressed(self, message: SendProgressed) -> None:
+        self.query_one(SendPanel).show_progress(message.progress)
+
+    def on_send_finished(self, message: SendFinished) -> None:
+        delivery = message.delivery
+        if delivery.error is not None:
+            self._error(message.failure_title, delivery.error)
+        last = delivery.last
+        if last is not None:
+            self.last_reference = last.reference
+            if last.balance is not None:
+                self.porte_voix.balance_changed()
+            # The provider's remarks on an accepted send (sender shortened, date moved, a dry
+            # run that was not one): the operator must see them, not only the log.
+            errors = [describe_text(error) for error in delivery.errors]
+            self._show_result(last.reference, errors, delivery.warnings)
+            resendable = last.state in RESENDABLE_STATES and not last.dry_run
+            self.query_one("#resend", Button).display = resendable
+            good = last.state in (SendState.ACCEPTED, SendState.DRY_RUN)
+            self.notify(
+                f"{last.reference}: {last.state}", severity="information" if good else "warning"
+            )
+            self._listen_for_deliveries()
+        if delivery.not_sent:
+            self.notify(
+                f"{len(delivery.not_sent)} personalised message(s) to "
+                f"{delivery.not_sent_recipients} recipient(s) were NOT sent (the send stopped); "
+                f"they are in the outbox as cancelled ({', '.join(delivery.not_sent)}) and can "
+                "be resent knowingly.",
                 severity="warning",
                 timeout=20,
             )
 
-    def _journal_not_sent(
-        self, account: Account, kind: str, messages: list[Message], dry_run: bool
-    ) -> list[str]:
-        """Personalised messages never requested: recorded as cancelled, so none is lost."""
+    def _show_result(self, reference: str, errors: list[str], warnings: list[str]) -> None:
         store = self.session.store
-        references = []
-        for message in messages:
-            channel = "sms" if isinstance(message, SmsMessage) else "voice"
-            reference = store.begin_send(
-                account.name, kind, channel, message, message.recipients, dry_run=dry_run
-            )
-            store.cancel_remaining(reference, "not sent: an earlier personalised message failed")
-            store.finish_send(reference, "cancelled")
-            references.append(reference)
-        return references
+        row = store.get_send(reference)
+        if row is None:
+            return
+        panel = self.query_one(SendPanel)
+        panel.show_result(row, store.recipients(reference, limit=SHOWN_ROWS), errors, warnings)
+        panel.scroll_visible(top=True)
 
-    def _after_send(self, account: Account, outcomes: list[SendOutcome]) -> None:
-        last = outcomes[-1]
-        self.last_reference = last.reference
-        if last.balance is not None:
-            self.porte_voix.balance_changed()
-        errors = [
-            f"{e.provider} {e.code}: {e.meaning}" if isinstance(e, ProviderError) else str(e)
-            for outcome in outcomes
-            for e in outcome.errors
-        ]
-        # The provider's remarks on an accepted send (sender shortened, date moved, a dry run
-        # that was not one): the operator must see them, not only the log.
-        warnings = list(
-            dict.fromkeys(
-                w for outcome in outcomes for receipt in outcome.receipts for w in receipt.warnings
-            )
-        )
-        self.show_send(last.reference, errors, warnings)
-        resendable = str(last.state) in ("unknown", "rejected", "cancelled") and not last.dry_run
-        self.query_one("#resend", Button).display = resendable
-        state = str(last.state)
-        severity = "information" if state in ("accepted", "dry-run") else "warning"
-        self.notify(f"{last.reference}: {state}", severity=severity)
-        if self._refresher is None:
-            self._refresher = self.set_interval(1.5, self._refresh_result)
+    def _listen_for_deliveries(self) -> None:
+        """From the first result on, delivery reports refresh it (no receiver: nothing to hear)."""
+        receiver = self.session.receiver
+        if receiver is not None and self._receiver is None:
+            receiver.listeners.append(self._deliveries_stored)
+            self._receiver = receiver
 
-    _refresher: Any = None
+    def _deliveries_stored(self, _account: str, _events: Sequence[DeliveryEvent]) -> None:
+        # Called by the receiver, before it answers the provider: only post, never redraw here.
+        self.post_message(DeliveriesStored())
+
+    def on_deliveries_stored(self, _message: DeliveriesStored) -> None:
+        """Keep the result table current; during a send the panel shows its progress instead."""
+        if self.last_reference is not None and self.cancel_event is None:
+            rows = self.session.store.recipients(self.last_reference, limit=SHOWN_ROWS)
+            self.query_one(SendPanel).update_rows(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -29,7 +30,7 @@ PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
 PREVIEW_COUNT = 3
 
 
-class ComposeSmsScreen(ComposeScreen):
+class ComposeSmsScreen(ComposeScreen[SmsMessage]):
     MODE_TITLE = "Compose SMS"
     CAPABILITY = Capability.SMS
     DEFAULT_CSS = """
@@ -133,7 +134,8 @@ class ComposeSmsScreen(ComposeScreen):
         self._show_preview(texts)
 
     def message_text(self) -> str:
-        return self.query_one("#sms-text", TextArea).text
+        text: str = self.query_one("#sms-text", TextArea).text
+        return text
 
     def placeholders(self) -> list[str]:
         return PLACEHOLDER.findall(self.message_text())
@@ -143,10 +145,7 @@ class ComposeSmsScreen(ComposeScreen):
         if self.rows_by_number is None or not self.placeholders():
             return {}
         template = self.message_text()
-        return {
-            number: PLACEHOLDER.sub(lambda m, row=row: row.get(m.group(1), m.group(0)), template)
-            for number, row in self.rows_by_number.items()
-        }
+        return {number: fill(template, row) for number, row in self.rows_by_number.items()}
 
     def _show_preview(self, texts: dict[str, str]) -> None:
         preview = self.query_one("#preview", Static)
@@ -258,7 +257,7 @@ class ComposeSmsScreen(ComposeScreen):
             replace(base, text=text, recipients=tuple(numbers)) for text, numbers in by_text.items()
         ]
 
-    def summary_lines(self, messages: list[Any]) -> list[tuple[str, str]]:
+    def summary_lines(self, messages: Sequence[SmsMessage]) -> list[tuple[str, str]]:
         info = self.provider_info()
         kind = info.kind if info else None
         counts = [sms_text.count_sms(m.text, kind, m.route, m.long) for m in messages]
@@ -291,3 +290,12 @@ class ComposeSmsScreen(ComposeScreen):
                 self.action_pick_group,
             ),
         ]
+
+
+def fill(template: str, row: dict[str, str]) -> str:
+    """``template`` with each ``{column}`` filled from the CSV row; unknown ones stay as typed."""
+
+    def cell(match: re.Match[str]) -> str:
+        return row.get(match.group(1), match.group(0))
+
+    return PLACEHOLDER.sub(cell, template)

@@ -3,6 +3,7 @@ eCampaign voice campaigns. Same recipients, confirmation and progress as SMS."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.markup import escape
@@ -20,10 +21,11 @@ from providers.models import VmsType, VoiceMessage
 from screens.compose.common import ComposeScreen
 from screens.widgets.recipients import RecipientsField
 from tui.accounts.credentials import CredentialError
+from tui.errors import describe_text
 from tui.schedule import parse_schedule
 
 
-class ComposeVmsScreen(ComposeScreen):
+class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
     MODE_TITLE = "Compose voice"
     CAPABILITY = Capability.VOICE
     DEFAULT_CSS = """
@@ -159,7 +161,7 @@ class ComposeVmsScreen(ComposeScreen):
             provider: Any = await self.session.provider(account.name)
             files = await provider.list_audio()
         except (ProviderError, CredentialError) as exc:
-            self.notify(escape(str(exc)), title="Audio files", severity="error")
+            self.notify(escape(describe_text(exc)), title="Audio files", severity="error")
             return
         select = self.query_one("#audio", Select)
         select.set_options([(Text(f"{f.filename} ({f.token})"), f.token) for f in files])
@@ -196,8 +198,8 @@ class ComposeVmsScreen(ComposeScreen):
             raise InputError("audio", "pick an audio file (ctrl+o loads the account's list)")
         return [message]
 
-    def summary_lines(self, messages: list[Any]) -> list[tuple[str, str]]:
-        message: VoiceMessage = messages[0]
+    def summary_lines(self, messages: Sequence[VoiceMessage]) -> list[tuple[str, str]]:
+        message = messages[0]
         if message.voice_msg:
             what = f"recorded message {message.voice_msg!r}"
         elif message.tts:

@@ -11,21 +11,22 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, ProgressBar, Static
 
 from providers.phone import display
-from tui.outbox.schema import RecipientRow, SendRow
-from tui.sending.orchestrate import SendProgress
+from tui.outbox.schema import RecipientRow, RecipientState, SendRow, SendState
+from tui.sending.events import SendProgress
 
 #: Rows shown under a result; the History screen pages through the rest.
 SHOWN_ROWS = 200
 
-_STATE_STYLE = {
-    "accepted": "green",
-    "partial": "yellow",
-    "dry-run": "cyan",
-    "rejected": "red",
-    "unknown": "bold yellow",
-    "cancelled": "dim",
-    "pending": "dim",
-    "sending": "yellow",
+#: Send and recipient states share their names (both are StrEnums): one style per name.
+_STATE_STYLE: dict[str, str] = {
+    RecipientState.ACCEPTED: "green",
+    SendState.PARTIAL: "yellow",
+    RecipientState.DRY_RUN: "cyan",
+    RecipientState.REJECTED: "red",
+    RecipientState.UNKNOWN: "bold yellow",
+    RecipientState.CANCELLED: "dim",
+    RecipientState.PENDING: "dim",
+    RecipientState.SENDING: "yellow",
 }
 
 
@@ -82,10 +83,9 @@ class SendPanel(Vertical):
     ) -> None:
         self.display = True
         self.query_one(ProgressBar).display = False
-        state = str(send.state)
-        style = _STATE_STYLE.get(state, "bold")
+        style = _STATE_STYLE.get(send.state, "bold")
         lines = [
-            f"[b]{send.reference}[/b] [{style}]{state.upper()}[/] · accepted {send.accepted}"
+            f"[b]{send.reference}[/b] [{style}]{send.state.upper()}[/] · accepted {send.accepted}"
             f" · rejected {send.rejected} · unknown {send.unknown} · cancelled {send.cancelled}"
         ]
         money = []
@@ -97,7 +97,7 @@ class SendPanel(Vertical):
             lines.append(" · ".join(money))
         lines.extend(f"[red]{escape(error)}[/red]" for error in errors)
         lines.extend(f"[yellow]warning: {escape(warning)}[/yellow]" for warning in warnings)
-        if state == "unknown":
+        if send.state is SendState.UNKNOWN:
             lines.append(
                 "[bold yellow]The outcome is unknown: the provider may have sent it. Nothing was "
                 "resent. Check the delivery reports, or resend knowingly with ctrl+r.[/bold yellow]"
@@ -110,7 +110,7 @@ class SendPanel(Vertical):
     def update_rows(self, rows: list[RecipientRow]) -> None:
         """Show ``rows``, touching only the cells whose value changed.
 
-        Delivery reports refresh this every second or so: rebuilding the table each time would
+        Delivery reports refresh this as they arrive: rebuilding the table each time would
         throw the operator's cursor and scroll back to the top while they read the results.
         """
         table = self.query_one(DataTable)

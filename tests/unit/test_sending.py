@@ -1,17 +1,15 @@
-"""The send orchestrator, with a fake provider that records every call."""
+"""The send orchestrator (one message, many batches), with a fake provider recording calls."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
-from providers.base import Capability, Provider
+from providers.base import Provider
 from providers.errors import (
     AuthenticationError,
     InputError,
@@ -20,7 +18,6 @@ from providers.errors import (
     RateLimitedError,
 )
 from providers.models import (
-    Balance,
     GroupTarget,
     RecipientResult,
     SendReceipt,
@@ -28,90 +25,22 @@ from providers.models import (
     SmsMessage,
     VoiceMessage,
 )
-from tui.outbox.store import SendState, Store, StoreError
+from tests.unit.sending_fakes import (
+    NUMBERS,
+    A,
+    B,
+    C,
+    CampaignProvider,
+    FakeProvider,
+    Guarded,
+    fail,
+    ok,
+    sent_sms,
+    sms,
+)
+from tui.outbox.store import SendState, Store
+from tui.sending import SendProgress, send
 from tui.sending import orchestrate as sending
-from tui.sending.orchestrate import SendProgress, resend, send
-
-NUMBERS = tuple(f"+3361{i:07d}" for i in range(10_000))
-A, B, C = NUMBERS[:3]
-
-Behaviour = Callable[[SmsMessage | VoiceMessage], SendReceipt]
-
-
-def ok(message: SmsMessage | VoiceMessage) -> SendReceipt:
-    return SendReceipt("fake", SendStatus.ACCEPTED, balance=Decimal(100), cost=Decimal("0.5"))
-
-
-def fail(error: Exception) -> Behaviour:
-    def behaviour(message: SmsMessage | VoiceMessage) -> SendReceipt:
-        raise error
-
-    return behaviour
-
-
-class FakeProvider:
-    """Implements ``providers.base.Provider``; ``script[i]`` answers the i-th send call."""
-
-    kind: ClassVar[str] = "fake"
-    capabilities: ClassVar[Capability] = Capability.SMS | Capability.VOICE
-
-    def __init__(self, *script: Behaviour, db: Path | None = None) -> None:
-        self.script = list(script)
-        self.calls: list[tuple[SmsMessage | VoiceMessage, bool]] = []
-        self.db = db
-        self.seen: list[list[tuple[str, str]]] = []  # what another connection saw, per call
-        self.invalid: str | None = None
-
-    def validate_sms(self, message: SmsMessage) -> None:
-        if self.invalid is not None and self.invalid in message.text:
-            raise InputError("text", f"contains {self.invalid!r}")
-
-    def validate_voice(self, message: VoiceMessage) -> None:
-        if not message.recipients and message.group is None:
-            raise InputError("recipients", "no recipient")
-
-    async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
-        return await self._send(message, dry_run)
-
-    async def send_voice(self, message: VoiceMessage, *, dry_run: bool = False) -> SendReceipt:
-        return await self._send(message, dry_run)
-
-    async def _send(self, message: SmsMessage | VoiceMessage, dry_run: bool) -> SendReceipt:
-        self.calls.append((message, dry_run))
-        if self.db is not None:
-            # A second connection, as another process would open: the intent must be there.
-            conn = sqlite3.connect(self.db)
-            self.seen.append(
-                conn.execute(
-                    """SELECT s.state, r.state FROM sends s JOIN send_recipients r USING (reference)
-                       WHERE r.number = ?""",
-                    (message.recipients[0],),
-                ).fetchall()
-            )
-            conn.close()
-        behaviour = self.script.pop(0) if self.script else ok
-        if dry_run:
-            return SendReceipt("fake", SendStatus.DRY_RUN)
-        return behaviour(message)
-
-    async def balance(self) -> Balance:
-        raise ProviderError("fake", "UNSUPPORTED", "no balance call")
-
-    async def aclose(self) -> None:
-        return None
-
-
-class CampaignProvider(FakeProvider):
-    capabilities: ClassVar[Capability] = Capability.SMS | Capability.CAMPAIGN_ID
-
-
-class Guarded(FakeProvider):
-    """Refuses a repeated request_id, as Octopush does."""
-
-    kind: ClassVar[str] = "octopush"
-    capabilities: ClassVar[Capability] = (
-        Capability.SMS | Capability.VOICE | Capability.DUPLICATE_GUARD
-    )
 
 
 @pytest.fixture
@@ -123,10 +52,6 @@ def db(tmp_path: Path) -> Path:
 def store(db: Path) -> Iterator[Store]:
     with Store(db) as opened:
         yield opened
-
-
-def sms(*numbers: str, text: str = "Rappel : rendez-vous demain") -> SmsMessage:
-    return SmsMessage(text=text, recipients=numbers or (A, B, C))
 
 
 def test_the_fake_provider_is_a_provider() -> None:
@@ -376,67 +301,6 @@ async def test_a_group_goes_with_the_first_batch_only(store: Store) -> None:
     ]
 
 
-async def test_a_resend_does_not_send_an_accepted_group_again(store: Store) -> None:
-    cancel = asyncio.Event()
-
-    def after_first_batch(progress: SendProgress) -> None:
-        cancel.set()
-
-    group = GroupTarget("42")
-    message = SmsMessage("Soldes", NUMBERS[:4], group=group)
-    first = await send(
-        store,
-        FakeProvider(),
-        "acct",
-        message,
-        batch_size=2,
-        cancel=cancel,
-        progress=after_first_batch,
-    )
-    assert first.state is SendState.CANCELLED
-    again = FakeProvider()
-    await resend(store, again, first.reference, batch_size=2)
-    assert [(m.recipients, m.group) for m, _ in again.calls] == [(NUMBERS[2:4], None)]
-    # Asking for every recipient again is the operator's explicit choice: the group comes too.
-    everyone = FakeProvider()
-    await resend(store, everyone, first.reference, all_recipients=True, batch_size=4)
-    assert [(m.recipients, m.group) for m, _ in everyone.calls] == [(NUMBERS[:4], group)]
-
-
-async def test_a_resend_can_leave_out_the_unknown_outcomes(store: Store) -> None:
-    def first_unsure(message: SmsMessage | VoiceMessage) -> SendReceipt:
-        raise OutcomeUnknownError("fake", "timed out after sending")
-
-    group = GroupTarget("42")
-    message = SmsMessage("Soldes", NUMBERS[:6], group=group)
-    first = await send(store, FakeProvider(first_unsure), "acct", message, batch_size=2)
-    assert (first.state, first.unknown, first.cancelled) == (SendState.UNKNOWN, 2, 4)
-    # Only the numbers never requested: neither the unknown ones nor the group can get it twice.
-    assert not sending.group_in_resend(store, first.reference, skip_unknown=True)
-    safe = FakeProvider()
-    await resend(store, safe, first.reference, skip_unknown=True, batch_size=10)
-    assert [(m.recipients, m.group) for m, _ in safe.calls] == [(NUMBERS[2:6], None)]
-    # Knowingly, everything unsettled goes again, the group included.
-    assert sending.group_in_resend(store, first.reference)
-    everything = FakeProvider()
-    await resend(store, everything, first.reference, batch_size=10)
-    assert [(m.recipients, m.group) for m, _ in everything.calls] == [(NUMBERS[:6], group)]
-
-
-async def test_a_resend_keeps_a_group_whose_request_was_refused(store: Store) -> None:
-    refused = ProviderError("fake", "25", "no credit", "Crédit insuffisant")
-    message = VoiceMessage(recipients=(A,), group=GroupTarget("42"), template_id="T1")
-    first = await send(store, FakeProvider(fail(refused)), "acct", message)
-    assert first.state is SendState.REJECTED
-    again = FakeProvider()
-    await resend(store, again, first.reference)
-    assert [(m.recipients, m.group) for m, _ in again.calls] == [((A,), GroupTarget("42"))]
-
-
-def sent_sms(provider: FakeProvider) -> list[SmsMessage]:
-    return [m for m, _ in provider.calls if isinstance(m, SmsMessage)]
-
-
 async def test_campaign_ids_let_callbacks_be_matched(store: Store) -> None:
     provider = CampaignProvider()
     outcome = await send(store, provider, "acct", sms(A, B, A), batch_size=1)
@@ -484,40 +348,6 @@ async def test_an_injected_id_the_provider_refuses_stops_everything(store: Store
             store, provider, "acct", SmsMessage("x", (A, B), request_id="ABCDE"), batch_size=1
         )
     assert (provider.calls, store.count_sends()) == ([], 0)
-
-
-async def test_resend_targets_what_was_not_accepted(store: Store) -> None:
-    provider = FakeProvider(ok, fail(OutcomeUnknownError("fake", "timeout")))
-    first = await send(store, provider, "acct", sms(*NUMBERS[:6]), batch_size=2)
-    assert first.state is SendState.UNKNOWN
-    again = FakeProvider()
-    outcome = await resend(store, again, first.reference)
-    assert [m.recipients for m, _ in again.calls] == [NUMBERS[2:6]]
-    row = store.get_send(outcome.reference)
-    assert row is not None and row.resend_of == first.reference
-    assert outcome.state is SendState.ACCEPTED
-
-    everyone = FakeProvider()
-    await resend(store, everyone, first.reference, all_recipients=True)
-    assert [m.recipients for m, _ in everyone.calls] == [NUMBERS[:6]]
-
-
-async def test_resend_refusals(store: Store) -> None:
-    done = await send(store, FakeProvider(), "acct", sms())
-    with pytest.raises(StoreError, match="is accepted"):
-        await resend(store, FakeProvider(), done.reference)
-    dry = await send(store, FakeProvider(), "acct", sms(), dry_run=True)
-    with pytest.raises(StoreError, match="dry-run"):
-        await resend(store, FakeProvider(), dry.reference)
-    refused = await send(store, FakeProvider(fail(ProviderError("fake", "X", "no"))), "acct", sms())
-    with pytest.raises(StoreError, match="not capitole"):
-        await resend(store, Capitole(), refused.reference)
-    with pytest.raises(StoreError, match="no send"):
-        await resend(store, FakeProvider(), "PVMISSING")
-
-
-class Capitole(FakeProvider):
-    kind: ClassVar[str] = "capitole"
 
 
 async def test_voice_messages_and_a_failing_progress_display(store: Store) -> None:

@@ -1,7 +1,7 @@
 """``porte-voix send sms|vms``: validate locally, confirm, journal, send, report.
 
-Every send goes through the outbox (``tui.sending``) exactly as the console's do: the intent is
-committed before the request, and an unknown outcome is reported, never retried.
+Every send goes through ``tui.sending.deliver``, the orchestration the console uses: the intent
+is committed before the request, and an unknown outcome is reported, never retried.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from providers import phone
 from providers import text as sms_text
 from providers.base import Provider, provider_info
 from providers.errors import AuthenticationError
-from providers.models import Route, SmsMessage, VmsType, VoiceMessage
+from providers.models import Message, Route, SmsMessage, VmsType, VoiceMessage
 from tui.accounts import config as config_module
 from tui.accounts.config import Account
 from tui.cli.support import (
@@ -33,9 +33,9 @@ from tui.cli.support import (
 )
 from tui.csv_import import NUMBER_COLUMNS, CsvImportError, read_table
 from tui.outbox.schema import RecipientRow
-from tui.outbox.store import Store
+from tui.outbox.store import SendState, Store
 from tui.schedule import parse_schedule
-from tui.sending.orchestrate import SendOutcome, send
+from tui.sending import SendOutcome, deliver, validate
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     with mapped_errors():
         schedule = parse_schedule(args.schedule)
     if args.send_kind == "sms":
-        message: SmsMessage | VoiceMessage = SmsMessage(
+        message: Message = SmsMessage(
             text=args.text,
             recipients=recipients,
             sender=args.sender,
@@ -69,10 +69,7 @@ def run(args: argparse.Namespace) -> int:
     provider = open_provider(account)
     try:
         with mapped_errors():
-            if isinstance(message, SmsMessage):
-                provider.validate_sms(message)
-            else:
-                provider.validate_voice(message)
+            validate(provider, message)
         if not args.dry_run and not args.yes:
             _confirm(account, message)
     except BaseException:
@@ -91,7 +88,7 @@ class SendReport:
 
 
 async def _send(
-    provider: Provider, account: Account, message: SmsMessage | VoiceMessage, dry_run: bool
+    provider: Provider, account: Account, message: Message, dry_run: bool
 ) -> SendReport:
     try:
         return await _send_through_outbox(provider, account, message, dry_run)
@@ -100,12 +97,16 @@ async def _send(
 
 
 async def _send_through_outbox(
-    provider: Provider, account: Account, message: SmsMessage | VoiceMessage, dry_run: bool
+    provider: Provider, account: Account, message: Message, dry_run: bool
 ) -> SendReport:
     with Store(config_module.data_dir() / "porte-voix.db") as store:
         store.recover_interrupted()
         with mapped_errors():
-            outcome = await send(store, provider, account.name, message, dry_run=dry_run)
+            delivery = await deliver(store, provider, account.name, [message], dry_run=dry_run)
+            if delivery.error is not None:
+                raise delivery.error
+        # One message, no cancel: a send that did not raise has its outcome.
+        (outcome,) = delivery.outcomes
         row = store.get_send(outcome.reference)
         rows = store.recipients(outcome.reference, limit=max(outcome.total, 1))
         return SendReport(outcome, rows, row.provider_reference if row else None)
@@ -151,7 +152,7 @@ def read_number_file(path: Path) -> list[str]:
     return table.values(table.number_column)
 
 
-def _confirm(account: Account, message: SmsMessage | VoiceMessage) -> None:
+def _confirm(account: Account, message: Message) -> None:
     if not sys.stdin.isatty():
         raise CliFailure(
             EXIT_INPUT,
@@ -179,13 +180,14 @@ def _confirm(account: Account, message: SmsMessage | VoiceMessage) -> None:
 
 # --------------------------------------------------------------------------- output
 
+#: The outbox's state -> the contract's status (four values).
 _JSON_STATUS = {
-    "accepted": "accepted",
-    "partial": "rejected",
-    "rejected": "rejected",
-    "unknown": "unknown",
-    "cancelled": "rejected",
-    "dry-run": "dry-run",
+    SendState.ACCEPTED: "accepted",
+    SendState.PARTIAL: "rejected",
+    SendState.REJECTED: "rejected",
+    SendState.UNKNOWN: "unknown",
+    SendState.CANCELLED: "rejected",
+    SendState.DRY_RUN: "dry-run",
 }
 
 
@@ -194,7 +196,7 @@ def outcome_json(account: Account, report: SendReport) -> dict[str, Any]:
     return {
         "account": account.name,
         "provider": account.provider,
-        "status": _JSON_STATUS.get(str(outcome.state), "unknown"),
+        "status": _JSON_STATUS.get(outcome.state, "unknown"),
         "recipients": [
             {
                 "number": r.number,

@@ -33,8 +33,13 @@ How a failed batch is treated:
 * per-recipient refusals inside an accepted batch (``RecipientResult`` rejected) do not stop the
   send: they are recorded and the final state is ``partial``.
 
-The outbox methods are synchronous SQLite calls of a few milliseconds; they run on the event
-loop. Run ``send`` in a worker.
+Every write goes through the send's ``SendJournal`` (``tui.outbox.journal``): begin, batch
+leaving, batch result, stop, finish. Its steps are synchronous SQLite calls of a few
+milliseconds; they run on the event loop. Run ``send`` in a worker.
+
+Around this module: ``personalised.deliver`` sends several messages in a row (one per distinct
+personalised text) and journals those it never began; ``resend`` sends a stored message again,
+knowingly. The console and the CLI both go through them.
 """
 
 from __future__ import annotations
@@ -44,28 +49,19 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from providers.base import Capability, Provider, provider_info
-from providers.models import Channel, SmsMessage, VoiceMessage
-from tui.outbox.store import (
-    RESENDABLE_STATES,
-    UNSETTLED_RECIPIENTS,
-    RecipientState,
-    SendState,
-    Store,
-    StoreError,
-    new_reference,
-)
-from tui.sending.run import Run, SendOutcome, SendProgress, Stop
+from providers.models import Message, SmsMessage
+from tui.outbox.journal import SendJournal
+from tui.outbox.store import SendState, Store, StoreError, new_reference
+from tui.sending.dispatch import validate
+from tui.sending.events import ProgressSink, SendProgress
+from tui.sending.run import Run, SendOutcome, Stop
 
-Message = SmsMessage | VoiceMessage
 DEFAULT_BATCH_SIZE = 500
-#: Providers with a duplicate guard on ``request_id``, until ``Capability`` has a flag for it.
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "SendOutcome",
     "SendProgress",
-    "group_in_resend",
-    "resend",
     "send",
 ]
 
@@ -78,7 +74,7 @@ async def send(
     *,
     dry_run: bool = False,
     resend_of: str | None = None,
-    progress: Callable[[SendProgress], None] | None = None,
+    progress: ProgressSink | None = None,
     cancel: asyncio.Event | None = None,
     batch_size: int | None = None,
     rate_limit_wait: float = 120.0,
@@ -94,7 +90,7 @@ async def send(
     that the provider refuses a repeat of the same batch.
     """
     # Pure CPU, but 10 000 numbers take a moment: keep the event loop (the console) free.
-    channel = await asyncio.to_thread(_validate, provider, message)
+    await asyncio.to_thread(validate, provider, message)
     numbers = tuple(dict.fromkeys(message.recipients))
     message = dataclasses.replace(message, recipients=numbers)
     size = _batch_size(provider, batch_size)
@@ -106,32 +102,31 @@ async def send(
     # What will actually be sent must pass validation too, before anything is written.
     guard = _has_duplicate_guard(provider)
     first = _batch_message(message, chunks[0], reference, 0, len(chunks), campaign, guard)
-    await asyncio.to_thread(_validate, provider, first)
-    reference = store.begin_send(
+    await asyncio.to_thread(validate, provider, first)
+    journal = SendJournal.begin(
+        store,
         account,
         provider.kind,
-        channel,
         message,
-        numbers,
         dry_run=dry_run,
         resend_of=resend_of,
         reference=reference,
         campaign_id=campaign,
     )
     if on_begin is not None:
-        on_begin(reference)  # from here on the send is in the outbox, whatever happens next
+        on_begin(journal.reference)  # from here on the send is in the outbox, whatever happens
 
-    run = Run(store, provider, reference, len(numbers), len(chunks), dry_run, progress)
+    run = Run(journal, provider, len(numbers), len(chunks), dry_run, progress)
     state: SendState | None = None
     try:
         for index, chunk in enumerate(chunks):
             if cancel is not None and cancel.is_set():
-                store.cancel_remaining(reference)
+                journal.stop()
                 state = SendState.CANCELLED
                 run.report()
                 break
             batch_message = _batch_message(
-                message, chunk, reference, index, len(chunks), campaign, guard
+                message, chunk, journal.reference, index, len(chunks), campaign, guard
             )
             try:
                 await run.batch(index, chunk, batch_message, cancel, rate_limit_wait)
@@ -147,87 +142,7 @@ async def send(
         raise
     if state is None or state is SendState.REJECTED:
         state = run.final_state()
-    state = store.finish_send(reference, state)
-    return run.outcome(state)
-
-
-async def resend(
-    store: Store,
-    provider: Provider,
-    reference: str,
-    *,
-    all_recipients: bool = False,
-    skip_unknown: bool = False,
-    dry_run: bool = False,
-    progress: Callable[[SendProgress], None] | None = None,
-    cancel: asyncio.Event | None = None,
-    batch_size: int | None = None,
-) -> SendOutcome:
-    """Send a stored message again, knowingly, as a new send with ``resend_of=reference``.
-
-    Only ``unknown``, ``rejected`` and ``cancelled`` sends may be resent. By default only the
-    recipients not known to be accepted (pending, rejected, unknown, cancelled) are targeted;
-    ``skip_unknown=True`` leaves out those whose outcome is unknown too (no duplicate possible:
-    only numbers never sent or refused); ``all_recipients=True`` targets every one. Resending
-    unknown recipients may deliver a message twice: THE CALLER MUST HAVE THE OPERATOR CONFIRM A
-    SECOND TIME, naming the send and the number of recipients, before calling this.
-    """
-    row = store.get_send(reference)
-    if row is None:
-        raise StoreError(f"no send {reference!r}")
-    if row.state not in RESENDABLE_STATES:
-        allowed = ", ".join(sorted(RESENDABLE_STATES))
-        raise StoreError(f"send {reference} is {row.state}; only {allowed} sends can be resent")
-    if row.dry_run:
-        raise StoreError(f"send {reference} was a dry run: send the message itself instead")
-    if row.provider != provider.kind:
-        raise StoreError(f"send {reference} went through {row.provider}, not {provider.kind}")
-    states: frozenset[RecipientState] | None = None
-    if not all_recipients:
-        states = (
-            UNSETTLED_RECIPIENTS - {RecipientState.UNKNOWN}
-            if skip_unknown
-            else UNSETTLED_RECIPIENTS
-        )
-    message = store.message_of(reference, states=states)
-    if row.recipients_total and not message.recipients:
-        raise StoreError(f"send {reference} has no recipient left to resend to")
-    if isinstance(message, SmsMessage) and message.request_id is not None:
-        # A duplicate guard would refuse the knowing resend: the new send gets its own ids.
-        message = dataclasses.replace(message, request_id=None)
-    if message.group is not None and not group_in_resend(
-        store, reference, all_recipients=all_recipients, skip_unknown=skip_unknown
-    ):
-        message = dataclasses.replace(message, group=None)
-        if not message.recipients:
-            raise StoreError(f"send {reference}: its group was already sent the message")
-    return await send(
-        store,
-        provider,
-        row.account,
-        message,
-        dry_run=dry_run,
-        resend_of=reference,
-        progress=progress,
-        cancel=cancel,
-        batch_size=batch_size,
-    )
-
-
-def group_in_resend(
-    store: Store, reference: str, *, all_recipients: bool = False, skip_unknown: bool = False
-) -> bool:
-    """Whether a resend of ``reference`` names its eCampaign group again.
-
-    The group went with the first request: once the provider accepted it, the group has its
-    message; when its outcome is unknown, it goes again only if unknown outcomes are resent.
-    """
-    if all_recipients:
-        return True
-    first = store.batch_state(reference, 0)
-    if first is RecipientState.UNKNOWN:
-        return not skip_unknown
-    return first is not RecipientState.ACCEPTED  # refused, or never requested
+    return run.outcome(journal.finish(state))
 
 
 def _fresh_reference(store: Store) -> str:
@@ -236,16 +151,6 @@ def _fresh_reference(store: Store) -> str:
         if store.get_send(reference) is None:
             return reference
     raise StoreError("could not draw an unused reference")  # 40 random bits: not in practice
-
-
-def _validate(provider: Provider, message: Message) -> Channel:
-    if isinstance(message, SmsMessage):
-        provider.validate_sms(message)
-        return Channel.SMS
-    if isinstance(message, VoiceMessage):
-        provider.validate_voice(message)
-        return Channel.VOICE
-    raise TypeError(f"cannot send a {type(message).__name__}")
 
 
 def _batch_size(provider: Provider, requested: int | None) -> int:

@@ -1,6 +1,7 @@
 """Bookkeeping of one send in progress: batches, failures, progress reports, final state.
 
-Used by ``tui.sending.orchestrate``; the rules it applies are described there.
+Used by ``tui.sending.orchestrate``; the rules it applies are described there. Every write goes
+through the send's ``SendJournal``, one call per step.
 """
 
 from __future__ import annotations
@@ -9,32 +10,21 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from providers.base import Provider
 from providers.errors import InputError, OutcomeUnknownError, ProviderError, RateLimitedError
-from providers.models import SendReceipt, SendStatus, SmsMessage, VoiceMessage
-from tui.outbox.store import SendState, Store
+from providers.models import Message, SendReceipt, SendStatus
+from tui.outbox.journal import SendJournal
+from tui.outbox.store import SendState
+from tui.sending.dispatch import request
+from tui.sending.events import ProgressSink, SendProgress
 
 log = logging.getLogger("tui.sending.orchestrate")
 
-Message = SmsMessage | VoiceMessage
 RATE_LIMIT_RETRIES = 3
-
-
-@dataclass(frozen=True)
-class SendProgress:
-    reference: str
-    total: int  # recipients in the send (0 for an eCampaign group send)
-    done: int  # accepted (or validated, in a dry run)
-    failed: int  # rejected or unknown
-    cancelled: int  # never requested
-    remaining: int  # not requested yet
-    batches_done: int
-    batches: int
-    waiting: float | None = None  # seconds before a rate-limited batch is tried again
 
 
 @dataclass(frozen=True)
@@ -65,23 +55,21 @@ class Run:
 
     def __init__(
         self,
-        store: Store,
+        journal: SendJournal,
         provider: Provider,
-        reference: str,
         total: int,
         batches: int,
         dry_run: bool,
-        progress: Callable[[SendProgress], None] | None,
+        progress: ProgressSink | None,
     ) -> None:
-        self.store = store
+        self.journal = journal
         self.provider = provider
-        self.reference = reference
+        self.reference = journal.reference
         self.total = total
         self.batches = batches
         self.dry_run = dry_run
         self.progress = progress
         self.batches_done = 0
-        self.in_flight: int | None = None
         self.receipts: list[SendReceipt] = []
         self.errors: list[ProviderError | InputError] = []
         self.balance: Decimal | None = None
@@ -98,10 +86,9 @@ class Run:
     ) -> None:
         request_id = getattr(message, "request_id", None)
         for attempt in range(RATE_LIMIT_RETRIES + 1):
-            self.store.mark_batch_sending(self.reference, index, numbers, request_id=request_id)
-            self.in_flight = index
+            self.journal.leaving(index, numbers, request_id=request_id)
             try:
-                receipt = await call(self.provider, message, self.dry_run)
+                receipt = await request(self.provider, message, self.dry_run)
             except OutcomeUnknownError as exc:
                 self._failed(index, exc, SendStatus.UNKNOWN)
                 raise Stop(SendState.UNKNOWN) from None
@@ -110,11 +97,10 @@ class Run:
                     self._failed(index, exc, SendStatus.REJECTED)
                     raise Stop(SendState.REJECTED) from None
                 # Refused before anything was done: the same batch may go again.
-                self.store.release_batch(self.reference, index)
-                self.in_flight = None
+                self.journal.turned_away(index)
                 self.report(waiting=exc.retry_after)
                 if await _wait(exc.retry_after, cancel):
-                    self.store.cancel_remaining(self.reference)
+                    self.journal.stop()
                     raise Stop(SendState.CANCELLED) from None
                 continue
             except (ProviderError, InputError) as exc:
@@ -122,8 +108,7 @@ class Run:
                 raise Stop(SendState.REJECTED) from None
             if self.dry_run and receipt.status is not SendStatus.DRY_RUN:
                 receipt = _not_a_dry_run(receipt)
-            self.store.record_batch_result(self.reference, receipt, batch=index)
-            self.in_flight = None
+            self.journal.result(index, receipt)
             self.batches_done += 1
             self.receipts.append(receipt)
             self.batch_states.append(receipt.status)
@@ -133,15 +118,12 @@ class Run:
             if receipt.status is SendStatus.UNKNOWN or unsure:
                 # Some number may or may not have been sent: stop spending until the operator
                 # has looked, whatever the receipt's overall status says.
-                self.store.cancel_remaining(
-                    self.reference, f"not sent: batch {index + 1} left an outcome unknown"
-                )
+                self.journal.stop(f"not sent: batch {index + 1} left an outcome unknown")
                 raise Stop(SendState.UNKNOWN)
             return
 
     def _failed(self, index: int, error: ProviderError | InputError, status: SendStatus) -> None:
-        self.store.record_batch_error(self.reference, None, error, batch=index)
-        self.in_flight = None
+        self.journal.result(index, error)
         self.batches_done += 1
         self.errors.append(error)
         self.batch_states.append(status)
@@ -149,40 +131,26 @@ class Run:
         if balance is not None:
             with contextlib.suppress(ArithmeticError):
                 self.balance = Decimal(balance)
-        self.store.cancel_remaining(
-            self.reference, f"not sent: batch {index + 1} failed ({_code(error)})"
-        )
+        self.journal.stop(f"not sent: batch {index + 1} failed ({_code(error)})")
 
     def abandon(self, exc: BaseException) -> None:
         """Settle the outbox when the send dies abnormally (task cancelled, bug)."""
         try:
-            state = SendState.CANCELLED
-            if self.in_flight is not None:
-                error = OutcomeUnknownError(
-                    self.provider.kind,
-                    f"the send was interrupted ({type(exc).__name__}) while the request was out",
-                )
-                self.store.record_batch_error(self.reference, None, error, batch=self.in_flight)
-                state = SendState.UNKNOWN
-            self.store.cancel_remaining(self.reference, "not sent: the send was interrupted")
-            self.store.finish_send(self.reference, state)
+            self.journal.interrupted(exc)
         except Exception:  # the original exception matters more; recovery at start-up remains
             log.exception("could not settle send %s after an interruption", self.reference)
-
-    def counts(self) -> dict[str, int]:
-        return self.store.recipient_counts(self.reference)
 
     def report(self, waiting: float | None = None) -> None:
         if self.progress is None:
             return
-        counts = self.counts()
+        tally = self.journal.tally()
         snapshot = SendProgress(
             reference=self.reference,
             total=self.total,
-            done=counts.get("accepted", 0) + counts.get("dry-run", 0),
-            failed=counts.get("rejected", 0) + counts.get("unknown", 0),
-            cancelled=counts.get("cancelled", 0),
-            remaining=counts.get("pending", 0) + counts.get("sending", 0),
+            done=tally.accepted,
+            failed=tally.rejected + tally.unknown,
+            cancelled=tally.cancelled,
+            remaining=tally.remaining,
             batches_done=self.batches_done,
             batches=self.batches,
             waiting=waiting,
@@ -194,11 +162,11 @@ class Run:
 
     def final_state(self) -> SendState:
         """For a send that ran to the end or stopped on a refusal."""
-        counts = self.counts()
         if self.total:
-            ok = counts.get("accepted", 0) + counts.get("dry-run", 0)
+            tally = self.journal.tally()
+            ok = tally.accepted
             bad = self.total - ok
-            if counts.get("unknown", 0):
+            if tally.unknown:
                 return SendState.UNKNOWN
         else:
             ok = sum(s in (SendStatus.ACCEPTED, SendStatus.DRY_RUN) for s in self.batch_states)
@@ -208,16 +176,16 @@ class Run:
         return SendState.PARTIAL if ok else SendState.REJECTED
 
     def outcome(self, state: SendState) -> SendOutcome:
-        counts = self.counts()
+        tally = self.journal.tally()
         costs = [r.cost for r in self.receipts if r.cost is not None]
         return SendOutcome(
             reference=self.reference,
             state=state,
             total=self.total,
-            accepted=counts.get("accepted", 0) + counts.get("dry-run", 0),
-            rejected=counts.get("rejected", 0),
-            unknown=counts.get("unknown", 0),
-            cancelled=counts.get("cancelled", 0),
+            accepted=tally.accepted,
+            rejected=tally.rejected,
+            unknown=tally.unknown,
+            cancelled=tally.cancelled,
             receipts=tuple(self.receipts),
             errors=tuple(self.errors),
             balance=self.balance,
@@ -244,12 +212,6 @@ def _not_a_dry_run(receipt: SendReceipt) -> SendReceipt:
         ),
         warnings=receipt.warnings or (why,),
     )
-
-
-async def call(provider: Provider, message: Message, dry_run: bool) -> SendReceipt:
-    if isinstance(message, SmsMessage):
-        return await provider.send_sms(message, dry_run=dry_run)
-    return await provider.send_voice(message, dry_run=dry_run)
 
 
 async def _wait(seconds: float, cancel: asyncio.Event | None) -> bool:

@@ -1,0 +1,87 @@
+"""The two questions the composers ask before spending money: send this? resend that?
+
+Both are ``ConfirmDialog``s whose safe button has the focus. The resend one says when the
+provider may already have delivered the message, and then offers, where it exists, the way on
+that cannot duplicate: only the numbers never sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from providers.base import Capability, ProviderInfo
+from providers.models import GroupTarget, Message
+from screens.dialogs.common import ConfirmDialog
+from tui.sending import ResendPlan
+
+#: The buttons that go ahead (the others, and Escape, mean "no").
+SEND, DRY_RUN = "send", "dry-run"
+RESEND, RESEND_NEVER_SENT = "resend", "resend-unsent"
+
+
+def describe_group(target: GroupTarget) -> str:
+    criteria = f" {target.global_operator} ".join(
+        f"{c.field} {c.operator} {c.value}".strip() for c in target.criteria
+    )
+    return f"Group #{target.group_id}, field {', '.join(target.fields)}" + (
+        f", where {criteria}" if criteria else ""
+    )
+
+
+def send_confirmation(
+    account: str,
+    info: ProviderInfo,
+    messages: Sequence[Message],
+    details: Sequence[tuple[str, str]],
+) -> ConfirmDialog:
+    """Ask before sending ``messages``; ``details`` are the composer's own summary lines."""
+    recipients = sum(len(m.recipients) for m in messages)
+    group = next((m.group for m in messages if m.group), None)
+    lines = [("Account", account), ("Provider", info.label)]
+    lines.append(("Recipients", f"{recipients}" + (" + " + describe_group(group) if group else "")))
+    lines.extend(details)
+    schedule = messages[0].schedule
+    lines.append(("When", f"{schedule:%Y-%m-%d %H:%M} (Paris)" if schedule else "now"))
+    if info.capabilities & Capability.DRY_RUN:
+        dry = "Dry run asks the provider to check the request without sending."
+    else:
+        dry = "Dry run checks everything locally; this provider has no dry run."
+    lines.append(("Dry run", dry))
+    return ConfirmDialog(
+        "Send this message?",
+        lines,
+        [(DRY_RUN, "Dry run", "default"), (SEND, "Send", "error")],
+        warning="Sending spends money and cannot be undone.",
+    )
+
+
+def resend_confirmation(plan: ResendPlan) -> ConfirmDialog:
+    """Ask a second time before a knowing resend, naming the send and who it would reach."""
+    row = plan.send
+
+    def reach(never_sent_only: bool) -> str:
+        if never_sent_only:
+            text = f"{plan.never_sent} never requested or refused (none can get it twice)"
+        else:
+            text = f"{plan.pending} not known to be accepted"
+        again = plan.group_again_if_never_sent if never_sent_only else plan.group_again
+        if plan.group is not None and again:
+            text += f", and the whole of {describe_group(plan.group)}"
+        return text
+
+    buttons = [(RESEND, "Resend anyway", "error")]
+    lines = [
+        ("Send", f"{row.reference} ({row.state}) of {row.created_at:%Y-%m-%d %H:%M}"),
+        ("Account", row.account),
+        ("Recipients", reach(never_sent_only=False)),
+    ]
+    if plan.may_duplicate:
+        warning = "The provider may ALREADY have sent this message: resending may deliver it twice."
+        if plan.offers_never_sent:
+            # The safe way on after an unknown outcome: only numbers that cannot get it twice.
+            label = f"Only the {plan.never_sent} never sent"
+            buttons.insert(0, (RESEND_NEVER_SENT, label, "primary"))
+            lines.append(("Never sent", reach(never_sent_only=True)))
+    else:
+        warning = "The recipients not accepted the first time will be sent the message again."
+    return ConfirmDialog(f"Resend {row.reference}?", lines, buttons, warning=warning)

@@ -1,0 +1,155 @@
+"""The form both composers share: the account, the recipients, an eCampaign group, the layout.
+
+``ComposeScreen`` (``common``) adds sending to it; the composers (``sms``, ``vms``) add their
+own fields and build the messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, Select, Static
+
+from providers.base import Capability, ProviderInfo, provider_info
+from providers.errors import InputError
+from providers.models import GroupTarget, SmsMessage, VoiceMessage
+from screens.base import ModeScreen
+from screens.compose.confirm import describe_group
+from screens.dialogs.group import GroupTargetDialog
+from screens.widgets.recipients import RecipientsField
+from screens.widgets.send_panel import SendPanel
+from tui.accounts.config import Account
+
+#: The kind of message a composer builds.
+M = TypeVar("M", SmsMessage, VoiceMessage)
+
+
+class ComposeForm(ModeScreen, Generic[M]):
+    CAPABILITY = Capability.SMS
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="form"):
+            yield Label("Account", classes="field-label")
+            yield Select[str]([], prompt="choose an account", id="account")
+            yield from self.compose_form()
+            with Horizontal(classes="send-row"):
+                yield Button("Send… (ctrl+g)", id="send", variant="primary")
+                yield Button("Resend knowingly (ctrl+r)", id="resend", variant="warning")
+            yield SendPanel(id="send-panel")
+
+    def compose_form(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#resend", Button).display = False
+        self.fill_accounts()
+        self.watch(self.porte_voix, "current_account", self._follow_current_account)
+        self.query_one("#recipients-input").focus()
+
+    def on_screen_resume(self) -> None:
+        self.fill_accounts()
+
+    def fill_accounts(self) -> None:
+        select = self.query_one("#account", Select)
+        previous = select.value
+        accounts = self.session.accounts_with(self.CAPABILITY)
+        select.set_options(
+            [(Text(f"{a.name} · {provider_info(a.provider).label}"), a.name) for a in accounts]
+        )
+        # set_options forgets the choice: keep it when the account still exists (the current
+        # account may be one this screen cannot use, e.g. a voice-only one on Compose SMS).
+        if previous in {a.name for a in accounts}:
+            select.value = previous
+        self._follow_current_account(self.porte_voix.current_account)
+
+    def _follow_current_account(self, name: str | None) -> None:
+        names = {a.name for a in self.session.accounts_with(self.CAPABILITY)}
+        select = self.query_one("#account", Select)
+        if name in names and select.value != name:
+            select.value = name
+        self._on_account()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "account":
+            if isinstance(event.value, str):
+                self.porte_voix.current_account = event.value
+            self._on_account()
+
+    # -- helpers for subclasses ----------------------------------------------------------------
+    @property
+    def account(self) -> Account | None:
+        value = self.query_one("#account", Select).value
+        return self.session.accounts.get(value) if isinstance(value, str) else None
+
+    def provider_info(self) -> ProviderInfo | None:
+        account = self.account
+        return provider_info(account.provider) if account else None
+
+    _previous_account: str | None = None
+    group: GroupTarget | None = None
+
+    def _on_account(self) -> None:
+        name = self.account.name if self.account else None
+        if name != self._previous_account:
+            # A group id, an audio token... belong to one account: never carry them over.
+            self._previous_account = name
+            self.group = None
+            self.query_one("#target-info", Static).update("")
+            self.account_switched()
+        self.account_changed()
+
+    def account_switched(self) -> None:
+        """Forget what belonged to the previous account (called before ``account_changed``)."""
+
+    def account_changed(self) -> None:
+        """Enable the options the chosen provider supports."""
+
+    def optional(self, selector: str) -> str | None:
+        widget = self.query_one(selector, Input)
+        value: str = widget.value
+        return value.strip() or None if not widget.disabled else None
+
+    def validated_recipients(self, *, allow_empty: bool = False) -> tuple[str, ...]:
+        field = self.query_one(RecipientsField)
+        field.revalidate_now()
+        parsed = field.parsed
+        if parsed.invalid:
+            first = parsed.invalid[0]
+            raise InputError(
+                "recipients",
+                f"{len(parsed.invalid)} invalid number(s), e.g. {first.raw!r}: {first.reason}",
+            )
+        if not parsed.valid and not allow_empty:
+            raise InputError("recipients", "add at least one recipient")
+        return parsed.valid
+
+    def action_pick_group(self) -> None:
+        info = self.provider_info()
+        if info is None or not info.capabilities & Capability.GROUPS or self.account is None:
+            self.notify("Groups are an eCampaign feature: choose an eCampaign account.")
+            return
+
+        def chosen(target: GroupTarget | None) -> None:
+            self.group = target
+            label = self.query_one("#target-info", Static)
+            label.update(describe_group(target) if target else "")
+            self.target_changed()
+
+        self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
+
+    def target_changed(self) -> None:
+        """The group target changed (Compose SMS recounts)."""
+
+    def build_messages(self) -> list[M]:
+        """What the form says to send (raises ``InputError`` naming what is wrong)."""
+        raise NotImplementedError
+
+    def summary_lines(self, messages: Sequence[M]) -> list[tuple[str, str]]:
+        """The composer's own lines in the confirmation (segments, kind of voice message...)."""
+        return []

@@ -1,0 +1,51 @@
+"""Messages from workers (and from the delivery receiver) to the screens.
+
+Small dataclasses, the only way a worker's news reaches a screen: a send's worker posts
+``SendProgressed`` after each batch and ``SendFinished`` once; the in-process receiver's
+announcements become ``DeliveriesStored``. Being messages, they are handled in the order they
+were posted, so the final result can never be overwritten by a late progress report.
+
+Progress and delivery announcements say "this is where it stands now": a newer one replaces an
+older one still waiting in the queue (``can_replace``), so a burst of reports costs one redraw.
+
+They live under ``screens`` because they are Textual messages; what they carry is headless
+(``tui.sending``), so the CLI reads the very same events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from tui.sending import Delivery, SendProgress
+
+
+@dataclass
+class SendProgressed(Message, bubble=False):
+    """Where a running send stands (after a batch, or while it waits out a rate limit)."""
+
+    progress: SendProgress
+
+    def can_replace(self, message: Message) -> bool:
+        return (
+            isinstance(message, SendProgressed)
+            and message.progress.reference == self.progress.reference
+        )
+
+
+@dataclass
+class SendFinished(Message, bubble=False):
+    """A send (or a knowing resend) ended; ``delivery`` says how."""
+
+    delivery: Delivery
+    #: The title of the notification if something stopped it ("Send failed", "Resend failed").
+    failure_title: str
+
+
+@dataclass
+class DeliveriesStored(Message, bubble=False):
+    """Delivery reports were committed to the outbox: what shows them may be out of date."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DeliveriesStored)

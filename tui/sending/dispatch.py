@@ -1,0 +1,32 @@
+"""The one place that tells an SMS from a voice message when talking to a provider."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from providers.base import Provider
+from providers.models import Message, SendReceipt, SmsMessage, VoiceMessage
+
+
+def validate(provider: Provider, message: Message) -> None:
+    """The provider's local checks (``InputError`` naming what is wrong); nothing is sent."""
+    if isinstance(message, SmsMessage):
+        provider.validate_sms(message)
+    elif isinstance(message, VoiceMessage):
+        provider.validate_voice(message)
+    else:
+        raise TypeError(f"cannot send a {type(message).__name__}")
+
+
+async def validate_all(provider: Provider, messages: Sequence[Message]) -> None:
+    """``validate`` each message off the event loop: 10 000 numbers take a moment to check."""
+    for message in messages:
+        await asyncio.to_thread(validate, provider, message)
+
+
+async def request(provider: Provider, message: Message, dry_run: bool) -> SendReceipt:
+    """The provider's send call for this kind of message."""
+    if isinstance(message, SmsMessage):
+        return await provider.send_sms(message, dry_run=dry_run)
+    return await provider.send_voice(message, dry_run=dry_run)
