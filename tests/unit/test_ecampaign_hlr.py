@@ -7,8 +7,8 @@ import urllib.parse
 import httpx
 import pytest
 
-from providers.errors import AuthenticationError, InputError, ProviderError
 from providers.ecampaign.hlr import HlrResult
+from providers.errors import AuthenticationError, InputError, ProviderError
 from tests.unit.test_ecampaign_support import BASE, SECRET, USER, Recorder, make, reply
 
 FULL = reply(
