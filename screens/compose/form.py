@@ -1,7 +1,8 @@
 """The form both composers share: the account, the recipients, an eCampaign group, the layout.
 
 ``ComposeScreen`` (``common``) adds sending to it; the composers (``sms``, ``vms``) add their
-own fields and build the messages.
+own fields and build the messages. Textual calls a message handler of every class along the
+MRO, so a composer's handler never calls ``super()`` for the same message.
 """
 
 from __future__ import annotations
@@ -45,8 +46,7 @@ class ComposeForm(ModeScreen, Generic[M]):
     def compose_form(self) -> ComposeResult:
         raise NotImplementedError
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # ModeScreen.on_mount runs too: Textual calls both
         self.query_one("#resend", Button).display = False
         self.fill_accounts()
         self.watch(self.porte_voix, "current_account", self._follow_current_account)

@@ -95,7 +95,7 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
             self.refresh_counter()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        super().on_select_changed(event)
+        # The account list is ComposeForm's: Textual calls its handler too, after this one.
         if event.select.id == "route":
             self.refresh_counter()
 
@@ -107,8 +107,6 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
             self.action_import_csv()
         elif event.button.id == "pick-group":
             self.action_pick_group()
-        else:
-            super().on_button_pressed(event)
 
     def on_recipients_field_changed(self, _event: RecipientsField.Changed) -> None:
         self.refresh_counter()

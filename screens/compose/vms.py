@@ -133,7 +133,7 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
         label.update(f"≈ {seconds:.0f} s of speech at 150 words a minute{verdict}")
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        super().on_select_changed(event)
+        # The account list is ComposeForm's: Textual calls its handler too, after this one.
         if event.select.id in ("content-kind", "vms-type"):
             self._show_content_fields()
 
@@ -142,8 +142,6 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
             self.action_pick_group()
         elif event.button.id == "load-audio":
             self.action_load_audio()
-        else:
-            super().on_button_pressed(event)
 
     # -- actions -------------------------------------------------------------------------------
     def action_load_audio(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
 from textual.widgets import DataTable, Select, TextArea
 
 from providers.sandbox.common import Faults
@@ -15,7 +16,7 @@ from screens.widgets.counter import SegmentCounter
 from screens.widgets.recipients import RecipientsField
 from screens.widgets.send_panel import SendPanel
 from tests.functional.compose_helpers import confirm, fill, last_send, type_into
-from tests.functional.conftest import sandbox_requests, wait_for, wait_for_screen
+from tests.functional.conftest import click, sandbox_requests, wait_for, wait_for_screen
 from tui.app import PorteVoixApp
 from tui.sending import SendProgress
 
@@ -207,3 +208,18 @@ async def test_cancelling_stops_between_requests(demo_app: PorteVoixApp) -> None
         assert 0 < send.accepted < 2_000
         assert send.cancelled == 2_000 - send.accepted
         assert sandbox_requests(demo_app, "capitole_sms") == send.accepted // 500
+
+
+async def test_the_send_button_starts_one_send(
+    demo_app: PorteVoixApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual calls a message handler of every class along the MRO: a composer's button handler
+    that also called ``super()`` made one click ask twice ("A send is in progress")."""
+    asked: list[object] = []
+    monkeypatch.setattr(ComposeSmsScreen, "action_send", lambda self: asked.append(self))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        await click(pilot, "#send")
+        await wait_for(pilot, lambda: bool(asked), what="the click")
+        await pilot.pause()
+        assert len(asked) == 1
