@@ -32,6 +32,7 @@ from tui.cli.support import (
     open_provider,
 )
 from tui.csv_import import NUMBER_COLUMNS, CsvImportError, read_table
+from tui.errors import describe_text
 from tui.outbox.schema import RecipientRow
 from tui.outbox.store import SendState, Store
 from tui.schedule import parse_schedule
@@ -141,7 +142,7 @@ def read_number_file(path: Path) -> list[str]:
     try:
         table = read_table(path)
     except CsvImportError as exc:
-        raise CliFailure(EXIT_INPUT, "invalid_file", str(exc)) from None
+        raise CliFailure(EXIT_INPUT, "invalid_file", describe_text(exc)) from None
     if table.number_column is None:
         raise CliFailure(
             EXIT_INPUT,
