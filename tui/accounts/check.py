@@ -27,12 +27,13 @@ from providers.errors import (
     ProviderError,
     RateLimitedError,
 )
-from providers.models import SendStatus, SmsMessage, VoiceMessage
+from providers.models import Message, SendStatus, SmsMessage, VoiceMessage
 from providers.redact import scrub
 from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import CredentialError, PassphraseRequired, WrongPassphrase
 from tui.accounts.os_keyring import KeyringUnavailableError, NoKeyringError
 from tui.errors import describe, visible
+from tui.sending import dispatch
 
 #: The dry-run recipient of the CapitoleMobile echo; the echo URL never sends.
 PROBE_NUMBER = "+33600000000"
@@ -151,14 +152,12 @@ async def probe(provider: Provider) -> tuple[CheckStatus, str]:
         return CheckStatus.OK, visible(f"authenticated; balance {amounts or 'empty'}")
     # CapitoleMobile: the pre-production echo is the only call that costs nothing, and it
     # verifies nothing but the address. The SMS one is documented; the voice one is inferred.
+    echo: Message
     if provider.capabilities & Capability.SMS:
-        receipt = await provider.send_sms(
-            SmsMessage("porte-voix check", (PROBE_NUMBER,)), dry_run=True
-        )
+        echo = SmsMessage("porte-voix check", (PROBE_NUMBER,))
     else:
-        receipt = await provider.send_voice(
-            VoiceMessage((PROBE_NUMBER,), tts="porte-voix check"), dry_run=True
-        )
+        echo = VoiceMessage((PROBE_NUMBER,), tts="porte-voix check")
+    receipt = await dispatch.request(provider, echo, dry_run=True)
     if receipt.status is not SendStatus.DRY_RUN:
         raise ProviderError(
             provider.kind,
