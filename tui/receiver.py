@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from providers.callbacks.parsers import ImportReport, parse_callback_items
+from providers.callbacks import parse_callback_items
 from providers.errors import CallbackError
-from providers.models import DeliveryEvent
+from providers.models import DeliveryEvent, ImportReport
 from tui.outbox.store import Store
 
 log = logging.getLogger(__name__)
