@@ -30,6 +30,10 @@ PROBES = {
         "from providers.octopush import rules\n",
         "providers.capitole.probe_other -> providers.octopush.rules",
     ),
+    "providers/sandbox/probe_rule.py": (
+        "from providers.capitole import rules\n",
+        "providers.sandbox.probe_rule -> providers.capitole.rules",
+    ),
 }
 
 
