@@ -61,7 +61,8 @@ def render(cluster: SandboxCluster) -> str:
     for name in cluster.running:
         lines.append(f"  {name:14} {cluster.api_url(name)}")
     lines += [
-        "Each also has a control API at <root>/_sandbox/ (faults, callbacks, requests).",
+        "Each also has a control API at <root>/_sandbox/ (faults, callbacks, requests, arrivals,",
+        "balance).",
         "",
         "Accounts that reach them, one command each (the secret goes to the OS keyring;",
         "add --store file where there is none):",

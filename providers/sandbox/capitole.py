@@ -132,6 +132,10 @@ class _CapitoleSandbox(SandboxBase):
         app.router.add_post(self.api_path, self._send)
         app.router.add_post(self.api_path + "_test", self._echo)
 
+    def set_balance(self, amount: Decimal) -> Decimal:
+        self.balance = amount
+        return self.balance
+
     # -- the two endpoints ----------------------------------------------------------------------
     async def _echo(self, request: web.Request) -> web.Response:
         xml = form_field(await request.read(), b"XML") or b""

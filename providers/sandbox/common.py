@@ -6,7 +6,15 @@ this or another process) can inject faults and point delivery callbacks somewher
 
 * ``POST /_sandbox/faults``   JSON ``{"hang_seconds": 30, "status": 500, "count": 1}``
 * ``POST /_sandbox/callbacks`` JSON ``{"url": "http://127.0.0.1:8080/cb", "delay": 1.5}``
-* ``GET  /_sandbox/requests``  the requests received so far (method, path, body as text)
+* ``GET  /_sandbox/requests``  the last requests received (method, path, content type, body as
+  text); ``DELETE`` forgets them and the arrivals
+* ``GET  /_sandbox/arrivals``  every request received (the last ``MAX_ARRIVALS``), without its
+  body: ``[arrived, answered, method, path, body bytes, status]``, times in seconds since the
+  epoch, read when the request reached the sandbox and when its answer was ready — for
+  benchmarks that time a client from outside it
+* ``POST /_sandbox/balance``   JSON ``{"amount": "1000000"}`` sets the account's balance, in the
+  sandbox's own unit (credits, or euros where the provider counts money); answers
+  ``{"balance": "1000000"}``, or 404 for a sandbox without a balance
 """
 
 from __future__ import annotations
@@ -15,8 +23,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import httpx
@@ -30,6 +41,7 @@ SANDBOX_EMAIL_LOGIN = "demo@porte-voix.test"  # Octopush logs in with an e-mail 
 SANDBOX_SECRET = "sandbox-secret"
 
 MAX_RECORDED_REQUESTS = 1000
+MAX_ARRIVALS = 100_000
 CALLBACK_CONCURRENCY = 8
 
 
@@ -55,6 +67,15 @@ class RecordedRequest:
     path: str
     query: str
     body: bytes
+    content_type: str = ""
+
+
+#: One request's arrival: (arrived, answered, method, path, body bytes, HTTP status).
+Arrival = tuple[float, float, str, str, int, int]
+
+
+def _arrivals() -> deque[Arrival]:
+    return deque(maxlen=MAX_ARRIVALS)
 
 
 @dataclass
@@ -75,6 +96,7 @@ class SandboxBase:
     faults: Faults = field(default_factory=Faults)
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     requests: list[RecordedRequest] = field(default_factory=list)
+    arrivals: deque[Arrival] = field(default_factory=_arrivals)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _client: httpx.AsyncClient | None = None
     _slots: asyncio.Semaphore | None = None
@@ -83,12 +105,19 @@ class SandboxBase:
     def add_routes(self, app: web.Application) -> None:
         raise NotImplementedError
 
+    def set_balance(self, amount: Decimal) -> Decimal:
+        """Set the account's balance (``POST /_sandbox/balance``) and return it."""
+        raise NotImplementedError
+
     # -- building -----------------------------------------------------------------------------
     def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._record_and_fault], client_max_size=6 * 1024**2)
         app.router.add_post("/_sandbox/faults", self._set_faults)
         app.router.add_post("/_sandbox/callbacks", self._set_callbacks)
         app.router.add_get("/_sandbox/requests", self._list_requests)
+        app.router.add_delete("/_sandbox/requests", self._forget_requests)
+        app.router.add_get("/_sandbox/arrivals", self._list_arrivals)
+        app.router.add_post("/_sandbox/balance", self._set_balance)
         self.add_routes(app)
         app.on_cleanup.append(self._cancel_callbacks)
         return app
@@ -101,11 +130,36 @@ class SandboxBase:
     ) -> web.StreamResponse:
         if request.path.startswith("/_sandbox/"):
             return await handler(request)
+        arrived = time.time()
         body = await request.read()
         self.requests.append(
-            RecordedRequest(request.method, request.path, request.query_string, body)
+            RecordedRequest(
+                request.method,
+                request.path,
+                request.query_string,
+                body,
+                request.headers.get("Content-Type", ""),
+            )
         )
         del self.requests[:-MAX_RECORDED_REQUESTS]
+        status = 500
+        try:
+            response = await self._answer(request, handler)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            self.arrivals.append(
+                (arrived, time.time(), request.method, request.path, len(body), status)
+            )
+
+    async def _answer(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
         fault = self.faults.take()
         if fault is not None:
             hang, status = fault
@@ -136,11 +190,34 @@ class SandboxBase:
                     "method": r.method,
                     "path": r.path,
                     "query": r.query,
+                    "content_type": r.content_type,
                     "body": r.body.decode("latin-1"),
                 }
                 for r in self.requests
             ]
         )
+
+    async def _forget_requests(self, request: web.Request) -> web.Response:
+        self.requests.clear()
+        self.arrivals.clear()
+        return web.json_response({"ok": True})
+
+    async def _list_arrivals(self, request: web.Request) -> web.Response:
+        return web.json_response(list(self.arrivals))
+
+    async def _set_balance(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        try:
+            amount = Decimal(str(data["amount"]))
+        except (KeyError, TypeError, InvalidOperation):
+            return web.json_response({"error": "amount: a decimal number"}, status=400)
+        if not amount.is_finite() or amount < 0:
+            return web.json_response({"error": "amount: a decimal number"}, status=400)
+        try:
+            balance = self.set_balance(amount)
+        except NotImplementedError:
+            return web.json_response({"error": f"{self.name} has no balance"}, status=404)
+        return web.json_response({"balance": str(balance)})
 
     # -- delivery callbacks -------------------------------------------------------------------
     def schedule_callback(

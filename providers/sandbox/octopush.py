@@ -116,6 +116,11 @@ class OctopushSandbox(SandboxBase):
             # The spec's own curl example calls ".../api/sms/?user_login=...": trailing slash.
             app.router.add_route("*", self.api_path + path + "/", handler)
 
+    def set_balance(self, amount: Decimal) -> Decimal:
+        """The wallet, in euros."""
+        self.wallet = amount
+        return self.wallet
+
     def _handler(self, operation: _Operation, as_json: bool) -> _Handler:
         async def handle(request: web.Request) -> web.Response:
             try:

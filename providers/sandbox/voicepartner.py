@@ -95,6 +95,11 @@ class VoicePartnerSandbox(SandboxBase):
     now: Callable[[], datetime] = paris_now
     _limiters: dict[str, SlidingWindows | None] = field(default_factory=dict)
 
+    def set_balance(self, amount: Decimal) -> Decimal:
+        """The credit, in euros."""
+        self.credit = amount
+        return self.credit
+
     def add_routes(self, app: web.Application) -> None:
         self._limiters = {
             "campaign": self._limiter(

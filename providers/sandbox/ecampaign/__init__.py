@@ -56,6 +56,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 
 from aiohttp import web
@@ -141,6 +142,12 @@ class EcampaignSandbox(SandboxBase):
         post("/tracking/getCDR", self._endpoint(tracking.get_cdr))
         post("/tracking/{id}/getMailEvents", self._endpoint(tracking.get_mail_events))
         app.router.add_get("/numberInfo/HLRlookup", self._hlr_lookup)
+
+    def set_balance(self, amount: Decimal) -> Decimal:
+        """The credits of every route (SMS, voice, mail, fax) alike."""
+        for route in self.state.routes.values():
+            route.credits = amount
+        return amount
 
     def _notify(self, xml: str, delay: float, url: str | None) -> None:
         self.schedule_callback("POST", data={"xml": xml}, url=url, delay=delay)
