@@ -36,8 +36,10 @@ unit: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/python -m providers.sandbox
 
+# Quick sizes by default; `make bench BENCH_ARGS=--full` for the sizes the goals name.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	for script in benchmarks/*.py; do $(BIN)/python $$script; done
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache
