@@ -317,6 +317,7 @@ class DeliveryEvent:
     description: str | None = None
     delivered: int | None = None  # campaign totals
     total: int | None = None
+    reported_at: datetime | None = None  # the provider's own date when too far ahead (callbacks)
 
 
 @dataclass(frozen=True)
