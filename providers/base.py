@@ -100,6 +100,40 @@ class VoiceMode:
 
 
 @dataclass(frozen=True)
+class VoiceType:
+    """A provider's own kind of call (CapitoleMobile AD / DD), as ``VoiceMessage.vms_type``."""
+
+    key: str  # the value of ``VoiceMessage.vms_type`` ("AD", "DD")
+    label: str  # what the composer shows
+    #: Only mobiles can receive it (DD drops the message into a mobile's voicemail).
+    mobile_only: bool = False
+
+
+@dataclass(frozen=True)
+class TtsCheck:
+    """A text to speak, judged as the operator types (``ProviderInfo.check_tts``).
+
+    ``problem`` is the message ``validate_voice`` would give for this text (None: the text
+    itself would pass); ``seconds`` the estimated length of the speech, ``summary`` a line to
+    show under the text ("≈ 24 s of speech..."). Cheap: no request, no account needed.
+    """
+
+    seconds: float
+    summary: str
+    problem: str | None = None
+
+
+def undocumented_code(code: str) -> str:
+    return "no meaning documented for this code"
+
+
+#: Judges a text to speak (``TtsCheck``); never raises.
+TtsChecker = Callable[[str], TtsCheck]
+#: The English meaning of one of the provider's codes; never raises, whatever the text.
+CodeDescriber = Callable[[str], str]
+
+
+@dataclass(frozen=True)
 class CallbackRequest:
     """One inbound callback, as a provider's parser reads it (``providers.callbacks``)."""
 
@@ -138,9 +172,37 @@ class ProviderInfo:
     callback_option: str | None = None
     #: How a callback's query string is read when it is not UTF-8 (CapitoleMobile: Latin-9).
     callback_encoding: str | None = None
+    #: The provider's own kinds of call (``VoiceMessage.vms_type``); empty when it has none.
+    voice_types: tuple[VoiceType, ...] = ()
+    #: The ``VoiceType.key`` the console and the CLI start from (None: no voice types).
+    default_voice_type: str | None = None
+    #: Whether a voice message can be scheduled (CapitoleMobile's voice API has no date field,
+    #: although its SMS can: ``Capability.SCHEDULE`` is about the SMS then).
+    voice_schedule: bool = False
+    #: Judges a text to speak as it is typed (None: the provider speaks no typed text).
+    check_tts: TtsChecker | None = None
+    #: The meaning of a delivery-report code (``DeliveryEvent.provider_code``).
+    describe_delivery: CodeDescriber = undocumented_code
+    #: The meaning of a refusal code (``ProviderError.code``, a per-recipient code).
+    describe_refusal: CodeDescriber = undocumented_code
 
     def option(self, key: str) -> OptionSpec | None:
         return next((spec for spec in self.options if spec.key == key), None)
+
+    def voice_type(self, key: str | None) -> VoiceType | None:
+        return next((kind for kind in self.voice_types if kind.key == key), None)
+
+    def describe_code(self, code: str, *, refusal: bool = False) -> str:
+        """``"4: message delivered to the recipient"``: a code and its English meaning.
+
+        Delivery codes by default (what a delivery column shows); ``refusal=True`` for the
+        code of a refused request or recipient. Never raises; an empty code gives "".
+        """
+        text = code.strip() if isinstance(code, str) else ""
+        if not text:
+            return ""
+        describe = self.describe_refusal if refusal else self.describe_delivery
+        return f"{text}: {describe(text)}"
 
 
 PROVIDER_KINDS: tuple[str, ...] = ("capitole", "voicepartner", "octopush", "ecampaign")

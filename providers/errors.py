@@ -72,6 +72,21 @@ class RateLimitedError(ProviderError):
         self.retry_after = retry_after
 
 
+class AlreadySentError(ProviderError):
+    """The provider refused a request as a repeat of one it already received and processed.
+
+    Raised for Octopush's code 120 (``request_id`` already used): the first request with this
+    id was received, so this batch was not sent again. Not a failure of the send: the
+    orchestrator reports the batch as "already sent" (with ``request_id``) and never retries it.
+    """
+
+    def __init__(
+        self, provider: str, code: str, meaning: str, original: str = "", *, request_id: str = ""
+    ) -> None:
+        super().__init__(provider, code, meaning, original, retryable=False)
+        self.request_id = request_id
+
+
 class OutcomeUnknownError(ProviderError):
     """The request may have reached the provider but no usable answer came back.
 
@@ -85,3 +100,30 @@ class OutcomeUnknownError(ProviderError):
 
 class CallbackError(PorteVoixError, ValueError):
     """An inbound callback is malformed, hostile or not from the expected provider."""
+
+
+#: Codes the provider layer itself gives a ``ProviderError`` whatever the provider.
+GENERIC_CODES = {
+    "UNKNOWN": "no usable answer came back: the request may or may not have been processed",
+    "BAD_REPLY": "the provider's answer could not be read",
+    "RATE_LIMITED": "the provider's rate limit was reached; try again later",
+    "REFUSED": "the provider refused the request without giving a code",
+}
+
+
+def generic_meaning(code: str) -> str | None:
+    """The meaning of a code porte-voix gives itself (``UNKNOWN``, ``HTTP 503``...), else None."""
+    text = code.strip()
+    if text in GENERIC_CODES:
+        return GENERIC_CODES[text]
+    if text.startswith("HTTP ") and text[5:].isdigit():
+        status = int(text[5:])
+        if status == 429:
+            return "too many requests; try again later"
+        if 300 <= status < 400:
+            return "a redirect, not an answer (check the account's URL)"
+        if 400 <= status < 500:
+            return "the provider's server refused the request"
+        if status >= 500:
+            return "the provider's server failed"
+    return None

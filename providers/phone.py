@@ -14,6 +14,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from providers.errors import InputError
+from providers.models import Channel
 
 DEFAULT_REGION = "FR"
 
@@ -86,6 +87,65 @@ def is_mobile(e164: str) -> bool:
 def is_french(e164: str) -> bool:
     """Metropolitan France (+33); overseas departments have their own country codes."""
     return _parse_e164(e164).country_code == 33
+
+
+# --------------------------------------------------------------------------- who can receive what
+#
+# Service numbers belong to a company's switchboard or to a paid service, not to a phone: they
+# cannot receive SMS, and a call to them reaches an answering service (and, for the surcharged
+# ones, costs more). They are refused for SMS and calls alike, with what they are. Landlines and
+# VoIP home lines (09) stay allowed here: whether a provider reaches them is its own rule
+# (Octopush: French mobiles only; CapitoleMobile type DD: mobiles only). Faxes go to
+# switchboards too, so only the surcharged and non-line types are refused for them.
+
+_SERVICE_NUMBERS: dict[int, str] = {
+    PhoneNumberType.PREMIUM_RATE: "a premium-rate service number (08 9x in France)",
+    PhoneNumberType.SHARED_COST: "a shared-cost service number (08 1x in France)",
+    PhoneNumberType.TOLL_FREE: "a toll-free service number (08 00 to 08 05 in France)",
+    PhoneNumberType.UAN: "a company's universal access number (a switchboard)",
+    PhoneNumberType.PERSONAL_NUMBER: "a personal call-forwarding number, charged at a special rate",
+    PhoneNumberType.VOICEMAIL: "a voicemail access number",
+    PhoneNumberType.PAGER: "a pager number",
+}
+_SURCHARGED = {
+    PhoneNumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST,
+    PhoneNumberType.PERSONAL_NUMBER,
+}
+_NOT_A_LINE = {PhoneNumberType.VOICEMAIL, PhoneNumberType.PAGER}
+
+
+def unreachable_reason(e164: str, channel: Channel | str) -> str | None:
+    """Why ``e164`` cannot receive ``channel`` ("sms", "voice", "fax"), or None when it can.
+
+    Only the kind of number is judged (``phonenumbers``' number types), never a provider's own
+    rule. The reason names the number: "08 11 22 33 44 is a shared-cost service number...".
+    """
+    kind = phonenumbers.number_type(_parse_e164(e164))
+    what = _SERVICE_NUMBERS.get(kind)
+    if what is None:
+        return None
+    name = f"{display(e164)} is {what}"
+    if channel == Channel.SMS:
+        return f"{name}: it cannot receive SMS"
+    if channel == Channel.FAX:
+        if kind in _SURCHARGED or kind in _NOT_A_LINE:
+            return f"{name}: faxes are not sent to it"
+        return None
+    if channel == Channel.VOICE:
+        if kind in _NOT_A_LINE:
+            return f"{name}: it cannot take a call"
+        if kind in _SURCHARGED:
+            return f"{name}: a call reaches a paid service, not a person, and costs extra"
+        return f"{name}: a call reaches a company's service line, not a person"
+    return None
+
+
+def check_reachable(e164: str, channel: Channel | str, *, field: str = "recipients") -> None:
+    """Raise ``InputError`` when ``e164`` cannot receive ``channel`` (``unreachable_reason``)."""
+    reason = unreachable_reason(e164, channel)
+    if reason is not None:
+        raise InputError(field, reason)
 
 
 def require_mobile(e164: str, why: str) -> None:
@@ -221,8 +281,17 @@ def split_recipients(text: str) -> list[str]:
 
 
 def parse_recipients(
-    text_or_items: str | list[str], region: str = DEFAULT_REGION, *, mobile_only: bool = False
+    text_or_items: str | list[str],
+    region: str = DEFAULT_REGION,
+    *,
+    mobile_only: bool = False,
+    channel: Channel | str | None = None,
 ) -> RecipientList:
+    """Every number parsed: valid ones in E.164, the others with their reason.
+
+    ``channel`` ("sms", "voice", "fax") also refuses the numbers that cannot receive it
+    (``unreachable_reason``: special-rate and other service numbers).
+    """
     items = split_recipients(text_or_items) if isinstance(text_or_items, str) else text_or_items
     seen: set[str] = set()
     valid: list[str] = []
@@ -234,6 +303,8 @@ def parse_recipients(
             if mobile_only and _line_type(parsed) is not LineType.MOBILE:
                 raise InputError("recipient", f"{raw.strip()!r} is not a mobile number")
             e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+            if channel is not None:
+                check_reachable(e164, channel, field="recipient")
         except InputError as exc:
             invalid.append(RejectedNumber(raw.strip(), exc.message))
             continue

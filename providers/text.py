@@ -229,13 +229,53 @@ def check_sms_text(
 
 
 def check_tts_text(text: str, provider: str | None) -> None:
-    """Refuse text-to-speech text that is empty or that ``provider`` cannot carry."""
+    """Refuse text-to-speech text that is empty or that ``provider`` cannot carry.
+
+    Text that is not Unicode text at all comes first, with the position of its first bad
+    character (counted from 1): lone surrogates (what Python makes of bytes that were not
+    UTF-8, e.g. a Latin-1 file read as UTF-8) and control characters.
+    """
     profile = profile_for(provider)
+    _refuse_non_text(text, "tts")
     if _is_blank(text):
         raise InputError("tts", "the text to speak is empty")
     bad = distinct(ch for ch in text if is_refused(ch, profile.charset))
     if bad:
         raise InputError("tts", _offending_message(bad, profile.label))
+
+
+def _refuse_non_text(text: str, field: str) -> None:
+    """Lone surrogates and control characters (line breaks apart), named with their position."""
+    for index, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            raise InputError(field, _not_utf8_message(text, index))
+        if category == "Cc" and ch not in "\n\r":
+            others = sum(
+                1 for c in text[index + 1 :] if unicodedata.category(c) == "Cc" and c not in "\n\r"
+            )
+            more = f" (and {others} more control characters after it)" if others else ""
+            raise InputError(
+                field,
+                f"{describe_character(ch)} at character {index + 1} cannot be spoken{more}; "
+                f"{_fix_hint(ch)}",
+            )
+
+
+def _not_utf8_message(text: str, index: int) -> str:
+    ch = text[index]
+    count = sum(1 for c in text if unicodedata.category(c) == "Cs")
+    total = f"; {count} such characters in all" if count > 1 else ""
+    if 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte Python could not decode (surrogateescape)
+        return (
+            f"the text is not valid UTF-8: byte 0x{ord(ch) - 0xDC00:02X} at character "
+            f"{index + 1}{total} (was it saved in another encoding, such as Latin-1? save it "
+            "as UTF-8)"
+        )
+    return (
+        f"{describe_character(ch)} at character {index + 1} is half of a character (a lone "
+        f"surrogate) and cannot be encoded in UTF-8{total}; retype that character"
+    )
 
 
 # --------------------------------------------------------------------------- Latin-9

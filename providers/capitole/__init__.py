@@ -1,15 +1,15 @@
 """CapitoleMobile: SMS and voice messages (two platforms, two balances)."""
 
-from providers.base import OptionSpec, ProviderInfo, VoiceMode
-from providers.capitole.callbacks import parse_callback
-from providers.capitole.codes import KIND
+from providers.base import OptionSpec, ProviderInfo, VoiceMode, VoiceType
+from providers.capitole.callbacks import describe_delivery, parse_callback
+from providers.capitole.codes import KIND, describe_refusal
 from providers.capitole.provider import (
     DEFAULT_SMS_URL,
     DEFAULT_VMS_URL,
     TEST_SUFFIX,
     CapitoleProvider,
 )
-from providers.capitole.rules import ENCODING, TEXT_PROFILE
+from providers.capitole.rules import ENCODING, TEXT_PROFILE, tts_check
 
 __all__ = ["INFO", "KIND", "CapitoleProvider"]
 
@@ -50,4 +50,15 @@ INFO = ProviderInfo(
     # Its callbacks' query strings may be Latin-9, like the rest of its API. Their URL is set
     # once on the CapitoleMobile platform, not per send: no callback_option.
     callback_encoding=ENCODING,
+    voice_types=(
+        VoiceType("AD", "AD: play when answered (landlines and mobiles)"),
+        VoiceType("DD", "DD: straight to a mobile's voicemail", mobile_only=True),
+    ),
+    # AD reaches every number a DD reaches and landlines too: the console and the CLI start
+    # from it (a message sent with no type at all still goes as DD, see rules).
+    default_voice_type="AD",
+    voice_schedule=False,  # the VMS API has no date field (its SMS API has one)
+    check_tts=tts_check,
+    describe_delivery=describe_delivery,
+    describe_refusal=describe_refusal,
 )

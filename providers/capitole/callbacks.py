@@ -36,6 +36,12 @@ _STATUSES: Mapping[str, tuple[DeliveryState, str]] = {
 }
 
 
+def describe_delivery(code: str) -> str:
+    """A delivery report's ``status`` in English (``ProviderInfo.describe_delivery``)."""
+    known = _STATUSES.get(code.strip().upper())
+    return known[1] if known else "a status CapitoleMobile's documentation does not list"
+
+
 def parse_capitole_delivery(query: Mapping[str, str]) -> DeliveryEvent:
     """``?id=123456&gsm=336XXXXXXXX&status=DELIVERED&network=Orange&date=2020-03-10 09:20:10``.
 

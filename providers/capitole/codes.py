@@ -30,7 +30,13 @@ from enum import StrEnum
 
 from providers import phone
 from providers.decimals import to_decimal
-from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
+from providers.errors import (
+    AuthenticationError,
+    InputError,
+    OutcomeUnknownError,
+    ProviderError,
+    generic_meaning,
+)
 from providers.models import RecipientResult, SendReceipt, SendStatus
 from providers.redact import excerpt
 
@@ -156,6 +162,19 @@ def parse_reply(text: str, secret: str = "") -> Reply:
 def meaning(code: str) -> str:
     info = CODES.get(code)
     return info.meaning if info else "unknown code"
+
+
+def describe_refusal(code: str) -> str:
+    """A reply code's meaning (``ProviderInfo.describe_refusal``), per-number ones included
+    however they were written (``_IS_BLACKLISTED``, ``IS_BLACKLISTED``, ``0611…_IS_INVALID``)."""
+    upper = code.strip().upper()
+    match = _PER_NUMBER.match(upper) or _PER_NUMBER.match("_" + upper)
+    if match:
+        upper = match["code"]
+    info = CODES.get(upper)
+    if info is not None:
+        return info.meaning
+    return generic_meaning(code) or "not a code of CapitoleMobile's documentation"
 
 
 def match_number(written: str, recipients: Sequence[str]) -> str | None:

@@ -38,9 +38,10 @@ import phonenumbers
 from lxml import etree
 
 from providers import phone, text
+from providers.base import TtsCheck
 from providers.capitole.codes import KIND
 from providers.errors import InputError
-from providers.models import Route, SmsMessage, VmsType, VoiceMessage
+from providers.models import Channel, Route, SmsMessage, VmsType, VoiceMessage
 from providers.xml import sub, to_bytes
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -134,7 +135,7 @@ def check_schedule(when: datetime | None, now: datetime | None = None) -> None:
         )
 
 
-def check_recipients(recipients: Sequence[str]) -> None:
+def check_recipients(recipients: Sequence[str], channel: Channel = Channel.SMS) -> None:
     if not recipients:
         raise InputError("recipients", "no recipient")
     seen: set[str] = set()
@@ -145,6 +146,7 @@ def check_recipients(recipients: Sequence[str]) -> None:
             raise InputError(
                 "recipients", f"{phone.display(number)} is listed twice (it would be charged twice)"
             )
+        phone.check_reachable(number, channel)
         seen.add(number)
 
 
@@ -256,7 +258,7 @@ def check_voice(message: VoiceMessage) -> None:
         raise InputError("schedule", "CapitoleMobile voice messages cannot be scheduled")
     _check_caller(message.sender)
     vms_type = message.vms_type or VmsType.DD
-    check_recipients(message.recipients)
+    check_recipients(message.recipients, Channel.VOICE)
     for number in message.recipients:
         _check_voice_recipient(number, vms_type)
     has_recording = bool(message.voice_msg)
@@ -330,6 +332,19 @@ def _check_tts(spoken: str, lang: str) -> None:
         f"{TTS_WORDS_PER_MINUTE} words a minute, and CapitoleMobile only plays messages of "
         f"{TTS_MIN_SECONDS} to {TTS_MAX_SECONDS} s (write roughly {shortest} to {longest} words)",
     )
+
+
+def tts_check(spoken: str) -> TtsCheck:
+    """``ProviderInfo.check_tts``: the length estimate, and what ``check_voice`` would refuse."""
+    seconds = estimate_tts_seconds(spoken)
+    summary = f"≈ {seconds:.0f} s of speech at {TTS_WORDS_PER_MINUTE} words a minute"
+    if spoken.strip() and not TTS_MIN_SECONDS <= seconds <= TTS_MAX_SECONDS:
+        summary += f" (CapitoleMobile plays {TTS_MIN_SECONDS} to {TTS_MAX_SECONDS} s)"
+    try:
+        _check_tts(spoken, "fr")
+    except InputError as exc:
+        return TtsCheck(seconds, summary, exc.message)
+    return TtsCheck(seconds, summary)
 
 
 def vms_xml(message: VoiceMessage, login: str, secret: str) -> bytes:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from providers.base import OptionSpec, ProviderInfo, VoiceMode
 from providers.ecampaign.callbacks import parse_callback
-from providers.ecampaign.codes import KIND
+from providers.ecampaign.codes import KIND, describe_refusal
 from providers.ecampaign.core import DEFAULT_BASE_URL
 from providers.ecampaign.hlr import HlrResult
 from providers.ecampaign.provider import CAPABILITIES, EcampaignProvider
 from providers.ecampaign.receipt import EcampaignRecipientResult
 from providers.ecampaign.rules import TEXT_PROFILE
+from providers.ecampaign.states import describe_delivery
 
 __all__ = ["INFO", "KIND", "EcampaignProvider", "EcampaignRecipientResult", "HlrResult"]
 
@@ -53,4 +54,7 @@ INFO = ProviderInfo(
         "eCampaign: the voice template (recorded on the platform) is required; the caller id "
         "is international without '+' (e.g. 33123456789). Send to numbers or to a group."
     ),
+    voice_schedule=True,
+    describe_delivery=describe_delivery,
+    describe_refusal=describe_refusal,
 )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from providers.errors import generic_meaning
+
 KIND = "ecampaign"
 
 OK = 0
@@ -15,6 +17,15 @@ AUTH_FAILED = 3
 SEND_ERRORS = 12
 NO_RESULT = 81
 NO_CREDIT = 31
+ROUTE_MISMATCH = 19
+
+#: The account option holding the route of each channel (SMS has only the general one).
+ROUTE_OPTIONS: Mapping[str, str] = {
+    "sms": "route",
+    "voice": "voice_route",
+    "mail": "mail_route",
+    "fax": "fax_route",
+}
 
 #: Every code of the annex, grouped as the annex groups them.
 RETURN_CODES: Mapping[int, str] = {
@@ -33,7 +44,12 @@ RETURN_CODES: Mapping[int, str] = {
     16: "the SMS sender name must have 1 to 11 characters",
     17: "invalid template id",
     18: "unknown channel type",
-    19: "this route does not fit this channel",
+    19: (
+        "this route does not fit this channel: give the account a route of this channel's "
+        "kind (option route for SMS, voice_route for calls, mail_route for e-mails, fax_route "
+        "for faxes), e.g. porte-voix accounts edit NAME --set voice_route=ID; the Credits "
+        "list shows each route's id and channel"
+    ),
     # The annex writes the expected form "AAAA:MM:JJ HH:MM:SS" while the parameter table says
     # "AAAA-MM-JJ HH:MM:SS". We send the parameter-table form; say so, so that the operator
     # (or support) can tell a real date problem from the documentation's inconsistency.
@@ -87,6 +103,30 @@ RETURN_CODES: Mapping[int, str] = {
 
 def meaning(code: int) -> str:
     return RETURN_CODES.get(code, f"undocumented eCampaign return code {code}")
+
+
+def route_mismatch(account: str, channel: str, used_option: str, route: str) -> str:
+    """The meaning of code 19 for a send of ``channel`` that used ``used_option`` = ``route``."""
+    option = ROUTE_OPTIONS.get(channel, "route")
+    words = {"sms": "SMS", "voice": "calls", "mail": "e-mails", "fax": "faxes"}
+    what = words.get(channel, channel)
+    inherited = (
+        "" if used_option == option else f" (taken from '{used_option}': '{option}' is not set)"
+    )
+    return (
+        f"route {route}{inherited} does not carry {what}. Set the account's route for {what}: "
+        f"porte-voix accounts edit {account} --set {option}=ID, with the id of a route for "
+        f"{what} from the Credits list (it shows each route's id and channel)"
+    )
+
+
+def describe_refusal(code: str) -> str:
+    """A return code's meaning (``ProviderInfo.describe_refusal``); never raises."""
+    text = code.strip()
+    digits = text.removeprefix("-")
+    if digits.isascii() and digits.isdigit() and len(digits) <= 9:
+        return meaning(int(text))
+    return generic_meaning(text) or f"undocumented eCampaign return code {text}"
 
 
 #: HLR ``status_code``: the state of the lookup itself.

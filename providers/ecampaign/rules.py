@@ -18,8 +18,14 @@ from lxml import etree
 from providers.ecampaign.codes import KIND
 from providers.ecampaign.core import check_xml_text, el
 from providers.errors import InputError
-from providers.models import GroupTarget
-from providers.phone import display, for_ecampaign, international_digits, normalise
+from providers.models import Channel, GroupTarget
+from providers.phone import (
+    check_reachable,
+    display,
+    for_ecampaign,
+    international_digits,
+    normalise,
+)
 from providers.text import TextProfile
 
 TEXT_PROFILE = TextProfile(
@@ -112,8 +118,9 @@ def send_date(when: datetime, *, now: datetime | None = None) -> str:
     return local.strftime(SEND_DATE_FORMAT)
 
 
-def phone_recipients(numbers: Iterable[str]) -> tuple[tuple[str, str, str], ...]:
-    """(E.164, country code, national number) for each recipient, refusing duplicates."""
+def phone_recipients(numbers: Iterable[str], channel: Channel) -> tuple[tuple[str, str, str], ...]:
+    """(E.164, country code, national number) for each recipient, refusing duplicates and
+    numbers that cannot receive ``channel`` (special-rate and other service numbers)."""
     seen: set[str] = set()
     result: list[tuple[str, str, str]] = []
     for raw in numbers:
@@ -122,6 +129,7 @@ def phone_recipients(numbers: Iterable[str]) -> tuple[tuple[str, str, str], ...]
             raise InputError("recipients", f"{raw!r} is not in E.164 form (+33611223344)")
         if e164 in seen:
             raise InputError("recipients", f"{display(e164)} is listed twice")
+        check_reachable(e164, channel)
         seen.add(e164)
         code, national = for_ecampaign(e164)
         result.append((e164, code, national))

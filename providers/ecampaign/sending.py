@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from providers.ecampaign.codes import KIND
+from providers.ecampaign.codes import KIND, ROUTE_MISMATCH, ROUTE_OPTIONS, route_mismatch
 from providers.ecampaign.core import EcampaignCore, check_xml_text, el
 from providers.ecampaign.receipt import send_receipt
 from providers.ecampaign.rules import (
@@ -27,8 +27,9 @@ from providers.ecampaign.rules import (
     send_date,
     sender_id,
 )
-from providers.errors import InputError
+from providers.errors import InputError, ProviderError
 from providers.models import (
+    Channel,
     FaxMessage,
     MailMessage,
     RecipientResult,
@@ -48,19 +49,23 @@ class _Request:
     operation: etree._Element
     phones: tuple[tuple[str, str, str], ...] = ()
     mails: tuple[str, ...] = ()
+    channel: str = "sms"
+    route: tuple[str, str] = ("route", "")  # the option used and its route id
 
 
-def _route(core: EcampaignCore, own: str | None = None) -> str:
-    """The channel's own route option (``voice_route``...) when set, else ``route``."""
-    key = own if own and core.option(own) else "route"
+def _route(core: EcampaignCore, channel: str) -> tuple[str, str]:
+    """(option, route id): the channel's own route option (``voice_route``...) when set, else
+    ``route``."""
+    own = ROUTE_OPTIONS[channel]
+    key = own if core.option(own) else "route"
     value = core.option(key)
     if value is None:
         raise InputError(
             "route",
-            "the account has no eCampaign route id (option 'route'); the credits view lists "
-            "the account's routes",
+            f"the account has no eCampaign route id (option '{own}'); set one with porte-voix "
+            f"accounts edit {core.account} --set {own}=ID (the Credits list shows the routes)",
         )
-    return numeric_id(key, value)
+    return key, numeric_id(key, value)
 
 
 def _refuse_set(fields: Sequence[tuple[str, object]], why: str) -> None:
@@ -80,7 +85,8 @@ def _sms_request(core: EcampaignCore, message: SmsMessage) -> _Request:
         "eCampaign sends carry no campaign reference or duplicate guard",
     )
     op = etree.Element("sendSMS")
-    el(op, "route", _route(core))
+    route = _route(core, "sms")
+    el(op, "route", route[1])
     sender = message.sender or core.option("sender")
     if sender:
         el(op, "senderID", sender_id(sender))
@@ -95,9 +101,9 @@ def _sms_request(core: EcampaignCore, message: SmsMessage) -> _Request:
     if message.schedule is not None:
         el(op, "sendDate", send_date(message.schedule))
     group = check_group_target(message.group) if message.group else None
-    phones = phone_recipients(message.recipients)
+    phones = phone_recipients(message.recipients, Channel.SMS)
     add_recipients(op, group, phones)
-    return _Request("/sendSMS", op, phones)
+    return _Request("/sendSMS", op, phones, channel="sms", route=route)
 
 
 def _voice_request(core: EcampaignCore, message: VoiceMessage) -> _Request:
@@ -122,7 +128,8 @@ def _voice_request(core: EcampaignCore, message: VoiceMessage) -> _Request:
     if message.template_id is None:
         raise InputError("template_id", "an eCampaign call needs a voice template")
     op = etree.Element("sendVoice")
-    el(op, "route", _route(core, "voice_route"))
+    route = _route(core, "voice")
+    el(op, "route", route[1])
     el(op, "templateID", numeric_id("template_id", message.template_id))
     caller = _caller(core, message.sender, "sender")
     if caller:
@@ -130,14 +137,15 @@ def _voice_request(core: EcampaignCore, message: VoiceMessage) -> _Request:
     if message.schedule is not None:
         el(op, "sendDate", send_date(message.schedule))
     group = check_group_target(message.group) if message.group else None
-    phones = phone_recipients(message.recipients)
+    phones = phone_recipients(message.recipients, Channel.VOICE)
     add_recipients(op, group, phones)
-    return _Request("/sendVoice", op, phones)
+    return _Request("/sendVoice", op, phones, channel="voice", route=route)
 
 
 def _mail_request(core: EcampaignCore, message: MailMessage) -> _Request:
     op = etree.Element("sendMail")
-    el(op, "route", _route(core, "mail_route"))
+    route = _route(core, "mail")
+    el(op, "route", route[1])
     if message.template_id is not None:
         el(op, "templateID", numeric_id("template_id", message.template_id))
     elif not (message.message or "").strip():
@@ -153,12 +161,13 @@ def _mail_request(core: EcampaignCore, message: MailMessage) -> _Request:
     group = check_group_target(message.group) if message.group else None
     mails = email_recipients(message.recipients)
     add_recipients(op, group, mails=mails)
-    return _Request("/sendMail", op, mails=mails)
+    return _Request("/sendMail", op, mails=mails, channel="mail", route=route)
 
 
 def _fax_request(core: EcampaignCore, message: FaxMessage) -> _Request:
     op = etree.Element("sendFAX")
-    el(op, "route", _route(core, "fax_route"))
+    route = _route(core, "fax")
+    el(op, "route", route[1])
     el(op, "filename", required_text("filename", message.filename).strip())
     if message.schedule is not None:
         el(op, "sendDate", send_date(message.schedule))
@@ -166,9 +175,9 @@ def _fax_request(core: EcampaignCore, message: FaxMessage) -> _Request:
     if caller:
         el(op, "callerID", caller)
     group = check_group_target(message.group) if message.group else None
-    phones = phone_recipients(message.recipients)
+    phones = phone_recipients(message.recipients, Channel.FAX)
     add_recipients(op, group, phones)
-    return _Request("/sendFAX", op, phones)
+    return _Request("/sendFAX", op, phones, channel="fax", route=route)
 
 
 class SendingMixin:
@@ -211,4 +220,11 @@ class SendingMixin:
         root.append(planned.operation)
         # Every code goes to send_receipt: a refusal may still list destinations that were sent.
         reply = await self._core.exchange(planned.path, root, sends=True)
-        return send_receipt(self._core, reply, planned.phones, planned.mails)
+        try:
+            return send_receipt(self._core, reply, planned.phones, planned.mails)
+        except ProviderError as exc:
+            if exc.code != str(ROUTE_MISMATCH):
+                raise
+            option, route = planned.route
+            meaning = route_mismatch(self._core.account, planned.channel, option, route)
+            raise ProviderError(KIND, exc.code, meaning, exc.original) from None

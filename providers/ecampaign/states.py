@@ -147,3 +147,9 @@ def delivery_state(code: str, channel: str | None = None) -> tuple[DeliveryState
     if given is not None and group not in (ALL, given):
         description = f"{description} (code documented for {_CHANNEL_WORDS[group]}, not {given})"
     return state, description
+
+
+def describe_delivery(code: str) -> str:
+    """A delivery-state code in English (``ProviderInfo.describe_delivery``): the annex's
+    meaning, the same in callbacks and getCDR. Never raises."""
+    return delivery_state(code)[1]

@@ -1,8 +1,8 @@
 """Octopush (historic API): SMS."""
 
 from providers.base import OptionSpec, ProviderInfo
-from providers.octopush.callbacks import parse_callback
-from providers.octopush.codes import KIND
+from providers.octopush.callbacks import describe_delivery, parse_callback
+from providers.octopush.codes import KIND, describe_refusal
 from providers.octopush.provider import CAPABILITIES, DEFAULT_BASE_URL, OctopushProvider
 from providers.octopush.rules import TEXT_PROFILE
 
@@ -28,4 +28,6 @@ INFO = ProviderInfo(
     login_label="login (account e-mail)",
     secret_label="API key",
     batch_size=500,
+    describe_delivery=describe_delivery,
+    describe_refusal=describe_refusal,
 )

@@ -12,6 +12,11 @@ from providers.models import CallbackItem
 from providers.octopush.codes import KIND
 
 
+def describe_delivery(code: str) -> str:
+    """``ProviderInfo.describe_delivery``: Octopush never reports a delivery to porte-voix."""
+    return "Octopush's historic API sends porte-voix no delivery reports"
+
+
 def parse_callback(request: CallbackRequest) -> list[CallbackItem]:
     """The provider's entry for ``providers.callbacks``: always refuses."""
     raise CallbackError(f"{KIND}: this API documents no callback")

@@ -22,10 +22,13 @@ from typing import Any
 from lxml import etree
 
 from providers.decimals import to_decimal
+from providers.errors import generic_meaning
 from providers.xml import XmlRefused, parse
 
 KIND = "octopush"
 OK = "000"
+#: The request_id was already used: the first request was received, this one not sent again.
+ALREADY_RECEIVED = "120"
 
 #: Every code of the provider's return-code page, in plain English.
 MEANINGS: Mapping[str, str] = {
@@ -115,6 +118,14 @@ AUTHENTICATION = frozenset({"101", "108", "109"})
 
 def meaning(code: str) -> str:
     return MEANINGS.get(code, f"undocumented Octopush code {code}")
+
+
+def describe_refusal(code: str) -> str:
+    """A return code's meaning (``ProviderInfo.describe_refusal``); ``120`` and ``"120"`` alike."""
+    text = code.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 3:
+        return meaning(text.zfill(3))
+    return generic_meaning(text) or f"undocumented Octopush code {text}"
 
 
 class ReplyUnreadable(ValueError):

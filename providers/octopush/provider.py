@@ -9,7 +9,9 @@ in ``providers.octopush.rules``.
 * **Campaign id.** The historic API has none: the reply's ``ticket`` identifies the send
   (``SendReceipt.reference``). A message with a campaign id is refused.
 * **Duplicates.** ``msg.request_id`` goes out as ``request_id``; Octopush refuses a second
-  request with the same id (code 120) without sending it, which makes a knowing resend safe.
+  request with the same id (code 120) without sending it, which makes a knowing resend safe;
+  code 120 raises ``AlreadySentError`` (a ``ProviderError``), so that the orchestrator reports
+  the batch as already sent rather than failed.
 * **Dry run** is Octopush's own simulation (``request_mode=simu``): a real request that Octopush
   validates and prices without sending anything.
 * **Batches** of 500 recipients (``INFO.batch_size``): Octopush documents no maximum; 500
@@ -27,7 +29,13 @@ import httpx
 
 from providers import phone
 from providers.base import AccountSettings, Capability
-from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
+from providers.errors import (
+    AlreadySentError,
+    AuthenticationError,
+    InputError,
+    OutcomeUnknownError,
+    ProviderError,
+)
 from providers.http import FORM_CONTENT_TYPE, make_client, request
 from providers.models import (
     Balance,
@@ -41,6 +49,7 @@ from providers.models import (
 )
 from providers.octopush import rules as rules
 from providers.octopush.codes import (
+    ALREADY_RECEIVED,
     AUTHENTICATION,
     KIND,
     RETRYABLE,
@@ -219,6 +228,11 @@ class OctopushProvider:
             ) from None
         if not reply.ok:
             code = reply.error_code
+            if code == ALREADY_RECEIVED:
+                # Not a failure: the first request with this id was received; this one was
+                # not sent again (PROVIDER-NOTES: "duplicate -> error 120").
+                request_id = next((v for k, v in fields if k == "request_id"), "")
+                raise AlreadySentError(KIND, code, meaning(code), original, request_id=request_id)
             error_class = AuthenticationError if code in AUTHENTICATION else ProviderError
             raise error_class(
                 KIND,

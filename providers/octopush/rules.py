@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from providers import phone
 from providers.errors import InputError
-from providers.models import Route, SmsMessage
+from providers.models import Channel, Route, SmsMessage
 from providers.octopush.codes import KIND
 from providers.text import TextProfile, check_sms_text
 
@@ -165,6 +165,7 @@ def check_recipients(recipients: tuple[str, ...]) -> tuple[str, ...]:
         e164 = phone.normalise(number, field="recipients")
         if e164 != number:
             raise InputError("recipients", f"{number!r} is not in E.164 form ({e164})")
+        phone.check_reachable(number, Channel.SMS)
         if phone.is_french(number):
             phone.require_mobile(number, "an SMS needs a mobile number")
         if number in seen:

@@ -1,14 +1,14 @@
 """VoicePartner: voicemail drops and text-to-speech calls."""
 
 from providers.base import OptionSpec, ProviderInfo, VoiceMode
-from providers.voicepartner.callbacks import parse_callback
-from providers.voicepartner.codes import KIND
+from providers.voicepartner.callbacks import describe_delivery, parse_callback
+from providers.voicepartner.codes import KIND, describe_refusal
 from providers.voicepartner.provider import (
     DEFAULT_BASE_URL,
     MAX_NUMBERS_PER_REQUEST,
     VoicePartnerProvider,
 )
-from providers.voicepartner.rules import TEXT_PROFILE
+from providers.voicepartner.rules import TEXT_PROFILE, tts_check
 
 __all__ = ["INFO", "KIND", "VoicePartnerProvider"]
 
@@ -38,4 +38,8 @@ INFO = ProviderInfo(
     ),
     # Each send names the URL its reports go to (notifyUrl).
     callback_option="notify_url",
+    voice_schedule=True,
+    check_tts=tts_check,
+    describe_delivery=describe_delivery,
+    describe_refusal=describe_refusal,
 )

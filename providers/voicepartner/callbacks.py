@@ -74,6 +74,17 @@ _TTS_STATES: Mapping[tuple[str, str], tuple[DeliveryState, str]] = {
 }
 
 
+def describe_delivery(code: str) -> str:
+    """A delivery code in English (``ProviderInfo.describe_delivery``): ``status`` or
+    ``status/additionnal_status`` of a call, ``delivered/total`` of a voicemail drop."""
+    text = code.strip()
+    head, _, tail = text.partition("/")
+    if head.isdigit() and tail.isdigit():
+        return f"{head} of {tail} voicemails delivered"
+    known = _TTS_STATES.get((head.lower(), tail.upper()))
+    return known[1] if known else "a call status VoicePartner does not document"
+
+
 def parse_voicepartner_tts(body: bytes) -> DeliveryEvent:
     """Text-to-speech call, one number: JSON ``{campaignId, status, additionnal_status, ...}``.
 

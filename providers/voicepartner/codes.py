@@ -21,7 +21,12 @@ from typing import Any
 import httpx
 
 from providers.decimals import to_decimal
-from providers.errors import AuthenticationError, OutcomeUnknownError, ProviderError
+from providers.errors import (
+    AuthenticationError,
+    OutcomeUnknownError,
+    ProviderError,
+    generic_meaning,
+)
 from providers.models import AudioFile, RecipientResult, SendReceipt, SendStatus
 from providers.redact import excerpt, scrub
 
@@ -47,6 +52,17 @@ _MEANINGS = {
     409: "conflict with the current state",
     422: "the request was refused as invalid",
 }
+
+
+def describe_refusal(code: str) -> str:
+    """A refusal code's meaning (``ProviderInfo.describe_refusal``): VoicePartner documents no
+    code list, so its numeric codes are read as the HTTP statuses they follow."""
+    text = code.strip()
+    generic = generic_meaning(text)
+    numeric = text.removeprefix("HTTP ").strip()
+    if numeric.isdigit() and int(numeric) in _MEANINGS:
+        return _MEANINGS[int(numeric)]
+    return generic or "a code VoicePartner does not document; its message says more"
 
 
 def decode_reply(response: httpx.Response, *, sends: bool, secret: str) -> Any:

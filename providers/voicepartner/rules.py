@@ -16,9 +16,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from providers import phone
+from providers import phone, text
+from providers.base import TtsCheck
 from providers.errors import InputError
-from providers.models import VoiceMessage
+from providers.models import Channel, VoiceMessage
 from providers.text import TextProfile
 from providers.voicepartner.codes import KIND
 
@@ -34,6 +35,15 @@ PARIS = ZoneInfo("Europe/Paris")
 SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:00"
 MIN_SPEECH_RATE = 0.5
 MAX_SPEECH_RATE = 2.0
+
+#: Longest text to speak, in characters. VoicePartner documents no limit (neither the spec
+#: file nor its online documentation, see PROVIDER-NOTES.md), so this is ours: about three
+#: minutes of speech at the normal rate (150 words a minute, some 15 characters a second),
+#: the longest voice message any provider here documents (eCampaign's 180-second templates),
+#: and three times what CapitoleMobile plays (59 s). A longer text is a document, not a call,
+#: and 120,000 characters would only be refused by the provider after a round trip.
+MAX_TTS_CHARACTERS = 3000
+TTS_WORDS_PER_MINUTE = 150
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
@@ -64,12 +74,12 @@ def plan_voice(
 ) -> VoicePlan:
     _refuse_foreign_fields(message)
     audio = (message.audio_token or "").strip()
-    text = (message.tts or "").strip()
-    if audio and text:
+    spoken = (message.tts or "").strip()
+    if audio and spoken:
         raise InputError(
             "tts", "give either an audio file (voicemail drop) or a text to speak, not both"
         )
-    if not audio and not text:
+    if not audio and not spoken:
         raise InputError(
             "audio_token", "choose an audio file (voicemail drop) or a text to speak (tts)"
         )
@@ -95,7 +105,7 @@ def plan_voice(
             raise InputError("sender", "text-to-speech calls have no call-back number")
         if message.email:
             raise InputError("email", "text-to-speech calls send no notification e-mail")
-        before["text"] = text
+        before["text"] = check_tts(spoken)
         before["lang"] = _lang(message.lang)
         if message.speech_rate is not None:
             after["speechRate"] = _speech_rate(message.speech_rate)
@@ -103,7 +113,40 @@ def plan_voice(
             after["notifyUrl"] = url
         if schedule is not None:
             after["scheduledDate"] = schedule
-    return VoicePlan(bool(text), numbers, rendered, before, after)
+    return VoicePlan(bool(spoken), numbers, rendered, before, after)
+
+
+def check_tts(spoken: str) -> str:
+    """The text to speak, or ``InputError`` naming the problem (and where it is): text that
+    is not UTF-8, control characters, an empty text, more than ``MAX_TTS_CHARACTERS``."""
+    text.check_tts_text(spoken, KIND)
+    if len(spoken) > MAX_TTS_CHARACTERS:
+        raise InputError(
+            "tts",
+            f"the text to speak is {len(spoken):,} characters; porte-voix sends at most "
+            f"{MAX_TTS_CHARACTERS:,} (about 3 minutes of speech) in one call",
+        )
+    return spoken
+
+
+def estimate_tts_seconds(spoken: str, speech_rate: float = 1.0) -> float:
+    """Rough speech duration: words (holding a letter or digit) at 150 a minute, times rate."""
+    words = sum(1 for w in spoken.split() if any(ch.isalnum() for ch in w))
+    return words * 60 / TTS_WORDS_PER_MINUTE / speech_rate
+
+
+def tts_check(spoken: str) -> TtsCheck:
+    """``ProviderInfo.check_tts``: the estimate and the problem ``check_tts`` would raise."""
+    seconds = estimate_tts_seconds(spoken)
+    summary = (
+        f"≈ {seconds:.0f} s of speech at {TTS_WORDS_PER_MINUTE} words a minute; "
+        f"{len(spoken):,} of {MAX_TTS_CHARACTERS:,} characters"
+    )
+    try:
+        check_tts(spoken.strip())
+    except InputError as exc:
+        return TtsCheck(seconds, summary, exc.message)
+    return TtsCheck(seconds, summary)
 
 
 def _refuse_foreign_fields(message: VoiceMessage) -> None:
@@ -131,6 +174,7 @@ def _recipients(recipients: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str
             raise InputError(
                 "recipient", f"{phone.display(e164)}: VoicePartner calls French numbers only"
             )
+        phone.check_reachable(e164, Channel.VOICE, field="recipient")
         if e164 in seen:
             # The same person would be called twice, and results could not be told apart.
             raise InputError("recipient", f"{phone.display(e164)} appears twice")

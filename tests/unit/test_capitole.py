@@ -287,7 +287,7 @@ VOICE_REFUSALS = [
     (
         VoiceMessage(("+33800123456",), sender=LANDLINE, vms_type=VmsType.AD, tts=TTS),
         "recipients",
-        "neither",
+        "toll-free service number",
     ),
     (VoiceMessage((), sender=LANDLINE, tts=TTS), "recipients", "no recipient"),
     (VoiceMessage((MOBILE,), sender=LANDLINE), "voice_msg", "exactly one"),
