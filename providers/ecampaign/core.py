@@ -21,10 +21,10 @@ from lxml import etree
 from providers.base import AccountSettings
 from providers.ecampaign.codes import AUTH_FAILED, KIND, OK, meaning
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
-from providers.http import FORM_CONTENT_TYPE, make_client, request
+from providers.http import FORM_CONTENT_TYPE, MAX_REPLY_BYTES, make_client, request
 from providers.phone import from_ecampaign
 from providers.redact import excerpt, scrub
-from providers.xml import XmlRefused, parse, sub, to_bytes
+from providers.xml import MAX_XML_BYTES, XmlRefused, parse, sub, to_bytes
 
 DEFAULT_BASE_URL = "http://api.ecampaign.prosoluce.fr"
 
@@ -142,7 +142,15 @@ class EcampaignCore:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    async def post(self, path: str, root: etree._Element, *, sends: bool) -> httpx.Response:
+    async def post(
+        self,
+        path: str,
+        root: etree._Element,
+        *,
+        sends: bool,
+        max_bytes: int = MAX_REPLY_BYTES,
+    ) -> httpx.Response:
+        """``max_bytes`` bounds the reply (a whole group's members are larger than most)."""
         body = urllib.parse.urlencode({"xml": to_bytes(root, "UTF-8")}).encode("ascii")
         return await request(
             self.client,
@@ -152,6 +160,7 @@ class EcampaignCore:
             sends=sends,
             content=body,
             headers={"Content-Type": FORM_CONTENT_TYPE},
+            max_bytes=max_bytes,
         )
 
     async def call(
@@ -177,10 +186,12 @@ class EcampaignCore:
         return self.read_reply(await self.post(path, root, sends=sends), sends=sends)
 
     # -- replies ------------------------------------------------------------------------------
-    def read_reply(self, response: httpx.Response, *, sends: bool) -> Reply:
+    def read_reply(
+        self, response: httpx.Response, *, sends: bool, max_bytes: int = MAX_XML_BYTES
+    ) -> Reply:
         """The reply's code, message and root, or an error saying why it cannot be read."""
         try:
-            root = parse(response.content)
+            root = parse(response.content, max_bytes=max_bytes)
         except XmlRefused as exc:
             raise self._unreadable(response, sends, str(exc)) from None
         code_text = root.findtext("code") if root.tag == "ecampaign" else None
