@@ -94,17 +94,18 @@ async def test_add_group_then_list_and_get_it(api: Api) -> None:
     created = await api.post("/manageGroup/addGroup", new_group())
     assert [c.tag for c in created] == ["code", "message", "id_group"]
     group_id = created.findtext("id_group")
-    assert group_id == "4"
+    assert group_id == "5"
 
     listing = await api.post("/manageGroup/listGroups", manage()[0])
     groups = listing.findall("groups/group")
     assert [(g.get("id"), g.text) for g in groups] == [
         ("1", "Clients Paris"),
         ("2", "Prospects Lyon"),
-        ("4", "Clients Lille"),
+        ("4", "Abonnés newsletter"),
+        ("5", "Clients Lille"),
     ]  # group 3 belongs to another account
-    assert (groups[2].get("locked_structure"), groups[2].get("locked_content")) == ("true", "false")
-    assert len(groups[2].get("date") or "") == len("2024-01-31 12:00:00")
+    assert (groups[3].get("locked_structure"), groups[3].get("locked_content")) == ("true", "false")
+    assert len(groups[3].get("date") or "") == len("2024-01-31 12:00:00")
 
     info = await api.post(f"/manageGroup/{group_id}/getGroup", manage()[0])
     group = info.find("group")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -72,6 +73,97 @@ def _paris_group(state: EcampaignState, now: datetime) -> GroupRec:
     return group
 
 
+#: The demo's big group: enough members to show that the console pages through them.
+BIG_GROUP_SIZE = 50_000
+_FIRST_NAMES = ("Camille", "Lucas", "Manon", "Hugo", "Chloé", "Nathan", "Jade", "Théo", "Zoé")
+_LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand")
+_CITIES = ("Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Lille", "Rennes", "Nice")
+
+
+class GeneratedMembers(dict[int, MemberRec]):
+    """Members made on first use. Every sandbox started (each test, each demo) builds the demo
+    account, and 50,000 records take about half a second: most runs never look at them."""
+
+    def __init__(self, first_id: int, count: int) -> None:
+        super().__init__()
+        self._pending: tuple[int, int] | None = (first_id, count)
+
+    def _fill(self) -> None:
+        if self._pending is None:
+            return
+        first_id, count = self._pending
+        self._pending = None
+        for index in range(count):
+            values = {
+                "nom": _LAST_NAMES[index % len(_LAST_NAMES)],
+                "prenom": _FIRST_NAMES[index % len(_FIRST_NAMES)],
+                "mobile": f"{610_000_000 + index}",
+                "ville": _CITIES[(index // 7) % len(_CITIES)],
+            }
+            super().__setitem__(
+                first_id + index, MemberRec(first_id + index, values, {"mobile": "33"})
+            )
+
+    # Every way the sandbox reads or changes members fills them first.
+    def __contains__(self, key: object) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __getitem__(self, key: int) -> MemberRec:
+        self._fill()
+        return super().__getitem__(key)
+
+    def __setitem__(self, key: int, value: MemberRec) -> None:
+        self._fill()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: int) -> None:
+        self._fill()
+        super().__delitem__(key)
+
+    def __iter__(self) -> Iterator[int]:
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def values(self) -> ValuesView[MemberRec]:  # type: ignore[override]
+        self._fill()
+        return super().values()
+
+    def items(self) -> ItemsView[int, MemberRec]:  # type: ignore[override]
+        self._fill()
+        return super().items()
+
+    def keys(self) -> KeysView[int]:  # type: ignore[override]
+        self._fill()
+        return super().keys()
+
+    def clear(self) -> None:
+        self._pending = None
+        super().clear()
+
+
+def _big_group(state: EcampaignState, now: datetime) -> GroupRec:
+    group = GroupRec(
+        id=state.next_id("group"),
+        name="Abonnés newsletter",
+        created=now - timedelta(days=300),
+        fields=[
+            FieldDef("nom", "custom"),
+            FieldDef("prenom", "custom"),
+            FieldDef("mobile", "mobile", unique=True),
+            FieldDef("ville", "custom"),
+        ],
+    )
+    first = state.counters["member"] + 1
+    state.counters["member"] += BIG_GROUP_SIZE
+    group.members = GeneratedMembers(first, BIG_GROUP_SIZE)
+    return group
+
+
 def _groups(state: EcampaignState, now: datetime) -> None:
     paris = _paris_group(state, now)
     lyon = GroupRec(
@@ -94,7 +186,7 @@ def _groups(state: EcampaignState, now: datetime) -> None:
         fields=[FieldDef("mobile", "mobile")],
         foreign=True,
     )
-    for group in (paris, lyon, other):
+    for group in (paris, lyon, other, _big_group(state, now)):
         state.groups[group.id] = group
 
 
