@@ -27,6 +27,7 @@ Run: ``.venv/bin/python benchmarks/outbox.py [--quick] [--timeout 900]``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import sys
 from dataclasses import dataclass
@@ -63,6 +64,8 @@ class Result:
     start: Window | None
     end: Window | None
     whole_per_1000: float  # HTTP phase (first arrival to last answer) per 1 000 recipients
+    first_cycle: float  # first arrival to second arrival (one-time costs), seconds
+    slowest_cycle: float  # the longest arrival-to-arrival interval, seconds
     before: float
     after: float
     state: str
@@ -109,7 +112,10 @@ def one(size: int, work: Path, timeout: float) -> Result:
     batch = 500 if cli.timed_out or n < 2 else -(-size // n)
     sent = size if cli.ok else n * batch
     start = end = None
-    whole = before = after = float("nan")
+    whole = before = after = first = slowest = float("nan")
+    if n >= 2:
+        first = arrivals[1][0] - arrivals[0][0]
+        slowest = max(b[0] - a[0] for a, b in itertools.pairwise(arrivals))
     # The first batch pays one-time costs on both sides (connection, lazy imports, number
     # metadata): the start window begins with the second.
     if n >= 5:
@@ -121,7 +127,7 @@ def one(size: int, work: Path, timeout: float) -> Result:
         whole = (arrivals[-1][1] - arrivals[0][0]) / max(sent, 1) * 1000
         if not cli.timed_out:
             after = cli.started + cli.wall - arrivals[-1][1]
-    return Result(size, cli, n, sent, start, end, whole, before, after, state)
+    return Result(size, cli, n, sent, start, end, whole, first, slowest, before, after, state)
 
 
 def describe(r: Result, timeout: float) -> str:
@@ -137,7 +143,8 @@ def print_results(results: list[Result], timeout: float) -> None:
     head = (
         f"{'recipients':>10} {'reqs':>5} | {'wall':>22} {'CPU':>7} {'peak':>8} | "
         f"{'before':>7} {'after':>6} | {'ms/1000 start':>13} {'end':>7} {'end/start':>9} | "
-        f"{'sandbox ms/1000 start':>21} {'end':>5} | {'whole':>7} | state"
+        f"{'sandbox ms/1000 start':>21} {'end':>5} | {'whole':>7} | {'1st batch':>9} "
+        f"{'slowest':>7} | state"
     )
     print(head)
     print("-" * len(head))
@@ -151,7 +158,8 @@ def print_results(results: list[Result], timeout: float) -> None:
             f"{(f'{e.per_1000 * 1000:.0f}' if e else '—'):>7} {flat:>9} | "
             f"{(f'{s.sandbox_per_1000 * 1000:.0f}' if s else '—'):>21} "
             f"{(f'{e.sandbox_per_1000 * 1000:.0f}' if e else '—'):>5} | "
-            f"{r.whole_per_1000 * 1000:>5.0f}ms | {r.state}"
+            f"{r.whole_per_1000 * 1000:>5.0f}ms | {h.span(r.first_cycle):>9} "
+            f"{h.span(r.slowest_cycle):>7} | {r.state}"
         )
         if r.cli.timed_out:
             print(
@@ -165,8 +173,9 @@ def print_results(results: list[Result], timeout: float) -> None:
             f"ms/1000: milliseconds per 1 000 recipients between request arrivals at the sandbox,"
             f" over the first (but the very first) and last 5 % of the batches, at least "
             f"{MIN_WINDOW} (at {results[0].size:,}: {w:,} recipients each); sandbox: of which"
-            " the sandbox answering; whole: first arrival to last answer per 1 000; before: CLI"
-            " spawn to first arrival; after: last answer to exit."
+            " the sandbox answering; whole: first arrival to last answer per 1 000; 1st batch:"
+            " first arrival to second; slowest: the longest interval between two arrivals;"
+            " before: CLI spawn to first arrival; after: last answer to exit."
         )
 
 
