@@ -1,9 +1,13 @@
-"""One way to talk HTTP to a provider: explicit timeouts, safe retries, honest outcomes.
+"""One way to talk HTTP to a provider: explicit timeouts, a deadline, a size cap, honest outcomes.
 
 A request is retried only when the connection failed before anything was sent (connect errors,
 pool timeouts). Once bytes may have left, a timeout or a broken answer becomes
 ``OutcomeUnknownError`` for operations that spend money (``sends=True``): the operator decides.
 Error texts never include the URL, because some providers put the API key in it.
+
+Per-read timeouts alone do not bound a request: a server dripping one byte a second never trips
+them. So the whole exchange (connect, send, headers, body) runs under one overall deadline, and
+the body is streamed and refused beyond ``max_bytes`` rather than loaded whole into memory.
 """
 
 from __future__ import annotations
@@ -28,6 +32,17 @@ TIMEOUT_ENV = "PORTE_VOIX_HTTP_TIMEOUT"
 CONNECT_RETRIES = 2
 USER_AGENT = "porte-voix/0.1"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+#: Largest reply body read by default (after content decoding). Provider replies are a few KB;
+#: callers where a large reply is normal (eCampaign getCDR) pass a larger ``max_bytes``.
+MAX_REPLY_BYTES = 5 * 1024 * 1024
+#: Error code of a URL that cannot be requested at all: a configuration problem, nothing sent.
+BAD_URL = "BAD_URL"
+#: Error code of a reply larger than the cap, for operations without an effect.
+REPLY_TOO_LARGE = "REPLY_TOO_LARGE"
+#: Characters of a reply kept in error texts. Generous on purpose: the secret scrubber
+#: (providers/redact.py) must see the text before any short cut, or a secret straddling the cut
+#: would survive in part; the final, short cut belongs to the scrubber and describe layers.
+EXCERPT_CHARS = 2000
 
 
 def make_client(
@@ -56,6 +71,44 @@ def _timeout_from_env() -> httpx.Timeout:
     return httpx.Timeout(connect=min(seconds, 10.0), read=seconds, write=seconds, pool=10.0)
 
 
+def overall_deadline(timeout: httpx.Timeout) -> float:
+    """Seconds a whole request may take under ``timeout``: 100 s by default, 20 s at 5 s.
+
+    Connect, send, wait as long as one read timeout for the provider to answer, and as long
+    again for the body to arrive.
+    """
+
+    def part(value: float | None, default: float | None) -> float:
+        return value if value is not None else float(default or 0.0)
+
+    connect = part(timeout.connect, DEFAULT_TIMEOUT.connect)
+    write = part(timeout.write, DEFAULT_TIMEOUT.write)
+    read = part(timeout.read, DEFAULT_TIMEOUT.read)
+    return connect + write + 2 * read
+
+
+class _Progress:
+    """How far one request got, to tell "nothing sent" from "may have been processed".
+
+    httpcore reports its steps through the ``trace`` request extension. A transport that reports
+    nothing (a test's MockTransport, a custom one) is assumed to have sent: the safe guess.
+    """
+
+    def __init__(self) -> None:
+        self.in_flight = False  # False between connect retries: nothing is on the wire
+        self.traced = False
+        self.sent = False
+
+    async def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        self.traced = True
+        if ".send_request" in event:
+            self.sent = True
+
+    @property
+    def nothing_sent(self) -> bool:
+        return not self.in_flight or (self.traced and not self.sent)
+
+
 async def request(
     client: httpx.AsyncClient,
     provider: str,
@@ -67,19 +120,61 @@ async def request(
     json: Any = None,
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
+    max_bytes: int = MAX_REPLY_BYTES,
 ) -> httpx.Response:
     """Perform one request; map transport failures to provider errors.
 
     ``sends`` marks an operation with an effect (a send, a deletion): its failures after the
-    request left are reported as unknown outcomes rather than retried.
+    request left are reported as unknown outcomes rather than retried. ``deadline`` bounds the
+    whole request in seconds (default: ``overall_deadline`` of the client's timeout);
+    ``max_bytes`` bounds the reply body. The response returned is fully read.
     """
+    _check_url(provider, url)
+    seconds = overall_deadline(client.timeout) if deadline is None else deadline
+    progress = _Progress()
+    try:
+        async with asyncio.timeout(seconds):
+            response = await _attempts(
+                client,
+                provider,
+                method,
+                url,
+                progress,
+                sends=sends,
+                max_bytes=max_bytes,
+                content=content,
+                json=json,
+                params=params,
+                headers=headers,
+            )
+    except TimeoutError:
+        raise _deadline_error(provider, seconds, progress, sends=sends) from None
+    return check_status(provider, response, sends=sends)
+
+
+async def _attempts(
+    client: httpx.AsyncClient,
+    provider: str,
+    method: str,
+    url: str,
+    progress: _Progress,
+    *,
+    sends: bool,
+    max_bytes: int,
+    **arguments: Any,
+) -> httpx.Response:
     attempt = 0
     while True:
+        progress.in_flight = True
         try:
-            response = await client.request(
-                method, url, content=content, json=json, params=params, headers=headers
-            )
+            async with client.stream(
+                method, url, extensions={"trace": progress.trace}, **arguments
+            ) as streamed:
+                body, complete = await _read_capped(streamed, max_bytes)
+                response = _buffered(streamed, body)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            progress.in_flight = False
             attempt += 1
             if attempt > CONNECT_RETRIES:
                 raise ProviderError(
@@ -90,13 +185,15 @@ async def request(
                 ) from None
             await asyncio.sleep(0.2 * attempt)
             continue
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
-            # Refused by our own client before a byte left (bad URL scheme, bad header).
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise _bad_url(provider, type(exc).__name__) from None
+        except httpx.LocalProtocolError as exc:
+            # Refused by our own client before a byte left (a bad header).
             raise ProviderError(
                 provider,
                 "BAD_REQUEST",
                 f"the request could not be made ({type(exc).__name__}); nothing was sent; "
-                "check the account's endpoint URL",
+                "check the account's settings",
             ) from None
         except httpx.RequestError as exc:
             # Timeouts after the request left, resets, protocol errors, undecodable bodies.
@@ -106,7 +203,103 @@ async def request(
                     provider, meaning + "; the request may have been processed"
                 ) from None
             raise ProviderError(provider, "NO_ANSWER", meaning, retryable=True) from None
-        return check_status(provider, response, sends=sends)
+        if not complete:
+            _refuse_too_large(provider, response, max_bytes, sends=sends)
+        return response
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
+    """The (decoded) body, or its first ``max_bytes`` and False when it is longer."""
+    if _declared_length(response) > max_bytes:
+        return b"", False  # refused unread: the server said how long it is
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        room = max_bytes - size
+        if len(chunk) > room:
+            chunks.append(chunk[:room])
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), True
+
+
+def _declared_length(response: httpx.Response) -> int:
+    """Content-Length when it counts the decoded body, else -1."""
+    declared = response.headers.get("content-length", "").strip()
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    # isascii: "²".isdigit() is true but int() refuses it; the length bounds the int.
+    if encoding != "identity" or not (declared.isascii() and declared.isdigit()):
+        return -1
+    return int(declared) if len(declared) <= 18 else 10**18
+
+
+def _buffered(streamed: httpx.Response, body: bytes) -> httpx.Response:
+    """A read response holding ``body``, for callers' ``.content``, ``.text`` and ``.json()``."""
+    # The body is already decoded: a Content-Encoding left in place would be decoded again.
+    headers = [(k, v) for k, v in streamed.headers.raw if k.lower() != b"content-encoding"]
+    kept = ("http_version", "reason_phrase")
+    return httpx.Response(
+        streamed.status_code,
+        headers=headers,
+        content=body,
+        request=streamed.request,
+        extensions={k: v for k, v in streamed.extensions.items() if k in kept},
+        default_encoding=streamed.default_encoding,
+    )
+
+
+def _refuse_too_large(
+    provider: str, response: httpx.Response, max_bytes: int, *, sends: bool
+) -> None:
+    if response.status_code == 429 or response.status_code >= 500:
+        check_status(provider, response, sends=sends)  # the status says more than the size
+    meaning = f"the provider's reply is larger than {max_bytes:,} bytes and was not read"
+    if sends:
+        raise OutcomeUnknownError(
+            provider, meaning + "; the request was answered, so it may have been processed"
+        )
+    raise ProviderError(provider, REPLY_TOO_LARGE, meaning, _excerpt(response))
+
+
+def _deadline_error(
+    provider: str, seconds: float, progress: _Progress, *, sends: bool
+) -> ProviderError:
+    within = f"within the {seconds:g} s deadline"
+    if progress.nothing_sent:
+        return ProviderError(
+            provider,
+            "CONNECTION_FAILED",
+            f"could not reach the provider {within}; nothing was sent",
+            retryable=True,
+        )
+    meaning = f"no complete answer from the provider {within}"
+    if sends:
+        return OutcomeUnknownError(provider, meaning + "; the request may have been processed")
+    return ProviderError(provider, "NO_ANSWER", meaning, retryable=True)
+
+
+def _check_url(provider: str, url: str) -> None:
+    """Refuse, before anything is sent, a URL no request could go to."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        raise _bad_url(provider, "it cannot be parsed") from None
+    if parsed.scheme not in ("http", "https"):
+        raise _bad_url(provider, "it does not start with http:// or https://")
+    # httpx percent-encodes a space in a host, which would then fail as a DNS error, retried.
+    if not parsed.host or not all(c.isalnum() or c in "-._:" for c in parsed.host):
+        raise _bad_url(provider, "it names no valid host")
+
+
+def _bad_url(provider: str, reason: str) -> ProviderError:
+    # The URL itself is never quoted: some providers carry the API key in it.
+    return ProviderError(
+        provider,
+        BAD_URL,
+        f"the endpoint URL is not usable ({reason}); nothing was sent; "
+        "check the account's endpoint URL",
+    )
 
 
 def check_status(provider: str, response: httpx.Response, *, sends: bool) -> httpx.Response:
@@ -138,5 +331,16 @@ def retry_after_seconds(response: httpx.Response, default: float = 60.0) -> floa
     return default
 
 
-def _excerpt(response: httpx.Response, limit: int = 300) -> str:
-    return response.content[:limit].decode("utf-8", errors="replace")
+def _excerpt(response: httpx.Response, limit: int = EXCERPT_CHARS) -> str:
+    """The start of the reply for error texts; see ``EXCERPT_CHARS`` for why it is long.
+
+    When the reply is longer, the word the cut falls in is dropped as well: it might be the
+    start of a secret the scrubber could no longer recognise.
+    """
+    raw = response.content
+    text = raw[: limit * 4].decode("utf-8", errors="replace")  # a character is at most 4 bytes
+    if len(text) <= limit and len(raw) <= limit * 4:
+        return text
+    kept = text[:limit]
+    boundary = max(kept.rfind(c) for c in " \t\r\n\"'<>&=,;:/")
+    return kept[: boundary + 1 if boundary >= limit - 256 else limit - 256] + "…"
