@@ -20,16 +20,6 @@ class PlannedScreen(ModeScreen):
             yield Static(self.PLAN, classes="planned-text")
 
 
-class GroupsScreen(PlannedScreen):
-    MODE_TITLE = "Groups"
-    PLAN = (
-        "Not available yet. This screen will list the eCampaign groups of the current account, "
-        "their fields and members, and let you create, edit, import and empty them.\n\n"
-        "Today: send to a group from Compose SMS (eCampaign accounts) or with the provider's "
-        "web interface."
-    )
-
-
 class TemplatesScreen(PlannedScreen):
     MODE_TITLE = "Templates"
     PLAN = (

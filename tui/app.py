@@ -19,10 +19,10 @@ from screens.accounts.screen import AccountsScreen
 from screens.compose.sms import ComposeSmsScreen
 from screens.compose.vms import ComposeVmsScreen
 from screens.dialogs.common import AccountPicker, WelcomeDialog
+from screens.groups.screen import GroupsScreen
 from screens.host import HostApp
 from screens.placeholder import (
     CreditsScreen,
-    GroupsScreen,
     HistoryScreen,
     LiveScreen,
     TemplatesScreen,

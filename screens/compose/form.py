@@ -143,6 +143,14 @@ class ComposeForm(ModeScreen, Generic[M]):
 
         self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
 
+    def preset_group(self, account: str, target: GroupTarget) -> None:
+        """Send to ``target`` of ``account`` ("Send to this group" on the Groups screen)."""
+        self.porte_voix.current_account = account
+        self._follow_current_account(account)  # forgets the previous account's group first
+        self.group = target
+        self.query_one("#target-info", Static).update(describe_group(target))
+        self.target_changed()
+
     def target_changed(self) -> None:
         """The group target changed (Compose SMS recounts)."""
 
