@@ -38,6 +38,7 @@ from tests.unit.sending_fakes import (
     sent_sms,
     sms,
 )
+from tui.outbox.content import batch_request_id, content_hash
 from tui.outbox.store import SendState, Store
 from tui.sending import SendProgress, send
 from tui.sending import orchestrate as sending
@@ -321,11 +322,12 @@ async def test_campaign_ids_let_callbacks_be_matched(store: Store) -> None:
 
 async def test_each_batch_gets_its_own_duplicate_guard_id(store: Store) -> None:
     guarded = Guarded()
-    outcome = await send(store, guarded, "acct", sms(A, B), batch_size=1)
-    reference = outcome.reference
+    await send(store, guarded, "acct", sms(A, B), batch_size=1)
     ids = [m.request_id for m in sent_sms(guarded)]
-    assert ids == [f"{reference}B0", f"{reference}B1"]
-    assert all(i is not None and i.isalnum() for i in ids)  # Octopush: letters and digits
+    content = content_hash("acct", sms())
+    assert ids == [batch_request_id(content, [A]), batch_request_id(content, [B])]
+    assert len(set(ids)) == 2
+    assert all(i is not None and i.isalnum() and len(i) <= 64 for i in ids)  # Octopush's rule
     assert [m.campaign_id for m in sent_sms(guarded)] == [None, None]
 
     chosen = Guarded()

@@ -67,11 +67,17 @@ async def test_a_resend_can_leave_out_the_unknown_outcomes(store: Store) -> None
     safe = FakeProvider()
     await resend(store, safe, first.reference, skip_unknown=True, batch_size=10)
     assert [(m.recipients, m.group) for m, _ in safe.calls] == [(NUMBERS[2:6], None)]
-    # Knowingly, everything unsettled goes again, the group included.
+    # Knowingly, everything unsettled goes again, the group included, but not the numbers the
+    # first resend already requested: they have it.
     assert group_in_resend(store, first.reference)
+    plan = plan_resend(store, first.reference)
+    assert plan is not None and (plan.pending, plan.never_sent, plan.unknown) == (2, 0, 2)
     everything = FakeProvider()
     await resend(store, everything, first.reference, batch_size=10)
-    assert [(m.recipients, m.group) for m, _ in everything.calls] == [(NUMBERS[:6], group)]
+    assert [(m.recipients, m.group) for m, _ in everything.calls] == [(NUMBERS[:2], group)]
+    # No number is left that neither the send nor a resend of it requested.
+    left = plan_resend(store, first.reference)
+    assert left is not None and (left.pending, left.unknown) == (0, 0)
 
 
 async def test_a_resend_keeps_a_group_whose_request_was_refused(store: Store) -> None:

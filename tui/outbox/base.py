@@ -5,12 +5,17 @@ CLI, the console, the receiver daemon) queue instead of deadlocking. ``synchrono
 because a committed send intent must survive a power cut too. One ``StoreBase`` may be used by
 several threads: a lock serialises them.
 
+The database and its ``-wal`` and ``-shm`` files hold every number and message: they are
+created readable by their owner only (0600), and made so when an older version left them
+wider, whatever the directory's mode and the process's umask.
+
 Each open store has an owner token; a send records the owner that began it, so that start-up
 recovery can tell an interrupted send from one another live process is still performing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
@@ -20,14 +25,19 @@ import threading
 from base64 import b32encode
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from tui.outbox.codec import CodecError, decode_message
+from tui.outbox.content import content_hash
 from tui.outbox.schema import DDL, SCHEMA_VERSION, to_text
 
 BUSY_TIMEOUT_MS = 10_000
+#: Owner read and write, nobody else: the outbox is the list of everyone messaged.
+FILE_MODE = 0o600
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 # Stores opened by this process; a send owned by one of them is not "interrupted".
 _LIVE_TOKENS: set[str] = set()
@@ -70,22 +80,23 @@ class StoreBase:
         self.path = Path(path)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE in _write).
-        self._conn = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = FULL")
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._token = secrets.token_hex(8)
         self._owner = f"{_HOST}:{os.getpid()}:{self._token}"
-        self._migrate()
+        with _private_files(self.path):
+            # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE in _write).
+            self._conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
         with _LIVE_LOCK:
             _LIVE_TOKENS.add(self._token)
 
@@ -98,6 +109,8 @@ class StoreBase:
                     "upgrade porte-voix to open it"
                 )
             if version < SCHEMA_VERSION:
+                if version and version < 3:
+                    migrate_to_3(conn, self._clock())
                 for statement in DDL.split(";"):
                     if statement.strip():
                         conn.execute(statement)
@@ -138,6 +151,46 @@ class StoreBase:
     def _read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self._conn
+
+
+@contextmanager
+def _private_files(path: Path) -> Iterator[None]:
+    """Create the database's files 0600 (umask 077 while SQLite opens them), and narrow the
+    mode of those an older version created wider. SQLite gives ``-wal`` and ``-shm`` the mode
+    of the database file when it creates them later on."""
+    if sys.platform != "win32":
+        for suffix in _SIDE_FILES:
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(f"{path}{suffix}", FILE_MODE)
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+    if sys.platform != "win32":
+        for suffix in _SIDE_FILES:
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(f"{path}{suffix}", FILE_MODE)
+
+
+def migrate_to_3(conn: sqlite3.Connection, now: datetime) -> None:
+    """Schema 2 -> 3: ``sends.content_hash``, filled for the sends of the last two days (the
+    only ones a new send is compared with)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(sends)")}
+    if "content_hash" not in columns:
+        conn.execute("ALTER TABLE sends ADD COLUMN content_hash TEXT")
+    since = to_text(now - timedelta(days=2))
+    rows = conn.execute(
+        "SELECT reference, account, message_json FROM sends "
+        "WHERE content_hash IS NULL AND created_at >= ?",
+        (since,),
+    ).fetchall()
+    for reference, account, stored in rows:
+        try:
+            digest = content_hash(account, decode_message(stored))
+        except CodecError:
+            continue
+        conn.execute("UPDATE sends SET content_hash = ? WHERE reference = ?", (digest, reference))
 
 
 def owner_alive(owner: str | None) -> bool:

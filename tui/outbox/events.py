@@ -12,6 +12,11 @@ Matching, most precise first:
 Anything else is kept as an orphan (``matched_reference IS NULL``) and tried again later, since
 a callback can overtake the reply that told us the message id.
 
+A delivery report (of any state) for a recipient whose request's outcome was unknown proves
+that the request was accepted: the recipient becomes ``accepted`` (``SETTLED_BY_REPORT``), and
+a send left ``unknown`` is re-derived from its recipients once none is unknown any more, so a
+resend never offers it again.
+
 A delivery state is applied to its recipient unless that would move it backwards: a final state
 (``models.FINAL_STATES``) is never replaced by a non-final one, a non-final one always yields to
 a final one, and otherwise the later ``occurred_at`` wins (arrival order when a time is missing).
@@ -27,7 +32,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from providers.models import FINAL_STATES, DeliveryEvent, DeliveryState, EventKind
+from tui.outbox import sql as sql
 from tui.outbox.schema import RecipientState, to_text
+from tui.outbox.sql import SETTLED_BY_REPORT, clean_number
+
+__all__ = ["RAW_LIMIT", "Match", "clean_number", "dedup_key", "find_match", "match_orphans"]
 
 #: Raw callback bodies are kept for diagnosis, not as an archive: a hostile sender must not be
 #: able to fill the disk through the receiver.
@@ -60,18 +69,6 @@ def dedup_key(event: DeliveryEvent) -> str:
     ]
     encoded = json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
-
-
-def clean_number(number: str | None) -> str | None:
-    """Bring a callback's number to the E.164 form the outbox stores (33612... → +33612...)."""
-    if number is None:
-        return None
-    text = "".join(number.split())
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if text.isdigit():
-        text = "+" + text
-    return text or None
 
 
 def insert_event(
@@ -195,6 +192,7 @@ def link_event(
     ).fetchone()
     if current is None:
         return
+    settle_unknown(conn, match.reference, match.number, to_text(now))
     old_state = None if current[0] is None else DeliveryState(current[0])
     if should_replace(old_state, current[1], state, occurred_at):
         conn.execute(
@@ -210,6 +208,26 @@ def link_event(
                 match.number,
             ),
         )
+
+
+def settle_unknown(conn: sqlite3.Connection, reference: str, number: str, now: str) -> None:
+    """A delivery report came for ``number``: if its request's outcome was unknown, it was
+    accepted; re-derive the send's outcome."""
+    changed = conn.execute(
+        "UPDATE send_recipients SET state = ?, error = ?, updated_at = ? "
+        "WHERE reference = ? AND number = ? AND state = ?",
+        (
+            RecipientState.ACCEPTED.value,
+            SETTLED_BY_REPORT,
+            now,
+            reference,
+            number,
+            RecipientState.UNKNOWN.value,
+        ),
+    ).rowcount
+    if changed:
+        sql.refresh_counts(conn, reference)
+        sql.derive_settled_state(conn, reference, now)
 
 
 def should_replace(

@@ -18,6 +18,7 @@ from tui.outbox import events as ev
 from tui.outbox import sql as sql
 from tui.outbox.base import StoreBase, StoreError, new_reference, valid_reference
 from tui.outbox.codec import encode_message
+from tui.outbox.content import content_hash
 from tui.outbox.schema import FINAL_SEND_STATES, RecipientState, SendState, channel_of
 
 _STATUS_TO_RECIPIENT = {
@@ -70,8 +71,8 @@ class SendLifecycle(StoreBase):
             conn.execute(
                 """INSERT INTO sends (reference, created_at, updated_at, account, provider,
                        channel, message_json, summary, state, campaign_id, resend_of, dry_run,
-                       recipients_total, owner)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       recipients_total, owner, content_hash)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     ref,
                     now,
@@ -87,6 +88,7 @@ class SendLifecycle(StoreBase):
                     int(dry_run),
                     len(numbers),
                     self._owner,
+                    content_hash(account, message),
                 ),
             )
             conn.executemany(
@@ -219,6 +221,7 @@ class SendLifecycle(StoreBase):
                 (overall.value, receipt.reference, now, reference, batch),
             )
             sql.add_money(conn, reference, receipt.balance, receipt.cost, now, self._clock())
+            sql.settle_reported(conn, reference, now)
             if receipt.reference:
                 conn.execute(
                     "UPDATE sends SET provider_reference = COALESCE(provider_reference, ?) "
@@ -274,6 +277,7 @@ class SendLifecycle(StoreBase):
             )
             balance = getattr(error, "balance", None)
             sql.add_money(conn, reference, sql.decimal(balance), None, now, self._clock())
+            sql.settle_reported(conn, reference, now)  # a report may have overtaken the error
             sql.refresh_counts(conn, reference)
 
     def cancel_remaining(self, reference: str, reason: str = "cancelled by the operator") -> int:
@@ -302,4 +306,8 @@ class SendLifecycle(StoreBase):
                 (final.value, now, reference),
             )
             sql.refresh_counts(conn, reference)
+            if final is SendState.UNKNOWN:
+                # Delivery reports may have settled every unknown outcome already.
+                sql.derive_settled_state(conn, reference, now)
+                final = sql.send_state(conn, reference) or final
         return final

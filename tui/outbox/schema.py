@@ -14,7 +14,8 @@ from enum import StrEnum
 
 from providers.models import BalanceLine, Channel, DeliveryState, EventKind, Message, SmsMessage
 
-SCHEMA_VERSION = 2  # 2: index send_recipients(reference, state)
+#: 2: index send_recipients(reference, state); 3: sends.content_hash, the unfinished sends' index.
+SCHEMA_VERSION = 3
 
 
 class SendState(StrEnum):
@@ -51,6 +52,11 @@ UNSETTLED_RECIPIENTS = frozenset(
 )
 
 
+#: The SQL condition of an unfinished send: still sending, of unknown outcome, or with numbers
+#: never sent. Literal values, so that SQLite uses the partial index ``sends_unfinished``.
+UNFINISHED = "dry_run = 0 AND (state IN ('sending', 'unknown') OR cancelled > 0)"
+
+
 def channel_of(message: Message) -> Channel:
     """The channel a message goes out on, as ``sends.channel`` records it."""
     return Channel.SMS if isinstance(message, SmsMessage) else Channel.VOICE
@@ -82,7 +88,8 @@ CREATE TABLE IF NOT EXISTS sends (
     rejected INTEGER NOT NULL DEFAULT 0,
     unknown INTEGER NOT NULL DEFAULT 0,
     cancelled INTEGER NOT NULL DEFAULT 0,
-    owner TEXT
+    owner TEXT,
+    content_hash TEXT
 );
 -- History pages walk the rowid (insertion order) backwards, these serve the filters.
 CREATE INDEX IF NOT EXISTS sends_state ON sends(state);
@@ -90,6 +97,11 @@ CREATE INDEX IF NOT EXISTS sends_account ON sends(account);
 CREATE INDEX IF NOT EXISTS sends_account_state ON sends(account, state);
 CREATE INDEX IF NOT EXISTS sends_campaign ON sends(provider, campaign_id);
 CREATE INDEX IF NOT EXISTS sends_resend_of ON sends(resend_of);
+-- A new send is compared with the earlier ones of the same account and content.
+CREATE INDEX IF NOT EXISTS sends_content ON sends(account, content_hash, created_at);
+-- `porte-voix sends --unfinished`: the condition is UNFINISHED below, word for word.
+CREATE INDEX IF NOT EXISTS sends_unfinished ON sends(id)
+    WHERE dry_run = 0 AND (state IN ('sending', 'unknown') OR cancelled > 0);
 
 CREATE TABLE IF NOT EXISTS send_batches (
     reference TEXT NOT NULL REFERENCES sends(reference) ON DELETE CASCADE,

@@ -7,18 +7,37 @@ Pages must stay fast at 100 000 sends: the newest-first order is the rowid order
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 
 from providers.errors import InputError
 from providers.phone import normalise
 from tui.outbox.base import StoreBase
-from tui.outbox.schema import RecipientRow, SendRow, SendState
+from tui.outbox.schema import UNFINISHED, RecipientRow, SendRow, SendState, to_text
 
 _SEND_COLUMNS = (
     "id, reference, created_at, updated_at, account, provider, channel, summary, state, "
     "error_code, error_message, provider_reference, campaign_id, balance, cost, resend_of, "
     "dry_run, recipients_total, accepted, rejected, unknown, cancelled"
 )
+
+
+#: The knowing resends of a send (``?1``), and theirs, and so on (dry runs aside).
+_RESENDS = """WITH RECURSIVE chain(reference) AS (
+    SELECT reference FROM sends WHERE resend_of = ?1 AND dry_run = 0
+    UNION
+    SELECT s.reference FROM sends s JOIN chain ON s.resend_of = chain.reference
+    WHERE s.dry_run = 0)"""
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """An earlier unfinished send of the same account and content that shares numbers."""
+
+    send: SendRow
+    shared: int  # numbers in both sends
 
 
 class SendQueries(StoreBase):
@@ -40,10 +59,13 @@ class SendQueries(StoreBase):
         search: str | None = None,
         *,
         before: str | None = None,
+        unfinished: bool = False,
     ) -> list[SendRow]:
         """Newest first. ``search`` matches a reference, a provider reference, a number (any
-        way it is typed) or words of the text; ``before``: only sends older than that one."""
-        where, params = _filters(state, account, search)
+        way it is typed) or words of the text; ``before``: only sends older than that one;
+        ``unfinished``: only those still sending, of unknown outcome or with numbers never
+        sent (``schema.UNFINISHED``)."""
+        where, params = _filters(state, account, search, unfinished)
         if before is not None:
             where.append("id < (SELECT id FROM sends WHERE reference = ?)")
             params.append(before)
@@ -60,8 +82,10 @@ class SendQueries(StoreBase):
         state: SendState | str | None = None,
         account: str | None = None,
         search: str | None = None,
+        *,
+        unfinished: bool = False,
     ) -> int:
-        where, params = _filters(state, account, search)
+        where, params = _filters(state, account, search, unfinished)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._read() as conn:
             row = conn.execute(f"SELECT count(*) FROM sends {clause}", params).fetchone()
@@ -72,9 +96,11 @@ class SendQueries(StoreBase):
         state: SendState | str | None = None,
         account: str | None = None,
         search: str | None = None,
+        *,
+        unfinished: bool = False,
     ) -> list[str]:
         """The query plan of a ``list_sends`` page (lets tests prove an index is used)."""
-        where, params = _filters(state, account, search)
+        where, params = _filters(state, account, search, unfinished)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._read() as conn:
             rows = conn.execute(
@@ -93,6 +119,85 @@ class SendQueries(StoreBase):
                 (reference, limit, offset),
             ).fetchall()
         return [RecipientRow.from_row(row) for row in rows]
+
+    def iter_recipients(self, reference: str, page: int = 1000) -> Iterator[RecipientRow]:
+        """Every recipient of a send in order, read ``page`` rows at a time (keyset paging on
+        the position): a send of 100 000 numbers is never held in memory at once."""
+        after = -1
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    """SELECT * FROM send_recipients WHERE reference = ? AND position > ?
+                       ORDER BY position LIMIT ?""",
+                    (reference, after, page),
+                ).fetchall()
+            for row in rows:
+                yield RecipientRow.from_row(row)
+            if len(rows) < page:
+                return
+            after = rows[-1]["position"]
+
+    def resends_of(self, reference: str) -> list[str]:
+        """The references of the knowing resends of a send, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT reference FROM sends WHERE resend_of = ? ORDER BY id", (reference,)
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def resent_numbers(self, reference: str) -> set[str]:
+        """Numbers of ``reference`` that a knowing resend of it (or of a resend of it, and so
+        on) already requested: they have it, or may have it, and are never targeted again."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"{_RESENDS} SELECT DISTINCT x.number FROM chain "
+                "JOIN send_recipients x ON x.reference = chain.reference "
+                "WHERE x.state IN ('sending', 'accepted', 'unknown')",
+                (reference,),
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    def resent_counts(self, reference: str) -> dict[str, int]:
+        """How many recipients of ``reference`` in each state a resend already requested."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"""{_RESENDS} SELECT r.state, count(*) FROM send_recipients r
+                    WHERE r.reference = ?1 AND r.number IN (
+                        SELECT x.number FROM chain
+                        JOIN send_recipients x ON x.reference = chain.reference
+                        WHERE x.state IN ('sending', 'accepted', 'unknown'))
+                    GROUP BY r.state""",
+                (reference,),
+            ).fetchall()
+        return {row[0]: int(row[1]) for row in rows}
+
+    def overlapping_sends(
+        self, account: str, content: str, numbers: Collection[str], since: datetime
+    ) -> list[Overlap]:
+        """Unfinished sends since ``since`` with this account and ``content_hash`` that share
+        numbers with ``numbers``, newest first. One indexed look-up (``sends_content``), then,
+        for each such send (rarely more than one), the shared numbers counted through the
+        (reference, number) index: cheap at 100 000 numbers."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"""SELECT {_SEND_COLUMNS} FROM sends
+                    WHERE account = ? AND content_hash = ? AND created_at >= ? AND {UNFINISHED}
+                    ORDER BY id DESC""",
+                (account, content, to_text(since)),
+            ).fetchall()
+            if not rows:
+                return []
+            wanted = json.dumps(list(numbers))
+            found = []
+            for row in rows:
+                shared = conn.execute(
+                    """SELECT count(*) FROM send_recipients WHERE reference = ?
+                       AND number IN (SELECT value FROM json_each(?))""",
+                    (row["reference"], wanted),
+                ).fetchone()[0]
+                if shared:
+                    found.append(Overlap(SendRow.from_row(row), int(shared)))
+        return found
 
     def recipient_counts(self, reference: str) -> dict[str, int]:
         """How many recipients are in each send state (pending, accepted, ...)."""
@@ -113,9 +218,12 @@ class SendQueries(StoreBase):
 
 
 def _filters(
-    state: SendState | str | None, account: str | None, search: str | None
+    state: SendState | str | None,
+    account: str | None,
+    search: str | None,
+    unfinished: bool = False,
 ) -> tuple[list[str], list[object]]:
-    where: list[str] = []
+    where: list[str] = [f"({UNFINISHED})"] if unfinished else []
     params: list[object] = []
     if state is not None:
         where.append("state = ?")

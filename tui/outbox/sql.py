@@ -10,8 +10,22 @@ from decimal import Decimal
 from providers.models import Balance, Message, RecipientResult, SmsMessage
 from tui.outbox.base import StoreError
 from tui.outbox.codec import encode_balance_lines
-from tui.outbox.events import clean_number
 from tui.outbox.schema import RecipientState, SendState, decimal_or_none, to_text
+
+#: What a recipient of unknown outcome says once a delivery report settled it.
+SETTLED_BY_REPORT = "accepted: a delivery report came for this number, so its request was accepted"
+
+
+def clean_number(number: str | None) -> str | None:
+    """Bring a callback's number to the E.164 form the outbox stores (33612... → +33612...)."""
+    if number is None:
+        return None
+    text = "".join(number.split())
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if text.isdigit():
+        text = "+" + text
+    return text or None
 
 
 def send_state(conn: sqlite3.Connection, reference: str) -> SendState | None:
@@ -79,6 +93,51 @@ def refresh_counts(conn: sqlite3.Connection, reference: str) -> None:
             "unknown": RecipientState.UNKNOWN.value,
             "cancelled": RecipientState.CANCELLED.value,
         },
+    )
+
+
+def settle_reported(conn: sqlite3.Connection, reference: str, now: str) -> int:
+    """Recipients just found ``unknown`` whose delivery report had already come (it overtook
+    the timeout, or the crash) were accepted: settle them; return how many. The caller
+    refreshes the counts and the send's state."""
+    return int(
+        conn.execute(
+            "UPDATE send_recipients SET state = ?, error = ?, updated_at = ? "
+            "WHERE reference = ? AND state = ? AND delivery_state IS NOT NULL",
+            (
+                RecipientState.ACCEPTED.value,
+                SETTLED_BY_REPORT,
+                now,
+                reference,
+                RecipientState.UNKNOWN.value,
+            ),
+        ).rowcount
+    )
+
+
+def derive_settled_state(conn: sqlite3.Connection, reference: str, now: str) -> None:
+    """Re-derive the state of an ``unknown`` send from its recipients' states, once none of
+    them is unknown any more (delivery reports settled them): ``cancelled`` while numbers were
+    never sent (so that they can still be resent knowingly), else ``accepted``, ``partial`` or
+    ``rejected``. A send in any other state keeps it."""
+    row = conn.execute(
+        "SELECT state, recipients_total, accepted, unknown, cancelled FROM sends "
+        "WHERE reference = ?",
+        (reference,),
+    ).fetchone()
+    if row is None or row["state"] != SendState.UNKNOWN.value or row["unknown"]:
+        return
+    if not row["recipients_total"]:
+        return  # a group send: only its batches tell, and one of them is unknown
+    if row["cancelled"]:
+        state = SendState.CANCELLED
+    elif row["accepted"] == row["recipients_total"]:
+        state = SendState.ACCEPTED
+    else:
+        state = SendState.PARTIAL if row["accepted"] else SendState.REJECTED
+    conn.execute(
+        "UPDATE sends SET state = ?, updated_at = ? WHERE reference = ?",
+        (state.value, now, reference),
     )
 
 

@@ -57,7 +57,12 @@ class Store(SendLifecycle, SendQueries, TrackingQueries):
     # ------------------------------------------------------------------ start-up recovery
 
     def recover_interrupted(self) -> int:
-        """Settle sends left in ``sending`` by a process that is gone; return how many.
+        """Settle sends left in ``sending`` by a process that is gone; return how many."""
+        return len(self.recover_interrupted_sends())
+
+    def recover_interrupted_sends(self) -> list[SendRow]:
+        """Settle sends left in ``sending`` by a process that is gone; return them, settled,
+        oldest first, so that whoever starts can say what it recovered.
 
         A send whose batch was in flight becomes ``unknown`` (its in-flight recipients too):
         the request may have been processed. Recipients never requested become ``cancelled``;
@@ -65,10 +70,11 @@ class Store(SendLifecycle, SendQueries, TrackingQueries):
         live store (this process, or another live process on this host) are left alone.
         """
         now = self._now()
-        recovered = 0
+        recovered: list[str] = []
         with self._write() as conn:
             rows = conn.execute(
-                "SELECT reference, owner FROM sends WHERE state = ?", (SendState.SENDING.value,)
+                "SELECT reference, owner FROM sends WHERE state = ? ORDER BY id",
+                (SendState.SENDING.value,),
             ).fetchall()
             for row in rows:
                 if owner_alive(row["owner"]):
@@ -103,9 +109,12 @@ class Store(SendLifecycle, SendQueries, TrackingQueries):
                         reference,
                     ),
                 )
+                sql.settle_reported(conn, reference, now)  # reports that came meanwhile
                 sql.refresh_counts(conn, reference)
-                recovered += 1
-        return recovered
+                sql.derive_settled_state(conn, reference, now)
+                recovered.append(reference)
+        settled = (self.get_send(reference) for reference in recovered)
+        return [row for row in settled if row is not None]
 
     # ------------------------------------------------------------------ rebuilding for resend
 

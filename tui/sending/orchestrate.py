@@ -23,6 +23,10 @@ How a failed batch is treated:
 * ``RateLimitedError``: the provider refused before doing anything, so the same batch is tried
   again after the announced wait (at most ``rate_limit_wait`` seconds, a few times), unless the
   operator cancels meanwhile. Past that, it is treated as a refusal.
+* ``AlreadySentError`` (Octopush's code 120: this batch's ``request_id`` was received before,
+  so the provider did not send it again): the batch is recorded ``accepted``, each of its
+  numbers saying "already sent" (``run.ALREADY_SENT``), and the send goes on. It is not a
+  failure: those people have the message, once.
 * any other ``ProviderError`` (bad credentials, no credit, a text or sender the provider refuses,
   a recipient list it refuses) or an ``InputError`` raised at request time: the batch is recorded
   ``rejected`` and the send STOPS; the numbers not yet requested become ``cancelled``. We stop
@@ -47,9 +51,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from providers.base import Capability, Provider, provider_info
 from providers.models import Message, SmsMessage
+from tui.outbox.content import batch_request_id, content_hash
 from tui.outbox.journal import SendJournal
 from tui.outbox.store import SendState, Store, StoreError, new_reference
 from tui.sending.dispatch import validate
@@ -85,9 +91,11 @@ async def send(
     Duplicate recipients are dropped (first occurrence kept). When the provider has
     ``Capability.CAMPAIGN_ID`` and no campaign id is set, our reference is used, so that
     callbacks carrying only a campaign id and a number can be matched. For a provider with a
-    duplicate guard (Octopush), an SMS without a ``request_id`` gets ``<reference>B<batch>``
-    (``<request_id>B<batch>`` when the operator set one and there are several batches), so
-    that the provider refuses a repeat of the same batch.
+    duplicate guard (Octopush), an SMS without a ``request_id`` gets one derived from its
+    content and the batch's numbers (``tui.outbox.content.batch_request_id``), so that the
+    provider refuses the same batch sent twice by any path: a re-run command, a resend of every
+    number. That refusal is recorded as "already sent", not as a failure. When the operator
+    set a ``request_id``, the batches carry ``<request_id>B<batch>`` (it alone, for one batch).
     """
     # Pure CPU, but 10 000 numbers take a moment: keep the event loop (the console) free.
     await asyncio.to_thread(validate, provider, message)
@@ -101,7 +109,9 @@ async def send(
         campaign = reference
     # What will actually be sent must pass validation too, before anything is written.
     guard = _has_duplicate_guard(provider)
-    first = _batch_message(message, chunks[0], reference, 0, len(chunks), campaign, guard)
+    content = content_hash(account, message) if guard else None
+    ids = _RequestIds(message, len(chunks), content, dry_run)
+    first = _batch_message(message, chunks[0], 0, campaign, ids)
     await asyncio.to_thread(validate, provider, first)
     journal = SendJournal.begin(
         store,
@@ -125,9 +135,7 @@ async def send(
                 state = SendState.CANCELLED
                 run.report()
                 break
-            batch_message = _batch_message(
-                message, chunk, journal.reference, index, len(chunks), campaign, guard
-            )
+            batch_message = _batch_message(message, chunk, index, campaign, ids)
             try:
                 await run.batch(index, chunk, batch_message, cancel, rate_limit_wait)
             except Stop as stop:
@@ -164,27 +172,41 @@ def _batch_size(provider: Provider, requested: int | None) -> int:
         return DEFAULT_BATCH_SIZE
 
 
+@dataclass(frozen=True)
+class _RequestIds:
+    """How the batches of one send get their duplicate guard ids (None: no guard)."""
+
+    message: Message
+    batches: int
+    content: str | None  # the send's content hash, for a provider with a duplicate guard
+    dry_run: bool
+
+    def of(self, index: int, numbers: Sequence[str]) -> str | None:
+        if self.content is None or not isinstance(self.message, SmsMessage):
+            return None
+        chosen = self.message.request_id
+        if chosen is None:
+            return batch_request_id(self.content, numbers, dry_run=self.dry_run)
+        # Letters and digits only (Octopush's rule). "B" cannot occur in the batch number, so
+        # "<id>B<n>" is unambiguous even for an operator's id that already ends in "B<digits>".
+        return f"{chosen}B{index}" if self.batches > 1 else chosen
+
+
 def _batch_message(
     message: Message,
     numbers: Sequence[str],
-    reference: str,
     index: int,
-    batches: int,
     campaign_id: str | None,
-    guard: bool,
+    ids: _RequestIds,
 ) -> Message:
     changes: dict[str, object] = {"recipients": tuple(numbers), "campaign_id": campaign_id}
     if index > 0 and message.group is not None:
         # The provider expands a group itself: naming it in every batch would send the whole
         # group once per batch. It rides with the first request only.
         changes["group"] = None
-    if isinstance(message, SmsMessage) and guard:
-        # Letters and digits only (Octopush's rule). "B" cannot occur in the batch number, so
-        # "<id>B<n>" is unambiguous even for an operator's id that already ends in "B<digits>".
-        if message.request_id is None:
-            changes["request_id"] = f"{reference}B{index}"
-        elif batches > 1:
-            changes["request_id"] = f"{message.request_id}B{index}"
+    request_id = ids.of(index, numbers)
+    if request_id is not None:
+        changes["request_id"] = request_id
     return dataclasses.replace(message, **changes)  # type: ignore[arg-type]
 
 

@@ -11,7 +11,7 @@ resent knowingly; a message whose send began keeps its own entry, whatever happe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from providers.base import Provider
@@ -21,6 +21,7 @@ from tui.outbox.journal import SendJournal
 from tui.outbox.store import SendState, Store, StoreError
 from tui.sending.events import ProgressSink
 from tui.sending.orchestrate import send
+from tui.sending.overlap import DuplicateSendError, find_overlap
 from tui.sending.run import SendOutcome
 
 #: A send that ended in one of these lets the next message go.
@@ -69,12 +70,29 @@ async def deliver(
     progress: ProgressSink | None = None,
     cancel: asyncio.Event | None = None,
     batch_size: int | None = None,
+    allow_duplicates: bool = False,
+    on_begin: Callable[[str], None] | None = None,
 ) -> Delivery:
     """Send ``messages`` in order, each through ``send``; stop at the first that does not end
     accepted. ``InputError``, ``ProviderError`` and ``StoreError`` raised by a send end the
-    list and are returned in ``Delivery.error``; anything else propagates."""
+    list and are returned in ``Delivery.error``; anything else propagates.
+
+    Before anything is sent, unless ``allow_duplicates`` (or for a dry run): when a message
+    would repeat an unfinished send (``overlap.find_overlap``), ``DuplicateSendError`` is
+    raised and nothing is written. ``on_begin`` hears each reference once its intent is in the
+    outbox."""
+    if not dry_run and not allow_duplicates:
+        overlap = await asyncio.to_thread(find_overlap, store, account, messages)
+        if overlap is not None:
+            raise DuplicateSendError(overlap)
     outcomes: list[SendOutcome] = []
     begun: list[str] = []  # references in the outbox, even of a send that then failed
+
+    def began(reference: str) -> None:
+        begun.append(reference)
+        if on_begin is not None:
+            on_begin(reference)
+
     error: InputError | ProviderError | StoreError | None = None
     try:
         for message in messages:
@@ -89,7 +107,7 @@ async def deliver(
                 progress=progress,
                 cancel=cancel,
                 batch_size=batch_size,
-                on_begin=begun.append,
+                on_begin=began,
             )
             outcomes.append(outcome)
             if outcome.state not in CARRY_ON:

@@ -1,16 +1,17 @@
 """A knowing resend: a stored send goes again as a new send, and the rules of what it targets.
 
 A resend is the only way an unknown or refused send goes out again. It targets the recipients
-not known to be accepted; leaving out the unknown outcomes too means no number can get the
-message twice. An eCampaign group went with the first request only: it goes again only when
-that request was not accepted (and, if its outcome is unknown, only when unknown outcomes are
-resent).
+not known to be accepted, less those an earlier resend of it already requested; leaving out
+the unknown outcomes too means no number can get the message twice. An eCampaign group went
+with the first request only: it goes again only when that request was not accepted (and, if
+its outcome is unknown, only when unknown outcomes are resent).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from providers.base import Provider
@@ -40,6 +41,7 @@ async def resend(
     progress: ProgressSink | None = None,
     cancel: asyncio.Event | None = None,
     batch_size: int | None = None,
+    on_begin: Callable[[str], None] | None = None,
 ) -> SendOutcome:
     """Send a stored message again, knowingly, as a new send with ``resend_of=reference``.
 
@@ -68,10 +70,15 @@ async def resend(
             else UNSETTLED_RECIPIENTS
         )
     message = store.message_of(reference, states=states)
+    resent = set() if all_recipients else store.resent_numbers(reference)
+    if resent:  # an earlier resend requested these already: never twice
+        kept = tuple(n for n in message.recipients if n not in resent)
+        message = dataclasses.replace(message, recipients=kept)
     if row.recipients_total and not message.recipients:
         raise StoreError(f"send {reference} has no recipient left to resend to")
     if isinstance(message, SmsMessage) and message.request_id is not None:
-        # A duplicate guard would refuse the knowing resend: the new send gets its own ids.
+        # The operator's own id: the batches get the ids derived from their content instead, so
+        # that a batch the provider had already received is refused as already sent.
         message = dataclasses.replace(message, request_id=None)
     if message.group is not None and not group_in_resend(
         store, reference, all_recipients=all_recipients, skip_unknown=skip_unknown
@@ -89,6 +96,7 @@ async def resend(
         progress=progress,
         cancel=cancel,
         batch_size=batch_size,
+        on_begin=on_begin,
     )
 
 
@@ -117,6 +125,8 @@ class ResendPlan:
     pending: int
     #: Of those, the ones refused, cancelled or never requested: none of them can get it twice.
     never_sent: int
+    #: Of those, the ones whose outcome is unknown (the provider may have sent it).
+    unknown: int
     #: The eCampaign group the send named, if any.
     group: GroupTarget | None
     #: Whether the group goes again with a plain resend / with one of the never sent only.
@@ -131,20 +141,28 @@ class ResendPlan:
     @property
     def offers_never_sent(self) -> bool:
         """Whether "only the never sent" is a choice: after an unknown outcome, the safe way on."""
-        return self.may_duplicate and bool(self.send.unknown) and bool(self.never_sent)
+        return self.may_duplicate and bool(self.unknown) and bool(self.never_sent)
 
 
 def plan_resend(store: Store, reference: str) -> ResendPlan | None:
-    """The plan for resending ``reference``; None when it does not exist or may not be resent."""
+    """The plan for resending ``reference``; None when it does not exist, may not be resent,
+    or has no number left that neither it nor an earlier resend of it requested."""
     row = store.get_send(reference)
     if row is None or row.state not in RESENDABLE_STATES:
         return None
-    pending = row.recipients_total - row.accepted
+    # Numbers an earlier resend requested are left out, as ``resend`` leaves them out.
+    resent = store.resent_counts(reference)
+    unknown = row.unknown - resent.get(RecipientState.UNKNOWN, 0)
+    covered = sum(resent.get(state, 0) for state in UNSETTLED_RECIPIENTS)
+    pending = row.recipients_total - row.accepted - covered
     group = store.message_of(reference, states=()).group  # the message, not its numbers
+    if row.recipients_total and pending <= 0 and group is None:
+        return None  # every number has it, or was requested again already
     return ResendPlan(
         send=row,
         pending=pending,
-        never_sent=pending - row.unknown,
+        never_sent=pending - unknown,
+        unknown=unknown,
         group=group,
         group_again=group is not None and group_in_resend(store, reference),
         group_again_if_never_sent=group is not None

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from providers.base import Provider
-from providers.errors import InputError, OutcomeUnknownError, ProviderError, RateLimitedError
-from providers.models import Message, SendReceipt, SendStatus
+from providers.errors import (
+    AlreadySentError,
+    InputError,
+    OutcomeUnknownError,
+    ProviderError,
+    RateLimitedError,
+)
+from providers.models import Message, RecipientResult, SendReceipt, SendStatus
 from tui.outbox.journal import SendJournal
 from tui.outbox.store import SendState
 from tui.sending.dispatch import request
@@ -25,6 +31,17 @@ from tui.sending.events import ProgressSink, SendProgress
 log = logging.getLogger("tui.sending.orchestrate")
 
 RATE_LIMIT_RETRIES = 3
+
+#: What a number of a batch the provider had already received says (Octopush code 120).
+ALREADY_SENT = (
+    "already sent: the provider had received this very batch before (same request id) "
+    "and did not send it again"
+)
+ALREADY_SIMULATED = "already checked: the provider had simulated this very batch before"
+ALREADY_SENT_WARNING = (
+    "the provider had already received some batches (same request id): it did not send them "
+    "again, and their numbers are counted as accepted"
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,8 @@ class SendOutcome:
     balance: Decimal | None = None
     cost: Decimal | None = None
     dry_run: bool = False
+    #: Of ``accepted``, the numbers whose batch the provider had already received (code 120).
+    already_sent: int = 0
 
 
 class Stop(Exception):
@@ -75,6 +94,7 @@ class Run:
         self.balance: Decimal | None = None
         # Outcomes of batches without numbers (eCampaign group sends).
         self.batch_states: list[SendStatus] = []
+        self.already_sent = 0
 
     async def batch(
         self,
@@ -92,6 +112,9 @@ class Run:
             except OutcomeUnknownError as exc:
                 self._failed(index, exc, SendStatus.UNKNOWN)
                 raise Stop(SendState.UNKNOWN) from None
+            except AlreadySentError:
+                self._already_sent(index, numbers)
+                return
             except RateLimitedError as exc:
                 if attempt == RATE_LIMIT_RETRIES or exc.retry_after > rate_limit_wait:
                     self._failed(index, exc, SendStatus.REJECTED)
@@ -121,6 +144,24 @@ class Run:
                 self.journal.stop(f"not sent: batch {index + 1} left an outcome unknown")
                 raise Stop(SendState.UNKNOWN)
             return
+
+    def _already_sent(self, index: int, numbers: Sequence[str]) -> None:
+        """The provider had received this batch before and did not send it again: its numbers
+        have the message (once); recorded accepted (validated, in a dry run), saying so."""
+        status, note = SendStatus.ACCEPTED, ALREADY_SENT
+        if self.dry_run:
+            status, note = SendStatus.DRY_RUN, ALREADY_SIMULATED
+        receipt = SendReceipt(
+            self.provider.kind,
+            status,
+            tuple(RecipientResult(n, status, error=note) for n in numbers),
+            warnings=(ALREADY_SENT_WARNING,),
+        )
+        self.journal.result(index, receipt)
+        self.batches_done += 1
+        self.receipts.append(receipt)
+        self.batch_states.append(status)
+        self.already_sent += len(numbers)
 
     def _failed(self, index: int, error: ProviderError | InputError, status: SendStatus) -> None:
         self.journal.result(index, error)
@@ -191,6 +232,7 @@ class Run:
             balance=self.balance,
             cost=sum(costs, Decimal(0)) if costs else None,
             dry_run=self.dry_run,
+            already_sent=self.already_sent,
         )
 
 
