@@ -7,6 +7,7 @@ never retried — and what the sandbox actually received.
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from tests.e2e.conftest import (
     requests_to,
     sent_text,
 )
+from tui.sending.run import ALREADY_SENT
 
 NUMBER = "0612345678"
 E164_NUMBER = "+33612345678"
@@ -279,11 +281,25 @@ def test_an_unknown_outcome_is_reported_and_never_retried(
     assert len(requests_to(porte_voix.cluster, case.provider)) == 1  # not retried
 
     monkeypatch.setenv("PORTE_VOIX_HTTP_TIMEOUT", "30")  # no fault now: a normal timeout
-    second = porte_voix.run(*args)  # the operator resends knowingly: a new send
+    again = porte_voix.run(*args)  # the same command again: it would repeat an unfinished send
+    assert again.code == 2, again.output
+    message = assert_error_json(again, "duplicate_send")
+    assert payload["reference"] in message and "--allow-duplicates" in message
+    assert len(requests_to(porte_voix.cluster, case.provider)) == 1
+
+    if case.provider == "octopush":  # the held request is processed before the new one comes
+        sandbox = porte_voix.cluster.sandboxes["octopush"]
+        deadline = time.monotonic() + 10
+        while not getattr(sandbox, "sent", None) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    second = porte_voix.run(*args, "--allow-duplicates")  # the operator says so: a new send
 
     assert second.code == 0, second.output
     assert second.json["status"] == "accepted"
     assert second.json["reference"] != payload["reference"]
     assert len(requests_to(porte_voix.cluster, case.provider)) == 2
+    if case.provider == "octopush":  # the same batch, the same request id: refused as a repeat
+        (recipient,) = second.json["recipients"]
+        assert (recipient["status"], recipient["error"]) == ("accepted", ALREADY_SENT)
     states = [(row["reference"], row["state"]) for row in porte_voix.sends()]
     assert states == [(payload["reference"], "unknown"), (second.json["reference"], "accepted")]

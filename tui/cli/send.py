@@ -1,7 +1,14 @@
 """``porte-voix send sms|vms``: validate locally, confirm, journal, send, report.
 
 Every send goes through ``tui.sending.deliver``, the orchestration the console uses: the intent
-is committed before the request, and an unknown outcome is reported, never retried.
+is committed before the request, and an unknown outcome is reported, never retried. A send that
+repeats an unfinished one (same account and content, numbers in common, the last 48 hours) is
+refused before anything is asked or sent, unless ``--allow-duplicates``. Interrupted (ctrl+c)
+once its intent is in the outbox, the command still reports the send, naming its reference
+and its state (``cancelled``, or ``unknown`` when a request was out).
+
+Heavy modules (the outbox, the orchestration, the CSV reader) are imported by the handler, so
+that building the parser stays cheap.
 """
 
 from __future__ import annotations
@@ -9,43 +16,174 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from providers import phone
-from providers import text as sms_text
-from providers.base import Provider, provider_info
-from providers.errors import AuthenticationError
-from providers.models import Message, Route, SmsMessage, VmsType, VoiceMessage
-from tui.accounts import config as config_module
-from tui.accounts.config import Account
+from providers.models import Message, SmsMessage
+from tui.cli.outcome import SendReport, report_interrupted, report_outcome, stored_report
 from tui.cli.support import (
-    EXIT_CONFIG,
     EXIT_INPUT,
-    EXIT_OK,
-    EXIT_PROVIDER,
     CliFailure,
-    emit_json,
     load_account,
     mapped_errors,
     open_provider,
 )
-from tui.csv_import import NUMBER_COLUMNS, CsvImportError, read_table
-from tui.errors import describe_text
-from tui.outbox.schema import RecipientRow
-from tui.outbox.store import SendState, Store
-from tui.schedule import parse_schedule
-from tui.sending import SendOutcome, deliver, validate
+
+if TYPE_CHECKING:
+    from providers.base import Provider
+    from tui.accounts.config import Account
+    from tui.outbox.store import Store
+
+ROUTES = ("marketing", "notification")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    send = commands.add_parser("send", help="send an SMS or a voice message")
+    send.set_defaults(handler=run, may_send=True)
+    kinds = send.add_subparsers(dest="send_kind", metavar="KIND", required=True)
+
+    sms = kinds.add_parser("sms", help="send an SMS")
+    _add_common_send(sms)
+    sms.add_argument("--text", required=True)
+    sms.add_argument("--sender")
+    sms.add_argument("--route", choices=ROUTES)
+    sms.add_argument("--long", action="store_true")
+
+    vms = kinds.add_parser("vms", help="send a voice message")
+    _add_common_send(vms)
+    content = vms.add_mutually_exclusive_group(required=True)
+    content.add_argument("--voice-msg", metavar="NAME", help="CapitoleMobile recorded message")
+    content.add_argument("--tts", metavar="TEXT", help="text-to-speech")
+    content.add_argument("--audio", metavar="TOKEN", help="VoicePartner audio file token")
+    content.add_argument("--template", metavar="ID", help="eCampaign voice template")
+    vms.add_argument("--sender", metavar="NUMBER")
+    vms.add_argument(
+        "--type",
+        choices=("AD", "DD"),
+        dest="vms_type",
+        help="CapitoleMobile: AD plays the message when the callee answers (landlines and "
+        "mobiles), DD drops it into a mobile's voicemail; default AD, as in the console",
+    )
+    vms.add_argument("--email", metavar="ADDR", help="VoicePartner end-of-campaign e-mail")
+
+
+def _add_common_send(parser: argparse.ArgumentParser) -> None:
+    from tui.cli.main import TO_FILE_HELP
+
+    parser.add_argument("--account", required=True)
+    targets = parser.add_mutually_exclusive_group(required=True)
+    targets.add_argument("--to", action="append", metavar="NUMBER", help="repeatable")
+    targets.add_argument("--to-file", metavar="FILE", help=TO_FILE_HELP)
+    parser.add_argument("--schedule", metavar="'YYYY-MM-DD HH:MM:SS'", help="Paris time")
+    parser.add_argument("--campaign-id", metavar="ID")
+    parser.add_argument("--dry-run", action="store_true", help="validate without sending")
+    parser.add_argument("--yes", action="store_true", help="send without asking")
+    parser.add_argument(
+        "--allow-duplicates",
+        action="store_true",
+        help="send even to numbers an unfinished send of the same content (the last 48 hours) "
+        "already had",
+    )
+    parser.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
+    from tui.cli.sends import open_outbox
+
     account = load_account(args.account)
     recipients = _recipients(args)
+    message = _message(args, recipients)
+    provider = open_provider(account)
+    allow_duplicates = bool(getattr(args, "allow_duplicates", False))
+    try:
+        with mapped_errors():
+            from tui.sending import validate
+
+            validate(provider, message)
+        store = open_outbox()
+    except BaseException:
+        asyncio.run(provider.aclose())
+        raise
+    with store:
+        try:
+            if not args.dry_run and not allow_duplicates:
+                refuse_duplicates(store, account.name, message)
+            if not args.dry_run and not args.yes:
+                _confirm(account, message)
+        except BaseException:
+            asyncio.run(provider.aclose())
+            raise
+        begun: list[str] = []
+        try:
+            # One event loop for the send and the closing of its connections.
+            report = asyncio.run(
+                _send(store, provider, account, message, args.dry_run, begun.append)
+            )
+        except KeyboardInterrupt:
+            if not begun:
+                raise
+            return report_interrupted(args, store, begun[-1])
+        return report_outcome(args, report)
+
+
+def refuse_duplicates(store: Store, account: str, message: Message) -> None:
+    """``CliFailure`` (exit 2) naming the unfinished send ``message`` would repeat, if any."""
+    from tui.cli.sends import duplicate_failure
+    from tui.sending.overlap import DuplicateSendError, find_overlap
+
+    overlap = find_overlap(store, account, [message])
+    if overlap is not None:
+        raise duplicate_failure(DuplicateSendError(overlap))
+
+
+async def _send(
+    store: Store,
+    provider: Provider,
+    account: Account,
+    message: Message,
+    dry_run: bool,
+    on_begin: Callable[[str], None],
+) -> SendReport:
+    from tui.cli.sends import duplicate_failure
+    from tui.sending import deliver
+    from tui.sending.overlap import DuplicateSendError
+
+    try:
+        with mapped_errors():
+            try:
+                delivery = await deliver(
+                    store,
+                    provider,
+                    account.name,
+                    [message],
+                    dry_run=dry_run,
+                    # Checked before the confirmation; the operator may have said so too.
+                    allow_duplicates=True,
+                    on_begin=on_begin,
+                )
+            except DuplicateSendError as exc:
+                raise duplicate_failure(exc) from None
+            if delivery.error is not None:
+                raise delivery.error
+    finally:
+        await provider.aclose()
+    # One message, no cancel: a send that did not raise has its outcome.
+    (outcome,) = delivery.outcomes
+    return stored_report(store, outcome)
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _message(args: argparse.Namespace, recipients: tuple[str, ...]) -> Message:
+    from providers.models import Route, VmsType, VoiceMessage
+    from tui.schedule import parse_schedule
+
     with mapped_errors():
         schedule = parse_schedule(args.schedule)
     if args.send_kind == "sms":
-        message: Message = SmsMessage(
+        return SmsMessage(
             text=args.text,
             recipients=recipients,
             sender=args.sender,
@@ -54,69 +192,23 @@ def run(args: argparse.Namespace) -> int:
             schedule=schedule,
             campaign_id=args.campaign_id,
         )
-    else:
-        message = VoiceMessage(
-            recipients=recipients,
-            sender=args.sender,
-            vms_type=VmsType(args.vms_type) if args.vms_type else None,
-            voice_msg=args.voice_msg,
-            tts=args.tts,
-            audio_token=args.audio,
-            email=args.email,
-            template_id=args.template,
-            schedule=schedule,
-            campaign_id=args.campaign_id,
-        )
-    provider = open_provider(account)
-    try:
-        with mapped_errors():
-            validate(provider, message)
-        if not args.dry_run and not args.yes:
-            _confirm(account, message)
-    except BaseException:
-        asyncio.run(provider.aclose())
-        raise
-    # One event loop for the send and the closing of its connections.
-    report = asyncio.run(_send(provider, account, message, args.dry_run))
-    return _report(args, account, report)
-
-
-@dataclass(frozen=True)
-class SendReport:
-    outcome: SendOutcome
-    recipients: list[RecipientRow]
-    provider_reference: str | None
-
-
-async def _send(
-    provider: Provider, account: Account, message: Message, dry_run: bool
-) -> SendReport:
-    try:
-        return await _send_through_outbox(provider, account, message, dry_run)
-    finally:
-        await provider.aclose()
-
-
-async def _send_through_outbox(
-    provider: Provider, account: Account, message: Message, dry_run: bool
-) -> SendReport:
-    with Store(config_module.data_dir() / "porte-voix.db") as store:
-        store.recover_interrupted()
-        with mapped_errors():
-            delivery = await deliver(store, provider, account.name, [message], dry_run=dry_run)
-            if delivery.error is not None:
-                raise delivery.error
-        # One message, no cancel: a send that did not raise has its outcome.
-        (outcome,) = delivery.outcomes
-        row = store.get_send(outcome.reference)
-        rows = store.recipients(outcome.reference, limit=max(outcome.total, 1))
-        return SendReport(outcome, rows, row.provider_reference if row else None)
-
-
-# --------------------------------------------------------------------------- input
+    return VoiceMessage(
+        recipients=recipients,
+        sender=args.sender,
+        vms_type=VmsType(args.vms_type) if args.vms_type else None,
+        voice_msg=args.voice_msg,
+        tts=args.tts,
+        audio_token=args.audio,
+        email=args.email,
+        template_id=args.template,
+        schedule=schedule,
+        campaign_id=args.campaign_id,
+    )
 
 
 def _recipients(args: argparse.Namespace) -> tuple[str, ...]:
+    from providers import phone
+
     if args.to_file:
         items = read_number_file(Path(args.to_file))
     else:
@@ -139,6 +231,9 @@ def _recipients(args: argparse.Namespace) -> tuple[str, ...]:
 
 def read_number_file(path: Path) -> list[str]:
     """Numbers from a text file (one per line) or a CSV whose header names a number column."""
+    from tui.csv_import import NUMBER_COLUMNS, CsvImportError, read_table
+    from tui.errors import describe_text
+
     try:
         table = read_table(path)
     except CsvImportError as exc:
@@ -154,6 +249,9 @@ def read_number_file(path: Path) -> list[str]:
 
 
 def _confirm(account: Account, message: Message) -> None:
+    from providers import text as sms_text
+    from providers.base import provider_info
+
     if not sys.stdin.isatty():
         raise CliFailure(
             EXIT_INPUT,
@@ -177,80 +275,3 @@ def _confirm(account: Account, message: Message) -> None:
     answer = sys.stdin.readline().strip().lower()
     if answer not in ("y", "yes", "o", "oui"):
         raise CliFailure(EXIT_INPUT, "not_confirmed", "not sent")
-
-
-# --------------------------------------------------------------------------- output
-
-#: The outbox's state -> the contract's status (four values).
-_JSON_STATUS = {
-    SendState.ACCEPTED: "accepted",
-    SendState.PARTIAL: "rejected",
-    SendState.REJECTED: "rejected",
-    SendState.UNKNOWN: "unknown",
-    SendState.CANCELLED: "rejected",
-    SendState.DRY_RUN: "dry-run",
-}
-
-
-def outcome_json(account: Account, report: SendReport) -> dict[str, Any]:
-    outcome = report.outcome
-    return {
-        "account": account.name,
-        "provider": account.provider,
-        "status": _JSON_STATUS.get(outcome.state, "unknown"),
-        "recipients": [
-            {
-                "number": r.number,
-                "status": str(r.state),
-                "message_id": r.message_id,
-                "error": r.error,
-            }
-            for r in report.recipients
-        ],
-        "balance": str(outcome.balance) if outcome.balance is not None else None,
-        "cost": str(outcome.cost) if outcome.cost is not None else None,
-        "reference": outcome.reference,
-        "provider_reference": report.provider_reference,
-        # "status" keeps the contract's four values; "state" is the outbox's own, which tells
-        # a partial or cancelled send (some recipients accepted) from an outright refusal.
-        "state": str(outcome.state),
-        "warnings": _warnings(outcome),
-    }
-
-
-def _warnings(outcome: SendOutcome) -> list[str]:
-    return list(dict.fromkeys(w for receipt in outcome.receipts for w in receipt.warnings))
-
-
-def _report(args: argparse.Namespace, account: Account, report: SendReport) -> int:
-    outcome = report.outcome
-    payload = outcome_json(account, report)
-    code = EXIT_OK if payload["status"] in ("accepted", "dry-run") else EXIT_PROVIDER
-    if any(isinstance(error, AuthenticationError) for error in outcome.errors):
-        code = EXIT_CONFIG  # the credentials are the problem, not this message
-    for warning in payload["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.json:
-        emit_json(payload)
-        return code
-    stream = sys.stdout if code == EXIT_OK else sys.stderr
-    status = payload["status"]
-    if payload["state"] != status:
-        status += (
-            f" ({payload['state']}: accepted {outcome.accepted}, rejected {outcome.rejected},"
-            f" not sent {outcome.cancelled})"
-        )
-    print(f"{status}: reference {outcome.reference}", file=stream)
-    for recipient in payload["recipients"]:
-        error = f"  {recipient['error']}" if recipient["error"] else ""
-        ident = f"  id {recipient['message_id']}" if recipient["message_id"] else ""
-        print(f"  {recipient['number']:<16} {recipient['status']:<9}{ident}{error}", file=stream)
-    if outcome.balance is not None:
-        print(f"balance: {outcome.balance}", file=stream)
-    if payload["status"] == "unknown":
-        print(
-            "The outcome is unknown: the provider may have sent it. It will not be resent "
-            "automatically; check the provider's history before resending.",
-            file=stream,
-        )
-    return code

@@ -1,0 +1,154 @@
+"""What became of a send, printed: the report of ``porte-voix send`` and ``porte-voix resend``.
+
+``--json`` is the contract's send object (issue 2, section 4, plus ``provider_reference``,
+``state`` and ``warnings``): ``resend`` adds its own keys after them. A send interrupted once its
+intent was in the outbox is reported all the same, from the outbox, with its reference and its
+state (``cancelled``, or ``unknown`` when a request was out), and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from providers.errors import AuthenticationError
+from tui.cli.support import EXIT_CONFIG, EXIT_OK, EXIT_PROVIDER, CliFailure, emit_json
+from tui.errors import visible
+
+if TYPE_CHECKING:
+    from tui.outbox.schema import RecipientRow
+    from tui.outbox.store import Store
+    from tui.sending import SendOutcome
+
+
+@dataclass(frozen=True)
+class SendReport:
+    account: str
+    provider: str
+    outcome: SendOutcome
+    recipients: list[RecipientRow]
+    provider_reference: str | None
+
+
+def stored_report(store: Store, outcome: SendOutcome) -> SendReport:
+    row = store.get_send(outcome.reference)
+    if row is None:  # pragma: no cover - a send's own row
+        raise CliFailure(EXIT_PROVIDER, "internal_error", f"send {outcome.reference} vanished")
+    rows = store.recipients(outcome.reference, limit=max(outcome.total, 1))
+    return SendReport(row.account, row.provider, outcome, rows, row.provider_reference)
+
+
+def report_interrupted(args: argparse.Namespace, store: Store, reference: str) -> int:
+    """Ctrl+c once the send was in the outbox: its report all the same (exit 1)."""
+    from tui.sending import SendOutcome
+
+    row = store.get_send(reference)
+    if row is None:  # pragma: no cover - begun means written
+        raise KeyboardInterrupt
+    outcome = SendOutcome(
+        reference=row.reference,
+        state=row.state,
+        total=row.recipients_total,
+        accepted=row.accepted,
+        rejected=row.rejected,
+        unknown=row.unknown,
+        cancelled=row.cancelled,
+        balance=row.balance,
+        cost=row.cost,
+        dry_run=row.dry_run,
+    )
+    print(
+        f"porte-voix: interrupted: send {reference} is {row.state}; nothing more will be sent. "
+        f"See it with 'porte-voix sends show {reference}'",
+        file=sys.stderr,
+    )
+    report_outcome(args, stored_report(store, outcome))
+    return EXIT_PROVIDER
+
+
+#: The outbox's state -> the contract's status (four values).
+_JSON_STATUS: dict[str, str] = {
+    "accepted": "accepted",
+    "partial": "rejected",
+    "rejected": "rejected",
+    "unknown": "unknown",
+    "cancelled": "rejected",
+    "dry-run": "dry-run",
+}
+
+
+def outcome_json(report: SendReport) -> dict[str, Any]:
+    outcome = report.outcome
+    return {
+        "account": report.account,
+        "provider": report.provider,
+        "status": _JSON_STATUS.get(outcome.state, "unknown"),
+        "recipients": [
+            {
+                "number": r.number,
+                "status": str(r.state),
+                "message_id": r.message_id,
+                "error": r.error,
+            }
+            for r in report.recipients
+        ],
+        "balance": str(outcome.balance) if outcome.balance is not None else None,
+        "cost": str(outcome.cost) if outcome.cost is not None else None,
+        "reference": outcome.reference,
+        "provider_reference": report.provider_reference,
+        # "status" keeps the contract's four values; "state" is the outbox's own, which tells
+        # a partial or cancelled send (some recipients accepted) from an outright refusal.
+        "state": str(outcome.state),
+        "warnings": _warnings(outcome),
+    }
+
+
+def _warnings(outcome: SendOutcome) -> list[str]:
+    return list(dict.fromkeys(w for receipt in outcome.receipts for w in receipt.warnings))
+
+
+def report_outcome(
+    args: argparse.Namespace, report: SendReport, extra: dict[str, Any] | None = None
+) -> int:
+    """Print what became of a send (``extra``: more keys for ``--json``); its exit code."""
+    outcome = report.outcome
+    payload = outcome_json(report)
+    code = EXIT_OK if payload["status"] in ("accepted", "dry-run") else EXIT_PROVIDER
+    if any(isinstance(error, AuthenticationError) for error in outcome.errors):
+        code = EXIT_CONFIG  # the credentials are the problem, not this message
+    for warning in payload["warnings"]:
+        print(f"warning: {visible(warning)}", file=sys.stderr)
+    if args.json:
+        emit_json({**payload, **(extra or {})})
+        return code
+    stream = sys.stdout if code == EXIT_OK else sys.stderr
+    status = payload["status"]
+    if payload["state"] != status:
+        status += (
+            f" ({payload['state']}: accepted {outcome.accepted}, rejected {outcome.rejected},"
+            f" not sent {outcome.cancelled})"
+        )
+    print(f"{status}: reference {outcome.reference}", file=stream)
+    for recipient in payload["recipients"]:
+        error = f"  {visible(recipient['error'])}" if recipient["error"] else ""
+        ident = f"  id {visible(recipient['message_id'])}" if recipient["message_id"] else ""
+        print(f"  {recipient['number']:<16} {recipient['status']:<9}{ident}{error}", file=stream)
+    if outcome.already_sent:
+        print(
+            f"{outcome.already_sent} recipient(s) already had it: the provider had received "
+            "their batch before and did not send it again.",
+            file=stream,
+        )
+    if outcome.balance is not None:
+        print(f"balance: {outcome.balance}", file=stream)
+    if payload["status"] == "unknown":
+        print(
+            "The outcome is unknown: the provider may have sent it. It will not be resent "
+            "automatically; check the provider's history before resending "
+            f"('porte-voix resend {outcome.reference} --only-never-sent' sends only the "
+            "numbers never sent).",
+            file=stream,
+        )
+    return code
