@@ -19,6 +19,7 @@ from providers.sandbox import SandboxCluster
 from tui.accounts import config as config_module
 from tui.accounts.config import Account, Config
 from tui.accounts.credentials import Credentials, PassphrasePrompt, read_secret
+from tui.outbox.schema import SendRow
 from tui.outbox.store import Store
 from tui.receiver import Receiver, serve
 
@@ -49,14 +50,19 @@ class Session:
     callback_delay: float = 1.5
     #: Asks the encrypted file store's passphrase (the console sets a dialog); None: no one to ask.
     ask_passphrase: PassphrasePrompt | None = None
+    #: Sends an earlier process left interrupted, settled when the outbox was opened (oldest
+    #: first): the console says so, once (``take_recovered``).
+    recovered: list[SendRow] = field(default_factory=list)
 
     @classmethod
     def open(cls, *, demo: bool, data_dir: Path | None = None) -> Session:
         data_dir = data_dir or config_module.data_dir()
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         store = Store(data_dir / (("demo-" if demo else "") + DB_NAME))
-        store.recover_interrupted()
-        session = cls(demo=demo, store=store, credentials=Credentials(data_dir))
+        recovered = store.recover_interrupted_sends()
+        session = cls(
+            demo=demo, store=store, credentials=Credentials(data_dir), recovered=recovered
+        )
         if not demo:
             session.config = config_module.load()
             session.accounts = dict(session.config.accounts)
@@ -93,7 +99,7 @@ class Session:
         data_dir = self.store.path.parent
         self.store.close()
         self.store = Store(data_dir / ("demo-" + DB_NAME))
-        self.store.recover_interrupted()
+        self.recovered = self.store.recover_interrupted_sends()
         self.demo = True
         await self.start()
 
@@ -106,6 +112,11 @@ class Session:
         if self._receiver_runner is not None:
             await self._receiver_runner.cleanup()
         self.store.close()
+
+    def take_recovered(self) -> list[SendRow]:
+        """The sends recovered at start-up, once: whoever announces them takes them."""
+        recovered, self.recovered = self.recovered, []
+        return recovered
 
     # -- accounts ---------------------------------------------------------------------------------
     def default_account(self) -> Account | None:

@@ -5,8 +5,11 @@ a worker through ``tui.sending``, the orchestration the CLI uses too (intent jou
 the request, unknown outcomes never retried). The worker posts its news to the screen as
 messages (``screens.messages``): progress after each batch, the result once. The confirmation
 dialog focuses "Cancel", so no stray Enter ever spends money, and offers a dry run. A resend of
-an unknown send asks a second time. Delivery reports stored by the in-process receiver (demo
-mode) refresh the result table as they arrive; nothing polls the outbox.
+an unknown send asks a second time. A send that would repeat an unfinished one of the last 48
+hours (same account and content, numbers in common) asks once more, naming it and offering to
+show it instead (``show_send``, also how a send recovered at start-up is opened). Delivery
+reports stored by the in-process receiver (demo mode) refresh the result table as they arrive;
+nothing polls the outbox.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from tui.errors import describe_text
 from tui.outbox.store import RESENDABLE_STATES, SendState, StoreError
 from tui.receiver import Receiver
 from tui.sending import Delivery, SendProgress, deliver, plan_resend, resend, validate_all
+from tui.sending.overlap import find_overlap
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +141,8 @@ class ComposeScreen(ComposeForm[M]):
         if choice not in (confirm.SEND, confirm.DRY_RUN):
             return
         dry_run = choice == confirm.DRY_RUN
+        if not dry_run and not await self._no_duplicate(account.name, messages):
+            return
         total = sum(len(m.recipients) for m in messages)
         cancel = self._sending(total, "a dry run" if dry_run else "the message")
         try:
@@ -148,10 +154,21 @@ class ComposeScreen(ComposeForm[M]):
                 dry_run=dry_run,
                 progress=self._progress,
                 cancel=cancel,
+                allow_duplicates=True,  # asked above
             )
         finally:
             self.cancel_event = None
         self.post_message(SendFinished(delivery, "Send failed"))
+
+    async def _no_duplicate(self, account: str, messages: Sequence[M]) -> bool:
+        """Whether the send may go: it repeats no unfinished send, or the operator said so."""
+        overlap = await asyncio.to_thread(find_overlap, self.session.store, account, messages)
+        if overlap is None:
+            return True
+        choice = await self.app.push_screen_wait(confirm.duplicate_confirmation(overlap))
+        if choice == confirm.SHOW_EARLIER:
+            self.show_send(overlap.send.reference)
+        return choice == confirm.SEND_AGAIN
 
     def _sending(self, total: int, what: str) -> asyncio.Event:
         """Show that a send starts; return the event that Escape sets to cancel it."""
@@ -262,6 +279,18 @@ class ComposeScreen(ComposeForm[M]):
                 timeout=20,
             )
 
+    def show_send(self, reference: str) -> None:
+        """Show a stored send's result here (one recovered at start-up, one a new send would
+        repeat), so that ctrl+r can finish it knowingly."""
+        row = self.session.store.get_send(reference)
+        if row is None:
+            return
+        self.last_reference = reference
+        self._show_result(reference, [], [])
+        resendable = row.state in RESENDABLE_STATES and not row.dry_run
+        self.query_one("#resend", Button).display = resendable
+        self._listen_for_deliveries()
+
     def _show_result(self, reference: str, errors: list[str], warnings: list[str]) -> None:
         store = self.session.store
         row = store.get_send(reference)
@@ -283,7 +312,14 @@ class ComposeScreen(ComposeForm[M]):
         self.post_message(DeliveriesStored())
 
     def on_deliveries_stored(self, _message: DeliveriesStored) -> None:
-        """Keep the result table current; during a send the panel shows its progress instead."""
+        """Keep the result table current; during a send the panel shows its progress instead.
+        A report that settled an unknown outcome changes the send's state: shown again whole,
+        the resend button with it."""
         if self.last_reference is not None and self.cancel_event is None:
-            rows = self.session.store.recipients(self.last_reference, limit=SHOWN_ROWS)
+            store = self.session.store
+            row = store.get_send(self.last_reference)
+            if row is not None and row.state is not self.query_one(SendPanel).shown_state:
+                self.show_send(self.last_reference)
+                return
+            rows = store.recipients(self.last_reference, limit=SHOWN_ROWS)
             self.query_one(SendPanel).update_rows(rows)

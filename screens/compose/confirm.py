@@ -1,8 +1,10 @@
-"""The two questions the composers ask before spending money: send this? resend that?
+"""The questions the composers ask before spending money: send this? resend that? send again?
 
-Both are ``ConfirmDialog``s whose safe button has the focus. The resend one says when the
+Each is a ``ConfirmDialog`` whose safe button has the focus. The resend one says when the
 provider may already have delivered the message, and then offers, where it exists, the way on
-that cannot duplicate: only the numbers never sent.
+that cannot duplicate: only the numbers never sent. The duplicate one names the unfinished send
+a new one would repeat, and offers to show it (from where ctrl+r finishes it) rather than send
+everyone the message again.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from collections.abc import Sequence
 from providers.base import Capability, ProviderInfo
 from providers.models import GroupTarget, Message
 from screens.dialogs.common import ConfirmDialog
+from tui.outbox.sends import Overlap
 from tui.sending import ResendPlan
 
 #: The buttons that go ahead (the others, and Escape, mean "no").
 SEND, DRY_RUN = "send", "dry-run"
 RESEND, RESEND_NEVER_SENT = "resend", "resend-unsent"
+SHOW_EARLIER, SEND_AGAIN = "show-earlier", "send-again"
 
 
 def describe_group(target: GroupTarget) -> str:
@@ -85,3 +89,26 @@ def resend_confirmation(plan: ResendPlan) -> ConfirmDialog:
     else:
         warning = "The recipients not accepted the first time will be sent the message again."
     return ConfirmDialog(f"Resend {row.reference}?", lines, buttons, warning=warning)
+
+
+def duplicate_confirmation(overlap: Overlap) -> ConfirmDialog:
+    """Ask before a send that repeats an unfinished one (same account and content, numbers in
+    common, the last 48 hours); "Show it" is the way to finish that one instead."""
+    row = overlap.send
+    counts = (
+        f"accepted {row.accepted} · rejected {row.rejected} · unknown {row.unknown} · "
+        f"never sent {row.cancelled}"
+    )
+    lines = [
+        ("Earlier send", f"{row.reference} ({row.state}) of {row.created_at:%Y-%m-%d %H:%M} UTC"),
+        ("Account", row.account),
+        ("In common", f"{overlap.shared} of these numbers, the same content"),
+        ("Its recipients", counts),
+    ]
+    return ConfirmDialog(
+        f"{row.reference} is unfinished: send again?",
+        lines,
+        [(SHOW_EARLIER, f"Show {row.reference}", "primary"), (SEND_AGAIN, "Send anyway", "error")],
+        warning="Sending again may give these people the message twice. Show the earlier send "
+        "to finish it (ctrl+r resends only what it did not send).",
+    )

@@ -49,9 +49,12 @@ class SendPanel(Vertical):
         self._columns = table.add_columns("number", "send", "message id", "delivery", "detail")
         #: The cell values on screen, by row key, so a refresh changes only what changed.
         self._shown: dict[str, tuple[str, str, str, str, str]] = {}
+        #: The state of the send whose result is shown (None: progress or nothing).
+        self.shown_state: SendState | None = None
 
     def start(self, total: int, what: str) -> None:
         self.display = True
+        self.shown_state = None
         self.query_one(DataTable).clear()
         self._shown = {}
         bar = self.query_one(ProgressBar)
@@ -83,6 +86,7 @@ class SendPanel(Vertical):
     ) -> None:
         self.display = True
         self.query_one(ProgressBar).display = False
+        self.shown_state = send.state
         style = _STATE_STYLE.get(send.state, "bold")
         lines = [
             f"[b]{send.reference}[/b] [{style}]{send.state.upper()}[/] · accepted {send.accepted}"
