@@ -81,7 +81,7 @@ def test_a_killed_send_is_found_and_finished_and_nobody_gets_it_twice(
     (send,) = listing.json["sends"]
     reference = send["reference"]
     assert "was interrupted" in listing.stderr and reference in listing.stderr
-    assert (send["account"], send["state"], send["recipients"]) == (account, "unknown", 6_000)
+    assert (send["account"], send["state"], send["recipients_total"]) == (account, "unknown", 6_000)
     assert send["counts"] == {
         "accepted": 3 * BATCH,
         "rejected": 0,

@@ -42,7 +42,7 @@ def test_sends_lists_and_shows_the_outbox(porte_voix: Cli, monkeypatch: pytest.M
     listing = porte_voix.run("sends", "--unfinished", "--json")
     assert listing.code == 0, listing.output
     (send,) = listing.json["sends"]
-    assert (send["reference"], send["state"], send["recipients"]) == (reference, "unknown", 2)
+    assert (send["reference"], send["state"], send["recipients_total"]) == (reference, "unknown", 2)
     assert send["counts"] == {
         "accepted": 0, "rejected": 0, "unknown": 2, "cancelled": 0, "pending": 0,
     }  # fmt: skip
@@ -52,8 +52,9 @@ def test_sends_lists_and_shows_the_outbox(porte_voix: Cli, monkeypatch: pytest.M
 
     shown = porte_voix.run("sends", "show", reference.lower(), "--json")
     assert shown.code == 0, shown.output
+    assert shown.stdout.count('"recipients"') == 1  # one key, the list
     detail = shown.json
-    assert detail["reference"] == reference
+    assert (detail["reference"], detail["recipients_total"]) == (reference, 2)
     assert [(r["number"], r["state"]) for r in detail["recipients"]] == [
         ("+33611223344", "unknown"),
         ("+33622334455", "unknown"),

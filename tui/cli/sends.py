@@ -153,7 +153,7 @@ def send_json(row: SendRow, resent_by: list[str]) -> dict[str, Any]:
         "state": str(row.state),
         "dry_run": row.dry_run,
         "summary": row.summary,
-        "recipients": row.recipients_total,
+        "recipients_total": row.recipients_total,
         "counts": _counts(row),
         "resend_of": row.resend_of,
         "resent_by": resent_by,
