@@ -20,15 +20,6 @@ class PlannedScreen(ModeScreen):
             yield Static(self.PLAN, classes="planned-text")
 
 
-class TemplatesScreen(PlannedScreen):
-    MODE_TITLE = "Templates"
-    PLAN = (
-        "Not available yet. This screen will list the eCampaign templates (SMS, voice, mail), "
-        "show their settings and let you create, edit and delete them, and push or fetch the "
-        "MP3 recordings of voice templates."
-    )
-
-
 class CreditsScreen(PlannedScreen):
     MODE_TITLE = "Credits"
     PLAN = (

@@ -25,8 +25,8 @@ from screens.placeholder import (
     CreditsScreen,
     HistoryScreen,
     LiveScreen,
-    TemplatesScreen,
 )
+from screens.templates.screen import TemplatesScreen
 from tui.session import Session
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ MODE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("sms", "f1", "SMS", "Compose SMS", "Write and send an SMS"),
     ("voice", "f2", "Voice", "Compose voice", "Send a voice message or a text-to-speech call"),
     ("groups", "f3", "Groups", "Groups", "eCampaign groups and members"),
-    ("templates", "f4", "Tmpl", "Templates", "eCampaign templates"),
+    ("templates", "f4", "Tmpl", "Templates", "Templates, blacklists, replies, look-ups"),
     ("credits", "f5", "Credit", "Credits", "Balances and credits"),
     ("history", "f6", "Hist", "History", "Every send and its outcome"),
     ("live", "f7", "Live", "Live", "Delivery reports as they arrive"),

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Collapsible, Input, Label, Select, Static
 
 from providers.base import Capability, ProviderInfo, provider_info
 from providers.errors import InputError
@@ -142,6 +142,15 @@ class ComposeForm(ModeScreen, Generic[M]):
             self.target_changed()
 
         self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
+
+    def preset_template(self, account: str, template_id: str) -> None:
+        """Compose with a provider template ("Use this template" on the Templates screen)."""
+        self.porte_voix.current_account = account
+        self._follow_current_account(account)
+        for options in self.query(Collapsible):  # Compose SMS keeps the field in its options
+            options.collapsed = False
+        self.query_one("#template", Input).value = template_id
+        self.query_one("#recipients-input").focus()
 
     def preset_group(self, account: str, target: GroupTarget) -> None:
         """Send to ``target`` of ``account`` ("Send to this group" on the Groups screen)."""

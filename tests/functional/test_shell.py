@@ -16,8 +16,8 @@ from screens.placeholder import (
     GroupsScreen,
     HistoryScreen,
     LiveScreen,
-    TemplatesScreen,
 )
+from screens.templates.screen import TemplatesScreen
 from tests.functional.conftest import click, wait_for, wait_for_screen
 from tui.app import MODE_TABLE, PorteVoixApp
 from tui.session import Session

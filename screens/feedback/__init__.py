@@ -1,0 +1,1 @@
+"""Blacklists, replies and number look-ups: tabs of the Templates screen (F4)."""

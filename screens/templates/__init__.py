@@ -1,0 +1,1 @@
+"""Templates (F4): provider templates, and in their own tabs blacklists, replies and look-ups."""
