@@ -311,6 +311,12 @@ class TemplatesPane(AccountPane):
         composer = self.app.screen
         if isinstance(composer, ComposeForm):
             composer.preset_template(account, template.id)
+            self.notify(
+                f"Template {template.id} is in Compose's template field: add the recipients, "
+                "then send.",
+                title=tpl.summary(template),
+                markup=False,
+            )
 
     def action_recordings(self) -> None:
         template = self._selected_or_warn()

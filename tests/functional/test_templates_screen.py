@@ -19,6 +19,7 @@ from screens.templates.form import TemplateForm
 from screens.templates.listing import TemplatesPane
 from screens.templates.recordings import RecordingsDialog
 from screens.widgets.counter import SegmentCounter
+from screens.widgets.recipients import RecipientsField
 from tests.functional.conftest import click, wait_for, wait_for_screen
 from tests.functional.templates_helpers import (
     ACCOUNT,
@@ -201,6 +202,17 @@ async def test_use_an_sms_template_opens_compose_sms(demo_app: PorteVoixApp) -> 
         assert demo_app.current_account == ACCOUNT
         await pilot.pause(0.3)  # no account ping-pong between the screens afterwards
         assert demo_app.current_account == ACCOUNT
+        # Sent as it is: no text of its own, the template's id in the request.
+        composer.query_one(RecipientsField).set_numbers(["0612345678"])
+        await pilot.pause(0.6)  # the recipients' check is debounced
+        await pilot.press("ctrl+g")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await click(pilot, "#send")
+        await wait_for(pilot, lambda: "/sendSMS" in ecampaign_paths(demo_app), what="the send")
+        cluster = demo_app.session.cluster
+        assert cluster is not None
+        body = cluster.sandboxes["ecampaign"].requests[-1].body
+        assert b"%3CtemplateID%3E1%3C%2FtemplateID%3E" in body
 
 
 async def test_use_a_voice_template_from_its_details(demo_app: PorteVoixApp) -> None:
