@@ -1,24 +1,98 @@
-"""Recipients from a file: plain numbers (one per line) or a CSV whose columns feed placeholders."""
+"""Recipients from a file: plain numbers (one per line) or a CSV whose columns feed placeholders.
+
+Nothing is dropped without a word: every row of the file becomes a row of the table, or the file
+is refused (``CsvImportError``) naming the line and the reason — a quote never closed, a quote
+that swallows the lines after it, a row with more cells than the header names. A row with no
+number, or an invalid one, is named by ``Table.values`` / ``Table.recipients``, once the number
+column is known. Blank lines carry nothing and are skipped.
+
+Limits, refused before anything is sent: a regular file only (a FIFO would wait for a writer
+for ever, ``/dev/zero`` never ends), at most ``MAX_FILE_BYTES`` and ``MAX_ROWS`` rows, no line
+over ``MAX_LINE`` characters. The file is read a line at a time, and rows are kept as tuples
+(a row's dict is built when it is read), so memory follows the cells, not Python's dicts.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
-from dataclasses import dataclass, field
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, overload
 
-from providers.errors import InputError
-from providers.phone import normalise
+if TYPE_CHECKING:
+    from providers.phone import RecipientList
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 2_000_000
+MAX_LINE = 65_536  # characters; also the longest cell
+#: The limits in words, for ``--help`` and the README.
+LIMITS = f"a regular file of at most {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows"
+#: How many problems a refusal lists before "and N more".
+SHOWN_PROBLEMS = 10
 NUMBER_COLUMNS = (
     "number", "numero", "numéro", "phone", "telephone", "téléphone", "tel", "mobile", "gsm",
     "portable", "msisdn",
 )  # fmt: skip
+_DELIMITERS = (";", "\t", ",")
+#: A carriage return not followed by a line feed ends a line too (old Mac files).
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+
+
+def _split_lf(text: str) -> list[str]:
+    """``text`` cut after each line feed, the line feeds kept."""
+    lines = text.split("\n")
+    last = lines.pop()  # what follows the last line feed: "" when the text ends with one
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 class CsvImportError(ValueError):
     pass
+
+
+def _listing(problems: Sequence[str], what: str) -> str:
+    shown = "; ".join(problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    return f"{len(problems)} {what}: {shown}" + (f" (and {more} more)" if more > 0 else "")
+
+
+class Rows(Sequence[dict[str, str]]):
+    """A table's rows as tuples of cells, with the line each one starts on."""
+
+    def __init__(
+        self, columns: tuple[str, ...], cells: list[tuple[str, ...]], lines: list[int]
+    ) -> None:
+        self.columns = columns
+        self._cells = cells
+        self._lines = lines
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, str]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, str] | list[dict[str, str]]:
+        if isinstance(index, slice):
+            return [self._row(cells) for cells in self._cells[index]]
+        return self._row(self._cells[index])
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        return map(self._row, self._cells)
+
+    def _row(self, cells: tuple[str, ...]) -> dict[str, str]:
+        return {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(self.columns)}
+
+    def column(self, name: str) -> list[str]:
+        i = self.columns.index(name)
+        return [cells[i] if i < len(cells) else "" for cells in self._cells]
+
+    def line(self, index: int) -> int:
+        return self._lines[index]
 
 
 @dataclass(frozen=True)
@@ -26,26 +100,103 @@ class Table:
     """A file read as rows of named columns (a plain list of numbers has one column)."""
 
     columns: tuple[str, ...]
-    rows: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    rows: Sequence[dict[str, str]] = ()
     number_column: str | None = None  # the detected number column, if any
 
+    def where(self, index: int) -> str:
+        """``line 12`` for a row read from a file, ``row 3`` otherwise."""
+        if isinstance(self.rows, Rows):
+            return f"line {self.rows.line(index)}"
+        return f"row {index + 1}"
+
     def values(self, column: str) -> list[str]:
-        return [row.get(column, "") for row in self.rows if row.get(column, "").strip()]
+        """Every row's cell in ``column``, in the file's order, none left out: a row whose cell
+        is empty is refused with its line (``CsvImportError``)."""
+        if isinstance(self.rows, Rows) and column in self.rows.columns:
+            values = self.rows.column(column)
+        else:
+            values = [row.get(column, "") for row in self.rows]
+        empty = [self.where(i) for i, value in enumerate(values) if not value.strip()]
+        if empty:
+            raise CsvImportError(_listing(empty, f"row(s) with nothing in the column {column!r}"))
+        return values
+
+    def recipients(self, column: str, *, channel: str | None = None) -> RecipientList:
+        """``column`` read as phone numbers (``providers.phone.parse_recipients``: E.164,
+        duplicates counted), every row without a valid number refused with its line."""
+        from providers.phone import parse_recipients
+
+        values = self.values(column)
+        parsed = parse_recipients(values, channel=channel)
+        if parsed.invalid:
+            reasons = {bad.raw: bad.reason for bad in parsed.invalid}
+            problems = [
+                f"{self.where(i)}: {reasons[value.strip()]}"
+                for i, value in enumerate(values)
+                if value.strip() in reasons
+            ]
+            raise CsvImportError(_listing(problems, f"invalid number(s) in the column {column!r}"))
+        return parsed
+
+
+# --------------------------------------------------------------------------- reading a file
 
 
 def read_table(path: Path) -> Table:
+    """The file at ``path``, refused (``CsvImportError``) beyond the limits or when broken."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise CsvImportError(f"{path} is larger than 20 MB")
-        content = path.read_text(encoding="utf-8-sig")
+        # Non-blocking: opening a FIFO without a writer would otherwise wait for ever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise CsvImportError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CsvImportError(f"{path} is not UTF-8 text") from None
-    return parse_table(content)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CsvImportError(
+                f"{path} is not a regular file (a directory, a pipe or a device): save the "
+                "list to a file first"
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise CsvImportError(f"{path} is larger than {LIMITS}")
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as handle:
+        try:
+            return parse_lines(_decoded_lines(handle, path))
+        except OSError as exc:  # the disk failed under us
+            raise CsvImportError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _decoded_lines(handle: BinaryIO, path: Path) -> Iterator[str]:
+    """The file's lines as text, within the limits; a line that is not UTF-8 is named."""
+    size, number = 0, 0
+    while raw := handle.readline(MAX_LINE * 4 + 1):  # UTF-8: at most 4 bytes a character
+        size += len(raw)
+        if size > MAX_FILE_BYTES:  # a file that grows while it is read, or lies about its size
+            raise CsvImportError(f"{path} is larger than {LIMITS}")
+        try:
+            text = raw.decode("utf-8-sig" if number == 0 else "utf-8")
+        except UnicodeDecodeError:
+            raise CsvImportError(f"{path} is not UTF-8 text (line {number + 1})") from None
+        for line in _LONE_CR.split(text):
+            number += 1
+            if len(line) > MAX_LINE or len(raw) > MAX_LINE * 4:
+                raise CsvImportError(f"line {number} is longer than {MAX_LINE:,} characters")
+            yield line
+
+
+def parse_table(content: str) -> Table:
+    """``content`` read as a recipients file (``read_table`` without the file)."""
+    if content.startswith("\ufeff"):
+        content = content[1:]
+    return parse_lines(line for text in _split_lf(content) for line in _LONE_CR.split(text))
 
 
 def _looks_like_a_number(cell: str) -> bool:
+    from providers.errors import InputError
+    from providers.phone import normalise
+
     try:
         normalise(cell)
     except InputError:
@@ -53,40 +204,125 @@ def _looks_like_a_number(cell: str) -> bool:
     return True
 
 
-def parse_table(content: str) -> Table:
+def parse_lines(lines: Iterable[str]) -> Table:
     """Rows of named columns. The first non-blank line is a header only when none of its cells
     is a phone number: "Anne;0611223344" is a recipient, not a header to drop."""
-    lines = [line for line in content.splitlines() if line.strip()]
-    if not lines:
-        return Table(("number",), (), "number")
-    first = lines[0]
-    delimiter = next((sep for sep in (";", "\t", ",") if sep in first), None)
+    numbered = enumerate(lines, start=1)
+    found = next(((number, line) for number, line in numbered if line.strip()), None)
+    if found is None:
+        return Table(("number",), Rows(("number",), [], []), "number")
+    number, first = found
+    delimiter = next((sep for sep in _DELIMITERS if sep in first), None)
     if delimiter is None:
-        if any(ch.isalpha() for ch in first) and not _looks_like_a_number(first):
-            lines = lines[1:]  # a one-column file with a header such as "mobile"
-        return Table(("number",), tuple({"number": line.strip()} for line in lines), "number")
-    try:
-        rows_in = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-    except csv.Error as exc:
-        raise CsvImportError(f"this is not a readable CSV file: {exc}") from None
-    header = [cell.strip() for cell in rows_in[0]]
-    if any(_looks_like_a_number(cell) for cell in header if cell):
-        # No header: name the columns, and find the one that holds numbers.
-        header = [f"column {i + 1}" for i in range(max(len(row) for row in rows_in))]
-        body = rows_in
-    else:
-        body = rows_in[1:]
-    if len(set(header)) != len(header) or any(not name for name in header):
+        return _one_column(number, first, numbered)
+    return _csv(number, first, numbered, delimiter)
+
+
+def _count(rows: list[tuple[str, ...]]) -> None:
+    if len(rows) >= MAX_ROWS:
+        raise CsvImportError(f"more than {MAX_ROWS:,} rows: the limit is {LIMITS}")
+
+
+def _one_column(number: int, first: str, numbered: Iterator[tuple[int, str]]) -> Table:
+    cells: list[tuple[str, ...]] = []
+    lines: list[int] = []
+    if not (any(ch.isalpha() for ch in first) and not _looks_like_a_number(first.strip())):
+        cells.append((first.strip(),))  # else a header such as "mobile"
+        lines.append(number)
+    for number, line in numbered:
+        if line.strip():
+            _count(cells)
+            cells.append((line.strip(),))
+            lines.append(number)
+    return Table(("number",), Rows(("number",), cells, lines), "number")
+
+
+def _csv(first_line: int, first: str, numbered: Iterator[tuple[int, str]], delimiter: str) -> Table:
+    rows_read = _Reader(first_line, first, numbered, delimiter).rows()
+    header_line, header_cells = next(rows_read, (first_line, [""]))
+    header = [cell.strip() for cell in header_cells]
+    has_header = not any(_looks_like_a_number(cell) for cell in header if cell)
+    cells: list[tuple[str, ...]] = []
+    lines: list[int] = []
+    if not has_header:
+        # No header: the columns are named, the first line is a recipient.
+        cells.append(tuple(header))
+        lines.append(header_line)
+    elif len(set(header)) != len(header) or any(not name for name in header):
         raise CsvImportError("the CSV header has empty or repeated column names")
-    rows = tuple(
-        {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
-        for row in body
-        if any(cell.strip() for cell in row)
-    )
-    number_column = next((name for name in header if name.lower() in NUMBER_COLUMNS), None)
-    if number_column is None:
+    width = len(header)
+    too_wide: list[str] = []
+    for line, row in rows_read:
+        _count(cells)
+        if has_header and len(row) > width and any(cell.strip() for cell in row[width:]):
+            too_wide.append(f"line {line}: {len(row)} cells, the header names {width}")
+        cells.append(tuple(cell.strip() for cell in row))
+        lines.append(line)
+    if too_wide:
+        raise CsvImportError(_listing(too_wide, "row(s) with more cells than the header"))
+    if not has_header:
+        header = [f"column {i + 1}" for i in range(max(len(row) for row in cells))]
+    columns = tuple(header)
+    rows = Rows(columns, cells, lines)
+    number_column = next((name for name in columns if name.lower() in NUMBER_COLUMNS), None)
+    if number_column is None and rows:
         number_column = next(
-            (name for name in header if rows and _looks_like_a_number(rows[0].get(name, ""))),
-            None,
+            (name for name in columns if _looks_like_a_number(rows[0].get(name, ""))), None
         )
-    return Table(tuple(header), rows, number_column)
+    return Table(columns, rows, number_column)
+
+
+class _Reader:
+    """``csv.reader`` over numbered lines, strict about quotes: a refusal names the line."""
+
+    def __init__(
+        self, first_line: int, first: str, numbered: Iterator[tuple[int, str]], delimiter: str
+    ) -> None:
+        self.line = first_line  # the line the reader has read up to
+        self.first, self.numbered, self.delimiter = first, numbered, delimiter
+
+    def _lines(self) -> Iterator[str]:
+        yield self.first
+        for line, text in self.numbered:
+            self.line = line
+            yield text
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(the line a row starts on, its cells) for every row with something in it."""
+        reader = csv.reader(self._lines(), delimiter=self.delimiter, strict=True)
+        start = self.line
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise CsvImportError(self._broken(start, str(exc))) from None
+            if self.line > start:
+                self._check_span(start, row)
+            if any(cell.strip() for cell in row):
+                yield start, row
+            start = self.line + 1
+
+    def _broken(self, start: int, error: str) -> str:
+        if "end of data" in error:
+            return f"line {start}: a quote opened on this line is never closed"
+        if "field larger" in error:
+            return f"line {start}: a cell is longer than {csv.field_size_limit():,} characters"
+        if "expected after" in error:
+            return (
+                f"line {self.line}: a quote closes a cell but more text follows it before the "
+                f"next {self.delimiter!r}"
+            )
+        return f"line {self.line}: unreadable CSV ({error})"
+
+    def _check_span(self, start: int, row: list[str]) -> None:
+        """A quoted cell may hold a line break (an address), but not a line break *and* the
+        separator: that is a stray quote that took in the rest of its line and the rows after
+        it, which would be lost as recipients."""
+        for cell in row:
+            if self.delimiter in cell and len(cell.splitlines()) > 1:
+                raise CsvImportError(
+                    f"line {start}: a quote opened on this line runs to line {self.line}, taking "
+                    f"the rows between into one cell; close it or remove it"
+                )

@@ -1,11 +1,14 @@
 """Import recipients from a CSV file: pick the file, then the column that holds the numbers.
 
 Column names and cells are the file's: shown as ``Text`` (never markup) with control characters
-made visible, while the table returned keeps them as read.
+made visible, while the table returned keeps them as read. Nothing is dropped without a word: a
+file ``tui.csv_import`` refuses is named with its line, and Import checks every row of the chosen
+column (off the event loop) and names each row without a valid number instead of importing.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
@@ -81,4 +84,27 @@ class CsvImportDialog(Dialog[Table | None]):
         if not isinstance(column, str):
             self._failed("choose the column that holds the numbers")
             return
-        self.dismiss(Table(self.table.columns, self.table.rows, column))
+        self.query_one("#import", Button).disabled = True
+        self.query_one("#csv-info", Static).update(
+            Text(f"Checking the {len(self.table.rows):,} numbers…")
+        )
+        self.check(replace(self.table, number_column=column))
+
+    @work(thread=True, exclusive=True)
+    def check(self, table: Table) -> None:
+        """Every row of the column must hold a valid number; else the rows are named."""
+        assert table.number_column is not None
+        try:
+            table.recipients(table.number_column)
+        except CsvImportError as exc:
+            self.app.call_from_thread(self._failed, describe_text(exc))
+            return
+        self.app.call_from_thread(self._checked, table)
+
+    def _checked(self, table: Table) -> None:
+        if self.app.screen is self:  # not cancelled meanwhile
+            self.dismiss(table)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "csv-column" and self.table is not None:
+            self.query_one("#import", Button).disabled = not self.table.rows
