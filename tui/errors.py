@@ -6,6 +6,12 @@ one place that turns any of them into a title and a message, so that the console
 say the same thing with the same cut-offs. Every message is made ``visible``: error texts quote
 provider replies, file names and CSV cells, any of which may carry terminal control sequences.
 The message is plain text, never markup: screens show it with ``Text`` or ``markup=False``.
+
+``code_name`` gives each kind of error the stable name scripts test (the CLI's ``--json``
+``"code"``); the provider's own code stays apart (``Described.code``).
+
+Importing this module is cheap (the CLI's ``sms-count`` and ``--version`` pay for it): the error
+classes of the other layers are imported only when an error has to be put into words.
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ from providers.errors import (
     ProviderError,
     RateLimitedError,
 )
-from tui.accounts.config import ConfigError
-from tui.accounts.secret_file import CredentialError
-from tui.csv_import import CsvImportError
-from tui.outbox.base import StoreError
 
 #: How much of a provider's own text is quoted after our explanation.
 ORIGINAL_LIMIT = 200
+#: ``ProviderError.code`` of an endpoint URL no request could go to (``providers.http``): the
+#: account's settings are wrong, nothing was sent.
+BAD_URL = "BAD_URL"
+#: Codes of a provider that could not be reached or gave no answer (nothing was sent, or a
+#: read-only call failed): worth trying again later.
+UNREACHABLE = frozenset({"CONNECTION_FAILED", "NO_ANSWER"})
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ def describe(exc: BaseException) -> Described:
         message = visible(f"{exc.provider} {exc.code}: {exc.meaning}{original}")
         return Described(_provider_title(exc), message, visible(exc.code))
     text = str(exc) or type(exc).__name__
-    return Described(_title_of(exc), visible(text))
+    return Described(_family(exc)[0], visible(text))
 
 
 def describe_text(exc: BaseException) -> str:
@@ -72,6 +80,8 @@ def describe_text(exc: BaseException) -> str:
 
 
 def _provider_title(exc: ProviderError) -> str:
+    if exc.code == BAD_URL:
+        return "Account settings"
     if isinstance(exc, OutcomeUnknownError):
         return "Outcome unknown"
     if isinstance(exc, AuthenticationError):
@@ -81,15 +91,41 @@ def _provider_title(exc: ProviderError) -> str:
     return "Provider refused"
 
 
-def _title_of(exc: BaseException) -> str:
-    # By type, not by name: subclasses (NoKeyringError, WrongPassphrase...) get their family's
-    # title.
+def code_name(exc: BaseException) -> str:
+    """The stable name of ``exc``'s kind, never a provider's own code (that is
+    ``describe(exc).code``): ``invalid_<field>``, ``configuration``, ``authentication``,
+    ``unknown_outcome``, ``rate_limited``, ``connection``, ``provider``, ``invalid_file``,
+    ``outbox`` or ``internal_error``."""
+    if isinstance(exc, InputError):
+        return f"invalid_{exc.field}"
+    if isinstance(exc, ProviderError):
+        if exc.code == BAD_URL:
+            return "configuration"
+        if isinstance(exc, AuthenticationError):
+            return "authentication"
+        if isinstance(exc, OutcomeUnknownError):
+            return "unknown_outcome"
+        if isinstance(exc, RateLimitedError):
+            return "rate_limited"
+        return "connection" if exc.code in UNREACHABLE else "provider"
+    return _family(exc)[1]
+
+
+def _family(exc: BaseException) -> tuple[str, str]:
+    """The title and the code name of a local error (not a provider's or an input's)."""
+    # Imported here: only an error being worded pays for its layer's module.
+    from tui.accounts.config import ConfigError
+    from tui.accounts.secret_file import CredentialError
+    from tui.csv_import import CsvImportError
+    from tui.outbox.base import StoreError
+
+    # By type, not by name: subclasses (NoKeyringError, WrongPassphrase...) get their family's.
     if isinstance(exc, ConfigError):
-        return "Configuration"
+        return "Configuration", "configuration"
     if isinstance(exc, CredentialError):
-        return "Secret unavailable"
+        return "Secret unavailable", "configuration"
     if isinstance(exc, StoreError):
-        return "Outbox"
+        return "Outbox", "outbox"
     if isinstance(exc, CsvImportError):
-        return "CSV file"
-    return "Error"
+        return "CSV file", "invalid_file"
+    return "Error", "internal_error"

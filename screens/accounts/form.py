@@ -1,7 +1,9 @@
 """The account form (add and edit) and the passphrase prompt the console uses for the file store.
 
-The form only collects and validates; it returns an ``AccountDraft`` and the Accounts screen
-stores it off the event loop. The secret field is masked; the draft's repr never shows it.
+The form only collects and validates (option values included, ``tui.accounts.options``: an
+Octopush sender with ``sms_type`` XXX is refused here); it returns an ``AccountDraft`` and the
+Accounts screen stores it off the event loop. The secret field is masked; the draft's repr never
+shows it.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from providers.base import PROVIDER_KINDS, ProviderInfo, provider_info
 from screens.dialogs.common import DIALOG_CSS, Dialog, PassphraseDialog
-from tui.accounts import config as config_module
 from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import PassphrasePrompt, env_var_name, secret_from_env
+from tui.accounts.options import OptionError, validate_settings
 from tui.accounts.os_keyring import KeyringState
 from tui.errors import describe_text
 
@@ -313,7 +315,9 @@ class AccountForm(Dialog[AccountDraft | None]):
         last_check = original.last_check if original is not None and unchanged else None
         account = Account(name, info.kind, login, options, store, last_check)
         try:
-            config_module.validate_account(account)
+            validate_settings(account)  # option values too: refused now, not at the first send
+        except OptionError as exc:
+            return self._refuse(describe_text(exc), f"#opt-{exc.key}")
         except ConfigError as exc:
             return self._refuse(describe_text(exc))
         make_default = self.query_one("#default", Checkbox).value

@@ -52,7 +52,6 @@ from tui.accounts.os_keyring import KeyringState
 from tui.errors import describe, visible
 
 STORE_NAMES = {"keyring": "the OS keyring", "file": "the encrypted file", "env": "the environment"}
-CHANGES = {"add_account", "edit_account", "remove_account", "make_default"}
 CHECK_STYLE = {CheckStatus.OK: "green", CheckStatus.UNVERIFIED: "yellow", CheckStatus.FAILED: "red"}
 CHECK_SEVERITY: dict[CheckStatus, SeverityLevel] = {
     CheckStatus.OK: "information",
@@ -118,11 +117,6 @@ class AccountsScreen(ModeScreen):
             ("Unlock file store", "Give its passphrase", self.action_unlock_file_store),
         ]
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.session.demo and action in CHANGES | {"unlock_file_store"}:
-            return None  # shown, disabled: the demo accounts are built in
-        return True
-
     # -- display ----------------------------------------------------------------------------------
     def fill_table(self, select: str | None = None) -> None:
         self.query_one(AccountsTable).fill(self.session, self._demo_checks, select)
@@ -169,9 +163,16 @@ class AccountsScreen(ModeScreen):
             return None
         return self.session.accounts[name]
 
-    def _refuse_in_demo(self) -> bool:
+    def _refuse_in_demo(self, what: str) -> bool:
+        """In demo mode, say why ``what`` cannot be done, where the key was pressed (the status
+        line and a notification), and return True. The key is never silently ignored."""
         if self.session.demo:
-            self.notify("The demo accounts are built in and read-only.", severity="warning")
+            message = (
+                f"{what}: the demo accounts are built in and read-only. Only c (check) works "
+                "here; your own accounts are managed in porte-voix without --demo."
+            )
+            self.status(message, "yellow")
+            self.notify(message, title="Demo", severity="warning", markup=False)
         return self.session.demo
 
     def ask(self) -> PassphrasePrompt:
@@ -198,13 +199,13 @@ class AccountsScreen(ModeScreen):
         self.action_edit_account()
 
     def action_add_account(self) -> None:
-        if self._refuse_in_demo():
+        if self._refuse_in_demo("Add"):
             return
         form = AccountForm(existing=self.session.accounts, keyring=self.keyring)
         self.app.push_screen(form, self._form_done(None))
 
     def action_edit_account(self) -> None:
-        if self._refuse_in_demo():
+        if self._refuse_in_demo("Edit"):
             return
         account = self._selected_account()
         if account is None:
@@ -230,12 +231,12 @@ class AccountsScreen(ModeScreen):
             self.check_account(account)
 
     def action_make_default(self) -> None:
-        account = None if self._refuse_in_demo() else self._selected_account()
+        account = None if self._refuse_in_demo("Default") else self._selected_account()
         if account is not None:
             self.make_default(account.name)
 
     def action_remove_account(self) -> None:
-        account = None if self._refuse_in_demo() else self._selected_account()
+        account = None if self._refuse_in_demo("Remove") else self._selected_account()
         if account is None:
             return
         env = env_var_name(account.name)
@@ -260,7 +261,7 @@ class AccountsScreen(ModeScreen):
         self.app.push_screen(dialog, confirmed)
 
     def action_unlock_file_store(self) -> None:
-        if self._refuse_in_demo():
+        if self._refuse_in_demo("Unlock"):
             return
         credentials = self.session.credentials
         if not credentials.file_store_exists:

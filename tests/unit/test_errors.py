@@ -15,7 +15,7 @@ from tui.accounts.config import ConfigError
 from tui.accounts.credentials import CredentialError, PassphraseRequired, WrongPassphrase
 from tui.accounts.os_keyring import KeyringUnavailableError, NoKeyringError
 from tui.csv_import import CsvImportError
-from tui.errors import ORIGINAL_LIMIT, Described, describe, describe_text, visible
+from tui.errors import ORIGINAL_LIMIT, Described, code_name, describe, describe_text, visible
 from tui.outbox.base import StoreError
 
 OSC_TITLE = "\x1b]0;pwned\x07"
@@ -96,3 +96,32 @@ def test_an_error_without_words_is_named() -> None:
 def test_other_errors_are_made_visible_too() -> None:
     exc = CsvImportError(f"cannot read /tmp/{OSC_TITLE}.csv")
     assert describe_text(exc) == "cannot read /tmp/\\x1b]0;pwned\\x07.csv"
+
+
+@pytest.mark.parametrize(
+    ("exc", "name"),
+    [
+        (InputError("text", "too long"), "invalid_text"),
+        (AuthenticationError("octopush", "101", "bad key"), "authentication"),
+        (OutcomeUnknownError("octopush", "timed out"), "unknown_outcome"),
+        (RateLimitedError("voicepartner", 1.0), "rate_limited"),
+        (ProviderError("ecampaign", "CONNECTION_FAILED", "refused"), "connection"),
+        (ProviderError("ecampaign", "NO_ANSWER", "reset"), "connection"),
+        (ProviderError("octopush", "BAD_URL", "no host"), "configuration"),
+        (ProviderError("ecampaign", "80", "period too long"), "provider"),
+        (ConfigError("no account"), "configuration"),
+        (WrongPassphrase("wrong"), "configuration"),
+        (CsvImportError("line 3: ..."), "invalid_file"),
+        (StoreError("newer"), "outbox"),
+        (RuntimeError("boom"), "internal_error"),
+    ],
+)
+def test_code_names_are_names_never_a_provider_code(exc: Exception, name: str) -> None:
+    """Issue 9, item 11: ``--json`` codes are names; the provider's code stays in ``code``."""
+    assert code_name(exc) == name
+    if isinstance(exc, ProviderError):
+        assert describe(exc).code == exc.code
+
+
+def test_a_bad_url_is_titled_as_the_account_settings() -> None:
+    assert describe(ProviderError("octopush", "BAD_URL", "no host")).title == "Account settings"

@@ -8,6 +8,9 @@ echo (``xml_test``) proves the address answers, but it checks nothing, so the ve
 A verdict's message is our lead-in (what failed, in this account's terms) followed by
 ``tui.errors.describe``'s words for the error, so a check says what any other command says;
 whatever the provider answered is made visible, since the CLI prints it and the console shows it.
+A failed verdict's ``code`` is a name (``tui.errors.code_name``: ``authentication``,
+``connection``…, or the secret's own: ``no_secret``…); the provider's own code is apart in
+``provider_code``, and is what the config's ``last_check`` keeps.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from providers.redact import scrub
 from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import CredentialError, PassphraseRequired, WrongPassphrase
 from tui.accounts.os_keyring import KeyringUnavailableError, NoKeyringError
-from tui.errors import describe, visible
+from tui.errors import code_name, describe, visible
 from tui.sending import dispatch
 
 #: The dry-run recipient of the CapitoleMobile echo; the echo URL never sends.
@@ -62,8 +65,12 @@ class CheckResult:
     status: CheckStatus
     message: str
     stage: Stage | None = None
+    #: What failed, as a name scripts test (``tui.errors.code_name``, or the secret's own:
+    #: ``no_secret``, ``wrong_passphrase``...).
     code: str | None = None
     checked_at: datetime = field(default_factory=datetime.now)
+    #: The provider layer's own code (``"101"``, ``"AUTH_FAILED"``, ``"CONNECTION_FAILED"``).
+    provider_code: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,8 +84,9 @@ class CheckResult:
     def last_check_text(self) -> str:
         """What the config keeps: ``2026-11-22 10:00 ok`` / ``… unverified`` / ``… AUTH_FAILED``."""
         outcome = str(self.status)
-        if self.status is CheckStatus.FAILED and self.code:
-            outcome = visible(self.code)  # the provider's code, kept in the config and shown
+        failure = self.provider_code or self.code
+        if self.status is CheckStatus.FAILED and failure:
+            outcome = visible(failure)  # the provider's code first, kept in the config and shown
         return f"{self.checked_at:%Y-%m-%d %H:%M} {outcome}"
 
     def headline(self) -> str:
@@ -97,13 +105,24 @@ class CheckResult:
             "verified": self.verified,
             "stage": None if self.stage is None else str(self.stage),
             "code": self.code,
+            "provider_code": self.provider_code,
             "message": self.message,
             "last_check": self.last_check_text(),
         }
 
 
-def _failed(account: Account, stage: Stage, code: str, message: str) -> CheckResult:
-    return CheckResult(account.name, account.provider, CheckStatus.FAILED, message, stage, code)
+def _failed(
+    account: Account, stage: Stage, code: str, message: str, provider_code: str | None = None
+) -> CheckResult:
+    return CheckResult(
+        account.name,
+        account.provider,
+        CheckStatus.FAILED,
+        message,
+        stage,
+        code,
+        provider_code=provider_code,
+    )
 
 
 def secret_failure(account: Account, exc: CredentialError) -> CheckResult:
@@ -132,16 +151,19 @@ def settings_failure(
 
 def provider_failure(account: Account, exc: ProviderError, secret: str | None) -> CheckResult:
     label = provider_info(account.provider).label
-    if isinstance(exc, AuthenticationError):
+    code = code_name(exc)
+    if code == "configuration":  # an endpoint URL no request can go to: nothing was sent
+        stage, lead = Stage.SETTINGS, "an address in the account options is not usable"
+    elif isinstance(exc, AuthenticationError):
         stage, lead = Stage.CREDENTIALS, f"{label} refused the login or the secret"
     elif isinstance(exc, RateLimitedError):
         stage, lead = Stage.PROVIDER, f"{label} asks to slow down; the credentials were not checked"
-    elif exc.code in ("CONNECTION_FAILED", "NO_ANSWER") or isinstance(exc, OutcomeUnknownError):
+    elif code == "connection" or isinstance(exc, OutcomeUnknownError):
         stage, lead = Stage.CONNECTION, f"{label} could not be reached"
     else:
         stage, lead = Stage.PROVIDER, f"{label} answered with an error"
     message = f"{lead}: {describe(exc).message}"
-    return _failed(account, stage, exc.code, scrub(message, secret or ""))
+    return _failed(account, stage, code, scrub(message, secret or ""), exc.code)
 
 
 async def probe(provider: Provider) -> tuple[CheckStatus, str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Literal
@@ -24,6 +23,8 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 
 from tui.accounts.config import Account
+from tui.accounts.environment import env_var_name as env_var_name
+from tui.accounts.environment import secret_from_env as secret_from_env
 from tui.accounts.os_keyring import (
     KEYRING_TIMEOUT,
     KeyringState,
@@ -42,15 +43,6 @@ from tui.accounts.secret_file import file_store_path as file_store_path
 SERVICE = "porte-voix"
 PASSPHRASE_ENV = "PORTE_VOIX_FILE_PASSPHRASE"
 Removal = Literal["deleted", "absent", "environment"]
-
-
-def env_var_name(account_name: str) -> str:
-    return "PORTE_VOIX_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", account_name.upper())
-
-
-def secret_from_env(account_name: str) -> str | None:
-    value = os.environ.get(env_var_name(account_name))
-    return value if value else None
 
 
 # --------------------------------------------------------------------------- the resolver
