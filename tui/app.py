@@ -14,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from providers.models import Channel
 from screens.accounts.form import passphrase_prompt
 from screens.accounts.screen import AccountsScreen
 from screens.compose.sms import ComposeSmsScreen
@@ -80,6 +81,7 @@ class PorteVoixApp(HostApp):
         self.current_account = default.name if default else None
         if self.session.accounts:
             await self.switch_mode("sms")
+            await self.open_recovered()
         else:
             await self.switch_mode("accounts")
             self.push_screen(WelcomeDialog(), self._after_welcome)
@@ -89,10 +91,32 @@ class PorteVoixApp(HostApp):
             await self.session.become_demo()
             self.current_account = next(iter(self.session.accounts), None)
             await self.switch_mode("sms")
+            await self.open_recovered()
         elif choice == "add" and isinstance(self.screen, AccountsScreen):
             self.screen.action_add_account()
         elif choice == "quit":
             self.exit()
+
+    async def open_recovered(self) -> None:
+        """Say which sends an earlier run left interrupted, and open the latest in the composer
+        of its channel, where its result shows and ctrl+r finishes it knowingly."""
+        recovered = self.session.take_recovered()
+        if not recovered:
+            return
+        latest = recovered[-1]
+        await self.switch_mode("voice" if latest.channel is Channel.VOICE else "sms")
+        opener = getattr(self.screen, "show_send", None)
+        if opener is not None:
+            opener(latest.reference)
+        listed = ", ".join(f"{row.reference} ({row.state})" for row in recovered)
+        self.notify(
+            f"{listed}: interrupted when porte-voix last stopped, settled now. "
+            f"{latest.reference} is shown below; ctrl+r resends it knowingly.",
+            title=f"{len(recovered)} interrupted send(s) recovered",
+            severity="warning",
+            timeout=30,
+            markup=False,
+        )
 
     async def on_unmount(self) -> None:
         await self.session.stop()
