@@ -324,10 +324,13 @@ def assert_send_json(
 
 
 def assert_error_json(result: Result, code: str) -> str:
-    """``{"error": {"code", "message"}}`` and nothing else; returns the message."""
+    """``{"error": {"code", "message", "provider_code"}}`` and nothing else; returns the message.
+
+    A local refusal has no provider code: ``provider_code`` is null."""
     payload = result.json
     assert set(payload) == {"error"}, payload
-    assert set(payload["error"]) == {"code", "message"}, payload
+    assert set(payload["error"]) == {"code", "message", "provider_code"}, payload
+    assert payload["error"]["provider_code"] is None, payload
     assert payload["error"]["code"] == code, payload
     message: str = payload["error"]["message"]
     return message

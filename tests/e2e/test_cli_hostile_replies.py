@@ -67,7 +67,8 @@ def test_credits_refused_with_hostile_words(
     as_json = porte_voix.run("credits", "--account", account, "--json")
     assert as_json.code == 1, as_json.output
     assert raw_controls(as_json) == []
-    assert as_json.json["error"]["code"] == f"E{HOSTILE}"  # the contract's code, exact
+    assert as_json.json["error"]["code"] == "provider"
+    assert as_json.json["error"]["provider_code"] == f"E{HOSTILE}"  # the provider's, exact
     assert f"Refus {SHOWN}" in as_json.json["error"]["message"]
 
 
@@ -99,7 +100,7 @@ def test_accounts_check_refused_with_hostile_words(
     assert as_json.code == 1, as_json.output
     assert raw_controls(as_json) == []
     verdict = as_json.json
-    assert verdict["code"] == f"E{HOSTILE}"
+    assert verdict["provider_code"] == f"E{HOSTILE}"
     assert f"Refus {SHOWN}" in verdict["message"]
     assert verdict["last_check"].endswith(f"E{SHOWN}")
 

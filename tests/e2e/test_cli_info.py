@@ -108,7 +108,9 @@ def test_credits_with_bad_credentials_exit_3(porte_voix: Cli, provider: str, cod
     result = porte_voix.run("credits", "--account", name, "--json")
 
     assert result.code == 3, result.output
-    assert result.json["error"]["code"] == code
+    # A name in "code", the provider's own code in its own field (issue 9, item 11).
+    assert result.json["error"]["code"] == "authentication"
+    assert result.json["error"]["provider_code"] == code
     assert "not-the-secret" not in result.output
 
 
@@ -117,7 +119,8 @@ def test_capitole_credits_before_any_send(porte_voix: Cli, accounts: dict[str, s
     result = porte_voix.run("credits", "--account", "demo-capitole", "--json")
 
     assert result.code == 1, result.output
-    assert result.json["error"]["code"] == "UNSUPPORTED"
+    assert result.json["error"]["code"] == "unsupported"
+    assert result.json["error"]["provider_code"] == "UNSUPPORTED"
     assert "first send" in result.json["error"]["message"]
     assert requests_to(porte_voix.cluster, "capitole") == []
 
@@ -210,7 +213,8 @@ def test_cdr_refusals(porte_voix: Cli, accounts: dict[str, str]) -> None:
     # The platform answers 80 to a period over 31 days: a provider refusal.
     too_long = _cdr(porte_voix, "--json", start=TODAY - timedelta(days=60), stop=TODAY)
     assert too_long.code == 1, too_long.output
-    assert too_long.json["error"]["code"] == "80"
+    assert too_long.json["error"]["code"] == "provider"
+    assert too_long.json["error"]["provider_code"] == "80"
 
 
 # --------------------------------------------------------------------------- sms-count

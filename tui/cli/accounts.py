@@ -4,27 +4,23 @@ Secrets are read from stdin (``--secret-stdin``) or asked on the terminal withou
 to the store the operator chose: the OS keyring, or the encrypted file (``--store file``), whose
 passphrase is asked on the terminal (twice when the store is created) or read from
 ``PORTE_VOIX_FILE_PASSPHRASE``. Nothing falls back silently from one store to another.
+
+Option values are checked when they are set (``tui.accounts.options``), not at the first send.
+The credential stores and the check are imported by the actions that use them.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from providers.base import provider_info
+from providers.base import PROVIDER_KINDS, provider_info
 from tui.accounts import config as config_module
-from tui.accounts.check import CheckResult, Stage, check_with_secret, secret_failure
 from tui.accounts.config import Account
-from tui.accounts.credentials import (
-    MIN_PASSPHRASE,
-    CredentialError,
-    Credentials,
-    env_var_name,
-    secret_from_env,
-)
+from tui.accounts.environment import env_var_name, secret_from_env
 from tui.cli.support import (
     EXIT_CONFIG,
     EXIT_INPUT,
@@ -38,20 +34,59 @@ from tui.cli.support import (
 )
 from tui.errors import visible
 
+if TYPE_CHECKING:
+    from tui.accounts.check import CheckResult
+    from tui.accounts.credentials import Credentials
+
 STORE_NAMES = {"keyring": "OS keyring", "file": "encrypted file store", "env": "environment"}
 PASSPHRASE_TRIES = 3
 
 
-def run(args: argparse.Namespace) -> int:
-    handlers = {
-        "add": add,
-        "edit": edit,
-        "list": list_accounts,
-        "remove": remove,
-        "check": check,
-        "move-secret": move_secret,
-    }
-    return handlers[args.accounts_command](args)
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    accounts = commands.add_parser("accounts", help="manage provider accounts")
+    sub = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
+
+    adding = sub.add_parser("add", help="add an account")
+    adding.add_argument("name")
+    adding.add_argument("--provider", required=True, choices=PROVIDER_KINDS)
+    adding.add_argument("--login", default="")
+    adding.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="options")
+    adding.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
+    adding.add_argument(
+        "--store",
+        choices=("keyring", "file", "env"),
+        default=None,
+        help="where the secret lives (default: keyring; env = only PORTE_VOIX_SECRET_<NAME>)",
+    )
+    adding.add_argument("--default", action="store_true", help="make it the default account")
+    adding.set_defaults(handler=add)
+
+    editing = sub.add_parser("edit", help="change an account")
+    editing.add_argument("name")
+    editing.add_argument("--login")
+    editing.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="options")
+    editing.add_argument("--unset", action="append", default=[], metavar="KEY")
+    editing.add_argument("--secret-stdin", action="store_true", help="replace the stored secret")
+    editing.add_argument("--default", action="store_true", help="make it the default account")
+    editing.set_defaults(handler=edit)
+
+    listing = sub.add_parser("list", help="list accounts (never their secrets)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=list_accounts)
+
+    removing = sub.add_parser("remove", help="remove an account and its stored secret")
+    removing.add_argument("name")
+    removing.set_defaults(handler=remove)
+
+    checking = sub.add_parser("check", help="authenticate with the cheapest read-only call")
+    checking.add_argument("name")
+    checking.add_argument("--json", action="store_true")
+    checking.set_defaults(handler=check)
+
+    moving = sub.add_parser("move-secret", help="move a secret between the keyring and the file")
+    moving.add_argument("name")
+    moving.add_argument("--to", required=True, choices=("keyring", "file"))
+    moving.set_defaults(handler=move_secret)
 
 
 # --------------------------------------------------------------------------- terminal prompts
@@ -59,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _ask_new_passphrase() -> str | None:
     """A new store's passphrase, typed twice; None when there is no terminal to ask on."""
+    from tui.accounts.credentials import MIN_PASSPHRASE
+
     if not sys.stdin.isatty():
         return None
     print(
@@ -78,6 +115,8 @@ def _ask_new_passphrase() -> str | None:
 
 
 def credentials() -> Credentials:
+    from tui.accounts.credentials import Credentials
+
     return Credentials(
         config_module.data_dir(), passphrase=terminal_passphrase, new_passphrase=_ask_new_passphrase
     )
@@ -126,6 +165,13 @@ def _env_note(name: str) -> str:
 # --------------------------------------------------------------------------- add / edit
 
 
+def _validate(account: Account) -> None:
+    """The settings as an edit must leave them: option values included (``ConfigError``)."""
+    from tui.accounts.options import validate_settings
+
+    validate_settings(account)
+
+
 def add(args: argparse.Namespace) -> int:
     with mapped_errors():
         config = config_module.load()
@@ -146,7 +192,7 @@ def add(args: argparse.Namespace) -> int:
             options=_options(args.options),
             secret_store=store,
         )
-        config_module.validate_account(account)
+        _validate(account)
         creds = credentials()
         note = ""
         if store == "env":
@@ -185,7 +231,7 @@ def edit(args: argparse.Namespace) -> int:
         account = replace(
             account, login=account.login if args.login is None else args.login, options=options
         )
-        config_module.validate_account(account)
+        _validate(account)
         note = ""
         if args.secret_stdin:
             # An environment-only account gets a stored secret: the keyring (or, where there is
@@ -208,6 +254,14 @@ def edit(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- list / remove
 
 
+def _secret_source(account: Account) -> str | None:
+    """Where the secret will be read from: ``env`` when the variable is set (it wins), else the
+    account's store; None for an environment-only account whose variable is not set."""
+    if secret_from_env(account.name):
+        return "env"
+    return None if account.secret_store == "env" else account.secret_store
+
+
 def list_accounts(args: argparse.Namespace) -> int:
     with mapped_errors():
         config = config_module.load()
@@ -218,7 +272,7 @@ def list_accounts(args: argparse.Namespace) -> int:
             "provider": account.provider,
             "login": account.login,
             "secret_store": account.secret_store,
-            "secret_source": "env" if secret_from_env(account.name) else account.secret_store,
+            "secret_source": _secret_source(account),
             "default": default is not None and account.name == default.name,
             "options": dict(account.options),
             "last_check": account.last_check,
@@ -231,12 +285,21 @@ def list_accounts(args: argparse.Namespace) -> int:
     if not rows:
         print("no accounts; add one with `porte-voix accounts add NAME --provider ...`")
         return EXIT_OK
+    missing: list[str] = []
     for row in rows:
         mark = "*" if row["default"] else " "
+        source = row["secret_source"] or "missing"
+        if row["secret_source"] is None:
+            missing.append(str(row["name"]))
         # The last check may quote a provider's code: visible, like every reply.
         print(
             f"{mark} {row['name']:<20} {row['provider']:<13} {row['login']:<28} "
-            f"secret: {row['secret_source']:<8} {visible(str(row['last_check'] or ''))}"
+            f"secret: {source:<8} {visible(str(row['last_check'] or ''))}"
+        )
+    for name in missing:
+        print(
+            f"  {name}: its secret is read from {env_var_name(name)} only, which is not set "
+            "here: set it before using this account"
         )
     return EXIT_OK
 
@@ -265,6 +328,8 @@ def remove(args: argparse.Namespace) -> int:
 
 
 def _check_exit(result: CheckResult) -> int:
+    from tui.accounts.check import Stage
+
     if result.ok:
         return EXIT_OK
     if result.stage in (Stage.CONNECTION, Stage.PROVIDER):
@@ -273,6 +338,11 @@ def _check_exit(result: CheckResult) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from tui.accounts.check import check_with_secret, secret_failure
+    from tui.accounts.credentials import CredentialError
+
     account = load_account(args.name)
     try:
         secret = credentials().get(account)

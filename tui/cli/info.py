@@ -2,36 +2,71 @@
 
 What a provider returned (balance labels and units, CDR fields) is printed with its control
 characters made visible: a reply must not be able to drive the operator's terminal.
+
+``sms-count`` stays cheap: the outbox (where balances are kept) and asyncio are imported by
+``credits`` and ``cdr`` only.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import sys
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from providers import text as sms_text
-from providers.base import Capability, provider_info
-from providers.errors import ProviderError
+from providers.base import PROVIDER_KINDS, Capability, provider_info
+from providers.errors import InputError
 from providers.models import Balance, CdrReport, Route
-from tui.accounts import config as config_module
 from tui.cli.support import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_PROVIDER,
     CliFailure,
     emit_json,
-    failure_from,
     load_account,
     mapped_errors,
     open_provider,
 )
 from tui.errors import visible
-from tui.outbox.store import Store
+
+if TYPE_CHECKING:
+    from tui.outbox.store import Store
+
+ROUTES = ("marketing", "notification")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    credits_parser = commands.add_parser("credits", help="show an account's balance or credits")
+    credits_parser.add_argument("--account", required=True)
+    credits_parser.add_argument("--json", action="store_true")
+    credits_parser.set_defaults(handler=credits)
+
+    cdr_parser = commands.add_parser("cdr", help="eCampaign sending history (tracking/getCDR)")
+    cdr_parser.add_argument("--account", required=True)
+    cdr_parser.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
+    cdr_parser.add_argument("--to", dest="stop", required=True, metavar="YYYY-MM-DD")
+    cdr_parser.add_argument("--channel", choices=("sms", "voice", "mail", "fax"))
+    cdr_parser.add_argument("--campaign", metavar="ID")
+    out = cdr_parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true")
+    out.add_argument("--csv", action="store_true")
+    cdr_parser.set_defaults(handler=cdr)
+
+    count = commands.add_parser("sms-count", help="count characters and segments of a text")
+    count.add_argument("text")
+    which = count.add_mutually_exclusive_group()
+    which.add_argument("--account")
+    which.add_argument("--provider", choices=PROVIDER_KINDS)
+    count.add_argument("--route", choices=ROUTES, default="notification")
+    count.add_argument("--long", action="store_true", help="CapitoleMobile long SMS (up to 4)")
+    count.add_argument("--json", action="store_true")
+    count.set_defaults(handler=sms_count)
+
+
+# --------------------------------------------------------------------------- credits
 
 
 def _balance_rows(balance: Balance) -> list[dict[str, Any]]:
@@ -48,7 +83,17 @@ def _balance_rows(balance: Balance) -> list[dict[str, Any]]:
     ]
 
 
+def _store() -> Store:
+    """The outbox, where balances are kept (imported here: ``sms-count`` never opens it)."""
+    from tui.accounts import config as config_module
+    from tui.outbox.store import Store
+
+    return Store(config_module.data_dir() / "porte-voix.db")
+
+
 def credits(args: argparse.Namespace) -> int:
+    import asyncio  # here: sms-count and --version do without it
+
     account = load_account(args.account)
     info = provider_info(account.provider)
     if not info.capabilities & Capability.BALANCE:
@@ -63,7 +108,7 @@ def credits(args: argparse.Namespace) -> int:
 
     with mapped_errors():
         balance = asyncio.run(fetch())
-    with Store(config_module.data_dir() / "porte-voix.db") as store:
+    with _store() as store:
         store.record_balance(account.name, account.provider, balance)
     rows = _balance_rows(balance)
     if args.json:
@@ -79,13 +124,15 @@ def credits(args: argparse.Namespace) -> int:
 
 def _last_known_balance(args: argparse.Namespace, name: str, label: str) -> int:
     """Providers without a balance call: show the balance their last reply carried."""
-    with Store(config_module.data_dir() / "porte-voix.db") as store:
+    with _store() as store:
         known = store.last_balance(name)
     if known is None:
+        # The provider layer's code for it (its balance() raises it): in its own field.
         raise CliFailure(
             EXIT_PROVIDER,
-            "UNSUPPORTED",
+            "unsupported",
             f"{label} has no balance call; its balance is known after the first send",
+            "UNSUPPORTED",
         )
     rows = _balance_rows(Balance(known.provider, known.lines))
     if not rows and known.amount is not None:
@@ -128,6 +175,8 @@ def _parse_day(value: str, flag: str) -> date:
 
 
 def cdr(args: argparse.Namespace) -> int:
+    import asyncio
+
     start, stop = _parse_day(args.start, "--from"), _parse_day(args.stop, "--to")
     if stop < start:
         raise CliFailure(EXIT_INPUT, "invalid_date", "--to is before --from")
@@ -157,20 +206,40 @@ def cdr(args: argparse.Namespace) -> int:
     elif args.csv:
         _write_csv(messages, campaigns)
     else:
-        for campaign in map(_printable, campaigns):
-            print(
-                f"campaign {campaign['id']:<10} {campaign['channel'] or '':<6} "
-                f"{campaign['date_init'] or '':<20} {campaign['recipients_count'] or 0} recipients"
-            )
-        for message in map(_printable, messages):
-            target = message["number"] or message["mail_recipient"] or ""
-            print(
-                f"message {message['id']:<11} {message['channel'] or '':<6} {target:<16} "
-                f"{message['state']:<11} {message['status_date'] or ''}"
-            )
-        if not messages and not campaigns:
-            print("no messages in this period")
+        _print_cdr(messages, campaigns)
     return EXIT_OK
+
+
+#: The human columns of ``cdr``: (heading, width); the last one takes the rest of the line.
+CAMPAIGN_COLUMNS = (("CAMPAIGN", 10), ("CHANNEL", 7), ("CREATED", 20), ("RECIPIENTS", 0))
+MESSAGE_COLUMNS = (("MESSAGE", 10), ("CHANNEL", 7), ("RECIPIENT", 16), ("STATE", 11), ("DATE", 0))
+
+
+def _line(columns: tuple[tuple[str, int], ...], cells: list[object]) -> str:
+    parts = [
+        f"{'' if cell is None else cell!s:<{width}}"
+        for (_, width), cell in zip(columns, cells, strict=True)
+    ]
+    return " ".join(parts).rstrip()
+
+
+def _print_cdr(messages: list[dict[str, Any]], campaigns: list[dict[str, Any]]) -> None:
+    if not messages and not campaigns:
+        print("no messages in this period")
+        return
+    if campaigns:
+        print(_line(CAMPAIGN_COLUMNS, [name for name, _ in CAMPAIGN_COLUMNS]))
+        for row in map(_printable, campaigns):
+            cells = [row["id"], row["channel"], row["date_init"], row["recipients_count"] or 0]
+            print(_line(CAMPAIGN_COLUMNS, cells))
+    if messages:
+        if campaigns:
+            print()
+        print(_line(MESSAGE_COLUMNS, [name for name, _ in MESSAGE_COLUMNS]))
+        for row in map(_printable, messages):
+            target = row["number"] or row["mail_recipient"]
+            cells = [row["id"], row["channel"], target, row["state"], row["status_date"]]
+            print(_line(MESSAGE_COLUMNS, cells))
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -207,20 +276,39 @@ def sms_count(args: argparse.Namespace) -> int:
     provider: str | None = args.provider
     if args.account:
         provider = load_account(args.account).provider
-    try:
+    with mapped_errors():
+        profile = sms_text.profile_for(provider, args.long)
+        if not profile.sms:
+            raise InputError(
+                "channel", f"{profile.label} sends no SMS (voice only): there is nothing to count"
+            )
         count = sms_text.count_sms(args.text, provider, Route(args.route), long=args.long)
-    except ProviderError as exc:  # pragma: no cover - counting never calls a provider
-        raise failure_from(exc) from None
     if args.json:
         emit_json(count.as_dict())
         return EXIT_OK
     print(
         f"{count.characters} characters, {count.encoding}, {count.units} units, "
-        f"{count.segments} segment(s) (max {count.max_segments})"
+        f"{count.segments} segment(s) ({_maximum(profile.label if provider else None, count)})"
     )
+    if count.too_long:
+        print(f"too long for {profile.label}")
     if count.stop_mention:
         print(f"includes the STOP mention {count.stop_mention!r} added by the provider")
     if count.unencodable:
         # A control character typed in the text is one of them: shown as its escape.
         print("cannot be sent by this provider: " + " ".join(map(visible, count.unencodable)))
     return EXIT_OK
+
+
+def _maximum(label: str | None, count: sms_text.SmsCount) -> str:
+    """The provider's maximum in words."""
+    if label is None:
+        return "no provider given: counted by the network's rules, with no provider's maximum"
+    limits = []
+    if count.max_segments is not None:
+        limits.append(f"{count.max_segments} segment(s)")
+    if count.max_characters is not None:
+        limits.append(f"{count.max_characters} characters")
+    if not limits:
+        return f"{label} states no maximum"
+    return f"{label} takes at most {' and '.join(limits)}"

@@ -2,23 +2,35 @@
 
 Exit codes are a contract: 0 accepted / done; 1 the provider refused or the outcome is unknown;
 2 the input was refused locally (nothing was sent); 3 configuration or credentials problem.
+
+Each command family is one module with ``register(commands)``, which adds its parser(s) and
+binds each to its handler (``set_defaults(handler=...)``); ``FAMILIES`` lists them, in the order
+``--help`` shows them: adding a family is one new module and one line there. A family imports
+what its handlers need inside them (or under ``TYPE_CHECKING``), so building the parser stays
+cheap: ``--version`` and ``sms-count`` load no keyring, store or provider package.
+A family whose command may send sets ``may_send=True``: interrupted, it exits 1 (unknown).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import TypeAlias
 
-from providers.base import PROVIDER_KINDS
-from tui import logfile
-from tui.accounts import config as config_module
-from tui.cli.support import EXIT_CONFIG, EXIT_PROVIDER, CliFailure, fail
-from tui.errors import describe_text
+from tui.cli.support import EXIT_CONFIG, EXIT_PROVIDER, CliFailure, fail, known_failure
+from tui.csv_import import LIMITS
 
-ROUTES = ("marketing", "notification")
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+#: A family's ``register``: adds its parser(s) to the ``porte-voix`` sub-commands.
+Register = Callable[[Commands], None]
+
+#: What ``--to-file`` reads (``send``'s parser shows it), with the limits ``tui.csv_import``
+#: enforces.
+TO_FILE_HELP = f"numbers, one per line, or a CSV whose header names the number column; {LIMITS}"
 
 
 def _version() -> str:
@@ -26,6 +38,18 @@ def _version() -> str:
         return version("porte-voix")
     except PackageNotFoundError:  # running from a source tree without installation
         return "0+unknown"
+
+
+#: The command family modules, in the order ``--help`` lists their commands: one line each.
+FAMILIES = (
+    "tui.cli.accounts",  # accounts add|edit|list|remove|check|move-secret
+    "tui.cli.send",  # send sms|vms
+    "tui.cli.sends",  # sends [show], resend
+    "tui.cli.info",  # credits, cdr, sms-count
+    "tui.cli.groups",  # groups …
+    "tui.cli.templates",  # templates …
+    "tui.cli.feedback",  # blacklist, replies, hlr
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,124 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="open the console on the built-in sandbox"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    _add_accounts(commands)
-    _add_send(commands)
-
-    credits = commands.add_parser("credits", help="show an account's balance or credits")
-    credits.add_argument("--account", required=True)
-    credits.add_argument("--json", action="store_true")
-
-    cdr = commands.add_parser("cdr", help="eCampaign sending history (tracking/getCDR)")
-    cdr.add_argument("--account", required=True)
-    cdr.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
-    cdr.add_argument("--to", dest="stop", required=True, metavar="YYYY-MM-DD")
-    cdr.add_argument("--channel", choices=("sms", "voice", "mail", "fax"))
-    cdr.add_argument("--campaign", metavar="ID")
-    out = cdr.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true")
-    out.add_argument("--csv", action="store_true")
-
-    count = commands.add_parser("sms-count", help="count characters and segments of a text")
-    count.add_argument("text")
-    which = count.add_mutually_exclusive_group()
-    which.add_argument("--account")
-    which.add_argument("--provider", choices=PROVIDER_KINDS)
-    count.add_argument("--route", choices=ROUTES, default="notification")
-    count.add_argument("--long", action="store_true", help="CapitoleMobile long SMS (up to 4)")
-    count.add_argument("--json", action="store_true")
+    for family in FAMILIES:
+        register: Register = importlib.import_module(family).register
+        register(commands)
     return parser
-
-
-def _add_accounts(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    accounts = commands.add_parser("accounts", help="manage provider accounts")
-    sub = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
-
-    add = sub.add_parser("add", help="add an account")
-    add.add_argument("name")
-    add.add_argument("--provider", required=True, choices=PROVIDER_KINDS)
-    add.add_argument("--login", default="")
-    add.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="options")
-    add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
-    add.add_argument(
-        "--store",
-        choices=("keyring", "file", "env"),
-        default=None,
-        help="where the secret lives (default: keyring; env = only PORTE_VOIX_SECRET_<NAME>)",
-    )
-    add.add_argument("--default", action="store_true", help="make it the default account")
-
-    edit = sub.add_parser("edit", help="change an account")
-    edit.add_argument("name")
-    edit.add_argument("--login")
-    edit.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="options")
-    edit.add_argument("--unset", action="append", default=[], metavar="KEY")
-    edit.add_argument("--secret-stdin", action="store_true", help="replace the stored secret")
-    edit.add_argument("--default", action="store_true", help="make it the default account")
-
-    listing = sub.add_parser("list", help="list accounts (never their secrets)")
-    listing.add_argument("--json", action="store_true")
-
-    remove = sub.add_parser("remove", help="remove an account and its stored secret")
-    remove.add_argument("name")
-
-    check = sub.add_parser("check", help="authenticate with the cheapest read-only call")
-    check.add_argument("name")
-    check.add_argument("--json", action="store_true")
-
-    move = sub.add_parser("move-secret", help="move a secret between the keyring and the file")
-    move.add_argument("name")
-    move.add_argument("--to", required=True, choices=("keyring", "file"))
-
-
-def _add_common_send(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--account", required=True)
-    targets = parser.add_mutually_exclusive_group(required=True)
-    targets.add_argument("--to", action="append", metavar="NUMBER", help="repeatable")
-    targets.add_argument("--to-file", metavar="FILE", help="numbers, one per line (or CSV)")
-    parser.add_argument("--schedule", metavar="'YYYY-MM-DD HH:MM:SS'", help="Paris time")
-    parser.add_argument("--campaign-id", metavar="ID")
-    parser.add_argument("--dry-run", action="store_true", help="validate without sending")
-    parser.add_argument("--yes", action="store_true", help="send without asking")
-    parser.add_argument("--json", action="store_true")
-
-
-def _add_send(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    send = commands.add_parser("send", help="send an SMS or a voice message")
-    kinds = send.add_subparsers(dest="send_kind", metavar="KIND", required=True)
-
-    sms = kinds.add_parser("sms", help="send an SMS")
-    _add_common_send(sms)
-    sms.add_argument("--text", required=True)
-    sms.add_argument("--sender")
-    sms.add_argument("--route", choices=ROUTES)
-    sms.add_argument("--long", action="store_true")
-
-    vms = kinds.add_parser("vms", help="send a voice message")
-    _add_common_send(vms)
-    content = vms.add_mutually_exclusive_group(required=True)
-    content.add_argument("--voice-msg", metavar="NAME", help="CapitoleMobile recorded message")
-    content.add_argument("--tts", metavar="TEXT", help="text-to-speech")
-    content.add_argument("--audio", metavar="TOKEN", help="VoicePartner audio file token")
-    content.add_argument("--template", metavar="ID", help="eCampaign voice template")
-    vms.add_argument("--sender", metavar="NUMBER")
-    vms.add_argument("--type", choices=("AD", "DD"), dest="vms_type")
-    vms.add_argument("--email", metavar="ADDR", help="VoicePartner end-of-campaign e-mail")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    as_json = bool(getattr(args, "json", False))
+    _configure_log()
     try:
-        logfile.configure(config_module.data_dir())
-    except (OSError, ValueError) as exc:  # an unwritable data directory must not stop a send
-        print(f"porte-voix: no log file ({describe_text(exc)})", file=sys.stderr)
-    try:
-        return _dispatch(parser, args)
-    except CliFailure as failure:
-        return fail(failure, as_json=bool(getattr(args, "json", False)))
+        return _dispatch(args)
     except KeyboardInterrupt:
-        if args.command == "send":
+        if getattr(args, "may_send", False):
             # A request may have been out: the outbox says unknown; the contract says exit 1.
             return fail(
                 CliFailure(
@@ -164,11 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "interrupted: a request may have left; the outcome is unknown and will not "
                     "be resent automatically",
                 ),
-                as_json=bool(getattr(args, "json", False)),
+                as_json=as_json,
             )
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # one JSON object even then; the traceback goes to the log
+    except Exception as exc:
+        # A handler's own failures, and any layer's known error that reached this far (a CSV
+        # file, a configuration...): the contract's exit code and words.
+        failure = known_failure(exc)
+        if failure is not None:
+            return fail(failure, as_json=as_json)
+        # One JSON object even then; the traceback goes to the log.
         logging.getLogger(__name__).exception("porte-voix %s failed", args.command)
         return fail(
             CliFailure(
@@ -176,35 +103,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "internal_error",
                 f"unexpected {type(exc).__name__}; see the log file",
             ),
-            as_json=bool(getattr(args, "json", False)),
+            as_json=as_json,
         )
 
 
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _configure_log() -> None:
+    from tui import logfile
+    from tui.accounts import config as config_module
+
+    try:
+        logfile.configure(config_module.data_dir())
+    except (OSError, ValueError) as exc:  # an unwritable data directory must not stop a send
+        from tui.errors import describe_text
+
+        print(f"porte-voix: no log file ({describe_text(exc)})", file=sys.stderr)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command is None:
         from tui.app import run_console
 
         return run_console(demo=args.demo)
     if args.demo:
         raise CliFailure(EXIT_CONFIG, "usage", "--demo opens the console; use it alone")
-    if args.command == "accounts":
-        from tui.cli import accounts as cli_accounts
-
-        return cli_accounts.run(args)
-    if args.command == "send":
-        from tui.cli import send as cli_send
-
-        return cli_send.run(args)
-    from tui.cli import info as cli_info
-
-    if args.command == "credits":
-        return cli_info.credits(args)
-    if args.command == "cdr":
-        return cli_info.cdr(args)
-    if args.command == "sms-count":
-        return cli_info.sms_count(args)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,13 @@
 
 Nothing printed here can drive the terminal: human messages go through ``visible`` and JSON
 escapes every character that is not printable (the parsed values are unchanged).
+
+A failure's ``--json`` is ``{"error": {"code", "message", "provider_code"}}``: ``code`` is a
+name (``tui.errors.code_name``: ``invalid_<field>``, ``configuration``, ``authentication``,
+``provider``…), ``provider_code`` the provider layer's own code when there is one (``"80"``,
+``"AUTH_FAILED"``, ``"CONNECTION_FAILED"``), else null.
+
+Cheap to import (every command does): the credential stores load only when a secret is read.
 """
 
 from __future__ import annotations
@@ -12,19 +19,24 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from providers.base import Provider, create_provider
-from providers.errors import AuthenticationError, InputError, ProviderError
+from providers.errors import ProviderError
 from tui.accounts import config as config_module
-from tui.accounts.config import Account, ConfigError
-from tui.accounts.credentials import CredentialError, Credentials
-from tui.errors import describe, visible
+from tui.accounts.config import Account
+from tui.errors import code_name, describe, visible
+
+if TYPE_CHECKING:
+    from tui.accounts.credentials import Credentials
 
 EXIT_OK = 0
 EXIT_PROVIDER = 1  # the provider refused, or the outcome is unknown
 EXIT_INPUT = 2  # refused locally; nothing was sent
 EXIT_CONFIG = 3  # configuration or credentials
+
+#: Code names whose exit code is 3; ``invalid_*`` exit 2, every other name 1.
+CONFIG_CODES = frozenset({"configuration", "authentication"})
 
 
 @dataclass
@@ -32,11 +44,28 @@ class CliFailure(Exception):
     exit_code: int
     code: str
     message: str
+    #: The provider layer's own code (``ProviderError.code``), when there is one.
+    provider_code: str | None = None
+
+
+def exit_code_for(code: str) -> int:
+    """The exit code of a failure named ``code`` (a ``tui.errors.code_name``)."""
+    if code.startswith("invalid_"):
+        return EXIT_INPUT
+    return EXIT_CONFIG if code in CONFIG_CODES else EXIT_PROVIDER
 
 
 def fail(failure: CliFailure, *, as_json: bool) -> int:
     if as_json:
-        emit_json({"error": {"code": failure.code, "message": failure.message}})
+        emit_json(
+            {
+                "error": {
+                    "code": failure.code,
+                    "message": failure.message,
+                    "provider_code": failure.provider_code,
+                }
+            }
+        )
     else:
         # Failures are built in many places, some quoting a reply or a file: made visible here
         # once more, whoever built them (idempotent).
@@ -64,31 +93,45 @@ def _json_escape(char: str) -> str:
     return json.dumps(char)[1:-1]
 
 
-def failure_from(exc: BaseException) -> CliFailure:
-    """Map the errors of the lower layers to the exit-code contract; the words are
-    ``tui.errors.describe``'s, as in the console."""
+def known_failure(exc: BaseException) -> CliFailure | None:
+    """``exc`` as a failure of the exit-code contract, or None for an unexpected error.
+
+    The words are ``tui.errors.describe``'s, as in the console; the code is its name.
+    """
     if isinstance(exc, CliFailure):
         return exc
-    if isinstance(exc, InputError):
-        return CliFailure(EXIT_INPUT, f"invalid_{exc.field}", describe(exc).message)
-    if isinstance(exc, AuthenticationError):
-        return CliFailure(EXIT_CONFIG, exc.code, describe(exc).message)
-    if isinstance(exc, ProviderError):
-        return CliFailure(EXIT_PROVIDER, exc.code, describe(exc).message)
-    if isinstance(exc, ConfigError | CredentialError):
-        return CliFailure(EXIT_CONFIG, "configuration", describe(exc).message)
-    raise exc
+    if not isinstance(exc, Exception):
+        return None
+    code = code_name(exc)
+    if code == "internal_error":
+        return None
+    described = describe(exc)
+    provider_code = exc.code if isinstance(exc, ProviderError) else None
+    return CliFailure(exit_code_for(code), code, described.message, provider_code)
+
+
+def failure_from(exc: BaseException) -> CliFailure:
+    """``known_failure``, re-raising what it does not know."""
+    failure = known_failure(exc)
+    if failure is None:
+        raise exc
+    return failure
 
 
 @contextlib.contextmanager
 def mapped_errors() -> Iterator[None]:
     try:
         yield
-    except (InputError, ProviderError, ConfigError, CredentialError) as exc:
-        raise failure_from(exc) from None
+    except Exception as exc:
+        failure = known_failure(exc)
+        if failure is None or failure is exc:
+            raise
+        raise failure from None
 
 
 def credentials() -> Credentials:
+    from tui.accounts.credentials import Credentials
+
     return Credentials(config_module.data_dir(), passphrase=terminal_passphrase)
 
 
