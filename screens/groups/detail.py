@@ -278,10 +278,10 @@ class GroupDetailScreen(ModeScreen):
 
     def action_back(self) -> None:
         search = self.query_one("#member-search", Input)
-        if search.has_focus and search.value:
-            search.value = ""
-            self.load_members(())
-        elif search.has_focus:
+        if search.has_focus:
+            if search.value:  # a first Escape clears the search, and the whole group is back
+                search.value = ""
+                self.load_members(())
             self.query_one(MembersTable).focus()
         else:
             self.dismiss()

@@ -19,7 +19,7 @@ from providers.errors import InputError
 from providers.models import Group, GroupField
 from screens.dialogs.common import DIALOG_CSS, Dialog
 from tui.errors import describe_text, visible
-from tui.groups.values import FIELD_TYPES, check_field_name, check_new_fields
+from tui.groups.values import check_field_name, check_new_fields
 
 FORM_CSS = """
 {name} .field-row {{ height: auto; }}
@@ -30,7 +30,15 @@ FORM_CSS = """
 {name} Input.wide {{ width: 1fr; }}
 """
 T = TypeVar("T")
-TYPE_OPTIONS = [(f"{kind} · {what.split(' (')[0]}", kind) for kind, what in FIELD_TYPES.items()]
+#: Short enough for one line in a 22-column select.
+TYPE_OPTIONS = [
+    ("mobile", "mobile"),
+    ("fixe · landline", "fixe"),
+    ("fax", "fax"),
+    ("mail · e-mail", "mail"),
+    ("planif · date", "planif"),
+    ("custom · text", "custom"),
+]
 
 
 def _compact(*widgets: Input | Select[str] | Checkbox | Button) -> None:

@@ -19,6 +19,14 @@ from screens.groups.forms import FORM_CSS, FormDialog
 from tui.errors import visible
 from tui.groups.values import FIELD_TYPES, member_values
 
+PLACEHOLDERS = {
+    "mobile": "06 12 34 56 78 or +33 6 12 34 56 78",
+    "fixe": "01 23 45 67 89",
+    "fax": "01 23 45 67 89",
+    "mail": "name@example.fr",
+    "planif": "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
+}
+
 
 class MemberForm(FormDialog[tuple[MemberValue, ...]]):
     DEFAULT_CSS = (
@@ -46,6 +54,7 @@ class MemberForm(FormDialog[tuple[MemberValue, ...]]):
                     yield Label(Text(visible(f"{field.name} ({what})")), classes="field-label")
                     yield Input(
                         self._current(field.name),
+                        placeholder=PLACEHOLDERS.get(field.type, ""),
                         id=f"member-value-{index}",
                         compact=True,
                         classes="wide",
