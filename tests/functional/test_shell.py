@@ -11,9 +11,9 @@ from screens.accounts.screen import AccountsScreen
 from screens.compose.sms import ComposeSmsScreen
 from screens.compose.vms import ComposeVmsScreen
 from screens.dialogs.common import AccountPicker, WelcomeDialog
+from screens.groups.screen import GroupsScreen
 from screens.placeholder import (
     CreditsScreen,
-    GroupsScreen,
     HistoryScreen,
     LiveScreen,
 )
@@ -70,10 +70,10 @@ async def test_the_footer_lists_the_modes_in_key_order_whatever_has_focus(
 async def test_planned_screens_say_what_they_will_hold(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await wait_for_screen(pilot, ComposeSmsScreen)
-        await pilot.press("f3")
-        await wait_for_screen(pilot, GroupsScreen)
+        await pilot.press("f5")
+        await wait_for_screen(pilot, CreditsScreen)
         text = str(demo_app.screen.query_one(".planned-text").render())
-        assert "Not available yet" in text and "groups" in text
+        assert "Not available yet" in text and "balance" in text
 
 
 async def test_the_palette_reaches_every_mode_and_screen_action(demo_app: PorteVoixApp) -> None:
