@@ -8,6 +8,8 @@ Error texts never include the URL, because some providers put the API key in it.
 Per-read timeouts alone do not bound a request: a server dripping one byte a second never trips
 them. So the whole exchange (connect, send, headers, body) runs under one overall deadline, and
 the body is streamed and refused beyond ``max_bytes`` rather than loaded whole into memory.
+A reply too large to hold even so (eCampaign's getCDR) is read chunk by chunk through
+``providers.http_stream``, which shares ``check_url``, ``declared_length`` and ``check_status``.
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ async def request(
     whole request in seconds (default: ``overall_deadline`` of the client's timeout);
     ``max_bytes`` bounds the reply body. The response returned is fully read.
     """
-    _check_url(provider, url)
+    check_url(provider, url)
     seconds = overall_deadline(client.timeout) if deadline is None else deadline
     progress = _Progress()
     try:
@@ -210,7 +212,7 @@ async def _attempts(
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
     """The (decoded) body, or its first ``max_bytes`` and False when it is longer."""
-    if _declared_length(response) > max_bytes:
+    if declared_length(response) > max_bytes:
         return b"", False  # refused unread: the server said how long it is
     chunks: list[bytes] = []
     size = 0
@@ -224,7 +226,7 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> tuple[bytes,
     return b"".join(chunks), True
 
 
-def _declared_length(response: httpx.Response) -> int:
+def declared_length(response: httpx.Response) -> int:
     """Content-Length when it counts the decoded body, else -1."""
     declared = response.headers.get("content-length", "").strip()
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
@@ -279,7 +281,7 @@ def _deadline_error(
     return ProviderError(provider, "NO_ANSWER", meaning, retryable=True)
 
 
-def _check_url(provider: str, url: str) -> None:
+def check_url(provider: str, url: str) -> None:
     """Refuse, before anything is sent, a URL no request could go to."""
     try:
         parsed = httpx.URL(url)

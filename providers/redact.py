@@ -29,7 +29,7 @@ import inspect
 import json
 import re
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -189,4 +189,38 @@ def guard_provider(cls: C) -> C:
         if name.startswith("_"):
             continue
         setattr(cls, name, _guard(member, name, kind))
+    # Streams (eCampaign's iter_cdr) too: each step is guarded as a coroutine would be.
+    for name, member in inspect.getmembers(cls, inspect.isasyncgenfunction):
+        if name.startswith("_"):
+            continue
+        setattr(cls, name, _guard_stream(member, kind))
     return cls
+
+
+def _guard_stream(
+    method: Callable[..., AsyncGenerator[Any, None]], kind: str
+) -> Callable[..., AsyncIterator[Any]]:
+    """``_guard`` for an async generator of reads: every step's errors scrubbed or mapped."""
+
+    @functools.wraps(method)
+    async def guarded(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        secret = str(getattr(self, "_secret", "") or "")
+        stream = method(self, *args, **kwargs)
+        try:
+            while True:
+                try:
+                    item = await anext(stream)
+                except StopAsyncIteration:
+                    return
+                except InputError:
+                    raise
+                except ProviderError as exc:
+                    raise scrub_error(exc, secret) from None
+                except Exception as exc:
+                    meaning = f"unreadable answer from the provider ({type(exc).__name__})"
+                    raise ProviderError(kind, "BAD_REPLY", meaning, retryable=True) from None
+                yield item
+        finally:
+            await stream.aclose()
+
+    return guarded

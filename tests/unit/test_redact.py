@@ -174,3 +174,32 @@ async def test_a_secret_straddling_the_cut_of_a_reply_excerpt_leaves_no_part(kin
     assert len(error.original) <= limit
     for text in (str(error), error.meaning, error.original):
         assert SECRET[:5] not in text
+
+
+async def test_streams_are_guarded_step_by_step() -> None:
+    @guard_provider
+    class Streaming:
+        kind = "demo"
+        _secret = "s3cret-value"
+
+        async def iter_rows(self, failure: BaseException) -> Any:
+            yield 1
+            yield 2
+            raise failure
+
+    seen: list[int] = []
+    with pytest.raises(ProviderError) as garbled:
+        async for row in Streaming().iter_rows(ValueError("bad number")):
+            seen.append(row)
+    assert seen == [1, 2]
+    assert (garbled.value.code, garbled.value.retryable) == ("BAD_REPLY", True)
+
+    refusal = ProviderError("demo", "82", "refused", "echo: s3cret-value")
+    with pytest.raises(ProviderError) as refused:
+        async for _ in Streaming().iter_rows(refusal):
+            pass
+    assert "s3cret-value" not in refused.value.original
+
+    with pytest.raises(InputError):
+        async for _ in Streaming().iter_rows(InputError("channel", "unknown")):
+            pass
