@@ -333,9 +333,7 @@ CallbackItem = DeliveryEvent | ImportReport  # what one callback carries
 
 
 @dataclass(frozen=True)
-class CdrRecord:
-    """One message of eCampaign's tracking/getCDR."""
-
+class CdrRecord:  # one message of eCampaign's tracking/getCDR
     id: str
     channel: str | None = None
     date_init: str | None = None
@@ -351,6 +349,7 @@ class CdrRecord:
     state: DeliveryState = DeliveryState.UNKNOWN
     status_date: str | None = None
     content: str | None = None
+    status_meaning: str | None = None  # the annex's meaning of status_code, in English
 
 
 @dataclass(frozen=True)

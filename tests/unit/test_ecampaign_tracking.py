@@ -95,6 +95,7 @@ async def test_get_cdr_campaigns_and_single_messages() -> None:
         state=DeliveryState.DELIVERED,
         status_date="2016-05-02 10:00:09",
         content="Bonjour & merci",
+        status_meaning="message delivered to the recipient",
     )
     assert (mail.channel, mail.mail_recipient, mail.mail_subject, mail.number) == (
         "mail",
