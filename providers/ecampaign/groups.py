@@ -181,15 +181,22 @@ class GroupsMixin:
         reply = await self._core.call(path, root, sends=False)
         return tuple(_member(element) for element in reply.root.iterfind("member"))
 
-    async def list_members(self, group_id: str) -> tuple[Member, ...]:
-        """Every member of the group: getMember with neither an id nor field values.
+    async def list_members(
+        self, group_id: str, tags: Mapping[str, str] | None = None
+    ) -> tuple[Member, ...]:
+        """Every member of the group (getMember with neither an id nor field values), or every
+        member whose fields equal ``tags``: however many, in one reply.
 
         The reply is parsed in a thread: a large group must not stall the caller's event loop.
-        An empty group answers "member not found" (22): no member, not an error.
+        No member matching answers "member not found" (22): no member, not an error.
         """
         path = _path(group_id, "getMember")
         root, manage = self._request()
-        el(manage, "getMember")
+        search = el(manage, "getMember")
+        if tags:
+            items = el(search, "tags")
+            for name, value in tags.items():
+                el(items, "item", value, field=name, id=required_text("field name", name).strip())
         response = await self._core.post(path, root, sends=False, max_bytes=MEMBERS_MAX_BYTES)
         return await asyncio.to_thread(self._read_members, response)
 

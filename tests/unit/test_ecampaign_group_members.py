@@ -30,6 +30,18 @@ async def test_list_members_asks_for_the_whole_group() -> None:
     )
 
 
+async def test_list_members_searches_by_field_values() -> None:
+    recorder = Recorder(reply('<member id="7"><tags><item id="ville">Lyon</item></tags></member>'))
+    members = await make(recorder).list_members("7", tags={"ville": "Lyon", "nom": "A & B"})
+    assert_post(
+        recorder.only,
+        "/manageGroup/7/getMember",
+        '<manageGroup><getMember><tags><item id="ville">Lyon</item>'
+        '<item id="nom">A &amp; B</item></tags></getMember></manageGroup>',
+    )
+    assert members == (Member("7", {"ville": "Lyon"}),)
+
+
 async def test_an_empty_group_has_no_member() -> None:
     # The platform answers "member not found" when nothing matches: for a listing, no member.
     assert await make(Recorder(reply(code=22, message="Impossible"))).list_members("7") == ()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, cast
 
 from providers.base import Capability, Provider, provider_info
-from providers.errors import ProviderError
+from providers.errors import InputError, ProviderError
 from providers.models import Group, GroupField, Member, MemberValue
 from tui.errors import visible
 from tui.groups.values import field_named, search_value
@@ -54,7 +54,9 @@ class GroupService(Protocol):
 
     async def empty_group(self, group_id: str) -> None: ...
 
-    async def list_members(self, group_id: str) -> tuple[Member, ...]: ...
+    async def list_members(
+        self, group_id: str, tags: Mapping[str, str] | None = None
+    ) -> tuple[Member, ...]: ...
 
     async def get_members(
         self,
@@ -81,10 +83,15 @@ class NoGroupsError(Exception):
     """The account's provider has no sending groups."""
 
 
-class GroupNotFound(Exception):
-    """No group of the account has the name given (the provider's code 27 says it for ids)."""
+class GroupNotFound(ProviderError):
+    """No group of the account has the name given: what the provider says (27) for an id."""
 
-    code = GROUP_NOT_FOUND
+    def __init__(self, provider: str, name: str) -> None:
+        super().__init__(
+            provider,
+            GROUP_NOT_FOUND,
+            f"group not found: no group of this account is named {name!r}",
+        )
 
 
 def has_groups(kind: str) -> bool:
@@ -109,10 +116,10 @@ async def find_group(service: GroupService, ref: str) -> Group:
         g for g in groups if g.name.casefold() == ref.casefold()
     ]
     if not matches:
-        raise GroupNotFound(f"group not found: no group of this account is named {ref!r}")
+        raise GroupNotFound(str(getattr(service, "kind", "provider")), ref)
     if len(matches) > 1:
         ids = ", ".join(g.id for g in matches)
-        raise GroupNotFound(f"several groups are named {ref!r} (ids {ids}): give the id")
+        raise InputError("group", f"several groups are named {ref!r} (ids {ids}): give the id")
     return await service.get_group(matches[0].id)
 
 
@@ -129,10 +136,8 @@ async def fetch_members(
         for name, value in (where or {}).items()
     }
     try:
-        if tags:
-            return await service.get_members(group.id, tags=tags)
-        return await service.list_members(group.id)
-    except ProviderError as exc:
+        return await service.list_members(group.id, tags)
+    except ProviderError as exc:  # "member not found" is no member, whoever answers it
         if exc.code == NO_MEMBER:
             return ()
         raise
