@@ -260,6 +260,9 @@ class FieldsDialog(FormDialog["FieldChanges"]):
             )
             yield Label("Fields to add", classes="field-label")
             yield FieldRows(1)
+            yield Static(
+                "eCampaign does not say which existing fields refuse duplicates.", classes="hint"
+            )
             yield from self.buttons("Apply")
 
     def submit(self) -> None:

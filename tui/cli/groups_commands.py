@@ -59,6 +59,7 @@ def show(args: argparse.Namespace) -> int:
         ("FIELD", "TYPE", "HOLDS"),
         [(f.name, f.type, FIELD_TYPES.get(f.type, "")) for f in group.fields],
     )
+    print("(eCampaign does not report which fields refuse duplicates)", file=sys.stderr)
     return EXIT_OK
 
 
