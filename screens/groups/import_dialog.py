@@ -109,13 +109,16 @@ class ImportDialog(Dialog[ImportReport | None]):
     def on_mount(self) -> None:
         for widget in self.query("Input, Select, Button"):
             widget.compact = True  # type: ignore[attr-defined]
-        self.stage("stage-file")
+        self.stage("stage-file", "#csv-path")
 
-    def stage(self, name: str) -> None:
+    def stage(self, name: str, focus: str | None = None) -> None:
+        """Show stage ``name`` and its buttons; the focus goes to ``focus`` (a selector), else
+        to the stage's first button, never to a button just hidden."""
         self.query_one(ContentSwitcher).current = name
         for button in self.query(Button):
             button.display = button.id in STAGE_BUTTONS[name]
         self.error("")
+        self.query_one(focus or f"#{STAGE_BUTTONS[name][0]}").focus()
 
     def error(self, message: str) -> None:
         self.query_one("#import-error", Static).update(Text(visible(message)))
@@ -136,7 +139,7 @@ class ImportDialog(Dialog[ImportReport | None]):
         elif pressed == "check":
             self.check_rows()
         elif pressed == "back":
-            self.stage("stage-file")
+            self.stage("stage-file", "#map-0")
         elif pressed == "start" and self.plan is not None:
             self.stage("stage-progress")
             self.query_one("#progress", ProgressBar).update(total=len(self.plan.ready), progress=0)
@@ -195,6 +198,7 @@ class ImportDialog(Dialog[ImportReport | None]):
             )
             await rows.mount(Horizontal(Label(Text(visible(column))), select, classes="map-row"))
         self.query_one("#check", Button).disabled = False
+        self.query_one("#map-0", Select).focus()  # Tab runs down the columns, then to Check
 
     def mapping(self) -> dict[str, str]:
         assert self.source is not None
@@ -245,7 +249,8 @@ class ImportDialog(Dialog[ImportReport | None]):
         start = self.query_one("#start", Button)
         start.label = f"Import {len(plan.ready):,} member(s)"
         start.disabled = not plan.ready
-        self.stage("stage-preview")
+        # The rejected lines first, when there are some: read before importing without them.
+        self.stage("stage-preview", "#preview-rejected" if plan.rejected else None)
 
     # -- the import -------------------------------------------------------------------------------
     @work(exclusive=True, group="import-run")
