@@ -1,10 +1,11 @@
 """The demo's big group (50,000 members) on the Groups screen: keys are answered while its
-members load, and pages turn at once afterwards (Pilot, demo console, 80×24)."""
+members load, and pages turn afterwards (Pilot, demo console, 80×24).
+
+Responsiveness is judged by the order of events (each key's effect seen while the members are
+still loading), never by a stopwatch: a loaded CI machine makes timings meaningless. The
+benchmarks measure time."""
 
 from __future__ import annotations
-
-import asyncio
-import time
 
 from textual import events
 from textual.widgets import Input
@@ -16,10 +17,6 @@ from tests.functional.groups_helpers import member_rows, members_loaded, open_gr
 from tui.app import PorteVoixApp
 
 BIG = "4"
-#: Seconds the console may take to answer a key, or leave a timer waiting, during the load.
-#: Generous for a loaded two-core machine; the group fetched and drawn in one piece froze the
-#: demo console for five seconds and more.
-LIMIT = 1.5
 
 
 def send_key(app: PorteVoixApp, key: str, char: str) -> None:
@@ -33,59 +30,37 @@ def send_key(app: PorteVoixApp, key: str, char: str) -> None:
 
 async def test_keys_are_answered_while_the_pages_load(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
-        gaps: list[float] = []
-
-        async def ticker() -> None:
-            """How long the event loop leaves a 20 ms timer waiting: its responsiveness."""
-            last = time.perf_counter()
-            while True:
-                await asyncio.sleep(0.02)
-                now = time.perf_counter()
-                gaps.append(now - last - 0.02)
-                last = now
-
         detail = await open_group(pilot, BIG, loaded=False)
-        ticking = asyncio.create_task(ticker())
-        try:
-            assert detail.fetching and "Loading the members" in text_of(detail, "#members-pager")
-            search = detail.query_one("#member-search", Input)
-            # Typed as a person types (Pilot's press waits for an idle loop, which a loading
-            # console is not): each key sent, then its effect waited for.
-            send_key(demo_app, "slash", "/")
-            await wait_for(pilot, lambda: search.has_focus, what="the search box")
-            assert detail.fetching  # answered during the load
-            latencies, while_loading = [], 0
-            for key, char in [(c, c) for c in "ville"] + [("equals_sign", "=")]:
-                sent = time.perf_counter()
-                send_key(demo_app, key, char)
-                expected = len(search.value) + 1
+        assert detail.fetching and "Loading the members" in text_of(detail, "#members-pager")
+        search = detail.query_one("#member-search", Input)
+        # Typed as a person types (Pilot's press waits for an idle loop, which a loading
+        # console is not): each key sent, then its effect waited for.
+        send_key(demo_app, "slash", "/")
+        await wait_for(pilot, lambda: search.has_focus, what="the search box")
+        assert detail.fetching  # answered during the load
+        while_loading = 0
+        for key, char in [(c, c) for c in "ville"] + [("equals_sign", "=")]:
+            send_key(demo_app, key, char)
+            expected = len(search.value) + 1
 
-                def typed(n: int = expected) -> bool:
-                    return len(search.value) == n
+            def typed(n: int = expected) -> bool:
+                return len(search.value) == n
 
-                await wait_for(pilot, typed, what=key)
-                latencies.append(time.perf_counter() - sent)
-                while_loading += detail.fetching
-            await pilot.press(*"Lyon")
-            assert search.value == "ville=Lyon"
-            assert while_loading >= 1, (while_loading, latencies)
-            assert max(latencies) < LIMIT, latencies
-            await members_loaded(pilot, detail)
-        finally:
-            ticking.cancel()
-        assert len(gaps) > 10
-        assert max(gaps) < LIMIT, sorted(gaps)[-3:]
+            await wait_for(pilot, typed, what=key)
+            while_loading += detail.fetching
+        await pilot.press(*"Lyon")
+        assert search.value == "ville=Lyon"
+        assert while_loading >= 1, while_loading  # keys took effect during the load
+        await members_loaded(pilot, detail)
         pager = text_of(detail, "#members-pager")
         assert pager == f"Members 1–{PAGE_SIZE} of {BIG_GROUP_SIZE:,} · page 1/500"
         table = detail.query_one(MembersTable)
         assert table.row_count == PAGE_SIZE  # a page in the widget, never the group
 
-        # Pages turn at once: twenty of them, then the cursor runs past a page's edge.
-        started = time.perf_counter()
+        # Pages turn: twenty of them, then the cursor runs past a page's edge.
         table.focus()
         await pilot.press(*"n" * 20)
         await wait_for(pilot, lambda: table.page_index == 20, what="page 21")
-        assert time.perf_counter() - started < 10
         assert member_rows(detail)[0][0] == str(int(member_rows(detail)[-1][0]) - PAGE_SIZE + 1)
         await pilot.press("p")
         await wait_for(pilot, lambda: table.page_index == 19, what="page 20")
