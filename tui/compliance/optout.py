@@ -1,0 +1,113 @@
+"""Opt-outs on every send: the numbers on the opt-out list are left out, and said so.
+
+``screen`` is called by the send orchestration (``tui.sending.orchestrate.send``) for every send
+on every provider, from the console and the command line alike, before anything is journalled:
+the numbers left out never reach the outbox's recipients nor the provider, and the outcome
+names them (``SendOutcome.opted_out``), so that the result and ``--json`` list each one with the
+status ``opted_out``. A send whose every number is opted out is refused (``AllOptedOut``).
+
+The one exception is knowing and per send: an operator may include opted-out numbers in a
+*notification* (``--include-opted-out``, or the console's question), never in a marketing-route
+SMS nor in a message marked promotional (``override_refusal``). A STOP ends marketing, not the
+messages someone needs (a delivery slot, a security code).
+
+Members of an eCampaign group are expanded by eCampaign, which applies its own blacklist: they
+are not screened here (``optout sync`` brings that blacklist into the local list).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from providers.errors import InputError
+from providers.models import Message, Route, SmsMessage
+from tui.outbox.optout import OptOuts
+from tui.outbox.store import Store
+
+#: The command line's override, named in refusals.
+OVERRIDE_FLAG = "--include-opted-out"
+#: The recipient status of a number left out (``--json``, the result table).
+OPTED_OUT = "opted_out"
+SHOWN = 10
+
+
+class AllOptedOut(InputError):
+    """Every recipient of a send is on the opt-out list: nothing to send."""
+
+    def __init__(self, numbers: Sequence[str]) -> None:
+        listed = ", ".join(numbers[:SHOWN]) + (
+            f" (and {len(numbers) - SHOWN} more)" if len(numbers) > SHOWN else ""
+        )
+        super().__init__(
+            "recipient",
+            f"every recipient is on the opt-out list ({len(numbers)}: {listed}); nothing was "
+            "sent ('porte-voix optout list' shows why each one is there)",
+        )
+        self.numbers = tuple(numbers)
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A message with its opted-out numbers left out (or knowingly kept)."""
+
+    message: Message
+    #: Numbers on the opt-out list, left out of the send (in the message's order).
+    opted_out: tuple[str, ...] = ()
+    #: Numbers on the opt-out list the operator knowingly kept (a notification).
+    included: tuple[str, ...] = ()
+
+
+def is_marketing(message: Message) -> bool:
+    """What the send path can tell alone: an SMS on the marketing route."""
+    return isinstance(message, SmsMessage) and message.route is Route.MARKETING
+
+
+def override_refusal(message: Message, *, promotional: bool = False) -> str | None:
+    """Why opted-out numbers may not be included in ``message`` (None: they may, knowingly)."""
+    if is_marketing(message):
+        return (
+            f"{OVERRIDE_FLAG} is for notifications only: a marketing-route SMS never goes to "
+            "a number that opted out"
+        )
+    if promotional:
+        return (
+            f"{OVERRIDE_FLAG} is for notifications only: a message marked promotional never "
+            "goes to a number that opted out"
+        )
+    return None
+
+
+def screen(store: Store, message: Message, *, include_opted_out: bool = False) -> Screened:
+    """``message`` without the numbers on the opt-out list.
+
+    ``include_opted_out`` keeps them (a notification, knowingly): refused for a marketing-route
+    SMS (``InputError`` "include_opted_out"). ``AllOptedOut`` when no number is left and the
+    message has no group to go to."""
+    if include_opted_out:
+        refusal = override_refusal(message)
+        if refusal is not None:
+            raise InputError("include_opted_out", refusal)
+    numbers = message.recipients
+    if not numbers:
+        return Screened(message)
+    found = OptOuts(store).among(numbers)
+    listed = tuple(number for number in numbers if number in found)
+    if not listed:
+        return Screened(message)
+    if include_opted_out:
+        return Screened(message, included=listed)
+    kept = tuple(number for number in numbers if number not in found)
+    if not kept and message.group is None:
+        raise AllOptedOut(listed)
+    return Screened(dataclasses.replace(message, recipients=kept), opted_out=listed)
+
+
+def opted_out_in(store: Store, messages: Sequence[Message]) -> tuple[str, ...]:
+    """The numbers of ``messages`` on the opt-out list, once each: what a confirmation counts."""
+    numbers = tuple(dict.fromkeys(n for message in messages for n in message.recipients))
+    if not numbers:
+        return ()
+    found = OptOuts(store).among(numbers)
+    return tuple(number for number in numbers if number in found)
