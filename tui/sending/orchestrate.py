@@ -55,6 +55,7 @@ from dataclasses import dataclass
 
 from providers.base import Capability, Provider, provider_info
 from providers.models import Message, SmsMessage
+from tui.compliance.optout import screen
 from tui.outbox.content import batch_request_id, content_hash
 from tui.outbox.journal import SendJournal
 from tui.outbox.store import SendState, Store, StoreError, new_reference
@@ -85,6 +86,7 @@ async def send(
     batch_size: int | None = None,
     rate_limit_wait: float = 120.0,
     on_begin: Callable[[str], None] | None = None,
+    include_opted_out: bool = False,
 ) -> SendOutcome:
     """Send ``message`` through ``provider`` for ``account``, recording everything in ``store``.
 
@@ -99,6 +101,10 @@ async def send(
     """
     # Pure CPU, but 10 000 numbers take a moment: keep the event loop (the console) free.
     await asyncio.to_thread(validate, provider, message)
+    # Numbers on the opt-out list are left out before anything is journalled, and named in the
+    # outcome; only a notification may keep them, knowingly (tui.compliance.optout).
+    screened = await asyncio.to_thread(screen, store, message, include_opted_out=include_opted_out)
+    message = screened.message
     numbers = tuple(dict.fromkeys(message.recipients))
     message = dataclasses.replace(message, recipients=numbers)
     size = _batch_size(provider, batch_size)
@@ -150,7 +156,8 @@ async def send(
         raise
     if state is None or state is SendState.REJECTED:
         state = run.final_state()
-    return run.outcome(journal.finish(state))
+    outcome = run.outcome(journal.finish(state))
+    return dataclasses.replace(outcome, opted_out=screened.opted_out)
 
 
 def _fresh_reference(store: Store) -> str:

@@ -72,6 +72,7 @@ async def deliver(
     batch_size: int | None = None,
     allow_duplicates: bool = False,
     on_begin: Callable[[str], None] | None = None,
+    include_opted_out: bool = False,
 ) -> Delivery:
     """Send ``messages`` in order, each through ``send``; stop at the first that does not end
     accepted. ``InputError``, ``ProviderError`` and ``StoreError`` raised by a send end the
@@ -108,6 +109,7 @@ async def deliver(
                 cancel=cancel,
                 batch_size=batch_size,
                 on_begin=began,
+                include_opted_out=include_opted_out,
             )
             outcomes.append(outcome)
             if outcome.state not in CARRY_ON:

@@ -60,6 +60,8 @@ class SendOutcome:
     dry_run: bool = False
     #: Of ``accepted``, the numbers whose batch the provider had already received (code 120).
     already_sent: int = 0
+    #: Numbers on the opt-out list, left out of the send (never journalled, never requested).
+    opted_out: tuple[str, ...] = ()
 
 
 class Stop(Exception):
