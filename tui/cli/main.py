@@ -49,6 +49,7 @@ FAMILIES = (
     "tui.cli.groups",  # groups …
     "tui.cli.templates",  # templates …
     "tui.cli.feedback",  # blacklist, replies, hlr
+    "tui.cli.optout",  # optout list|add|remove|import|sync
 )
 
 

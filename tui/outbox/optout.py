@@ -20,7 +20,7 @@ For the receiver (issue 10: a STOP reply joins the list), two ways in:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -100,14 +100,15 @@ def add_numbers(
     *,
     account: str | None = None,
     note: str | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> Added:
     """Add E.164 ``numbers`` inside the caller's transaction; a number already listed keeps
-    its first source and date."""
+    its first source and date. ``notes`` gives some numbers a note of their own."""
     stamp = to_text(now)
-    text = (note or "")[:MAX_NOTE] or None
     added: list[str] = []
     already: list[str] = []
     for number in dict.fromkeys(numbers):
+        text = ((notes or {}).get(number) or note or "")[:MAX_NOTE] or None
         cursor = conn.execute(
             "INSERT OR IGNORE INTO optouts (number, source, account, added_at, note) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -168,12 +169,15 @@ class OptOuts:
         *,
         account: str | None = None,
         note: str | None = None,
+        notes: Mapping[str, str] | None = None,
     ) -> Added:
         """Put every one of ``numbers`` on the list, in one transaction. Every number is
-        normalised first: one invalid number refuses them all (``InputError``)."""
+        normalised first: one invalid number refuses them all (``InputError``). ``notes``:
+        a note of its own for some numbers (E.164 keys)."""
         clean = [normalised(number) for number in numbers]
         with self.store._write() as conn:
-            return add_numbers(conn, clean, source, self.store._clock(), account=account, note=note)
+            now = self.store._clock()
+            return add_numbers(conn, clean, source, now, account=account, note=note, notes=notes)
 
     def record_stop(self, number: str, account: str | None, *, text: str | None = None) -> bool:
         """A STOP reply from ``number`` (to ``account``): on the list from now on. A number
