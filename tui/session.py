@@ -2,12 +2,15 @@
 
 The console's screens ask the session for what they need and never open connections, keyrings
 or databases themselves. In demo mode the session starts the five sandboxes and a delivery
-receiver inside the app's event loop, and offers one demo account per provider.
+receiver inside the app's event loop, and offers one demo account per provider; its journal
+is a fresh one each run, removed when the run ends, never the operator's own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +27,20 @@ from tui.outbox.store import Store
 from tui.receiver import Receiver, serve
 
 DB_NAME = "porte-voix.db"
+#: Prefix of the directory a demo run keeps its journal in (see ``demo_store``).
+DEMO_DIR_PREFIX = "porte-voix-demo-"
+
+
+def demo_store() -> Store:
+    """A fresh journal for one demo run, in a private directory of its own.
+
+    The demo's sandboxes start afresh each run (balances of 1000, new ids): a journal kept from
+    an earlier run would show balances and sends those sandboxes never knew, and two demos run
+    at once must not share one. ``Session.stop`` removes the directory; one a crash left behind
+    is in the system's temporary directory, which the system clears.
+    """
+    directory = Path(tempfile.mkdtemp(prefix=DEMO_DIR_PREFIX))  # 0700, created for this run
+    return Store(directory / DB_NAME)
 
 
 @dataclass
@@ -58,7 +75,7 @@ class Session:
     def open(cls, *, demo: bool, data_dir: Path | None = None) -> Session:
         data_dir = data_dir or config_module.data_dir()
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        store = Store(data_dir / (("demo-" if demo else "") + DB_NAME))
+        store = demo_store() if demo else Store(data_dir / DB_NAME)
         recovered = store.recover_interrupted_sends()
         session = cls(
             demo=demo, store=store, credentials=Credentials(data_dir), recovered=recovered
@@ -96,9 +113,8 @@ class Session:
         """Switch an empty session to demo mode (offered when no account is configured)."""
         if self.demo:
             return
-        data_dir = self.store.path.parent
         self.store.close()
-        self.store = Store(data_dir / ("demo-" + DB_NAME))
+        self.store = demo_store()
         self.recovered = self.store.recover_interrupted_sends()
         self.demo = True
         await self.start()
@@ -112,6 +128,8 @@ class Session:
         if self._receiver_runner is not None:
             await self._receiver_runner.cleanup()
         self.store.close()
+        if self.demo:  # the demo's journal lives as long as its sandboxes (``demo_store``)
+            shutil.rmtree(self.store.path.parent, ignore_errors=True)
 
     def take_recovered(self) -> list[SendRow]:
         """The sends recovered at start-up, once: whoever announces them takes them."""

@@ -31,6 +31,8 @@ M = TypeVar("M", SmsMessage, VoiceMessage)
 
 class ComposeForm(ModeScreen, Generic[M]):
     CAPABILITY = Capability.SMS
+    #: What the composer sends, in words ("an account that sends no SMS").
+    CHANNEL_WORDS = "SMS"
 
     # -- layout --------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -56,28 +58,43 @@ class ComposeForm(ModeScreen, Generic[M]):
         self.fill_accounts()
 
     def fill_accounts(self) -> None:
+        """List the accounts this composer can use, showing the console's current account.
+
+        Filling or re-selecting the list programmatically must never change the current account:
+        only the operator does (F9, or choosing in this list). ``prevent`` keeps Select.Changed
+        for the operator's own choices; otherwise resuming this screen would put back the account
+        it showed last, undoing a choice made elsewhere.
+        """
         select = self.query_one("#account", Select)
-        previous = select.value
         accounts = self.session.accounts_with(self.CAPABILITY)
-        select.set_options(
-            [(Text(f"{a.name} · {provider_info(a.provider).label}"), a.name) for a in accounts]
-        )
-        # set_options forgets the choice: keep it when the account still exists (the current
-        # account may be one this screen cannot use, e.g. a voice-only one on Compose SMS).
-        if previous in {a.name for a in accounts}:
-            select.value = previous
+        with self.prevent(Select.Changed):
+            select.set_options(
+                [(Text(f"{a.name} · {provider_info(a.provider).label}"), a.name) for a in accounts]
+            )
         self._follow_current_account(self.porte_voix.current_account)
 
     def _follow_current_account(self, name: str | None) -> None:
+        """Show the current account; one this composer cannot use leaves the list blank and
+        says so, so that nothing is ever sent from an account the operator did not choose."""
         names = {a.name for a in self.session.accounts_with(self.CAPABILITY)}
         select = self.query_one("#account", Select)
-        if name in names and select.value != name:
-            select.value = name
+        with self.prevent(Select.Changed):
+            if name in names:
+                if select.value != name:
+                    select.value = name
+            elif select.value is not Select.BLANK:
+                select.clear()
+        if name in names or name not in self.session.accounts:
+            select.prompt = "choose an account"
+        else:
+            select.prompt = f"{name} sends no {self.CHANNEL_WORDS}: choose another account"
         self._on_account()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "account":
-            if isinstance(event.value, str):
+            # Only the operator's choices reach here (see fill_accounts): it becomes the
+            # account of the whole console.
+            if isinstance(event.value, str) and event.value != self.porte_voix.current_account:
                 self.porte_voix.current_account = event.value
             self._on_account()
 

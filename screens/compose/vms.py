@@ -28,6 +28,7 @@ from tui.schedule import parse_schedule
 class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
     MODE_TITLE = "Compose voice"
     CAPABILITY = Capability.VOICE
+    CHANNEL_WORDS = "voice messages"
     DEFAULT_CSS = """
     ComposeVmsScreen #tts { height: 5; }
     ComposeVmsScreen .row { height: auto; }

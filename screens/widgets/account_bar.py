@@ -43,26 +43,46 @@ class AccountBar(Static):
         self.watch(app, "current_account", self.refresh_bar)
         self.watch(app, "balance_version", self.refresh_bar)
 
+    def on_resize(self) -> None:
+        self.refresh_bar()
+
     def refresh_bar(self, _value: object = None) -> None:
+        """Redraw the line, fitted to the width: at 80 columns over SSH the whole of it does
+        not fit, so the least useful parts go first (the provider's name, then the mode's),
+        then the account's name is shortened; the balance, last on the line, always shows."""
+        width = self.content_size.width
+        bar = self._line(provider=True, mode=True)
+        if width and bar.cell_len > width:
+            bar = self._line(provider=False, mode=True)
+        if width and bar.cell_len > width:
+            bar = self._line(provider=False, mode=False)
+        if width and bar.cell_len > width:
+            bar = self._line(provider=False, mode=False, shorten=bar.cell_len - width)
+        self.update(bar)
+
+    def _line(self, *, provider: bool, mode: bool, shorten: int = 0) -> Text:
+        """The bar's text; ``shorten`` cuts that many cells off the account's name."""
         app = host_app(self)
         session = app.session
         # Text.append, not markup: account names are typed by the operator.
-        bar = Text()
+        bar = Text(no_wrap=True, overflow="ellipsis")
         if session.demo:
             bar.append(" DEMO ", style="bold reverse")
         else:
             bar.append("porte-voix", style="bold")
-        bar.append(f" │ {self.mode_title} │ ")
+        bar.append(f" │ {self.mode_title} │ " if mode else " │ ")
         name = app.current_account
         if name is None or name not in session.accounts:
             bar.append("no account (F9 to choose, F8 to add)", style="italic")
         else:
             account = session.accounts[name]
-            bar.append(name, style="bold")
-            bar.append(f" · {provider_info(account.provider).label}")
+            shown = name if not shorten else name[: max(len(name) - shorten - 1, 1)] + "…"
+            bar.append(shown, style="bold")
+            if provider:
+                bar.append(f" · {provider_info(account.provider).label}")
             known = session.last_balance(name)
             if known is not None:
                 bar.append(f" · balance {known.text} ({known.seen_at:%H:%M})")
             else:
                 bar.append(" · balance unknown")
-        self.update(bar)
+        return bar

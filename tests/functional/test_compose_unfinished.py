@@ -14,28 +14,29 @@ from screens.dialogs.common import ConfirmDialog
 from tests.functional.compose_helpers import confirm, fill, last_send
 from tests.functional.conftest import click, sandbox_requests, wait_for, wait_for_screen
 from tests.functional.test_compose_resend import no_delivery_reports
-from tui.accounts import config as config_module
 from tui.app import PorteVoixApp
-from tui.outbox.store import Store
-from tui.session import DB_NAME, Session
+from tui.session import Session
 
 NUMBERS = ("+33611223344", "+33622334455", "+33633445566")
 
 
-def crashed_demo_send() -> str:
-    """A demo send whose process died while its first batch was out (as after a SIGKILL)."""
-    path = config_module.data_dir() / ("demo-" + DB_NAME)
-    with Store(path) as store:
-        message = SmsMessage("Rappel : réunion demain", NUMBERS)
-        reference = store.begin_send("demo-capitole", "capitole", "sms", message)
-        store.mark_batch_sending(reference, 0, NUMBERS[:2])
-        store._conn.execute("UPDATE sends SET owner = 'gone@boot:1:dead'")
+def crashed_demo_send(session: Session) -> str:
+    """A send in the demo's journal whose process died while its first batch was out (as
+    after a SIGKILL), recovered as a start-up would recover it.
+
+    The demo's journal is fresh each run: the crash is staged in it before the app starts."""
+    store = session.store
+    message = SmsMessage("Rappel : réunion demain", NUMBERS)
+    reference = store.begin_send("demo-capitole", "capitole", "sms", message)
+    store.mark_batch_sending(reference, 0, NUMBERS[:2])
+    store._conn.execute("UPDATE sends SET owner = 'gone@boot:1:dead'")
+    session.recovered = store.recover_interrupted_sends()
     return reference
 
 
 async def test_a_send_recovered_at_start_up_is_announced_and_opened() -> None:
-    reference = crashed_demo_send()
     session = Session.open(demo=True)
+    reference = crashed_demo_send(session)
     app = PorteVoixApp(session)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_screen(pilot, ComposeSmsScreen)

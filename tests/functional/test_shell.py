@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Footer, OptionList
+from textual.widgets import Footer, OptionList, Select
 from textual.widgets._footer import FooterKey
 
 from screens.accounts.screen import AccountsScreen
@@ -132,3 +134,107 @@ async def test_first_run_can_go_straight_to_adding_an_account() -> None:
         await wait_for_screen(pilot, WelcomeDialog)
         await click(pilot, "#add")
         await wait_for_screen(pilot, AccountForm)
+
+
+async def test_each_demo_run_starts_from_a_fresh_journal_of_its_own() -> None:
+    """A restarted demo showed the previous run's balance and sends, which its fresh sandboxes
+    never knew (issue 9, item 9): each run has its own journal, removed when it ends."""
+    from providers.models import SmsMessage
+
+    first = Session.open(demo=True)
+    reference = first.store.begin_send(
+        "demo-capitole", "capitole", "sms", SmsMessage("Bonjour", ("+33611223344",))
+    )
+    assert first.store.get_send(reference) is not None
+    first_dir = first.store.path.parent
+    await first.stop()
+    assert not first_dir.exists()
+
+    second = Session.open(demo=True)
+    try:
+        assert second.store.list_sends(limit=5) == []
+        assert second.last_balance("demo-capitole") is None
+        assert second.store.path.parent != first_dir
+        real = Session.open(demo=False)
+        assert real.store.path.parent != second.store.path.parent
+        real.store.close()
+    finally:
+        await second.stop()
+
+
+async def _pick_account(app: PorteVoixApp, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("f9")
+    await wait_for_screen(pilot, AccountPicker)
+    options = app.screen.query_one(OptionList)
+    ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = ids.index(name)
+    await pilot.press("enter")
+
+
+async def test_an_account_chosen_with_f9_holds_on_every_screen(demo_app: PorteVoixApp) -> None:
+    """F9 on Compose SMS choosing a voice-only account was undone as soon as the composer came
+    back (issue 9, item 1): the choice holds, the bar shows it, and the SMS composer, which
+    cannot use it, says so instead of falling back to another account."""
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        compose = demo_app.screen
+        await _pick_account(demo_app, pilot, "demo-voicepartner")
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        select = compose.query_one("#account", Select)
+        await wait_for(pilot, lambda: "sends no SMS" in select.prompt, what="the composer's word")
+        await pilot.pause()  # the messages the resumed composer posted, handled
+        assert demo_app.current_account == "demo-voicepartner"
+        assert "demo-voicepartner" in str(compose.query_one("#account-bar").render())
+        assert compose.account is None  # nothing can be sent from an account not chosen
+        await pilot.press("f2")
+        await wait_for_screen(pilot, ComposeVmsScreen)
+        voice = demo_app.screen
+        await wait_for(
+            pilot, lambda: voice.query_one("#account", Select).value == "demo-voicepartner"
+        )
+        assert "demo-voicepartner" in str(voice.query_one("#account-bar").render())
+
+
+async def test_an_account_chosen_in_a_composer_survives_a_trip_elsewhere(
+    demo_app: PorteVoixApp,
+) -> None:
+    """Chosen on F2, then F1 and back to F2: the first composer's account came back."""
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        await pilot.press("f2")
+        await wait_for_screen(pilot, ComposeVmsScreen)
+        voice = demo_app.screen
+        voice.query_one("#account", Select).value = "demo-voicepartner"  # as the operator does
+        await wait_for(pilot, lambda: demo_app.current_account == "demo-voicepartner")
+        await pilot.press("f1")
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        sms = demo_app.screen
+        await wait_for(pilot, lambda: "sends no SMS" in sms.query_one("#account", Select).prompt)
+        await pilot.pause()
+        await pilot.press("f2")
+        await wait_for_screen(pilot, ComposeVmsScreen)
+        await pilot.pause()
+        assert demo_app.current_account == "demo-voicepartner"
+        assert voice.query_one("#account", Select).value == "demo-voicepartner"
+        assert "demo-voicepartner" in str(voice.query_one("#account-bar").render())
+
+
+async def test_the_account_bar_fits_80_columns_with_its_balance(demo_app: PorteVoixApp) -> None:
+    """At 80 columns the bar was cut after "· balance" (issue 9, item 4): the least useful
+    parts give way, and the balance, last on the line, shows whole."""
+    from decimal import Decimal
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        await pilot.press("f2")
+        await wait_for_screen(pilot, ComposeVmsScreen)
+        session = demo_app.session
+        for name, account in session.accounts.items():
+            session.store.record_balance(name, account.provider, Decimal("1000"))
+            demo_app.current_account = name
+            demo_app.balance_changed()
+            bar = demo_app.screen.query_one("#account-bar")
+            await wait_for(pilot, lambda bar=bar: "1000" in str(bar.render()))
+            line = bar.render()
+            assert line.cell_length <= bar.content_size.width, line.plain
+            assert re.search(r"balance .*1000.*\(\d\d:\d\d\)$", line.plain), line.plain
