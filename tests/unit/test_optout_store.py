@@ -103,14 +103,3 @@ def test_connection_level_api_for_the_receiver() -> None:
     again = add_numbers(conn, ["+33612345678"], OptOutSource.STOP, NOW, account="a")
     assert again.already == ("+33612345678",)
     assert opted_out_among(conn, ["+33612345678", "+33700000000"]) == {"+33612345678"}
-
-
-def test_new_database_schema_matches_the_module(tmp_path: Path) -> None:
-    """schema.DDL and OPTOUT_DDL describe the same table."""
-    with Store(tmp_path / "a.db") as store, store._read() as conn:
-        fresh = conn.execute("PRAGMA table_info(optouts)").fetchall()
-    other = sqlite3.connect(":memory:")
-    ensure_table(other)
-    assert [tuple(row)[1:] for row in fresh] == [
-        row[1:] for row in other.execute("PRAGMA table_info(optouts)").fetchall()
-    ]

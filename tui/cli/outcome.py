@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from providers.errors import AuthenticationError
+from tui.cli.compliance import opted_out_rows
 from tui.cli.support import EXIT_CONFIG, EXIT_OK, EXIT_PROVIDER, CliFailure, emit_json
 from tui.errors import visible
 
@@ -93,7 +94,8 @@ def outcome_json(report: SendReport) -> dict[str, Any]:
                 "error": r.error,
             }
             for r in report.recipients
-        ],
+        ]
+        + opted_out_rows(outcome),  # left out by the opt-out list, each "opted_out"
         "balance": str(outcome.balance) if outcome.balance is not None else None,
         "cost": str(outcome.cost) if outcome.cost is not None else None,
         "reference": outcome.reference,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from providers.models import Message, SmsMessage
+from tui.cli.compliance import add_send_options, check_send
 from tui.cli.outcome import SendReport, report_interrupted, report_outcome, stored_report
 from tui.cli.support import (
     EXIT_INPUT,
@@ -86,6 +87,7 @@ def _add_common_send(parser: argparse.ArgumentParser) -> None:
         "already had",
     )
     parser.add_argument("--json", action="store_true")
+    add_send_options(parser)  # --promotional, --include-opted-out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,10 +109,12 @@ def run(args: argparse.Namespace) -> int:
         raise
     with store:
         try:
+            # Sending hours, and the opted-out numbers left out (counted, for the confirmation).
+            shown = check_send(args, store, message)
             if not args.dry_run and not allow_duplicates:
                 refuse_duplicates(store, account.name, message)
             if not args.dry_run and not args.yes:
-                _confirm(account, message)
+                _confirm(account, shown)
         except BaseException:
             asyncio.run(provider.aclose())
             raise
@@ -118,7 +122,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             # One event loop for the send and the closing of its connections.
             report = asyncio.run(
-                _send(store, provider, account, message, args.dry_run, begun.append)
+                _send(
+                    store,
+                    provider,
+                    account,
+                    message,
+                    args.dry_run,
+                    begun.append,
+                    include_opted_out=bool(args.include_opted_out),
+                )
             )
         except KeyboardInterrupt:
             if not begun:
@@ -144,6 +156,8 @@ async def _send(
     message: Message,
     dry_run: bool,
     on_begin: Callable[[str], None],
+    *,
+    include_opted_out: bool = False,
 ) -> SendReport:
     from tui.cli.sends import duplicate_failure
     from tui.sending import deliver
@@ -161,6 +175,7 @@ async def _send(
                     # Checked before the confirmation; the operator may have said so too.
                     allow_duplicates=True,
                     on_begin=on_begin,
+                    include_opted_out=include_opted_out,
                 )
             except DuplicateSendError as exc:
                 raise duplicate_failure(exc) from None

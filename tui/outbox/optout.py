@@ -30,8 +30,8 @@ from providers.phone import normalise
 from tui.outbox.schema import to_text
 from tui.outbox.store import Store
 
-#: Also appended to ``tui.outbox.schema.DDL`` (new databases); ``ensure_table`` adds it to a
-#: database created before it existed, without a schema version of its own.
+#: The table's one definition: ``OptOuts`` creates it on first use (``ensure_table``), in any
+#: database, so it needs no schema version of its own.
 OPTOUT_DDL = """
 CREATE TABLE IF NOT EXISTS optouts (
     number TEXT PRIMARY KEY,
