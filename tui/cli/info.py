@@ -10,21 +10,22 @@ characters made visible: a reply must not be able to drive the operator's termin
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
-from dataclasses import asdict
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from providers import text as sms_text
-from providers.base import PROVIDER_KINDS, Capability, provider_info
+from providers.base import PROVIDER_KINDS, Capability, Provider, create_provider, provider_info
 from providers.errors import InputError
-from providers.models import Balance, CdrReport, Route
+from providers.models import Balance, Route
+from tui.accounts.config import Account
 from tui.cli.support import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_PROVIDER,
     CliFailure,
+    credentials,
     emit_json,
     load_account,
     mapped_errors,
@@ -33,23 +34,38 @@ from tui.cli.support import (
 from tui.errors import visible
 
 if TYPE_CHECKING:
+    from tui.credits import AccountBalances
     from tui.outbox.store import Store
 
 ROUTES = ("marketing", "notification")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    credits_parser = commands.add_parser("credits", help="show an account's balance or credits")
-    credits_parser.add_argument("--account", required=True)
+    credits_parser = commands.add_parser(
+        "credits", help="balances or credits: one account's, or every account's at once"
+    )
+    credits_parser.add_argument("--account", help="only this account (asks its provider)")
     credits_parser.add_argument("--json", action="store_true")
     credits_parser.set_defaults(handler=credits)
 
-    cdr_parser = commands.add_parser("cdr", help="eCampaign sending history (tracking/getCDR)")
+    cdr_parser = commands.add_parser(
+        "cdr",
+        help="eCampaign sending history (tracking/getCDR), any range: split where it is too long",
+    )
     cdr_parser.add_argument("--account", required=True)
     cdr_parser.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
     cdr_parser.add_argument("--to", dest="stop", required=True, metavar="YYYY-MM-DD")
     cdr_parser.add_argument("--channel", choices=("sms", "voice", "mail", "fax"))
-    cdr_parser.add_argument("--campaign", metavar="ID")
+    cdr_parser.add_argument(
+        "--campaign", metavar="ID", help="the messages of this campaign (its drill-down)"
+    )
+    cdr_parser.add_argument(
+        "--campaigns-only", action="store_true", help="campaigns, no single messages"
+    )
+    cdr_parser.add_argument(
+        "--api-only", action="store_true", help="only what was sent through the web services"
+    )
+    cdr_parser.add_argument("--content", action="store_true", help="with the texts (larger)")
     out = cdr_parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true")
     out.add_argument("--csv", action="store_true")
@@ -92,6 +108,8 @@ def _store() -> Store:
 
 
 def credits(args: argparse.Namespace) -> int:
+    if args.account is None:
+        return _all_credits(args)
     import asyncio  # here: sms-count and --version do without it
 
     account = load_account(args.account)
@@ -123,10 +141,13 @@ def credits(args: argparse.Namespace) -> int:
 
 
 def _last_known_balance(args: argparse.Namespace, name: str, label: str) -> int:
-    """Providers without a balance call: show the balance their last reply carried."""
+    """Providers without a balance call: the balance of each channel as its last send reply
+    carried it (CapitoleMobile's SMS and voice platforms answer with their own)."""
+    from tui.credits import no_endpoint_note
+
     with _store() as store:
-        known = store.last_balance(name)
-    if known is None:
+        known = store.balances(name)
+    if not known:
         # The provider layer's code for it (its balance() raises it): in its own field.
         raise CliFailure(
             EXIT_PROVIDER,
@@ -134,35 +155,112 @@ def _last_known_balance(args: argparse.Namespace, name: str, label: str) -> int:
             f"{label} has no balance call; its balance is known after the first send",
             "UNSUPPORTED",
         )
-    rows = _balance_rows(Balance(known.provider, known.lines))
-    if not rows and known.amount is not None:
-        rows = [
-            {
-                "label": "balance",
-                "amount": str(known.amount),
-                "unit": "credits",
-                "route_id": None,
-                "channel": None,
-                "expires": None,
-            }
-        ]
+    rows = [_balance_rows(Balance(line.provider, (line.line(),)))[0] for line in known]
+    seen = max(line.seen_at for line in known)
     if args.json:
         emit_json(
             {
                 "account": name,
-                "provider": known.provider,
+                "provider": known[0].provider,
                 "balance": rows,
-                "as_of": known.seen_at.isoformat(),
+                "as_of": seen.isoformat(),
             }
         )
         return EXIT_OK
-    for row in rows:
+    print(no_endpoint_note(label))
+    for line in known:
         # Stored from an earlier reply: as foreign as a fresh one.
         print(
-            f"{visible(row['label']):<30} {row['amount']:>12} {visible(row['unit'])}"
-            f"  (last seen {known.seen_at:%Y-%m-%d %H:%M})"
+            f"{visible(line.name):<30} {line.amount:>12} {visible(line.unit)}"
+            f"  (last seen {line.seen_at:%Y-%m-%d %H:%M}, {line.where})"
         )
     return EXIT_OK
+
+
+def _all_credits(args: argparse.Namespace) -> int:
+    """Every account at once, each failure on its own row (exit 1 when one failed)."""
+    import asyncio
+
+    from tui import credits as service
+    from tui.accounts import config as config_module
+    from tui.accounts.credentials import CredentialError
+
+    with mapped_errors():
+        accounts = list(config_module.load().accounts.values())
+    secrets: dict[str, str] = {}
+    failed: dict[str, service.Failure] = {}
+    store = credentials()
+    for account in accounts:  # one at a time: the file store may ask its passphrase once
+        if provider_info(account.provider).capabilities & Capability.BALANCE:
+            try:
+                secrets[account.name] = store.get(account)
+            except CredentialError as exc:
+                failed[account.name] = service.failure_of(exc)
+    opened: list[Provider] = []
+
+    async def provider_of(account: Account) -> Provider:
+        if account.name in failed:
+            raise CredentialError(failed[account.name].message)
+        provider = create_provider(account.settings(), secrets[account.name])
+        opened.append(provider)
+        return provider
+
+    async def fetch(outbox: Store) -> list[service.AccountBalances]:
+        try:
+            return await service.refresh_all(outbox, accounts, provider_of)
+        finally:
+            for provider in opened:
+                await provider.aclose()
+
+    with _store() as outbox:
+        results = asyncio.run(fetch(outbox))
+    results = [
+        replace(r, error=failed.get(r.account, r.error)) if r.account in failed else r
+        for r in results
+    ]
+    if args.json:
+        emit_json({"accounts": [_account_dict(r) for r in results]})
+    else:
+        _print_all(results)
+    broken = [r for r in results if r.error is not None and r.error.code != "unsupported"]
+    return EXIT_PROVIDER if broken else EXIT_OK
+
+
+def _account_dict(entry: AccountBalances) -> dict[str, Any]:
+    from tui.credits import Failure, line_dict
+
+    error = entry.error
+    if error is None and not entry.has_endpoint and not entry.balances:
+        error = Failure("unsupported", entry.note or "", "UNSUPPORTED")
+    seen = entry.seen_at
+    return {
+        "account": entry.account,
+        "provider": entry.provider,
+        "balances": [line_dict(line) for line in entry.balances],
+        "seen_at": None if seen is None else seen.isoformat(),
+        "error": None if error is None else error.as_dict(),
+    }
+
+
+def _print_all(results: list[AccountBalances]) -> None:
+    if not results:
+        print("no account configured (porte-voix accounts add …)")
+    for entry in results:
+        print(f"{visible(entry.account)} ({entry.label})")
+        if entry.note:
+            print(f"  {entry.note}")
+        if entry.error is not None:
+            print(f"  FAILED: {visible(entry.error.message)}")
+        for line in entry.balances:
+            extra = [f"seen {line.seen_at:%Y-%m-%d %H:%M} ({line.where})"]
+            if line.covers is not None and line.unit not in ("SMS",):
+                extra.append(f"about {line.covers} messages")
+            if line.threshold is not None:
+                extra.append(f"{'LOW, ' if line.low else ''}threshold {line.threshold}")
+            print(
+                f"  {visible(line.name):<28} {line.amount:>12} {visible(line.unit):<8} "
+                + ", ".join(extra)
+            )
 
 
 def _parse_day(value: str, flag: str) -> date:
@@ -175,7 +273,13 @@ def _parse_day(value: str, flag: str) -> date:
 
 
 def cdr(args: argparse.Namespace) -> int:
+    """getCDR through ``iter_cdr``: a period the platform finds too long (code 80) is split
+    and read on, day after day; rows are printed as they are parsed."""
     import asyncio
+    from contextlib import aclosing
+
+    from tui.cli.support import json_text
+    from tui.history import cdr_output
 
     start, stop = _parse_day(args.start, "--from"), _parse_day(args.stop, "--to")
     if stop < start:
@@ -187,89 +291,53 @@ def cdr(args: argparse.Namespace) -> int:
             EXIT_INPUT, "unsupported", f"{info.label} has no sending history (CDR) API"
         )
     provider = open_provider(account)
+    writer: cdr_output.CdrWriter
+    if args.json:
+        writer = cdr_output.JsonWriter(sys.stdout, account.name, json_text)
+    elif args.csv:
+        writer = cdr_output.CsvWriter(sys.stdout)
+    else:
+        writer = cdr_output.TextWriter(sys.stdout)
+    done: list[date] = []
 
-    async def fetch() -> CdrReport:
+    async def fetch() -> None:
+        rows = provider.iter_cdr(  # type: ignore[attr-defined]
+            start,
+            stop,
+            channel=args.channel,
+            campaign=args.campaign,
+            campaigns_only=args.campaigns_only,
+            api_only=args.api_only,
+            content=args.content,
+            on_period=lambda _first, last: done.append(last),
+        )
         try:
-            report: CdrReport = await provider.get_cdr(  # type: ignore[attr-defined]
-                start, stop, channel=args.channel, campaign_id=args.campaign
-            )
-            return report
+            async with aclosing(rows) as stream:
+                async for row in stream:
+                    writer.row(row)
         finally:
             await provider.aclose()
 
-    with mapped_errors():
-        report = asyncio.run(fetch())
-    messages = [_jsonable(asdict(record)) for record in report.messages]
-    campaigns = [_jsonable(asdict(campaign)) for campaign in report.campaigns]
-    if args.json:
-        emit_json({"account": account.name, "messages": messages, "campaigns": campaigns})
-    elif args.csv:
-        _write_csv(messages, campaigns)
-    else:
-        _print_cdr(messages, campaigns)
+    try:
+        with mapped_errors():
+            asyncio.run(fetch())
+    except CliFailure as failure:
+        # The rows read are out already: the output ends properly, saying where it stopped.
+        through = done[-1] if done else None
+        if not args.json:
+            writer.close()
+            if through is not None:
+                failure.message += f" (every day through {through} was read)"
+            raise
+        error: dict[str, Any] = {
+            "code": failure.code,
+            "message": failure.message,
+            "provider_code": failure.provider_code,
+        }
+        writer.close(error, through)
+        return failure.exit_code
+    writer.close()
     return EXIT_OK
-
-
-#: The human columns of ``cdr``: (heading, width); the last one takes the rest of the line.
-CAMPAIGN_COLUMNS = (("CAMPAIGN", 10), ("CHANNEL", 7), ("CREATED", 20), ("RECIPIENTS", 0))
-MESSAGE_COLUMNS = (("MESSAGE", 10), ("CHANNEL", 7), ("RECIPIENT", 16), ("STATE", 11), ("DATE", 0))
-
-
-def _line(columns: tuple[tuple[str, int], ...], cells: list[object]) -> str:
-    parts = [
-        f"{'' if cell is None else cell!s:<{width}}"
-        for (_, width), cell in zip(columns, cells, strict=True)
-    ]
-    return " ".join(parts).rstrip()
-
-
-def _print_cdr(messages: list[dict[str, Any]], campaigns: list[dict[str, Any]]) -> None:
-    if not messages and not campaigns:
-        print("no messages in this period")
-        return
-    if campaigns:
-        print(_line(CAMPAIGN_COLUMNS, [name for name, _ in CAMPAIGN_COLUMNS]))
-        for row in map(_printable, campaigns):
-            cells = [row["id"], row["channel"], row["date_init"], row["recipients_count"] or 0]
-            print(_line(CAMPAIGN_COLUMNS, cells))
-    if messages:
-        if campaigns:
-            print()
-        print(_line(MESSAGE_COLUMNS, [name for name, _ in MESSAGE_COLUMNS]))
-        for row in map(_printable, messages):
-            target = row["number"] or row["mail_recipient"]
-            cells = [row["id"], row["channel"], target, row["state"], row["status_date"]]
-            print(_line(MESSAGE_COLUMNS, cells))
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: (
-            str(value) if value is not None and not isinstance(value, (str, int, bool)) else value
-        )
-        for key, value in row.items()
-    }
-
-
-def _printable(row: dict[str, Any]) -> dict[str, Any]:
-    """The row's texts with their control characters made visible (they came from the reply)."""
-    return {key: visible(value) if isinstance(value, str) else value for key, value in row.items()}
-
-
-def _write_csv(messages: list[dict[str, Any]], campaigns: list[dict[str, Any]]) -> None:
-    """One table: a ``kind`` column says whether a row is a campaign or a message.
-
-    CSV usually lands on a terminal or in a spreadsheet, both of which obey control characters:
-    the cells are made visible as on screen (a CDR field never legitimately holds one).
-    """
-    rows = [{"kind": "campaign", **_printable(row)} for row in campaigns]
-    rows += [{"kind": "message", **_printable(row)} for row in messages]
-    fields: list[str] = []
-    for row in rows:
-        fields.extend(key for key in row if key not in fields)
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields or ["kind"], restval="")
-    writer.writeheader()
-    writer.writerows(rows)
 
 
 def sms_count(args: argparse.Namespace) -> int:

@@ -46,6 +46,7 @@ FAMILIES = (
     "tui.cli.send",  # send sms|vms
     "tui.cli.sends",  # sends [show], resend
     "tui.cli.info",  # credits, cdr, sms-count
+    "tui.cli.history",  # history
     "tui.cli.groups",  # groups …
     "tui.cli.templates",  # templates …
     "tui.cli.feedback",  # blacklist, replies, hlr

@@ -220,7 +220,9 @@ class SendLifecycle(StoreBase):
                    WHERE reference = ? AND batch = ?""",
                 (overall.value, receipt.reference, now, reference, batch),
             )
-            sql.add_money(conn, reference, receipt.balance, receipt.cost, now, self._clock())
+            sql.add_money(
+                conn, reference, receipt.balance, receipt.cost, now, self._clock(), receipt.currency
+            )
             sql.settle_reported(conn, reference, now)
             if receipt.reference:
                 conn.execute(

@@ -13,9 +13,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from providers.models import BalanceLine, Channel, DeliveryState, EventKind, Message, SmsMessage
+from tui.outbox.schema_history import HISTORY_DDL
 
-#: 2: index send_recipients(reference, state); 3: sends.content_hash, the unfinished sends' index.
-SCHEMA_VERSION = 3
+#: 2: index send_recipients(reference, state); 3: sends.content_hash, the unfinished sends' index;
+#: 4: balances per account and channel or route, their history and thresholds, the History
+#: screen's indexes, getCDR rows (every addition is ``IF NOT EXISTS``: the DDL runs again).
+SCHEMA_VERSION = 4
 
 
 class SendState(StrEnum):
@@ -177,7 +180,7 @@ CREATE TABLE IF NOT EXISTS balances (
     lines_json TEXT NOT NULL DEFAULT '[]',
     seen_at TEXT NOT NULL
 );
-"""
+""" + HISTORY_DDL
 
 
 def to_text(moment: datetime) -> str:

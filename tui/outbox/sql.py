@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from providers.models import Balance, Message, RecipientResult, SmsMessage
+from tui.outbox import balances
 from tui.outbox.base import StoreError
 from tui.outbox.codec import encode_balance_lines
 from tui.outbox.schema import RecipientState, SendState, decimal_or_none, to_text
@@ -148,9 +149,13 @@ def add_money(
     cost: Decimal | None,
     now: str,
     seen_at: datetime,
+    unit: str | None = None,
 ) -> None:
+    """Add a reply's cost to the send's, and keep the balance it carried: the balance of the
+    send's account *and channel* (``tui.outbox.balances``), in ``unit`` (the reply's currency;
+    None: as before, else credits)."""
     row = conn.execute(
-        "SELECT account, provider, cost FROM sends WHERE reference = ?", (reference,)
+        "SELECT account, provider, channel, cost FROM sends WHERE reference = ?", (reference,)
     ).fetchone()
     if cost is not None:
         total = (decimal_or_none(row["cost"]) or Decimal(0)) + cost
@@ -161,6 +166,16 @@ def add_money(
             (str(balance), now, reference),
         )
         upsert_balance(conn, row["account"], row["provider"], balance, seen_at)
+        balances.write_reply_balance(
+            conn,
+            row["account"],
+            row["provider"],
+            row["channel"],
+            balance,
+            unit=unit,
+            reference=reference,
+            seen_at=seen_at,
+        )
 
 
 def upsert_balance(
@@ -170,7 +185,10 @@ def upsert_balance(
     balance: Balance | Decimal,
     seen_at: datetime,
 ) -> None:
+    """The account's last figure whatever its channel (``Store.last_balance``); a balance
+    call's lines are kept per channel and route too (``tui.outbox.balances``)."""
     if isinstance(balance, Balance):
+        balances.write_api_balance(conn, account, provider, balance, seen_at)
         lines = balance.lines
         amount = lines[0].amount if len(lines) == 1 else None
         seen_at = balance.as_of or seen_at

@@ -9,7 +9,8 @@ never retried automatically. A running send writes through one ``SendJournal``
 
 The class is assembled from small modules: ``base`` (connection, multi-process rules),
 ``lifecycle`` (the write side of a send), ``sends`` (paged history), ``tracking`` (events,
-balances), ``schema`` (tables, states and row types), ``codec`` (exact message serialisation).
+balances), ``schema`` (tables, states and row types), ``codec`` (exact message serialisation),
+``balances`` (per account and channel or route), ``cdr_store`` (getCDR rows as read).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from dataclasses import replace
 
 from providers.models import Message
 from tui.outbox import sql as sql
+from tui.outbox.balances import BalanceQueries
 from tui.outbox.base import StoreError, new_reference, owner_alive
+from tui.outbox.cdr_store import CdrStore
 from tui.outbox.codec import decode_message
 from tui.outbox.lifecycle import SendLifecycle
 from tui.outbox.schema import (
@@ -50,7 +53,7 @@ __all__ = [
 ]
 
 
-class Store(SendLifecycle, SendQueries, TrackingQueries):
+class Store(SendLifecycle, SendQueries, TrackingQueries, BalanceQueries, CdrStore):
     """The outbox. ``Store(path)`` creates or upgrades the database; use it as a context
     manager or call ``close()``."""
 
