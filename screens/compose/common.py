@@ -29,6 +29,7 @@ from providers.errors import InputError, ProviderError
 from providers.models import DeliveryEvent
 from screens.compose import confirm
 from screens.compose.form import ComposeForm, M
+from screens.dialogs import compliance
 from screens.messages import DeliveriesStored, SendFinished, SendProgressed
 from screens.widgets.send_panel import SHOWN_ROWS, SendPanel
 from tui.accounts.credentials import CredentialError
@@ -134,9 +135,14 @@ class ComposeScreen(ComposeForm[M]):
             self._error("Not sent", exc)
             return
         info = provider_info(account.provider)
-        question = confirm.send_confirmation(
-            account.name, info, messages, self.summary_lines(messages)
-        )
+        # The French sending hours (a refusal offers the next allowed time) and the opt-out list.
+        store = self.session.store
+        checked = await compliance.within_rules(self, store, provider, messages)
+        if checked is None:
+            return
+        messages[:] = checked  # perhaps scheduled at the next allowed time
+        details = self.summary_lines(messages) + compliance.optout_lines(store, messages)
+        question = confirm.send_confirmation(account.name, info, messages, details)
         choice = await self.app.push_screen_wait(question)
         if choice not in (confirm.SEND, confirm.DRY_RUN):
             return
@@ -261,7 +267,8 @@ class ComposeScreen(ComposeForm[M]):
             # The provider's remarks on an accepted send (sender shortened, date moved, a dry
             # run that was not one): the operator must see them, not only the log.
             errors = [describe_text(error) for error in delivery.errors]
-            self._show_result(last.reference, errors, delivery.warnings)
+            notes = delivery.warnings + compliance.optout_notes(delivery)
+            self._show_result(last.reference, errors, notes)
             resendable = last.state in RESENDABLE_STATES and not last.dry_run
             self.query_one("#resend", Button).display = resendable
             good = last.state in (SendState.ACCEPTED, SendState.DRY_RUN)

@@ -78,6 +78,8 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
             with Horizontal(classes="row"):
                 yield Checkbox("long SMS (CapitoleMobile, up to 4)", id="long")
                 yield Input(placeholder="eCampaign template id", id="template")
+            # Commercial: the French sending hours apply (screens.dialogs.compliance).
+            yield Checkbox("promotional (commercial sending hours)", id="promotional")
 
     # -- reactions -----------------------------------------------------------------------------
     def account_changed(self) -> None:

@@ -12,7 +12,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from providers.base import Capability
 from providers.capitole.rules import estimate_tts_seconds
@@ -70,6 +70,8 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
         with Horizontal(classes="row"):
             yield Input(placeholder="schedule YYYY-MM-DD HH:MM:SS (Paris)", id="schedule")
             yield Input(placeholder="campaign id", id="campaign-id")
+        # Commercial: the French sending hours apply (screens.dialogs.compliance).
+        yield Checkbox("promotional (commercial sending hours)", id="promotional")
 
     # -- which fields show ---------------------------------------------------------------------
     def account_changed(self) -> None:

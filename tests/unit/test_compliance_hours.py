@@ -153,6 +153,8 @@ def test_overseas_numbers_use_their_own_zone_and_holidays() -> None:
     assert place_of(GUADELOUPE).zone == ZoneInfo("America/Guadeloupe")
     assert place_of("+594594123456").region == "GF"
     assert place_of("+596596123456").region == "MQ"
+    assert place_of("+262639012345").zone == ZoneInfo("Indian/Mayotte")  # +262 639: Mayotte
+    assert place_of("+3225551234").zone == PARIS  # another country: Paris time
     # 19:00 in Paris (winter) is 22:00 in Réunion: refused there, allowed on the mainland.
     moment = paris(2025, 3, 4, 19, 0)
     assert sms_ok(moment) and not sms_ok(moment, REUNION)

@@ -31,6 +31,7 @@ OVERRIDE_FLAG = "--include-opted-out"
 #: The recipient status of a number left out (``--json``, the result table).
 OPTED_OUT = "opted_out"
 SHOWN = 10
+PAGE = 5000
 
 
 class AllOptedOut(InputError):
@@ -105,9 +106,15 @@ def screen(store: Store, message: Message, *, include_opted_out: bool = False) -
 
 
 def opted_out_in(store: Store, messages: Sequence[Message]) -> tuple[str, ...]:
-    """The numbers of ``messages`` on the opt-out list, once each: what a confirmation counts."""
-    numbers = tuple(dict.fromkeys(n for message in messages for n in message.recipients))
-    if not numbers:
-        return ()
-    found = OptOuts(store).among(numbers)
-    return tuple(number for number in numbers if number in found)
+    """The numbers of ``messages`` on the opt-out list, once each: what a confirmation counts.
+    Read a page at a time: a staged list of a million numbers is never copied."""
+    optouts = OptOuts(store)
+    found: dict[str, None] = {}
+    for message in messages:
+        numbers = message.recipients
+        for start in range(0, len(numbers), PAGE):
+            page = numbers[start : start + PAGE]
+            listed = optouts.among(page)
+            if listed:
+                found.update((number, None) for number in page if number in listed)
+    return tuple(found)
