@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from tui.listen.live import SendSummary
 from tui.sending import Delivery, SendProgress
 
 
@@ -49,3 +50,35 @@ class DeliveriesStored(Message, bubble=False):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DeliveriesStored)
+
+
+@dataclass
+class LiveChanged(Message, bubble=False):
+    """The outbox changed (another process, the receiver, a send): what the Live screen shows
+    may be out of date. A burst merges into one: the sends named and the deliveries seen add
+    up in the newest message, which replaces the older ones still waiting."""
+
+    #: Sends whose events arrived (matched references).
+    references: set[str]
+    #: When each new delivery happened (UTC text), for the chart.
+    deliveries: list[str]
+
+    def can_replace(self, message: Message) -> bool:
+        # Textual asks the message about to be handled (self) whether the next one waiting
+        # (message) supersedes it: it does, once it carries what self carried.
+        if not isinstance(message, LiveChanged):
+            return False
+        message.references |= self.references
+        message.deliveries = self.deliveries + message.deliveries
+        return True
+
+
+@dataclass
+class LiveRefreshed(Message, bubble=False):
+    """The Live screen's worker read the sends again: their summaries, newest first, and
+    those whose counts it read afresh (``tui.listen.live.SendSummary``)."""
+
+    sends: list[SendSummary]
+    changed: set[str]
+    #: When each delivery of the chart's window happened (first reading only).
+    deliveries: list[str] | None = None

@@ -22,10 +22,10 @@ from screens.compose.vms import ComposeVmsScreen
 from screens.dialogs.common import AccountPicker, WelcomeDialog
 from screens.groups.screen import GroupsScreen
 from screens.host import HostApp
+from screens.live.screen import LiveScreen
 from screens.placeholder import (
     CreditsScreen,
     HistoryScreen,
-    LiveScreen,
 )
 from screens.templates.screen import TemplatesScreen
 from tui.session import Session

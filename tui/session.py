@@ -4,6 +4,12 @@ The console's screens ask the session for what they need and never open connecti
 or databases themselves. In demo mode the session starts the five sandboxes and a delivery
 receiver inside the app's event loop, and offers one demo account per provider; its journal
 is a fresh one each run, removed when the run ends, never the operator's own.
+
+Delivery states (``tui.listen.console``): with real accounts the console relies on the
+``listen`` daemon, or serves the accounts' callback URLs itself while it is open
+(``console_receiver = "embedded"`` in listen.toml), and polls eCampaign's getCDR where no
+callback can reach it. Sends through a provider that takes a callback URL per request carry
+the account's URL once a public URL is configured (``tui.listen.routes.with_callback_url``).
 """
 
 from __future__ import annotations
@@ -15,16 +21,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from aiohttp import web
-
 from providers.base import Capability, Provider, create_provider, provider_info
 from providers.sandbox import SandboxCluster
 from tui.accounts import config as config_module
-from tui.accounts.config import Account, Config
-from tui.accounts.credentials import Credentials, PassphrasePrompt, read_secret
+from tui.accounts.config import Account, Config, ConfigError
+from tui.accounts.credentials import (
+    Credentials,
+    PassphrasePrompt,
+    read_secret,
+    unlock_file_store,
+)
+from tui.errors import describe_text
+from tui.listen import settings as listen_settings
+from tui.listen.console import DEMO_POLL, ConsoleListening
+from tui.listen.routes import account_routes, with_callback_url
 from tui.outbox.schema import SendRow
 from tui.outbox.store import Store
-from tui.receiver import Receiver, serve
+from tui.receiver import Receiver
 
 DB_NAME = "porte-voix.db"
 #: Prefix of the directory a demo run keeps its journal in (see ``demo_store``).
@@ -60,9 +73,11 @@ class Session:
     _providers: dict[str, Provider] = field(default_factory=dict)
     _closing: set[asyncio.Task[None]] = field(default_factory=set)
     cluster: SandboxCluster | None = None
+    #: The receiver the composer listens to (embedded, or the getCDR poll's way in), if any.
     receiver: Receiver | None = None
-    _receiver_runner: web.AppRunner | None = None
     receiver_url: str | None = None
+    #: The embedded receiver, the getCDR poll and the daemon's status (``start``).
+    listening: ConsoleListening | None = None
     #: Seconds the demo sandboxes wait before each delivery report.
     callback_delay: float = 1.5
     #: Asks the encrypted file store's passphrase (the console sets a dialog); None: no one to ask.
@@ -87,11 +102,12 @@ class Session:
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
+        self.listening = ConsoleListening(self.store.path, self.credentials.data_dir)
         if not self.demo:
+            await self._start_listening(self.listening)
             return
-        self.receiver = Receiver(self.store)
-        self._receiver_runner, port = await serve(self.receiver.build_app())
-        self.receiver_url = f"http://127.0.0.1:{port}"
+        self.receiver = self.listening.ensure_receiver()
+        self.receiver_url = await self.listening.serve()
         self.cluster = await SandboxCluster(callback_delay=self.callback_delay).start()
         for demo in self.cluster.demo_accounts():
             settings = demo.settings
@@ -101,18 +117,50 @@ class Session:
             option = provider_info(settings.provider).callback_option
             if option is not None:  # the URL travels with each send
                 options[option] = callback
-            else:  # the URL is the provider's setting: the sandbox plays the platform
+            elif settings.provider != "ecampaign":
+                # The URL is the provider's setting: the sandbox plays the platform. eCampaign
+                # plays a laptop without public URL: its states come through getCDR.
                 self.cluster.set_callback_url(settings.provider, callback)
             self.accounts[settings.name] = Account(
                 settings.name, settings.provider, settings.login, options, secret_store="env"
             )
             self._demo_secrets[settings.name] = demo.secret
         self.config = Config(dict(self.accounts), next(iter(self.accounts)))
+        self.listening.start_poll(self.provider, DEMO_POLL)
+
+    async def _start_listening(self, listening: ConsoleListening) -> None:
+        """Real accounts: an embedded receiver if chosen (and no daemon), the getCDR poll where
+        callbacks cannot arrive. A problem is said on the Live screen, never raised."""
+        try:
+            listening.settings = listen_settings.load()
+        except ConfigError as exc:
+            listening.problem = describe_text(exc)
+        settings = listening.settings
+        if settings.console_receiver == "embedded" and listening.daemon() is None:
+            try:
+                files = any(a.secret_store == "file" for a in self.accounts.values())
+                if files and self.credentials.file_store_exists:
+                    await unlock_file_store(self.credentials, self.ask_passphrase)
+                routes, problems = await asyncio.to_thread(
+                    account_routes, self.accounts.values(), self.credentials
+                )
+            except Exception as exc:
+                listening.problem = f"no embedded receiver: {describe_text(exc)}"
+            else:
+                await listening.serve_accounts(routes, problems)
+                self.receiver, self.receiver_url = listening.receiver, listening.url
+        ecampaign = any(a.provider == "ecampaign" for a in self.accounts.values())
+        if listening.should_poll(ecampaign):
+            listening.start_poll(self.provider, settings.cdr_poll)
+            self.receiver = listening.receiver
 
     async def become_demo(self) -> None:
         """Switch an empty session to demo mode (offered when no account is configured)."""
         if self.demo:
             return
+        if self.listening is not None:  # a poll or receiver of the real accounts stops here
+            await self.listening.stop()
+            self.receiver = self.listening = None
         self.store.close()
         self.store = demo_store()
         self.recovered = self.store.recover_interrupted_sends()
@@ -120,13 +168,15 @@ class Session:
         await self.start()
 
     async def stop(self) -> None:
+        if self.listening is not None:
+            await self.listening.stop_poll()  # before the providers it uses are closed
         for provider in self._providers.values():
             await provider.aclose()
         self._providers.clear()
         if self.cluster is not None:
             await self.cluster.stop()
-        if self._receiver_runner is not None:
-            await self._receiver_runner.cleanup()
+        if self.listening is not None:
+            await self.listening.stop()
         self.store.close()
         if self.demo:  # the demo's journal lives as long as its sandboxes (``demo_store``)
             shutil.rmtree(self.store.path.parent, ignore_errors=True)
@@ -170,6 +220,12 @@ class Session:
         else:
             # Off the event loop; unlocks the file store first (asking) when it is locked.
             secret = await read_secret(self.credentials, account, self.ask_passphrase)
+            # Once a public URL is configured, the account's callback URL goes with each send
+            # (VoicePartner's notifyUrl). Read after the secret: the same store, now unlocked.
+            settings = self.listening.settings if self.listening else None
+            account = await asyncio.to_thread(
+                with_callback_url, account, self.credentials, settings
+            )
         provider = create_provider(account.settings(), secret)
         if hasattr(provider, "max_wait"):
             # A client-side rate limit (VoicePartner) is surfaced at once rather than slept

@@ -14,10 +14,10 @@ from screens.compose.sms import ComposeSmsScreen
 from screens.compose.vms import ComposeVmsScreen
 from screens.dialogs.common import AccountPicker, WelcomeDialog
 from screens.groups.screen import GroupsScreen
+from screens.live.screen import LiveScreen
 from screens.placeholder import (
     CreditsScreen,
     HistoryScreen,
-    LiveScreen,
 )
 from screens.templates.screen import TemplatesScreen
 from tests.functional.conftest import click, wait_for, wait_for_screen

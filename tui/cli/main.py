@@ -51,6 +51,8 @@ FAMILIES = (
     "tui.cli.templates",  # templates …
     "tui.cli.feedback",  # blacklist, replies, hlr
     "tui.cli.optout",  # optout list|add|remove|import|sync
+    "tui.cli.listen",  # listen (the callback daemon), listen --print-urls
+    "tui.cli.events",  # events
 )
 
 

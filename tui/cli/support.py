@@ -148,6 +148,11 @@ def load_account(name: str) -> Account:
 
 
 def open_provider(account: Account) -> Provider:
+    from tui.listen.routes import with_callback_url
+
     with mapped_errors():
-        secret = credentials().get(account)
-        return create_provider(account.settings(), secret)
+        store = credentials()
+        secret = store.get(account)
+        # Once a public URL is configured, the account's callback URL goes with each send
+        # (VoicePartner's notifyUrl); nothing changes for the others.
+        return create_provider(with_callback_url(account, store).settings(), secret)

@@ -52,8 +52,12 @@ def dedup_key(event: DeliveryEvent) -> str:
     """Same provider, same facts, same key: a callback delivered twice is stored once.
 
     The account is left out on purpose, so that the same event reported by the receiver and
-    by a history poll is recognised as one.
+    by a history poll is recognised as one. An event the provider dated too far ahead is dated
+    by its arrival (``providers.callbacks.bound_date``), which differs at every repetition: its
+    key takes the provider's own date (``reported_at``) instead, so a repeated callback is
+    still recognised.
     """
+    written = event.reported_at or event.occurred_at
     facts = [
         event.provider,
         str(event.kind),
@@ -62,7 +66,7 @@ def dedup_key(event: DeliveryEvent) -> str:
         event.message_id,
         event.campaign_id,
         clean_number(event.number),
-        None if event.occurred_at is None else to_text(event.occurred_at),
+        None if written is None else to_text(written),
         event.text,
         event.delivered,
         event.total,

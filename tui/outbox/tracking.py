@@ -1,9 +1,18 @@
-"""Delivery events and balances in the outbox (see ``store_events`` for the rules)."""
+"""Delivery events and balances in the outbox (see ``tui.outbox.events`` for the rules).
+
+``record_batch`` is the receiver's way in: the callbacks that arrived together are stored in one
+transaction (one commit, one fsync: the listen daemon's group commit), each event applied as
+``record_event`` applies it, and a hook told of each event stored inside that transaction, so
+that what follows from it (a STOP joining the opt-out list) lands in the same commit.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from providers.models import Balance, DeliveryEvent
 from tui.outbox import events as ev
@@ -18,6 +27,18 @@ from tui.outbox.schema import (
     to_text,
 )
 from tui.outbox.sql import upsert_balance
+
+
+class Callback(NamedTuple):
+    """What one callback brought: its account, the events parsed from it, the raw request."""
+
+    account: str | None
+    events: Sequence[DeliveryEvent]
+    raw: bytes
+
+
+#: Told of each event stored, inside the transaction that stores it (it must not commit).
+StoredHook = Callable[[sqlite3.Connection, str | None, DeliveryEvent, datetime], None]
 
 
 class TrackingQueries(StoreBase):
@@ -36,27 +57,60 @@ class TrackingQueries(StoreBase):
         """Store a delivery event and apply it; False when it was already stored."""
         body = raw.encode("utf-8", errors="replace") if isinstance(raw, str) else raw
         with self._write() as conn:
+            return _apply(conn, event, body, account, self._clock(), dedup_key)
+
+    def record_batch(
+        self, callbacks: Sequence[Callback], on_stored: StoredHook | None = None
+    ) -> list[list[DeliveryEvent]]:
+        """Store the events of several callbacks in ONE transaction; for each callback, the
+        events that were new (duplicates are left out). All or nothing: an exception rolls the
+        whole batch back, and the caller may try the callbacks one by one."""
+        stored: list[list[DeliveryEvent]] = []
+        with self._write() as conn:
             now = self._clock()
-            event_id = ev.insert_event(conn, event, body, account, now, dedup_key)
-            if event_id is None:
-                return False
-            number = ev.clean_number(event.number)
-            match = ev.find_match(
-                conn, event.provider, event.kind, event.message_id, event.campaign_id, number
-            )
-            if match is not None:
-                occurred = None if event.occurred_at is None else to_text(event.occurred_at)
-                ev.link_event(
-                    conn,
-                    event_id,
-                    match,
-                    event.kind,
-                    event.state,
-                    event.provider_code,
-                    occurred,
-                    now,
-                )
-        return True
+            for callback in callbacks:
+                new = [
+                    event
+                    for event in callback.events
+                    if _apply(conn, event, callback.raw, callback.account, now, None)
+                ]
+                if on_stored is not None:
+                    for event in new:
+                        on_stored(conn, callback.account, event, now)
+                stored.append(new)
+        return stored
+
+    def iter_events(
+        self,
+        *,
+        account: str | None = None,
+        orphans: bool = False,
+        since: datetime | None = None,
+        chunk: int = 1000,
+    ) -> Iterator[EventRow]:
+        """Stored events in arrival order, read a chunk at a time (keyset on the id)."""
+        clauses = ["id > ?"]
+        values: list[object] = []
+        if account is not None:
+            clauses.append("account = ?")
+            values.append(account)
+        if orphans:
+            clauses.append("matched_reference IS NULL")
+        if since is not None:
+            clauses.append("received_at >= ?")
+            values.append(to_text(since))
+        query = (
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
+        )
+        last = 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(query, (last, *values, chunk)).fetchall()
+            for row in rows:
+                yield EventRow.from_row(row)
+            if len(rows) < chunk:
+                return
+            last = int(rows[-1]["id"])
 
     def match_orphans(self, provider: str | None = None) -> int:
         with self._write() as conn:
@@ -111,3 +165,27 @@ class TrackingQueries(StoreBase):
             lines=decode_balance_lines(row["lines_json"]),
             seen_at=from_text(row["seen_at"]) or self._clock(),
         )
+
+
+def _apply(
+    conn: sqlite3.Connection,
+    event: DeliveryEvent,
+    body: bytes,
+    account: str | None,
+    now: datetime,
+    dedup_key: str | None,
+) -> bool:
+    """Store one event and apply it to its recipient; False when it was already stored."""
+    event_id = ev.insert_event(conn, event, body, account, now, dedup_key)
+    if event_id is None:
+        return False
+    number = ev.clean_number(event.number)
+    match = ev.find_match(
+        conn, event.provider, event.kind, event.message_id, event.campaign_id, number
+    )
+    if match is not None:
+        occurred = None if event.occurred_at is None else to_text(event.occurred_at)
+        ev.link_event(
+            conn, event_id, match, event.kind, event.state, event.provider_code, occurred, now
+        )
+    return True
