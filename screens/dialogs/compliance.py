@@ -134,7 +134,10 @@ def optout_lines(
 
 def optout_notes(delivery: Delivery) -> list[str]:
     """The result's note naming the numbers the send left out."""
-    numbers = [number for outcome in delivery.outcomes for number in outcome.opted_out]
+    numbers = [
+        *delivery.opted_out,
+        *(n for outcome in delivery.outcomes for n in outcome.opted_out),
+    ]
     if not numbers:
         return []
     shown = ", ".join(numbers[:SHOWN]) + (

@@ -91,3 +91,25 @@ async def test_a_resend_leaves_out_a_number_that_opted_out_since(store: Store) -
     again = await resend(store, cast(Provider, provider), first.reference)
     assert again.opted_out == (C,)
     assert provider.calls[-1][0].recipients == (A,)
+
+
+async def test_a_personalised_text_for_opted_out_people_only_does_not_stop_the_others(
+    store: Store,
+) -> None:
+    provider = FakeProvider()
+    messages = [SmsMessage("Bonjour Anne", (A,)), SmsMessage("Bonjour Bob", (B,)),
+                SmsMessage("Bonjour Chloé", (C,))]  # fmt: skip
+    delivery = await deliver(store, cast(Provider, provider), "acct", messages)
+    assert delivery.error is None and not delivery.not_sent
+    assert delivery.opted_out == (B,)
+    assert [m.recipients for m, _dry in provider.calls] == [(A,), (C,)]
+    assert all(outcome.state is SendState.ACCEPTED for outcome in delivery.outcomes)
+
+
+async def test_personalised_texts_all_opted_out_send_nothing(store: Store) -> None:
+    OptOuts(store).add(A)
+    provider = FakeProvider()
+    messages = [SmsMessage("Bonjour Anne", (A,)), SmsMessage("Bonjour Bob", (B,))]
+    delivery = await deliver(store, cast(Provider, provider), "acct", messages)
+    assert isinstance(delivery.error, AllOptedOut) and delivery.opted_out == (A, B)
+    assert provider.calls == [] and store.list_sends(limit=5) == []

@@ -105,6 +105,28 @@ def screen(store: Store, message: Message, *, include_opted_out: bool = False) -
     return Screened(dataclasses.replace(message, recipients=kept), opted_out=listed)
 
 
+def drop_opted_out(
+    store: Store, messages: Sequence[Message], *, include_opted_out: bool = False
+) -> tuple[list[Message], tuple[str, ...]]:
+    """Several messages (a personalised send, one per text): those whose every number opted
+    out are dropped, and their numbers returned, so that the others go on (``send`` screens
+    what is left). ``AllOptedOut`` when none is left. One message is left to ``screen``."""
+    if include_opted_out or len(messages) < 2:
+        return list(messages), ()
+    optouts = OptOuts(store)
+    kept: list[Message] = []
+    dropped: list[str] = []
+    for message in messages:
+        numbers = message.recipients
+        if message.group is None and numbers and len(optouts.among(numbers)) == len(set(numbers)):
+            dropped.extend(numbers)
+        else:
+            kept.append(message)
+    if not kept:
+        raise AllOptedOut(tuple(dict.fromkeys(dropped)))
+    return kept, tuple(dict.fromkeys(dropped))
+
+
 def opted_out_in(store: Store, messages: Sequence[Message]) -> tuple[str, ...]:
     """The numbers of ``messages`` on the opt-out list, once each: what a confirmation counts.
     Read a page at a time: a staged list of a million numbers is never copied."""

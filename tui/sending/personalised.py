@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from providers.base import Provider
 from providers.errors import InputError, ProviderError
 from providers.models import Message, SendReceipt
+from tui.compliance.optout import AllOptedOut, drop_opted_out
 from tui.outbox.journal import SendJournal
 from tui.outbox.store import SendState, Store, StoreError
 from tui.sending.events import ProgressSink
@@ -40,6 +41,9 @@ class Delivery:
     not_sent: tuple[str, ...] = ()
     #: How many recipients those messages had.
     not_sent_recipients: int = 0
+    #: Numbers left out with their whole message: a personalised text for opted-out people
+    #: only (tui.compliance.optout.drop_opted_out); each send's own are in its outcome.
+    opted_out: tuple[str, ...] = ()
 
     @property
     def last(self) -> SendOutcome | None:
@@ -86,6 +90,12 @@ async def deliver(
         overlap = await asyncio.to_thread(find_overlap, store, account, messages)
         if overlap is not None:
             raise DuplicateSendError(overlap)
+    try:  # a text whose every number opted out must not stop the others
+        messages, opted_out = await asyncio.to_thread(
+            drop_opted_out, store, messages, include_opted_out=include_opted_out
+        )
+    except AllOptedOut as exc:
+        return Delivery(error=exc, opted_out=exc.numbers)
     outcomes: list[SendOutcome] = []
     begun: list[str] = []  # references in the outbox, even of a send that then failed
 
@@ -121,11 +131,11 @@ async def deliver(
     # refused before anything was written: there is nothing to journal.
     skipped = messages[len(begun) :]
     if not skipped or len(messages) == 1:
-        return Delivery(tuple(outcomes), error)
+        return Delivery(tuple(outcomes), error, opted_out=opted_out)
     why = "not sent: an earlier personalised message failed"
     references = tuple(
         SendJournal.never_sent(store, account, provider.kind, m, dry_run=dry_run, why=why)
         for m in skipped
     )
     people = sum(len(m.recipients) for m in skipped)
-    return Delivery(tuple(outcomes), error, references, people)
+    return Delivery(tuple(outcomes), error, references, people, opted_out)
