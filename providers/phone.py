@@ -2,17 +2,25 @@
 
 French numbers are the default (``06 11 22 33 44`` means ``+33611223344``). Every provider wants
 its own rendering; the functions ``for_*`` are the only place those formats live.
+
+A number is parsed once, at the edge (``parse_number``, ``parse_recipients``) into a ``Number``,
+a ``str`` in E.164 that knows its country code and line type: the layers after it (a provider's
+rules, a send's batches) never parse it again; the functions here parse only a plain ``str``.
+French numbers written the usual ways are read by ``providers.phone_fr``, with the same verdicts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
+from providers import phone_fr
 from providers.errors import InputError
 from providers.models import Channel
 
@@ -34,9 +42,68 @@ _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _FIXED_TYPES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
-def normalise(raw: str, region: str = DEFAULT_REGION, *, field: str = "number") -> str:
-    """Return the E.164 form of ``raw`` or raise ``InputError`` saying what is wrong."""
-    return phonenumbers.format_number(_parse_valid(raw, region, field), PhoneNumberFormat.E164)
+class Number(str):
+    """A valid number in E.164 (``+33611223344``) that knows its country code and its
+    ``phonenumbers`` type; made by ``parse_number`` only. It is the ``str`` it spells (equal,
+    same hash, same bytes); what it knows lives in one subclass per (country code, type), so
+    an instance weighs what the string weighs."""
+
+    __slots__ = ()
+    country_code: ClassVar[int] = 0
+    kind: ClassVar[int] = PhoneNumberType.UNKNOWN
+
+    @property
+    def line_type(self) -> LineType:
+        return _line_type_of(self.kind)
+
+    def __reduce__(self) -> tuple[object, tuple[str, int, int]]:
+        return (restore, (str(self), self.country_code, self.kind))
+
+
+_NUMBER_TYPES: dict[tuple[int, int], type[Number]] = {}
+
+
+def restore(e164: str, country_code: int, kind: int) -> Number:
+    """The ``Number`` that ``parse_number`` made, from what it knew (kept out of memory by a
+    send, ``tui.sending.recipients``): never a way to make one of a number not parsed."""
+    cls = _NUMBER_TYPES.get((country_code, kind))
+    if cls is None:
+        attributes = {"__slots__": (), "country_code": country_code, "kind": kind}
+        cls = _NUMBER_TYPES.setdefault((country_code, kind), type("Number", (Number,), attributes))
+    return cls(e164)
+
+
+def parse_number(raw: str, region: str = DEFAULT_REGION, *, field: str = "number") -> Number:
+    """``raw`` as a ``Number`` (E.164), or ``InputError`` saying what is wrong."""
+    if isinstance(raw, Number):
+        return raw  # parsed already: its E.164 reads as itself in any region
+    if region == DEFAULT_REGION:
+        found = phone_fr.read(raw)
+        if found is not None:
+            return restore(*found)
+    parsed = _parse_valid(raw, region, field)
+    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    return restore(e164, parsed.country_code or 0, phonenumbers.number_type(parsed))
+
+
+#: The E.164 form of what an operator typed, or ``InputError`` saying what is wrong.
+normalise = parse_number
+
+
+def number_of(value: str, *, field: str = "number") -> Number:
+    """``value`` itself when it is a ``Number``, else ``value`` parsed (``normalise``): a rule
+    that needs what a number is asks here, and nothing is parsed twice."""
+    return parse_number(value, field=field)
+
+
+def as_number(value: str) -> str:
+    """``value`` as a ``Number`` when it is a valid number written exactly in E.164, else
+    ``value`` unchanged, for a provider's rules to refuse in their own words."""
+    with contextlib.suppress(InputError):
+        if not isinstance(value, Number) and value.startswith("+"):
+            number = parse_number(value)
+            return number if number == value else value
+    return value
 
 
 def _parse_valid(raw: str, region: str, field: str) -> phonenumbers.PhoneNumber:
@@ -67,12 +134,19 @@ def _parse_e164(e164: str) -> phonenumbers.PhoneNumber:
         raise InputError("number", f"{e164!r} is not in E.164 form") from None
 
 
+def _facts(e164: str) -> tuple[int, int]:
+    """(country code, ``phonenumbers`` number type): what a ``Number`` knows, or parsed."""
+    if isinstance(e164, Number):
+        return e164.country_code, e164.kind
+    parsed = _parse_e164(e164)
+    return parsed.country_code or 0, phonenumbers.number_type(parsed)
+
+
 def line_type(e164: str) -> LineType:
-    return _line_type(_parse_e164(e164))
+    return _line_type_of(_facts(e164)[1])
 
 
-def _line_type(parsed: phonenumbers.PhoneNumber) -> LineType:
-    kind = phonenumbers.number_type(parsed)
+def _line_type_of(kind: int) -> LineType:
     if kind in _MOBILE_TYPES and kind != PhoneNumberType.FIXED_LINE_OR_MOBILE:
         return LineType.MOBILE
     if kind in _FIXED_TYPES:
@@ -86,7 +160,7 @@ def is_mobile(e164: str) -> bool:
 
 def is_french(e164: str) -> bool:
     """Metropolitan France (+33); overseas departments have their own country codes."""
-    return _parse_e164(e164).country_code == 33
+    return _facts(e164)[0] == 33
 
 
 # --------------------------------------------------------------------------- who can receive what
@@ -121,7 +195,7 @@ def unreachable_reason(e164: str, channel: Channel | str) -> str | None:
     Only the kind of number is judged (``phonenumbers``' number types), never a provider's own
     rule. The reason names the number: "08 11 22 33 44 is a shared-cost service number...".
     """
-    kind = phonenumbers.number_type(_parse_e164(e164))
+    kind = _facts(e164)[1]
     what = _SERVICE_NUMBERS.get(kind)
     if what is None:
         return None
@@ -168,11 +242,8 @@ _FRENCH_E164 = re.compile(r"^\+33([1-9][0-9]{8})$")
 
 
 def _french_nsn(e164: str) -> str | None:
-    """The national significant number of a well-formed French E.164, without parsing.
-
-    Renderings run on every recipient of every batch: a 10 000-number send would otherwise
-    parse each number once more per rendering.
-    """
+    """The national significant number of a French E.164, without parsing (renderings run on
+    every recipient of every batch)."""
     match = _FRENCH_E164.match(e164)
     return match.group(1) if match else None
 
@@ -249,7 +320,7 @@ class RejectedNumber:
 
 @dataclass(frozen=True)
 class RecipientList:
-    valid: tuple[str, ...]
+    valid: tuple[Number, ...]
     invalid: tuple[RejectedNumber, ...]
     duplicates: int
 
@@ -294,23 +365,34 @@ def parse_recipients(
     """
     items = split_recipients(text_or_items) if isinstance(text_or_items, str) else text_or_items
     seen: set[str] = set()
-    valid: list[str] = []
+    valid: list[Number] = []
     invalid: list[RejectedNumber] = []
     duplicates = 0
     for raw in items:
         try:
-            parsed = _parse_valid(raw, region, "recipient")
-            if mobile_only and _line_type(parsed) is not LineType.MOBILE:
-                raise InputError("recipient", f"{raw.strip()!r} is not a mobile number")
-            e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
-            if channel is not None:
-                check_reachable(e164, channel, field="recipient")
+            number = parse_recipient(raw, region, mobile_only=mobile_only, channel=channel)
         except InputError as exc:
             invalid.append(RejectedNumber(raw.strip(), exc.message))
             continue
-        if e164 in seen:
+        if number in seen:
             duplicates += 1
             continue
-        seen.add(e164)
-        valid.append(e164)
+        seen.add(number)
+        valid.append(number)
     return RecipientList(tuple(valid), tuple(invalid), duplicates)
+
+
+def parse_recipient(
+    raw: str,
+    region: str = DEFAULT_REGION,
+    *,
+    mobile_only: bool = False,
+    channel: Channel | str | None = None,
+) -> Number:
+    """One recipient of a list (``parse_recipients``' rules), or ``InputError`` saying why not."""
+    number = parse_number(raw, region, field="recipient")
+    if mobile_only and number.line_type is not LineType.MOBILE:
+        raise InputError("recipient", f"{raw.strip()!r} is not a mobile number")
+    if channel is not None:
+        check_reachable(number, channel, field="recipient")
+    return number

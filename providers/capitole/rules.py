@@ -135,19 +135,26 @@ def check_schedule(when: datetime | None, now: datetime | None = None) -> None:
         )
 
 
-def check_recipients(recipients: Sequence[str], channel: Channel = Channel.SMS) -> None:
+def check_recipients(
+    recipients: Sequence[str], channel: Channel = Channel.SMS
+) -> tuple[phone.Number, ...]:
+    """The recipients as ``phone.Number`` (parsed only when they are plain strings)."""
     if not recipients:
         raise InputError("recipients", "no recipient")
     seen: set[str] = set()
-    for number in recipients:
-        if phone.normalise(number, field="recipients") != number:
-            raise InputError("recipients", f"{number!r} is not in E.164 form (+33611223344)")
+    numbers: list[phone.Number] = []
+    for raw in recipients:
+        number = phone.number_of(raw, field="recipients")
+        if number != raw:
+            raise InputError("recipients", f"{raw!r} is not in E.164 form (+33611223344)")
         if number in seen:
             raise InputError(
                 "recipients", f"{phone.display(number)} is listed twice (it would be charged twice)"
             )
         phone.check_reachable(number, channel)
         seen.add(number)
+        numbers.append(number)
+    return tuple(numbers)
 
 
 def check_credentials(login: str, secret: str) -> None:
@@ -258,8 +265,7 @@ def check_voice(message: VoiceMessage) -> None:
         raise InputError("schedule", "CapitoleMobile voice messages cannot be scheduled")
     _check_caller(message.sender)
     vms_type = message.vms_type or VmsType.DD
-    check_recipients(message.recipients, Channel.VOICE)
-    for number in message.recipients:
+    for number in check_recipients(message.recipients, Channel.VOICE):
         _check_voice_recipient(number, vms_type)
     has_recording = bool(message.voice_msg)
     has_tts = bool(message.tts)
@@ -289,7 +295,7 @@ def _check_caller(sender: str | None) -> None:
         )
 
 
-def _check_voice_recipient(number: str, vms_type: VmsType) -> None:
+def _check_voice_recipient(number: phone.Number, vms_type: VmsType) -> None:
     if not phone.is_french(number):
         raise InputError(
             "recipients", f"{phone.display(number)}: CapitoleMobile calls French numbers only"
@@ -301,15 +307,10 @@ def _check_voice_recipient(number: str, vms_type: VmsType) -> None:
             f"{phone.display(number)} is not a mobile number: type DD drops the message into a "
             "mobile's voicemail (use type AD to call landlines)",
         )
-    if kind is phone.LineType.OTHER and not _is_voip(number):
+    if kind is phone.LineType.OTHER and number.kind != phonenumbers.PhoneNumberType.VOIP:
         raise InputError(
             "recipients", f"{phone.display(number)} is neither a landline nor a mobile"
         )
-
-
-def _is_voip(e164: str) -> bool:
-    parsed = phonenumbers.parse(e164, None)
-    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.VOIP
 
 
 def _check_tts(spoken: str, lang: str) -> None:

@@ -25,6 +25,7 @@ from providers.phone import (
     for_ecampaign,
     international_digits,
     normalise,
+    number_of,
 )
 from providers.text import TextProfile
 
@@ -124,7 +125,7 @@ def phone_recipients(numbers: Iterable[str], channel: Channel) -> tuple[tuple[st
     seen: set[str] = set()
     result: list[tuple[str, str, str]] = []
     for raw in numbers:
-        e164 = normalise(raw, field="recipients")
+        e164 = number_of(raw, field="recipients")
         if e164 != raw.strip():
             raise InputError("recipients", f"{raw!r} is not in E.164 form (+33611223344)")
         if e164 in seen:

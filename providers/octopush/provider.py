@@ -21,6 +21,7 @@ in ``providers.octopush.rules``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import ClassVar, NoReturn
 from urllib.parse import urlencode
@@ -245,8 +246,10 @@ class OctopushProvider:
         return reply
 
 
-def _same_number(number: str) -> str:
-    """The provider may write a number nationally: compare numbers in E.164."""
+def _same_number(number: str, sent: Collection[str]) -> str:
+    """The number as we sent it: the reply writes it so, or nationally (parsed, then)."""
+    if number in sent:
+        return number
     try:
         return normalise(number)
     except InputError:
@@ -254,8 +257,9 @@ def _same_number(number: str) -> str:
 
 
 def _receipt(reply: Reply, prepared: _Prepared, *, dry_run: bool) -> SendReceipt:
-    failures = {_same_number(failure.recipient): failure for failure in reply.failures}
-    successes = {_same_number(success.recipient): success for success in reply.successes}
+    sent = frozenset(prepared.recipients)
+    failures = {_same_number(failure.recipient, sent): failure for failure in reply.failures}
+    successes = {_same_number(success.recipient, sent): success for success in reply.successes}
     # A reply that lists recipients vouches only for those it lists.
     listed = bool(failures or successes)
     ok_status = SendStatus.DRY_RUN if dry_run else SendStatus.ACCEPTED

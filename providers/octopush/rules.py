@@ -157,21 +157,24 @@ def refuse_foreign_fields(message: SmsMessage) -> None:
             )
 
 
-def check_recipients(recipients: tuple[str, ...]) -> tuple[str, ...]:
+def check_recipients(recipients: tuple[str, ...]) -> tuple[phone.Number, ...]:
+    """The recipients as ``phone.Number`` (parsed only when they are plain strings)."""
     if not recipients:
         raise InputError("recipients", "the message has no recipient")
     seen: set[str] = set()
-    for number in recipients:
-        e164 = phone.normalise(number, field="recipients")
-        if e164 != number:
-            raise InputError("recipients", f"{number!r} is not in E.164 form ({e164})")
+    numbers: list[phone.Number] = []
+    for raw in recipients:
+        number = phone.number_of(raw, field="recipients")
+        if number != raw:
+            raise InputError("recipients", f"{raw!r} is not in E.164 form ({number})")
         phone.check_reachable(number, Channel.SMS)
         if phone.is_french(number):
             phone.require_mobile(number, "an SMS needs a mobile number")
         if number in seen:
             raise InputError("recipients", f"{phone.display(number)} is listed twice")
         seen.add(number)
-    return recipients
+        numbers.append(number)
+    return tuple(numbers)
 
 
 def check_text(message: SmsMessage, sms_type: SmsType) -> None:

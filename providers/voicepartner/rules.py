@@ -169,7 +169,7 @@ def _recipients(recipients: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str
     rendered: list[str] = []
     seen: set[str] = set()
     for raw in recipients:
-        e164 = phone.normalise(raw, field="recipient")
+        e164 = phone.number_of(raw, field="recipient")
         if not phone.is_french(e164):
             raise InputError(
                 "recipient", f"{phone.display(e164)}: VoicePartner calls French numbers only"
