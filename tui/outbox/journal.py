@@ -41,6 +41,18 @@ class Tally:
     remaining: int  # not requested yet, or in flight
 
     @classmethod
+    def of_counters(cls, counters: tuple[int, int, int, int, int]) -> Tally:
+        """From ``Store.counters`` (total, accepted, rejected, unknown, cancelled)."""
+        total, accepted, rejected, unknown, cancelled = counters
+        return cls(
+            accepted=accepted,
+            rejected=rejected,
+            unknown=unknown,
+            cancelled=cancelled,
+            remaining=total - accepted - rejected - unknown - cancelled,
+        )
+
+    @classmethod
     def of(cls, counts: Mapping[str, int]) -> Tally:
         """From ``Store.recipient_counts`` (recipient state -> how many)."""
         return cls(
@@ -141,4 +153,6 @@ class SendJournal:
         return self.finish(state)
 
     def tally(self) -> Tally:
-        return Tally.of(self.store.recipient_counts(self.reference))
+        """Where the send's recipients stand: the send's counters, kept by each step (the same
+        cost after the last batch of a million numbers as after the first)."""
+        return Tally.of_counters(self.store.counters(self.reference))

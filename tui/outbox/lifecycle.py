@@ -9,7 +9,8 @@ through these steps; tests and benchmarks may call them directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from providers.errors import InputError, OutcomeUnknownError, ProviderError
@@ -27,6 +28,8 @@ _STATUS_TO_RECIPIENT = {
     SendStatus.UNKNOWN: RecipientState.UNKNOWN,
     SendStatus.DRY_RUN: RecipientState.DRY_RUN,
 }
+#: The same, as the text stored (an enum's ``.value`` costs a call, per recipient).
+_STATE_TEXT = {status: state.value for status, state in _STATUS_TO_RECIPIENT.items()}
 
 
 class SendLifecycle(StoreBase):
@@ -38,7 +41,7 @@ class SendLifecycle(StoreBase):
         provider: str,
         channel: Channel | str,
         message: Message,
-        recipients: Sequence[str] | None = None,
+        recipients: Iterable[str] | None = None,
         *,
         dry_run: bool = False,
         resend_of: str | None = None,
@@ -48,16 +51,17 @@ class SendLifecycle(StoreBase):
         """Commit the intent of a send (state ``sending``, every recipient ``pending``).
 
         Returns our reference. Nothing may be requested from the provider before this returns.
-        Recipients are de-duplicated (first occurrence kept); the message is stored without
-        them, since they live in ``send_recipients``. ``campaign_id``: the campaign id the
-        requests will carry when it is not the message's own (the orchestrator may default
-        it to the reference); callbacks are matched on it.
+        Recipients are de-duplicated (first occurrence kept) and streamed into
+        ``send_recipients`` as they are read, never copied whole (a send of a million numbers
+        reads them from ``tui.sending.recipients``); the message is stored without them.
+        ``campaign_id``: the campaign id the requests will carry when it is not the message's
+        own (the orchestrator may default it to the reference); callbacks are matched on it.
         """
         channel = Channel(channel)
         expected = channel_of(message)
         if channel is not expected:
             raise StoreError(f"a {type(message).__name__} cannot be sent on channel {channel}")
-        numbers = list(dict.fromkeys(message.recipients if recipients is None else recipients))
+        numbers = message.recipients if recipients is None else recipients
         if reference is not None and not valid_reference(reference):
             raise StoreError(f"invalid reference {reference!r}: 1-10 characters A-Z, 0-9")
         stored = encode_message(replace(message, recipients=()))
@@ -86,18 +90,22 @@ class SendLifecycle(StoreBase):
                     campaign_id or message.campaign_id,
                     resend_of,
                     int(dry_run),
-                    len(numbers),
+                    0,  # counted below, once the duplicates are left out
                     self._owner,
                     content_hash(account, message),
                 ),
             )
-            conn.executemany(
-                """INSERT INTO send_recipients (reference, position, provider, number, state,
-                       updated_at) VALUES (?, ?, ?, ?, ?, ?)""",
+            # A repeated number is ignored (UNIQUE (reference, number)): the first one stays.
+            inserted = conn.executemany(
+                """INSERT OR IGNORE INTO send_recipients (reference, position, provider, number,
+                       state, updated_at) VALUES (?, ?, ?, ?, ?, ?)""",
                 (
-                    (ref, position, provider, number, RecipientState.PENDING.value, now)
+                    (ref, position, provider, str(number), RecipientState.PENDING.value, now)
                     for position, number in enumerate(numbers)
                 ),
+            ).rowcount
+            conn.execute(
+                "UPDATE sends SET recipients_total = ? WHERE reference = ?", (inserted, ref)
             )
         return ref
 
@@ -134,7 +142,7 @@ class SendLifecycle(StoreBase):
                         batch,
                         now,
                         reference,
-                        number,
+                        str(number),
                         RecipientState.PENDING.value,
                     )
                     for number in numbers
@@ -191,27 +199,31 @@ class SendLifecycle(StoreBase):
         now = self._now()
         with self._write() as conn:
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
-            numbers = sql.batch_numbers(conn, reference, batch)
+            found = sql.batch_rows(conn, reference, batch)
             overall = _STATUS_TO_RECIPIENT[receipt.status]
-            results = sql.results_by_number(receipt.recipients, numbers)
+            results = sql.results_by_number(receipt.recipients, [r["number"] for r in found])
+            # The send's counters move by what this batch changed: no recount of the send.
+            changes: Counter[str] = Counter()
             rows = []
-            for number in numbers:
-                result = results.get(number)
-                state = overall if result is None else _STATUS_TO_RECIPIENT[result.status]
+            overall_text = overall.value
+            for row in found:
+                result = results.get(row["number"])
+                state = overall_text if result is None else _STATE_TEXT[result.status]
+                changes[row["state"]] -= 1
+                changes[state] += 1
                 rows.append(
                     (
-                        state.value,
+                        state,
                         None if result is None else result.message_id,
                         None if result is None else result.error,
                         None if result is None or result.cost is None else str(result.cost),
                         now,
-                        reference,
-                        number,
+                        row["id"],
                     )
                 )
             conn.executemany(
                 """UPDATE send_recipients SET state = ?, message_id = ?, error = ?, cost = ?,
-                       updated_at = ? WHERE reference = ? AND number = ?""",
+                       updated_at = ? WHERE id = ?""",
                 rows,
             )
             conn.execute(
@@ -223,14 +235,16 @@ class SendLifecycle(StoreBase):
             sql.add_money(
                 conn, reference, receipt.balance, receipt.cost, now, self._clock(), receipt.currency
             )
-            sql.settle_reported(conn, reference, now)
+            settled = sql.settle_reported(conn, reference, now)
+            changes[RecipientState.UNKNOWN.value] -= settled
+            changes[RecipientState.ACCEPTED.value] += settled
             if receipt.reference:
                 conn.execute(
                     "UPDATE sends SET provider_reference = COALESCE(provider_reference, ?) "
                     "WHERE reference = ?",
                     (receipt.reference, reference),
                 )
-            sql.refresh_counts(conn, reference)
+            sql.add_counts(conn, reference, changes)
             send = conn.execute(
                 "SELECT provider, campaign_id FROM sends WHERE reference = ?", (reference,)
             ).fetchone()
@@ -286,8 +300,21 @@ class SendLifecycle(StoreBase):
         """Mark every recipient not yet requested as ``cancelled``; return how many."""
         with self._write() as conn:
             count = sql.cancel_pending(conn, reference, reason, self._now())
-            sql.refresh_counts(conn, reference)
+            sql.add_counts(conn, reference, {RecipientState.CANCELLED.value: count})
         return count
+
+    def counters(self, reference: str) -> tuple[int, int, int, int, int]:
+        """(recipients, accepted, rejected, unknown, cancelled) of a send, as kept by every
+        step: one row read, whatever the size of the send."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT recipients_total, accepted, rejected, unknown, cancelled FROM sends "
+                "WHERE reference = ?",
+                (reference,),
+            ).fetchone()
+        if row is None:
+            raise StoreError(f"no send {reference!r}")
+        return tuple(row)
 
     def finish_send(self, reference: str, state: SendState | str) -> SendState:
         """Set the final state, and return it. Numbers still pending are cancelled (they were

@@ -8,7 +8,7 @@ Pages must stay fast at 100 000 sends: the newest-first order is the rowid order
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -177,7 +177,8 @@ class SendQueries(StoreBase):
         """Unfinished sends since ``since`` with this account and ``content_hash`` that share
         numbers with ``numbers``, newest first. One indexed look-up (``sends_content``), then,
         for each such send (rarely more than one), the shared numbers counted through the
-        (reference, number) index: cheap at 100 000 numbers."""
+        (reference, number) index, a page of numbers at a time (a staged list of a million is
+        never copied whole)."""
         with self._read() as conn:
             rows = conn.execute(
                 f"""SELECT {_SEND_COLUMNS} FROM sends
@@ -185,19 +186,23 @@ class SendQueries(StoreBase):
                     ORDER BY id DESC""",
                 (account, content, to_text(since)),
             ).fetchall()
-            if not rows:
-                return []
-            wanted = json.dumps(list(numbers))
-            found = []
-            for row in rows:
-                shared = conn.execute(
-                    """SELECT count(*) FROM send_recipients WHERE reference = ?
-                       AND number IN (SELECT value FROM json_each(?))""",
-                    (row["reference"], wanted),
-                ).fetchone()[0]
-                if shared:
-                    found.append(Overlap(SendRow.from_row(row), int(shared)))
-        return found
+        if not rows:
+            return []
+        shared = dict.fromkeys((row["reference"] for row in rows), 0)
+        for page in _pages(numbers):
+            wanted = json.dumps(page)
+            with self._read() as conn:
+                for reference in shared:
+                    shared[reference] += conn.execute(
+                        """SELECT count(*) FROM send_recipients WHERE reference = ?
+                           AND number IN (SELECT value FROM json_each(?))""",
+                        (reference, wanted),
+                    ).fetchone()[0]
+        return [
+            Overlap(SendRow.from_row(row), shared[row["reference"]])
+            for row in rows
+            if shared[row["reference"]]
+        ]
 
     def recipient_counts(self, reference: str) -> dict[str, int]:
         """How many recipients are in each send state (pending, accepted, ...)."""
@@ -215,6 +220,22 @@ class SendQueries(StoreBase):
                 (reference,),
             ).fetchall()
         return ((row[0], int(row[1])) for row in rows)
+
+
+def _pages(numbers: Collection[str], size: int = 1000) -> Iterator[list[str]]:
+    """``numbers`` a page at a time, by slices when it is a sequence (a staged list is read so)."""
+    if isinstance(numbers, Sequence):
+        for start in range(0, len(numbers), size):
+            yield [str(number) for number in numbers[start : start + size]]
+        return
+    page: list[str] = []
+    for number in numbers:
+        page.append(str(number))
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def _filters(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -53,15 +53,20 @@ def batch_in_flight(conn: sqlite3.Connection, reference: str) -> int:
     return int(rows[0][0])
 
 
-def batch_numbers(conn: sqlite3.Connection, reference: str, batch: int) -> list[str]:
+def batch_rows(conn: sqlite3.Connection, reference: str, batch: int) -> list[sqlite3.Row]:
+    """(id, number, state) of the recipients of one batch whose answer is awaited, in order;
+    found through ``send_recipients_batch``, so a batch costs the same at any send size."""
     # "unknown" too: another process's start-up recovery may have run meanwhile; the
     # provider's answer is still the truth.
-    rows = conn.execute(
-        "SELECT number FROM send_recipients WHERE reference = ? AND batch = ? "
+    return conn.execute(
+        "SELECT id, number, state FROM send_recipients WHERE reference = ? AND batch = ? "
         "AND state IN (?, ?) ORDER BY position",
         (reference, batch, RecipientState.SENDING.value, RecipientState.UNKNOWN.value),
     ).fetchall()
-    return [row[0] for row in rows]
+
+
+def batch_numbers(conn: sqlite3.Connection, reference: str, batch: int) -> list[str]:
+    return [row["number"] for row in batch_rows(conn, reference, batch)]
 
 
 def cancel_pending(conn: sqlite3.Connection, reference: str, reason: str, now: str) -> int:
@@ -74,7 +79,35 @@ def cancel_pending(conn: sqlite3.Connection, reference: str, reason: str, now: s
     )
 
 
+#: The ``sends`` column that counts recipients in each state (pending and sending: none).
+_COUNTERS = {
+    RecipientState.ACCEPTED.value: "accepted",
+    RecipientState.DRY_RUN.value: "accepted",
+    RecipientState.REJECTED.value: "rejected",
+    RecipientState.UNKNOWN.value: "unknown",
+    RecipientState.CANCELLED.value: "cancelled",
+}
+
+
+def add_counts(conn: sqlite3.Connection, reference: str, changes: Mapping[str, int]) -> None:
+    """Move the send's counters by ``changes`` (recipient state -> how many more, or fewer):
+    what a batch changed, without counting the whole send again (``refresh_counts``)."""
+    moved = dict.fromkeys(("accepted", "rejected", "unknown", "cancelled"), 0)
+    for state, count in changes.items():
+        column = _COUNTERS.get(state)
+        if column is not None:
+            moved[column] += count
+    if any(moved.values()):
+        conn.execute(
+            """UPDATE sends SET accepted = accepted + :accepted, rejected = rejected + :rejected,
+                   unknown = unknown + :unknown, cancelled = cancelled + :cancelled
+               WHERE reference = :ref""",
+            {**moved, "ref": reference},
+        )
+
+
 def refresh_counts(conn: sqlite3.Connection, reference: str) -> None:
+    """Count the send's recipients in each state again (after a change not tallied)."""
     conn.execute(
         """UPDATE sends SET
              accepted = (SELECT count(*) FROM send_recipients
@@ -101,19 +134,19 @@ def settle_reported(conn: sqlite3.Connection, reference: str, now: str) -> int:
     """Recipients just found ``unknown`` whose delivery report had already come (it overtook
     the timeout, or the crash) were accepted: settle them; return how many. The caller
     refreshes the counts and the send's state."""
-    return int(
-        conn.execute(
-            "UPDATE send_recipients SET state = ?, error = ?, updated_at = ? "
-            "WHERE reference = ? AND state = ? AND delivery_state IS NOT NULL",
-            (
-                RecipientState.ACCEPTED.value,
-                SETTLED_BY_REPORT,
-                now,
-                reference,
-                RecipientState.UNKNOWN.value,
-            ),
-        ).rowcount
+    # Through (reference, state): a send's delivery reports may be a million, its unknown
+    # outcomes are a few, and this runs after every batch ("+" keeps SQLite off the index of
+    # delivery states, which it would otherwise prefer).
+    found = conn.execute(
+        "SELECT id FROM send_recipients WHERE reference = ? AND state = ? "
+        "AND +delivery_state IS NOT NULL",
+        (reference, RecipientState.UNKNOWN.value),
+    ).fetchall()
+    conn.executemany(
+        "UPDATE send_recipients SET state = ?, error = ?, updated_at = ? WHERE id = ?",
+        ((RecipientState.ACCEPTED.value, SETTLED_BY_REPORT, now, row[0]) for row in found),
     )
+    return len(found)
 
 
 def derive_settled_state(conn: sqlite3.Connection, reference: str, now: str) -> None:
@@ -222,9 +255,15 @@ def results_by_number(
     results: Sequence[RecipientResult], numbers: Sequence[str]
 ) -> dict[str, RecipientResult]:
     """Index results by our E.164 numbers, tolerating a reply that drops the ``+``."""
-    by_digits = {number.lstrip("+"): number for number in numbers}
+    ours = set(numbers)
+    by_digits: dict[str, str] | None = None
     indexed: dict[str, RecipientResult] = {}
     for result in results:
+        if result.number in ours:  # as we sent it: the usual case, nothing to clean
+            indexed[result.number] = result
+            continue
+        if by_digits is None:
+            by_digits = {number.lstrip("+"): number for number in numbers}
         number = by_digits.get((clean_number(result.number) or "").lstrip("+"))
         if number is not None:
             indexed[number] = result
