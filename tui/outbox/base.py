@@ -32,7 +32,7 @@ from typing import Self
 
 from tui.outbox.codec import CodecError, decode_message
 from tui.outbox.content import content_hash
-from tui.outbox.schema import DDL, SCHEMA_VERSION, to_text
+from tui.outbox.schema import BATCH_INDEX, DDL, SCHEMA_VERSION, to_text
 
 BUSY_TIMEOUT_MS = 10_000
 #: Owner read and write, nobody else: the outbox is the list of everyone messaged.
@@ -115,6 +115,7 @@ class StoreBase:
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute(BATCH_INDEX)
 
     def close(self) -> None:
         with _LIVE_LOCK:
