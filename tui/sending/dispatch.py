@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 
 from providers.base import Provider
 from providers.models import Message, SendReceipt, SmsMessage, VoiceMessage
+from tui.sending.recipients import PAGE, StagedNumbers
 
 
 def validate(provider: Provider, message: Message) -> None:
-    """The provider's local checks (``InputError`` naming what is wrong); nothing is sent."""
+    """The provider's local checks (``InputError`` naming what is wrong); nothing is sent.
+
+    Staged numbers (``tui.sending.recipients``) are checked a page at a time (never held whole,
+    they have no duplicate for a provider to refuse), and once: checked again by the same
+    provider for the same message (the command line, then the send), they pass at once."""
+    numbers = message.recipients
+    if isinstance(numbers, StagedNumbers) and numbers:
+        bare = dataclasses.replace(message, recipients=())
+        if numbers.checked is not None and numbers.checked == (provider, bare):
+            return
+        for start in range(0, len(numbers), PAGE):
+            page = numbers[start : start + PAGE]
+            _validate(provider, dataclasses.replace(message, recipients=page))
+        numbers.checked = (provider, bare)
+        return
+    _validate(provider, message)
+
+
+def _validate(provider: Provider, message: Message) -> None:
     if isinstance(message, SmsMessage):
         provider.validate_sms(message)
     elif isinstance(message, VoiceMessage):

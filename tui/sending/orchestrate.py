@@ -61,6 +61,7 @@ from tui.outbox.journal import SendJournal
 from tui.outbox.store import SendState, Store, StoreError, new_reference
 from tui.sending.dispatch import validate
 from tui.sending.events import ProgressSink, SendProgress
+from tui.sending.recipients import distinct, parsed
 from tui.sending.run import Run, SendOutcome, Stop
 
 DEFAULT_BATCH_SIZE = 500
@@ -99,16 +100,17 @@ async def send(
     number. That refusal is recorded as "already sent", not as a failure. When the operator
     set a ``request_id``, the batches carry ``<request_id>B<batch>`` (it alone, for one batch).
     """
-    # Pure CPU, but 10 000 numbers take a moment: keep the event loop (the console) free.
-    await asyncio.to_thread(validate, provider, message)
+    # Every number parsed once (a list read from a file comes staged, out of memory, and is
+    # never copied whole); then the provider's local checks, off the event loop.
+    size = _batch_size(provider, batch_size)
+    message = await asyncio.to_thread(_checked, provider, message)
     # Numbers on the opt-out list are left out before anything is journalled, and named in the
     # outcome; only a notification may keep them, knowingly (tui.compliance.optout).
     screened = await asyncio.to_thread(screen, store, message, include_opted_out=include_opted_out)
     message = screened.message
-    numbers = tuple(dict.fromkeys(message.recipients))
+    numbers = distinct(message.recipients)
     message = dataclasses.replace(message, recipients=numbers)
-    size = _batch_size(provider, batch_size)
-    chunks = [numbers[i : i + size] for i in range(0, len(numbers), size)] or [()]
+    batches = max(1, -(-len(numbers) // size))
     reference = _fresh_reference(store)
     campaign = message.campaign_id
     if campaign is None and Capability.CAMPAIGN_ID in provider.capabilities:
@@ -116,8 +118,8 @@ async def send(
     # What will actually be sent must pass validation too, before anything is written.
     guard = _has_duplicate_guard(provider)
     content = content_hash(account, message) if guard else None
-    ids = _RequestIds(message, len(chunks), content, dry_run)
-    first = _batch_message(message, chunks[0], 0, campaign, ids)
+    ids = _RequestIds(message, batches, content, dry_run)
+    first = _batch_message(message, numbers[:size], 0, campaign, ids)
     await asyncio.to_thread(validate, provider, first)
     journal = SendJournal.begin(
         store,
@@ -132,10 +134,11 @@ async def send(
     if on_begin is not None:
         on_begin(journal.reference)  # from here on the send is in the outbox, whatever happens
 
-    run = Run(journal, provider, len(numbers), len(chunks), dry_run, progress)
+    run = Run(journal, provider, len(numbers), batches, dry_run, progress)
     state: SendState | None = None
     try:
-        for index, chunk in enumerate(chunks):
+        for index in range(batches):
+            chunk = numbers[index * size : (index + 1) * size]
             if cancel is not None and cancel.is_set():
                 journal.stop()
                 state = SendState.CANCELLED
@@ -158,6 +161,14 @@ async def send(
         state = run.final_state()
     outcome = run.outcome(journal.finish(state))
     return dataclasses.replace(outcome, opted_out=screened.opted_out)
+
+
+def _checked(provider: Provider, message: Message) -> Message:
+    """``message`` with its numbers parsed, once it passed the provider's local checks
+    (``InputError`` names what is wrong; a staged list is checked a page at a time)."""
+    message = dataclasses.replace(message, recipients=parsed(message.recipients))
+    validate(provider, message)
+    return message
 
 
 def _fresh_reference(store: Store) -> str:

@@ -53,6 +53,7 @@ class SendOutcome:
     rejected: int
     unknown: int
     cancelled: int
+    #: Each batch's receipt, without its per-number results (those are in the outbox).
     receipts: tuple[SendReceipt, ...] = ()
     errors: tuple[ProviderError | InputError, ...] = ()
     balance: Decimal | None = None
@@ -135,7 +136,7 @@ class Run:
                 receipt = _not_a_dry_run(receipt)
             self.journal.result(index, receipt)
             self.batches_done += 1
-            self.receipts.append(receipt)
+            self._keep(receipt)
             self.batch_states.append(receipt.status)
             if receipt.balance is not None:
                 self.balance = receipt.balance
@@ -161,9 +162,14 @@ class Run:
         )
         self.journal.result(index, receipt)
         self.batches_done += 1
-        self.receipts.append(receipt)
+        self._keep(receipt)
         self.batch_states.append(status)
         self.already_sent += len(numbers)
+
+    def _keep(self, receipt: SendReceipt) -> None:
+        """Keep a batch's receipt for the outcome without its per-number results: those are in
+        the outbox, and a million of them would stay in memory until the send ends."""
+        self.receipts.append(dataclasses.replace(receipt, recipients=()))
 
     def _failed(self, index: int, error: ProviderError | InputError, status: SendStatus) -> None:
         self.journal.result(index, error)

@@ -1,0 +1,158 @@
+"""A send's numbers, parsed once and kept out of memory: ``StagedNumbers``.
+
+A list of a million numbers held as Python strings weighs about 70 MB, and each copy made on
+the way (removing duplicates, batching, validating, checking the opt-out list) as much again.
+The command line parses each number once, at the edge (``providers.phone.parse_number``), and
+keeps it here: a temporary SQLite database of its own (not the outbox, whose write lock it
+never takes), in the order given, without duplicates (the first one stays), with what the parse
+found (country code, number type), so that reading a batch back gives the same
+``phone.Number`` objects, never parsed again.
+
+``StagedNumbers`` is a ``Sequence[str]`` and rides in ``Message.recipients`` in place of the
+tuple (the model's type says tuple: ``as_recipients`` is the one place that says otherwise), so
+every layer reading the recipients (the compliance checks, the duplicate guard, the journal, the
+batches) sees every number, a slice or a page at a time. Slicing, ``len``, ``in`` and iteration
+cost what they touch; what must not be done with it is copying it whole (``tuple(...)``,
+``set(...)``, ``dict.fromkeys(...)``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import cast, overload
+
+from providers.phone import Number, restore
+
+#: Numbers written, or read back, per statement.
+PAGE = 1000
+
+
+class StagedNumbers(Sequence[str]):
+    """Distinct numbers in the order given, out of memory. ``add`` them, then read them as a
+    sequence; ``close`` (or garbage collection) removes the temporary database."""
+
+    def __init__(self) -> None:
+        # "" is a private temporary database on disk, removed when it is closed.
+        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("PRAGMA cache_size = -8000")  # KiB: the memory it may use
+        # The positions are 1, 2, 3... with no gap: an ignored duplicate takes none.
+        self._db.execute(
+            "CREATE TABLE numbers (position INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, "
+            "country INTEGER NOT NULL, kind INTEGER NOT NULL)"
+        )
+        self._count = 0
+        #: Numbers given that were already there (left out).
+        self.duplicates = 0
+        #: (provider, message without recipients) these numbers last passed the checks of.
+        self.checked: tuple[object, object] | None = None
+
+    @classmethod
+    def of(cls, numbers: Iterable[Number]) -> StagedNumbers:
+        staged = cls()
+        staged.add(numbers)
+        return staged
+
+    def add(self, numbers: Iterable[Number]) -> None:
+        """Append ``numbers`` (parsed: ``phone.Number``), leaving out those already here."""
+        self.checked = None
+        page: list[tuple[str, int, int]] = []
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                for number in numbers:
+                    page.append((str(number), number.country_code, number.kind))
+                    if len(page) == PAGE:
+                        self._write(page)
+                        page = []
+                self._write(page)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _write(self, page: list[tuple[str, int, int]]) -> None:
+        written = self._db.executemany(
+            "INSERT OR IGNORE INTO numbers (number, country, kind) VALUES (?, ?, ?)", page
+        ).rowcount
+        self._count += written
+        self.duplicates += len(page) - written
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._count)
+            if step != 1:
+                raise ValueError("StagedNumbers slices go one by one")
+            return self._range(start, stop)
+        position = index + self._count if index < 0 else index
+        if not 0 <= position < self._count:
+            raise IndexError("StagedNumbers index out of range")
+        return self._range(position, position + 1)[0]
+
+    def _range(self, start: int, stop: int) -> tuple[Number, ...]:
+        """The numbers at indexes ``start`` to ``stop`` (excluded), through the primary key."""
+        if stop <= start:
+            return ()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT number, country, kind FROM numbers WHERE position > ? AND position <= ? "
+                "ORDER BY position",
+                (start, stop),
+            ).fetchall()
+        return tuple(restore(number, country, kind) for number, country, kind in rows)
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, self._count, PAGE):
+            yield from self._range(start, start + PAGE)
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, str):
+            return False
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM numbers WHERE number = ?", (str(value),)
+            ).fetchone()
+        return row is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __repr__(self) -> str:  # never the numbers: a repr of a million would be megabytes
+        return f"<StagedNumbers of {self._count} numbers>"
+
+
+def as_recipients(numbers: StagedNumbers) -> tuple[str, ...]:
+    """``numbers`` typed as ``Message.recipients``: a ``Sequence`` read a page at a time, which
+    every reader of recipients handles (they iterate, slice and count)."""
+    return cast("tuple[str, ...]", numbers)
+
+
+def parsed(numbers: tuple[str, ...]) -> tuple[str, ...]:
+    """A send's recipients as given, those written exactly in E.164 made ``phone.Number``
+    (parsed here, once: the provider's rules then parse none of them); the others stay as they
+    are, for the provider to refuse in its own words. Staged numbers are parsed already."""
+    if isinstance(numbers, StagedNumbers) or all(isinstance(n, Number) for n in numbers):
+        return numbers  # staged: a Sequence typed as the model's tuple (``as_recipients``)
+    from providers.phone import as_number
+
+    return tuple(as_number(number) for number in numbers)
+
+
+def distinct(numbers: tuple[str, ...]) -> tuple[str, ...]:
+    """``numbers`` once each, the first occurrence kept, in the order given. Staged numbers are
+    distinct already: they are returned as they are, never copied."""
+    if isinstance(numbers, StagedNumbers):
+        return numbers
+    return tuple(dict.fromkeys(numbers))
