@@ -9,12 +9,15 @@ column is known. Blank lines carry nothing and are skipped.
 Limits, refused before anything is sent: a regular file only (a FIFO would wait for a writer
 for ever, ``/dev/zero`` never ends), at most ``MAX_FILE_BYTES`` and ``MAX_ROWS`` rows, no line
 over ``MAX_LINE`` characters. The file is read a line at a time, and rows are kept as tuples
-(a row's dict is built when it is read), so memory follows the cells, not Python's dicts.
+(a row's dict is built when it is read), so memory follows the cells, not Python's dicts;
+``open_table`` keeps none at all (``porte-voix send --to-file`` reads a million rows so).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import itertools
 import os
 import re
 import stat
@@ -144,6 +147,15 @@ class Table:
 
 def read_table(path: Path) -> Table:
     """The file at ``path``, refused (``CsvImportError``) beyond the limits or when broken."""
+    with open_table(path) as stream:
+        return stream.table()
+
+
+@contextlib.contextmanager
+def open_table(path: Path) -> Iterator[RowStream]:
+    """The file at ``path`` read as it goes (``RowStream``): its header at once, its rows one at
+    a time, none kept. The same limits and refusals as ``read_table``, raised as the rows are
+    read (rows wider than the header: after the last one)."""
     try:
         # Non-blocking: opening a FIFO without a writer would otherwise wait for ever.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -163,7 +175,7 @@ def read_table(path: Path) -> Table:
         raise
     with open(fd, "rb") as handle:
         try:
-            return parse_lines(_decoded_lines(handle, path))
+            yield stream_lines(_decoded_lines(handle, path))
         except OSError as exc:  # the disk failed under us
             raise CsvImportError(f"cannot read {path}: {exc.strerror or exc}") from None
 
@@ -207,69 +219,116 @@ def _looks_like_a_number(cell: str) -> bool:
 def parse_lines(lines: Iterable[str]) -> Table:
     """Rows of named columns. The first non-blank line is a header only when none of its cells
     is a phone number: "Anne;0611223344" is a recipient, not a header to drop."""
+    return stream_lines(lines).table()
+
+
+@dataclass
+class RowStream:
+    """A recipients file read as it goes: what its header says, then ``rows``, (line, cells)
+    one at a time. Reading the rows raises ``CsvImportError`` where the file turns out broken
+    or beyond the limits; rows wider than the header are all named after the last row."""
+
+    columns: tuple[str, ...]  # a file without header: "column 1"... as wide as its first row
+    number_column: str | None
+    rows: Iterator[tuple[int, tuple[str, ...]]]
+    headerless: bool = False
+
+    def cells(self, column: str) -> Iterator[tuple[int, str]]:
+        """(line, the row's cell in ``column``, "" when the row is shorter) for every row."""
+        i = self.columns.index(column)
+        return ((line, cells[i] if i < len(cells) else "") for line, cells in self.rows)
+
+    def table(self) -> Table:
+        cells: list[tuple[str, ...]] = []
+        lines: list[int] = []
+        for line, row in self.rows:
+            cells.append(row)
+            lines.append(line)
+        columns = self.columns
+        if self.headerless and cells:
+            columns = tuple(f"column {i + 1}" for i in range(max(len(row) for row in cells)))
+        return Table(columns, Rows(columns, cells, lines), self.number_column)
+
+
+def stream_lines(lines: Iterable[str]) -> RowStream:
+    """``parse_lines`` as it goes: the header is read now, the rows when they are asked for."""
     numbered = enumerate(lines, start=1)
     found = next(((number, line) for number, line in numbered if line.strip()), None)
     if found is None:
-        return Table(("number",), Rows(("number",), [], []), "number")
+        return RowStream(("number",), "number", iter(()))
     number, first = found
     delimiter = next((sep for sep in _DELIMITERS if sep in first), None)
     if delimiter is None:
-        return _one_column(number, first, numbered)
+        return RowStream(("number",), "number", _one_column(number, first, numbered))
     return _csv(number, first, numbered, delimiter)
 
 
-def _count(rows: list[tuple[str, ...]]) -> None:
-    if len(rows) >= MAX_ROWS:
+def _over_the_limit(count: int) -> None:
+    if count >= MAX_ROWS:
         raise CsvImportError(f"more than {MAX_ROWS:,} rows: the limit is {LIMITS}")
 
 
-def _one_column(number: int, first: str, numbered: Iterator[tuple[int, str]]) -> Table:
-    cells: list[tuple[str, ...]] = []
-    lines: list[int] = []
+def _one_column(
+    number: int, first: str, numbered: Iterator[tuple[int, str]]
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    count = 0
     if not (any(ch.isalpha() for ch in first) and not _looks_like_a_number(first.strip())):
-        cells.append((first.strip(),))  # else a header such as "mobile"
-        lines.append(number)
+        count += 1
+        yield number, (first.strip(),)  # else a header such as "mobile"
     for number, line in numbered:
         if line.strip():
-            _count(cells)
-            cells.append((line.strip(),))
-            lines.append(number)
-    return Table(("number",), Rows(("number",), cells, lines), "number")
+            _over_the_limit(count)
+            count += 1
+            yield number, (line.strip(),)
 
 
-def _csv(first_line: int, first: str, numbered: Iterator[tuple[int, str]], delimiter: str) -> Table:
+def _csv(
+    first_line: int, first: str, numbered: Iterator[tuple[int, str]], delimiter: str
+) -> RowStream:
     rows_read = _Reader(first_line, first, numbered, delimiter).rows()
     header_line, header_cells = next(rows_read, (first_line, [""]))
     header = [cell.strip() for cell in header_cells]
     has_header = not any(_looks_like_a_number(cell) for cell in header if cell)
-    cells: list[tuple[str, ...]] = []
-    lines: list[int] = []
     if not has_header:
         # No header: the columns are named, the first line is a recipient.
-        cells.append(tuple(header))
-        lines.append(header_line)
-    elif len(set(header)) != len(header) or any(not name for name in header):
-        raise CsvImportError("the CSV header has empty or repeated column names")
-    width = len(header)
+        head: tuple[int, list[str]] | None = (header_line, header_cells)
+        columns = tuple(f"column {i + 1}" for i in range(len(header)))
+    else:
+        if len(set(header)) != len(header) or any(not name for name in header):
+            raise CsvImportError("the CSV header has empty or repeated column names")
+        head = next(rows_read, None)
+        columns = tuple(header)
+    rows = _csv_rows(head, rows_read, len(header) if has_header else None)
+    number_column = next((name for name in columns if name.lower() in NUMBER_COLUMNS), None)
+    if number_column is None and head is not None:
+        first_row = [cell.strip() for cell in head[1]]
+        number_column = next(
+            (
+                name
+                for i, name in enumerate(columns)
+                if i < len(first_row) and _looks_like_a_number(first_row[i])
+            ),
+            None,
+        )
+    return RowStream(columns, number_column, rows, headerless=not has_header)
+
+
+def _csv_rows(
+    head: tuple[int, list[str]] | None,
+    rows_read: Iterator[tuple[int, list[str]]],
+    width: int | None,
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """The data rows; ``width``: the header's, when there is one."""
+    if head is None:
+        return
     too_wide: list[str] = []
-    for line, row in rows_read:
-        _count(cells)
-        if has_header and len(row) > width and any(cell.strip() for cell in row[width:]):
+    for count, (line, row) in enumerate(itertools.chain([head], rows_read)):
+        _over_the_limit(count)
+        if width is not None and len(row) > width and any(cell.strip() for cell in row[width:]):
             too_wide.append(f"line {line}: {len(row)} cells, the header names {width}")
-        cells.append(tuple(cell.strip() for cell in row))
-        lines.append(line)
+        yield line, tuple(cell.strip() for cell in row)
     if too_wide:
         raise CsvImportError(_listing(too_wide, "row(s) with more cells than the header"))
-    if not has_header:
-        header = [f"column {i + 1}" for i in range(max(len(row) for row in cells))]
-    columns = tuple(header)
-    rows = Rows(columns, cells, lines)
-    number_column = next((name for name in columns if name.lower() in NUMBER_COLUMNS), None)
-    if number_column is None and rows:
-        number_column = next(
-            (name for name in columns if _looks_like_a_number(rows[0].get(name, ""))), None
-        )
-    return Table(columns, rows, number_column)
 
 
 class _Reader:

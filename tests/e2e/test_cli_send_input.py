@@ -69,7 +69,7 @@ def test_capitole_sms_is_checked_before_any_request(
     ("options", "code", "named"),
     [
         pytest.param(
-            ["--to", "0145000001", "--sender", "0145000000"],
+            ["--to", "0145000001", "--sender", "0145000000", "--type", "DD"],
             "invalid_recipients",
             ["01 45 00 00 01", "mobile"],
             id="landline-for-DD",

@@ -4,19 +4,23 @@
 ``state`` and ``warnings``): ``resend`` adds its own keys after them. A send interrupted once its
 intent was in the outbox is reported all the same, from the outbox, with its reference and its
 state (``cancelled``, or ``unknown`` when a request was out), and exits 1.
+
+The recipients are written as they are read from the outbox, a page at a time: a report of a
+million numbers is never held in memory, in either form.
 """
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from providers.errors import AuthenticationError
 from tui.cli.compliance import opted_out_rows
-from tui.cli.support import EXIT_CONFIG, EXIT_OK, EXIT_PROVIDER, CliFailure, emit_json
-from tui.errors import visible
+from tui.cli.support import EXIT_CONFIG, EXIT_OK, EXIT_PROVIDER, CliFailure, json_text
+from tui.errors import code_name, visible
 
 if TYPE_CHECKING:
     from tui.outbox.schema import RecipientRow
@@ -29,7 +33,8 @@ class SendReport:
     account: str
     provider: str
     outcome: SendOutcome
-    recipients: list[RecipientRow]
+    #: The send's recipients in order, read from the outbox a page at a time when printed.
+    recipients: Callable[[], Iterator[RecipientRow]]
     provider_reference: str | None
 
 
@@ -37,8 +42,13 @@ def stored_report(store: Store, outcome: SendOutcome) -> SendReport:
     row = store.get_send(outcome.reference)
     if row is None:  # pragma: no cover - a send's own row
         raise CliFailure(EXIT_PROVIDER, "internal_error", f"send {outcome.reference} vanished")
-    rows = store.recipients(outcome.reference, limit=max(outcome.total, 1))
-    return SendReport(row.account, row.provider, outcome, rows, row.provider_reference)
+    return SendReport(
+        row.account,
+        row.provider,
+        outcome,
+        lambda: store.iter_recipients(outcome.reference),
+        row.provider_reference,
+    )
 
 
 def report_interrupted(args: argparse.Namespace, store: Store, reference: str) -> int:
@@ -81,21 +91,13 @@ _JSON_STATUS: dict[str, str] = {
 
 
 def outcome_json(report: SendReport) -> dict[str, Any]:
+    """The ``--json`` object; its ``"recipients"`` are an iterator, written by ``write_json``."""
     outcome = report.outcome
     return {
         "account": report.account,
         "provider": report.provider,
         "status": _JSON_STATUS.get(outcome.state, "unknown"),
-        "recipients": [
-            {
-                "number": r.number,
-                "status": str(r.state),
-                "message_id": r.message_id,
-                "error": r.error,
-            }
-            for r in report.recipients
-        ]
-        + opted_out_rows(outcome),  # left out by the opt-out list, each "opted_out"
+        "recipients": _recipients_json(report),
         "balance": str(outcome.balance) if outcome.balance is not None else None,
         "cost": str(outcome.cost) if outcome.cost is not None else None,
         "reference": outcome.reference,
@@ -107,8 +109,41 @@ def outcome_json(report: SendReport) -> dict[str, Any]:
     }
 
 
+def _recipients_json(report: SendReport) -> Iterator[dict[str, Any]]:
+    for r in report.recipients():
+        yield {
+            "number": r.number,
+            "status": str(r.state),
+            "message_id": r.message_id,
+            "error": r.error,
+        }
+    yield from opted_out_rows(report.outcome)  # left out by the opt-out list, each "opted_out"
+
+
+def write_json(payload: dict[str, Any]) -> None:
+    """``emit_json(payload)``, its ``"recipients"`` iterator written item by item as it is read:
+    the same text, never held whole."""
+    items = payload["recipients"]
+    marker = f"recipients-{secrets.token_hex(8)}"
+    head, tail = json_text({**payload, "recipients": marker}).split(f'"{marker}"')
+    out = sys.stdout
+    out.write(head + "[")
+    for index, item in enumerate(items):
+        out.write((", " if index else "") + json_text(item))
+    out.write("]" + tail + "\n")
+    out.flush()
+
+
 def _warnings(outcome: SendOutcome) -> list[str]:
     return list(dict.fromkeys(w for receipt in outcome.receipts for w in receipt.warnings))
+
+
+def exit_code(outcome: SendOutcome, status: str) -> int:
+    """0 accepted (or checked), 1 refused or unknown; 3 when the account is the problem (its
+    credentials, or a setting such as a malformed URL), not this message."""
+    if any(code_name(error) in ("authentication", "configuration") for error in outcome.errors):
+        return EXIT_CONFIG
+    return EXIT_OK if status in ("accepted", "dry-run") else EXIT_PROVIDER
 
 
 def report_outcome(
@@ -117,13 +152,11 @@ def report_outcome(
     """Print what became of a send (``extra``: more keys for ``--json``); its exit code."""
     outcome = report.outcome
     payload = outcome_json(report)
-    code = EXIT_OK if payload["status"] in ("accepted", "dry-run") else EXIT_PROVIDER
-    if any(isinstance(error, AuthenticationError) for error in outcome.errors):
-        code = EXIT_CONFIG  # the credentials are the problem, not this message
+    code = exit_code(outcome, payload["status"])
     for warning in payload["warnings"]:
         print(f"warning: {visible(warning)}", file=sys.stderr)
     if args.json:
-        emit_json({**payload, **(extra or {})})
+        write_json({**payload, **(extra or {})})
         return code
     stream = sys.stdout if code == EXIT_OK else sys.stderr
     status = payload["status"]

@@ -16,11 +16,11 @@ The report is ``porte-voix send``'s, plus ``resend_of`` and ``already_sent``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from tui.cli.outcome import SendReport, report_interrupted, report_outcome, stored_report
+from tui.cli.outcome import report_interrupted, report_outcome, stored_report
 from tui.cli.sends import open_outbox
 from tui.cli.support import (
     EXIT_INPUT,
@@ -30,6 +30,9 @@ from tui.cli.support import (
     open_provider,
 )
 from tui.errors import visible
+
+if TYPE_CHECKING:
+    from tui.sending import SendOutcome
 
 #: Reads the operator's answer to a question asked on stderr (replaced by tests).
 Ask = Callable[[str], str]
@@ -41,6 +44,8 @@ def terminal_answer(question: str) -> str:
 
 
 def run(args: argparse.Namespace, ask: Ask = terminal_answer) -> int:
+    import asyncio
+
     from providers.base import Provider
     from tui.outbox.store import StoreError
     from tui.sending import plan_resend, resend
@@ -86,10 +91,10 @@ def run(args: argparse.Namespace, ask: Ask = terminal_answer) -> int:
         provider: Provider = open_provider(account)
         begun: list[str] = []
 
-        async def go() -> SendReport:
+        async def go() -> SendOutcome:
             try:
                 with mapped_errors():
-                    outcome = await resend(
+                    return await resend(
                         store,
                         provider,
                         reference,
@@ -98,10 +103,10 @@ def run(args: argparse.Namespace, ask: Ask = terminal_answer) -> int:
                     )
             finally:
                 await provider.aclose()
-            return stored_report(store, outcome)
 
         try:
-            report = asyncio.run(go())
+            # The loop returns the outcome only: the report is read from the outbox after it.
+            report = stored_report(store, asyncio.run(go()))
         except StoreError as exc:
             raise CliFailure(EXIT_INPUT, "not_resendable", visible(str(exc))) from None
         except KeyboardInterrupt:

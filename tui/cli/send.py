@@ -7,22 +7,24 @@ refused before anything is asked or sent, unless ``--allow-duplicates``. Interru
 once its intent is in the outbox, the command still reports the send, naming its reference
 and its state (``cancelled``, or ``unknown`` when a request was out).
 
-Heavy modules (the outbox, the orchestration, the CSV reader) are imported by the handler, so
-that building the parser stays cheap.
+The numbers are parsed once, as they are read, and staged out of memory
+(``tui.cli.recipients``); the report is written as it is read from the outbox
+(``tui.cli.outcome``): a send of a million numbers runs in the memory of a send of ten.
+
+Heavy modules (the outbox, the orchestration, the CSV reader, asyncio) are imported by the
+handler, so that building the parser stays cheap.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from providers.models import Message, SmsMessage
 from tui.cli.compliance import add_send_options, check_send
-from tui.cli.outcome import SendReport, report_interrupted, report_outcome, stored_report
+from tui.cli.outcome import report_interrupted, report_outcome, stored_report
 from tui.cli.support import (
     EXIT_INPUT,
     CliFailure,
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from providers.base import Provider
     from tui.accounts.config import Account
     from tui.outbox.store import Store
+    from tui.sending import SendOutcome
+    from tui.sending.recipients import StagedNumbers
 
 ROUTES = ("marketing", "notification")
 
@@ -91,11 +95,23 @@ def _add_common_send(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.cli.sends import open_outbox
+    from tui.cli.recipients import read_recipients
 
     account = load_account(args.account)
-    recipients = _recipients(args)
-    message = _message(args, recipients)
+    staged = read_recipients(args)
+    try:
+        return _run(args, account, staged)
+    finally:
+        staged.close()
+
+
+def _run(args: argparse.Namespace, account: Account, staged: StagedNumbers) -> int:
+    import asyncio
+
+    from tui.cli.sends import open_outbox
+    from tui.sending.recipients import as_recipients
+
+    message = _message(args, account, as_recipients(staged))
     provider = open_provider(account)
     allow_duplicates = bool(getattr(args, "allow_duplicates", False))
     try:
@@ -120,8 +136,9 @@ def run(args: argparse.Namespace) -> int:
             raise
         begun: list[str] = []
         try:
-            # One event loop for the send and the closing of its connections.
-            report = asyncio.run(
+            # One event loop for the send and the closing of its connections. What it returns
+            # stays small (the outcome): the report is read from the outbox afterwards.
+            outcome = asyncio.run(
                 _send(
                     store,
                     provider,
@@ -136,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             if not begun:
                 raise
             return report_interrupted(args, store, begun[-1])
-        return report_outcome(args, report)
+        return report_outcome(args, stored_report(store, outcome))
 
 
 def refuse_duplicates(store: Store, account: str, message: Message) -> None:
@@ -158,7 +175,7 @@ async def _send(
     on_begin: Callable[[str], None],
     *,
     include_opted_out: bool = False,
-) -> SendReport:
+) -> SendOutcome:
     from tui.cli.sends import duplicate_failure
     from tui.sending import deliver
     from tui.sending.overlap import DuplicateSendError
@@ -185,13 +202,14 @@ async def _send(
         await provider.aclose()
     # One message, no cancel: a send that did not raise has its outcome.
     (outcome,) = delivery.outcomes
-    return stored_report(store, outcome)
+    return outcome
 
 
 # --------------------------------------------------------------------------- input
 
 
-def _message(args: argparse.Namespace, recipients: tuple[str, ...]) -> Message:
+def _message(args: argparse.Namespace, account: Account, recipients: tuple[str, ...]) -> Message:
+    from providers.base import provider_info
     from providers.models import Route, VmsType, VoiceMessage
     from tui.schedule import parse_schedule
 
@@ -207,10 +225,12 @@ def _message(args: argparse.Namespace, recipients: tuple[str, ...]) -> Message:
             schedule=schedule,
             campaign_id=args.campaign_id,
         )
+    # The provider's default voice type, as in the console (CapitoleMobile: AD).
+    kind = args.vms_type or provider_info(account.provider).default_voice_type
     return VoiceMessage(
         recipients=recipients,
         sender=args.sender,
-        vms_type=VmsType(args.vms_type) if args.vms_type else None,
+        vms_type=VmsType(kind) if kind else None,
         voice_msg=args.voice_msg,
         tts=args.tts,
         audio_token=args.audio,
@@ -219,48 +239,6 @@ def _message(args: argparse.Namespace, recipients: tuple[str, ...]) -> Message:
         schedule=schedule,
         campaign_id=args.campaign_id,
     )
-
-
-def _recipients(args: argparse.Namespace) -> tuple[str, ...]:
-    from providers import phone
-
-    if args.to_file:
-        items = read_number_file(Path(args.to_file))
-    else:
-        items = [item for value in args.to for item in phone.split_recipients(value)]
-    parsed = phone.parse_recipients(items)
-    if parsed.invalid:
-        listed = "; ".join(f"{bad.raw!r}: {bad.reason}" for bad in parsed.invalid[:10])
-        more = f" (and {len(parsed.invalid) - 10} more)" if len(parsed.invalid) > 10 else ""
-        raise CliFailure(
-            EXIT_INPUT,
-            "invalid_recipient",
-            f"{len(parsed.invalid)} invalid number(s): {listed}{more}",
-        )
-    if not parsed.valid:
-        raise CliFailure(EXIT_INPUT, "invalid_recipient", "no recipient")
-    if parsed.duplicates:
-        print(f"{parsed.duplicates} duplicate number(s) removed", file=sys.stderr)
-    return parsed.valid
-
-
-def read_number_file(path: Path) -> list[str]:
-    """Numbers from a text file (one per line) or a CSV whose header names a number column."""
-    from tui.csv_import import NUMBER_COLUMNS, CsvImportError, read_table
-    from tui.errors import describe_text
-
-    try:
-        table = read_table(path)
-    except CsvImportError as exc:
-        raise CliFailure(EXIT_INPUT, "invalid_file", describe_text(exc)) from None
-    if table.number_column is None:
-        raise CliFailure(
-            EXIT_INPUT,
-            "invalid_file",
-            f"{path}: no number column in the header {list(table.columns)!r} "
-            f"(expected one of: {', '.join(NUMBER_COLUMNS)})",
-        )
-    return table.values(table.number_column)
 
 
 def _confirm(account: Account, message: Message) -> None:
