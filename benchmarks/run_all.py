@@ -36,6 +36,7 @@ GOAL_SCRIPTS = {
     "startup": (300, 900),
     "bulk_send": (900, 2400),
     "outbox": (1200, 2400),
+    "receiver": (600, 1200),
 }
 COMPONENT_SCRIPTS = ("bench_recipients", "bench_text", "bench_store")
 

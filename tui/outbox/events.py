@@ -46,6 +46,19 @@ RAW_LIMIT = 16 * 1024
 class Match(NamedTuple):
     reference: str
     number: str | None  # None: the event concerns the whole send (campaign totals)
+    #: The recipient's row as the match read it (``state, delivery_state, delivery_at``), so
+    #: that applying the event needs no second read; None when not read.
+    row: tuple[str, str | None, str | None] | None = None
+
+
+#: Within one transaction, the sends a campaign id designates do not change: read them once.
+CampaignCache = dict[tuple[str, str], list[str]]
+
+_RECIPIENT = "reference, number, state, delivery_state, delivery_at"
+
+
+def _match(row: sqlite3.Row | tuple[str, ...]) -> Match:
+    return Match(row[0], row[1], (row[2], row[3], row[4]))
 
 
 def dedup_key(event: DeliveryEvent) -> str:
@@ -80,19 +93,20 @@ def insert_event(
     event: DeliveryEvent,
     raw: bytes,
     account: str | None,
-    now: datetime,
+    now: datetime | str,
     key: str | None = None,
+    match: Match | None = None,
 ) -> int | None:
-    """Store the event; return its id, or None when it is a duplicate."""
+    """Store the event (linked to ``match`` when given); its id, or None for a duplicate."""
     row = conn.execute(
         """INSERT INTO events (received_at, provider, account, kind, state, provider_code,
                message_id, campaign_id, number, occurred_at, text, network, description,
-               delivered, total, raw, raw_size, dedup_key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               delivered, total, raw, raw_size, dedup_key, matched_reference, matched_number)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (dedup_key) DO NOTHING
            RETURNING id""",
         (
-            to_text(now),
+            now if isinstance(now, str) else to_text(now),
             event.provider,
             account,
             str(event.kind),
@@ -110,6 +124,8 @@ def insert_event(
             bytes(raw[:RAW_LIMIT]),
             len(raw),
             key or dedup_key(event),
+            None if match is None else match.reference,
+            None if match is None else match.number,
         ),
     ).fetchone()
     return None if row is None else int(row[0])
@@ -122,44 +138,49 @@ def find_match(
     message_id: str | None,
     campaign_id: str | None,
     number: str | None,
+    cache: CampaignCache | None = None,
 ) -> Match | None:
     if message_id:
         row = conn.execute(
-            """SELECT reference, number FROM send_recipients
+            f"""SELECT {_RECIPIENT} FROM send_recipients
                WHERE provider = ? AND message_id = ? ORDER BY id DESC LIMIT 1""",
             (provider, message_id),
         ).fetchone()
         if row is not None:
-            return Match(row[0], row[1])
+            return _match(row)
     if campaign_id:
-        references = _campaign_references(conn, provider, campaign_id)
+        references = _campaign_references(conn, provider, campaign_id, cache)
         if references:
             if number:
                 marks = ",".join("?" * len(references))
                 row = conn.execute(
-                    f"""SELECT reference, number FROM send_recipients
+                    f"""SELECT {_RECIPIENT} FROM send_recipients
                         WHERE number = ? AND reference IN ({marks})
                         ORDER BY id DESC LIMIT 1""",
                     (number, *references),
                 ).fetchone()
                 if row is not None:
-                    return Match(row[0], row[1])
+                    return _match(row)
             # The campaign is ours even if the number is not in it: link the event to the send.
             return Match(references[0], None)
     if number and kind in (EventKind.REPLY, EventKind.STOP):
         row = conn.execute(
-            """SELECT reference, number FROM send_recipients
+            f"""SELECT {_RECIPIENT} FROM send_recipients
                WHERE number = ? AND provider = ? AND state = ?
                ORDER BY id DESC LIMIT 1""",
             (number, provider, RecipientState.ACCEPTED.value),
         ).fetchone()
         if row is not None:
-            return Match(row[0], row[1])
+            return _match(row)
     return None
 
 
-def _campaign_references(conn: sqlite3.Connection, provider: str, campaign_id: str) -> list[str]:
+def _campaign_references(
+    conn: sqlite3.Connection, provider: str, campaign_id: str, cache: CampaignCache | None
+) -> list[str]:
     """Sends this campaign id may designate, newest first."""
+    if cache is not None and (provider, campaign_id) in cache:
+        return cache[(provider, campaign_id)]
     rows = conn.execute(
         """SELECT id, reference FROM sends WHERE reference = ? AND provider = ?
            UNION
@@ -170,7 +191,10 @@ def _campaign_references(conn: sqlite3.Connection, provider: str, campaign_id: s
            ORDER BY 1 DESC LIMIT 20""",
         (campaign_id, provider, provider, campaign_id, provider, campaign_id),
     ).fetchall()
-    return [row[1] for row in rows]
+    references = [row[1] for row in rows]
+    if cache is not None:
+        cache[(provider, campaign_id)] = references
+    return references
 
 
 def link_event(
@@ -183,34 +207,45 @@ def link_event(
     occurred_at: str | None,
     now: datetime,
 ) -> None:
+    """Link a stored event to its send (an orphan matched later), and apply it."""
     conn.execute(
         "UPDATE events SET matched_reference = ?, matched_number = ? WHERE id = ?",
         (match.reference, match.number, event_id),
     )
+    apply_to_recipient(conn, match, kind, state, code, occurred_at, to_text(now))
+
+
+def apply_to_recipient(
+    conn: sqlite3.Connection,
+    match: Match,
+    kind: EventKind,
+    state: DeliveryState,
+    code: str,
+    occurred_at: str | None,
+    now: str,
+) -> None:
+    """A delivery state reaches its recipient: it settles an unknown outcome, and replaces the
+    recipient's state unless that would move it backwards (``should_replace``)."""
     if kind is not EventKind.DELIVERY or match.number is None:
         return
-    current = conn.execute(
-        """SELECT delivery_state, delivery_at FROM send_recipients
-           WHERE reference = ? AND number = ?""",
-        (match.reference, match.number),
-    ).fetchone()
+    current = match.row
     if current is None:
-        return
-    settle_unknown(conn, match.reference, match.number, to_text(now))
-    old_state = None if current[0] is None else DeliveryState(current[0])
-    if should_replace(old_state, current[1], state, occurred_at):
+        current = conn.execute(
+            """SELECT state, delivery_state, delivery_at FROM send_recipients
+               WHERE reference = ? AND number = ?""",
+            (match.reference, match.number),
+        ).fetchone()
+        if current is None:
+            return
+    if current[0] == RecipientState.UNKNOWN.value:
+        settle_unknown(conn, match.reference, match.number, now)
+    old_state = None if current[1] is None else DeliveryState(current[1])
+    if should_replace(old_state, current[2], state, occurred_at):
         conn.execute(
             """UPDATE send_recipients
                SET delivery_state = ?, delivery_code = ?, delivery_at = ?, updated_at = ?
                WHERE reference = ? AND number = ?""",
-            (
-                state.value,
-                code,
-                occurred_at,
-                to_text(now),
-                match.reference,
-                match.number,
-            ),
+            (state.value, code, occurred_at, now, match.reference, match.number),
         )
 
 

@@ -57,7 +57,7 @@ class TrackingQueries(StoreBase):
         """Store a delivery event and apply it; False when it was already stored."""
         body = raw.encode("utf-8", errors="replace") if isinstance(raw, str) else raw
         with self._write() as conn:
-            return _apply(conn, event, body, account, self._clock(), dedup_key)
+            return _apply(conn, event, body, account, to_text(self._clock()), dedup_key, None)
 
     def record_batch(
         self, callbacks: Sequence[Callback], on_stored: StoredHook | None = None
@@ -66,13 +66,15 @@ class TrackingQueries(StoreBase):
         events that were new (duplicates are left out). All or nothing: an exception rolls the
         whole batch back, and the caller may try the callbacks one by one."""
         stored: list[list[DeliveryEvent]] = []
+        cache: ev.CampaignCache = {}
         with self._write() as conn:
             now = self._clock()
+            stamp = to_text(now)
             for callback in callbacks:
                 new = [
                     event
                     for event in callback.events
-                    if _apply(conn, event, callback.raw, callback.account, now, None)
+                    if _apply(conn, event, callback.raw, callback.account, stamp, None, cache)
                 ]
                 if on_stored is not None:
                     for event in new:
@@ -172,20 +174,22 @@ def _apply(
     event: DeliveryEvent,
     body: bytes,
     account: str | None,
-    now: datetime,
+    now: str,
     dedup_key: str | None,
+    cache: ev.CampaignCache | None,
 ) -> bool:
-    """Store one event and apply it to its recipient; False when it was already stored."""
-    event_id = ev.insert_event(conn, event, body, account, now, dedup_key)
-    if event_id is None:
-        return False
+    """Store one event, linked to its send, and apply it to its recipient; False when it was
+    already stored. Matched first, so that the event is written once, already linked, and the
+    recipient's row read once (a few statements an event: the receiver's hot path)."""
     number = ev.clean_number(event.number)
     match = ev.find_match(
-        conn, event.provider, event.kind, event.message_id, event.campaign_id, number
+        conn, event.provider, event.kind, event.message_id, event.campaign_id, number, cache
     )
+    if ev.insert_event(conn, event, body, account, now, dedup_key, match) is None:
+        return False
     if match is not None:
         occurred = None if event.occurred_at is None else to_text(event.occurred_at)
-        ev.link_event(
-            conn, event_id, match, event.kind, event.state, event.provider_code, occurred, now
+        ev.apply_to_recipient(
+            conn, match, event.kind, event.state, event.provider_code, occurred, now
         )
     return True
