@@ -155,10 +155,11 @@ class Receiver:
             return web.Response(status=404, text="not found")
         where = (provider, account)
         # Refused before reading when it says it is too large, after MAX_BODY bytes otherwise.
+        declared = request.content_length or 0
         body = b""
-        if (request.content_length or 0) <= MAX_BODY:
+        if declared <= MAX_BODY and request.body_exists:
             body = await _read_body(request)
-        if (request.content_length or 0) > MAX_BODY or len(body) > MAX_BODY:
+        if declared > MAX_BODY or len(body) > MAX_BODY:
             self.refused += 1
             log.warning("refused a %s callback for %s: body over %d bytes", *where, MAX_BODY)
             return web.Response(status=413, text="body too large")

@@ -107,16 +107,15 @@ class SendDetailScreen(Screen[None]):
         table = self.query_one("#detail-table", DataTable)
         cursor = table.cursor_row
         table.clear()
-        info = provider_info(self.send.provider) if self.send.provider in PROVIDER_KINDS else None
+        # The meaning takes what the other columns leave (it is whole below the table).
+        width = max(20, self.size.width - 46)
         for row in rows:
-            code = row.code or ""
-            meaning = info.describe_code(code) if info and code else (row.error or "")
             states = seen.get(row.number, [])
             via = states[-1].source if states else ""
             table.add_row(
                 Text(row.number),
                 Text(row.state, style=render.STYLES.get(row.state, "")),
-                Text(render.fit(meaning, 34)),
+                Text(render.fit(self._meaning(row), width)),
                 Text(_time(row.at)),
                 Text(render.VIA.get(via, "?")),
                 key=row.number,
@@ -134,21 +133,26 @@ class SendDetailScreen(Screen[None]):
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._history()
 
+    def _meaning(self, row: RecipientLive) -> str:
+        """The code and its meaning (the provider's words), else the refusal's error."""
+        kind = self.send.provider
+        if row.code and kind in PROVIDER_KINDS:
+            return provider_info(kind).describe_code(row.code)
+        return row.error or ""
+
     def _history(self) -> None:
+        """The highlighted recipient: its state and meaning whole, then each state it went
+        through, with its time and where it came from."""
         table = self.query_one("#detail-table", DataTable)
-        text = Text()
+        lines: list[str] = []
         if self.rows and 0 <= table.cursor_row < len(self.rows):
             row = self.rows[table.cursor_row]
+            meaning = self._meaning(row)
+            lines.append(f"{row.number}: {row.state}" + (f" · {meaning}" if meaning else ""))
             states = self.seen.get(row.number, [])
-            text.append(f"{row.number}: ")
-            if not states:
-                text.append("no report yet" if row.state != "failed" else (row.error or ""))
-            for index, seen in enumerate(states):
-                if index:
-                    text.append(" → ")
-                code = f" {seen.code}" if seen.code else ""
-                text.append(f"{seen.state}{code} {_time(seen.at)} ({seen.source})")
-        self.query_one("#detail-history", Static).update(Text(visible(text.plain)))
+            steps = [f"{s.state} {_time(s.at)} ({s.source})" for s in states]
+            lines.append(" → ".join(steps) if steps else "no delivery report yet")
+        self.query_one("#detail-history", Static).update(Text(visible("\n".join(lines))))
 
     # -- actions -------------------------------------------------------------------------------
     @on(Select.Changed, "#detail-filter")

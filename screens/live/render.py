@@ -63,12 +63,16 @@ def figure(value: int, width: int = 5) -> Text:
     return Text(shown.rjust(width - 1) + " ", style="dim" if value == 0 else "")
 
 
+#: The bar fills from the left with what is settled, what still moves last.
+BAR_ORDER = ("delivered", "answered", "voicemail", "failed", "unknown", "sent", "queued")
+
+
 def bar(counts: Counter[str], total: int, width: int = BAR_WIDTH) -> Text:
-    """A stacked bar of the states, in ``LIVE_STATES`` order, ``width`` cells for ``total``."""
+    """A stacked bar of the states (``BAR_ORDER``), ``width`` cells for ``total``."""
     text = Text()
     whole = max(total, sum(counts.values()), 1)
     used = 0
-    for state in LIVE_STATES:
+    for state in BAR_ORDER:
         count = counts[state]
         if not count:
             continue
