@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tui.accounts import config as config_module
 from tui.accounts.credentials import Credentials
+from tui.errors import describe_text
 from tui.listen.routes import Route, account_routes
 from tui.listen.status import DaemonInfo, DaemonLock
 from tui.listen.stops import record_stop
@@ -121,7 +122,9 @@ class Daemon:
         try:
             config = await asyncio.to_thread(config_module.load)
         except Exception as exc:
-            log.error("the accounts could not be read; serving the previous ones: %s", exc)
+            log.error(
+                "the accounts could not be read; serving the previous ones: %s", describe_text(exc)
+            )
             return
         routes, problems = await asyncio.to_thread(
             account_routes, config.accounts.values(), self.credentials
