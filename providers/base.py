@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from enum import Flag, auto
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
-import httpx
+# Names for annotations only: importing providers.base (every command does) loads neither
+# httpx nor the models' dataclasses; providers.text asks the registry for profiles.
+if TYPE_CHECKING:
+    import httpx
 
-from providers.models import Balance, CallbackItem, SendReceipt, SmsMessage, VoiceMessage
-
-if TYPE_CHECKING:  # providers.text asks the registry for profiles: a type is all base needs
+    from providers.models import Balance, CallbackItem, SendReceipt, SmsMessage, VoiceMessage
     from providers.text import TextProfile
 
 
@@ -145,7 +146,7 @@ class CallbackRequest:
 
 
 #: Parses one callback; raises ``CallbackError`` and nothing else.
-CallbackParser = Callable[[CallbackRequest], list[CallbackItem]]
+CallbackParser = Callable[[CallbackRequest], "list[CallbackItem]"]
 
 
 @dataclass(frozen=True)

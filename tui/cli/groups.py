@@ -12,7 +12,6 @@ The handlers import what they need when they run: building the parser stays chea
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -139,6 +138,8 @@ def with_groups(account_name: str, call: Callable[[GroupService], Awaitable[T]])
             return await call(group_service(provider))
         finally:
             await provider.aclose()
+
+    import asyncio  # here, not at the top: building the parser stays cheap
 
     with mapped_errors():
         return asyncio.run(session())

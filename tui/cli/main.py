@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from tui.cli.support import EXIT_CONFIG, EXIT_PROVIDER, CliFailure, fail, known_failure
 from tui.csv_import import LIMITS
@@ -34,10 +32,23 @@ TO_FILE_HELP = f"numbers, one per line, or a CSV whose header names the number c
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # --version only: 30 ms
+
     try:
         return version("porte-voix")
     except PackageNotFoundError:  # running from a source tree without installation
         return "0+unknown"
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(f"porte-voix {_version()}")
+        parser.exit()
 
 
 #: The command family modules, in the order ``--help`` lists their commands: one line each.
@@ -61,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="porte-voix",
         description="Send SMS and voice messages through French providers, and watch them.",
     )
-    parser.add_argument("--version", action="version", version=f"porte-voix {_version()}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument(
         "--demo", action="store_true", help="open the console on the built-in sandbox"
     )
@@ -100,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if failure is not None:
             return fail(failure, as_json=as_json)
         # One JSON object even then; the traceback goes to the log.
+        import logging
+
         logging.getLogger(__name__).exception("porte-voix %s failed", args.command)
         return fail(
             CliFailure(

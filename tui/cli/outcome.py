@@ -12,7 +12,6 @@ million numbers is never held in memory, in either form.
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,9 +22,12 @@ from tui.cli.support import EXIT_CONFIG, EXIT_OK, EXIT_PROVIDER, CliFailure, jso
 from tui.errors import code_name, visible
 
 if TYPE_CHECKING:
-    from tui.outbox.schema import RecipientRow
     from tui.outbox.store import Store
     from tui.sending import SendOutcome
+
+
+#: (number, state, message id, error) of each recipient, a page at a time.
+Pages = Iterator[list[tuple[str, str, str | None, str | None]]]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class SendReport:
     provider: str
     outcome: SendOutcome
     #: The send's recipients in order, read from the outbox a page at a time when printed.
-    recipients: Callable[[], Iterator[RecipientRow]]
+    recipients: Callable[[], Pages]
     provider_reference: str | None
 
 
@@ -46,7 +48,7 @@ def stored_report(store: Store, outcome: SendOutcome) -> SendReport:
         row.account,
         row.provider,
         outcome,
-        lambda: store.iter_recipients(outcome.reference),
+        lambda: store.iter_results(outcome.reference),
         row.provider_reference,
     )
 
@@ -91,7 +93,8 @@ _JSON_STATUS: dict[str, str] = {
 
 
 def outcome_json(report: SendReport) -> dict[str, Any]:
-    """The ``--json`` object; its ``"recipients"`` are an iterator, written by ``write_json``."""
+    """The ``--json`` object; its ``"recipients"`` are pages read as they are written
+    (``write_json``)."""
     outcome = report.outcome
     return {
         "account": report.account,
@@ -109,27 +112,31 @@ def outcome_json(report: SendReport) -> dict[str, Any]:
     }
 
 
-def _recipients_json(report: SendReport) -> Iterator[dict[str, Any]]:
-    for r in report.recipients():
-        yield {
-            "number": r.number,
-            "status": str(r.state),
-            "message_id": r.message_id,
-            "error": r.error,
-        }
-    yield from opted_out_rows(report.outcome)  # left out by the opt-out list, each "opted_out"
+def _recipients_json(report: SendReport) -> Iterator[list[dict[str, Any]]]:
+    """The report's recipients, a page at a time, then those the opt-out list left out."""
+    keys = ("number", "status", "message_id", "error")
+    for page in report.recipients():
+        yield [dict(zip(keys, row, strict=True)) for row in page]
+    left_out = opted_out_rows(report.outcome)  # each "opted_out"
+    if left_out:
+        yield left_out
 
 
 def write_json(payload: dict[str, Any]) -> None:
-    """``emit_json(payload)``, its ``"recipients"`` iterator written item by item as it is read:
+    """``emit_json(payload)``, its ``"recipients"`` (pages of items) written as they are read:
     the same text, never held whole."""
-    items = payload["recipients"]
+    import secrets
+
     marker = f"recipients-{secrets.token_hex(8)}"
     head, tail = json_text({**payload, "recipients": marker}).split(f'"{marker}"')
     out = sys.stdout
     out.write(head + "[")
-    for index, item in enumerate(items):
-        out.write((", " if index else "") + json_text(item))
+    first = True
+    for page in payload["recipients"]:
+        if page:
+            # One page in one call: the items are separated as one json.dumps separates them.
+            out.write(("" if first else ", ") + json_text(page)[1:-1])
+            first = False
     out.write("]" + tail + "\n")
     out.flush()
 
@@ -166,10 +173,13 @@ def report_outcome(
             f" not sent {outcome.cancelled})"
         )
     print(f"{status}: reference {outcome.reference}", file=stream)
-    for recipient in payload["recipients"]:
-        error = f"  {visible(recipient['error'])}" if recipient["error"] else ""
-        ident = f"  id {visible(recipient['message_id'])}" if recipient["message_id"] else ""
-        print(f"  {recipient['number']:<16} {recipient['status']:<9}{ident}{error}", file=stream)
+    for page in payload["recipients"]:
+        for recipient in page:
+            error = f"  {visible(recipient['error'])}" if recipient["error"] else ""
+            ident = f"  id {visible(recipient['message_id'])}" if recipient["message_id"] else ""
+            print(
+                f"  {recipient['number']:<16} {recipient['status']:<9}{ident}{error}", file=stream
+            )
     if outcome.already_sent:
         print(
             f"{outcome.already_sent} recipient(s) already had it: the provider had received "

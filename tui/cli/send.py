@@ -22,7 +22,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from providers.models import Message, SmsMessage
 from tui.cli.compliance import add_send_options, check_send
 from tui.cli.outcome import report_interrupted, report_outcome, stored_report
 from tui.cli.support import (
@@ -35,6 +34,7 @@ from tui.cli.support import (
 
 if TYPE_CHECKING:
     from providers.base import Provider
+    from providers.models import Message
     from tui.accounts.config import Account
     from tui.outbox.store import Store
     from tui.sending import SendOutcome
@@ -210,7 +210,7 @@ async def _send(
 
 def _message(args: argparse.Namespace, account: Account, recipients: tuple[str, ...]) -> Message:
     from providers.base import provider_info
-    from providers.models import Route, VmsType, VoiceMessage
+    from providers.models import Route, SmsMessage, VmsType, VoiceMessage
     from tui.schedule import parse_schedule
 
     with mapped_errors():
@@ -244,6 +244,7 @@ def _message(args: argparse.Namespace, account: Account, recipients: tuple[str, 
 def _confirm(account: Account, message: Message) -> None:
     from providers import text as sms_text
     from providers.base import provider_info
+    from providers.models import SmsMessage
 
     if not sys.stdin.isatty():
         raise CliFailure(

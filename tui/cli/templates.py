@@ -9,7 +9,6 @@ template, so ``edit`` reads it first and sends it back with the options given ch
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import sys
 from collections.abc import Awaitable, Callable
@@ -62,6 +61,8 @@ def with_provider(
             return await call(provider)
         finally:
             await provider.aclose()
+
+    import asyncio  # here, not at the top: building the parser stays cheap
 
     with mapped_errors():
         return account, asyncio.run(run())

@@ -137,6 +137,25 @@ class SendQueries(StoreBase):
                 return
             after = rows[-1]["position"]
 
+    def iter_results(
+        self, reference: str, page: int = 1000
+    ) -> Iterator[list[tuple[str, str, str | None, str | None]]]:
+        """A send's recipients in order as (number, state, message id, error), ``page`` at a
+        time: what a report prints, without building a ``RecipientRow`` for each."""
+        after = -1
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    """SELECT position, number, state, message_id, error FROM send_recipients
+                       WHERE reference = ? AND position > ? ORDER BY position LIMIT ?""",
+                    (reference, after, page),
+                ).fetchall()
+            if rows:
+                yield [(row[1], row[2], row[3], row[4]) for row in rows]
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
     def resends_of(self, reference: str) -> list[str]:
         """The references of the knowing resends of a send, oldest first."""
         with self._read() as conn:
