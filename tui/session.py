@@ -20,9 +20,9 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from providers.base import Capability, Provider, create_provider, provider_info
-from providers.sandbox import SandboxCluster
 from tui.accounts import config as config_module
 from tui.accounts.config import Account, Config, ConfigError
 from tui.accounts.credentials import (
@@ -38,6 +38,9 @@ from tui.listen.routes import account_routes, with_callback_url
 from tui.outbox.schema import SendRow
 from tui.outbox.store import Store
 from tui.receiver import Receiver
+
+if TYPE_CHECKING:  # the sandboxes (and aiohttp) load for a demo only
+    from providers.sandbox import SandboxCluster
 
 DB_NAME = "porte-voix.db"
 #: Prefix of the directory a demo run keeps its journal in (see ``demo_store``).
@@ -108,6 +111,8 @@ class Session:
             return
         self.receiver = self.listening.ensure_receiver()
         self.receiver_url = await self.listening.serve()
+        from providers.sandbox import SandboxCluster
+
         self.cluster = await SandboxCluster(callback_delay=self.callback_delay).start()
         for demo in self.cluster.demo_accounts():
             settings = demo.settings
