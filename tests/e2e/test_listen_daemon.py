@@ -83,6 +83,12 @@ def test_every_callback_format_is_stored_and_read_back(
             )
         }
     }
+    # A report that overtakes its send is kept as an orphan, then matched when the send is.
+    early = {"id": "PVLATE0001", "gsm": "33677889911", "status": "DELIVERED"}
+    assert httpx.get(daemon.url("capitole", "demo-capitole"), params=early).status_code == 200
+    assert [o["campaign_id"] for o in events(porte_voix, "--orphans")] == ["PVLATE0001"]
+    late = send(porte_voix, "sms", "--account", "demo-capitole", "--to", "0677889911",
+                "--campaign-id", "PVLATE0001", "--text", "Bonjour")  # fmt: skip
     sms = send(porte_voix, "sms", "--account", "demo-capitole", "--to", "0611223344",
                "--to", "0622334400", "--text", "Bonjour")  # fmt: skip
     reference = sms["reference"]
@@ -152,6 +158,8 @@ def test_every_callback_format_is_stored_and_read_back(
         ("+33611223344", "delivered"),
         ("+33622334400", "failed"),
     }
+    late_shown = porte_voix.run("sends", "show", late["reference"], "--json").json
+    assert late_shown["recipients"][0]["delivery_state"] == "delivered"
     eco_shown = porte_voix.run("sends", "show", eco["reference"], "--json").json
     assert eco_shown["recipients"][0]["delivery_state"] == "delivered"  # never back to sent
     tts_shown = porte_voix.run("sends", "show", tts["reference"], "--json").json
