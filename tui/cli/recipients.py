@@ -48,10 +48,14 @@ class Problems:
 
 
 def read_recipients(args: argparse.Namespace) -> StagedNumbers:
-    """The send's numbers, staged; ``CliFailure`` (exit 2) for any problem, nothing staged."""
+    """The send's numbers, staged beside the outbox (its file holds the same numbers, and is
+    removed when the send ends); ``CliFailure`` (exit 2) for any problem, nothing staged."""
+    from tui.accounts import config as config_module
     from tui.sending.recipients import StagedNumbers
 
-    staged = StagedNumbers()
+    folder = config_module.data_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    staged = StagedNumbers(folder)
     try:
         if args.to_file:
             _read_file(Path(args.to_file), staged)

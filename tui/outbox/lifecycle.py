@@ -10,8 +10,11 @@ through these steps; tests and benchmarks may call them directly.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from providers.errors import InputError, OutcomeUnknownError, ProviderError
 from providers.models import Channel, Message, SendReceipt, SendStatus
@@ -30,6 +33,21 @@ _STATUS_TO_RECIPIENT = {
 }
 #: The same, as the text stored (an enum's ``.value`` costs a call, per recipient).
 _STATE_TEXT = {status: state.value for status, state in _STATUS_TO_RECIPIENT.items()}
+
+
+@runtime_checkable
+class StagedFile(Protocol):
+    """Numbers kept in an SQLite file of their own (``tui.sending.recipients.StagedNumbers``):
+    its table ``numbers`` holds them in order (``position`` from 1), once each."""
+
+    @property
+    def database(self) -> Path: ...
+
+
+#: A staged list into a send's recipients, in one statement: no Python object per number.
+_COPY_STAGED = """INSERT OR IGNORE INTO send_recipients (reference, position, provider, number,
+       state, updated_at)
+   SELECT ?, position - 1, ?, number, 'pending', ? FROM staged.numbers ORDER BY position"""
 
 
 class SendLifecycle(StoreBase):
@@ -52,8 +70,8 @@ class SendLifecycle(StoreBase):
 
         Returns our reference. Nothing may be requested from the provider before this returns.
         Recipients are de-duplicated (first occurrence kept) and streamed into
-        ``send_recipients`` as they are read, never copied whole (a send of a million numbers
-        reads them from ``tui.sending.recipients``); the message is stored without them.
+        ``send_recipients`` as they are read, never copied whole; a ``StagedFile`` (a list read
+        from a file) is copied by SQLite itself, attached. The message is stored without them.
         ``campaign_id``: the campaign id the requests will carry when it is not the message's
         own (the orchestrator may default it to the reference); callbacks are matched on it.
         """
@@ -67,7 +85,8 @@ class SendLifecycle(StoreBase):
         stored = encode_message(replace(message, recipients=()))
         ref = reference or new_reference()
         now = self._now()
-        with self._write() as conn:
+        staged = numbers if isinstance(numbers, StagedFile) else None
+        with self._attached(staged), self._write() as conn:
             if resend_of is not None and sql.send_state(conn, resend_of) is None:
                 raise StoreError(f"no send {resend_of!r} to resend")
             if sql.send_state(conn, ref) is not None:
@@ -96,18 +115,34 @@ class SendLifecycle(StoreBase):
                 ),
             )
             # A repeated number is ignored (UNIQUE (reference, number)): the first one stays.
-            inserted = conn.executemany(
-                """INSERT OR IGNORE INTO send_recipients (reference, position, provider, number,
-                       state, updated_at) VALUES (?, ?, ?, ?, ?, ?)""",
-                (
-                    (ref, position, provider, str(number), RecipientState.PENDING.value, now)
-                    for position, number in enumerate(numbers)
-                ),
-            ).rowcount
+            if staged is not None:
+                inserted = conn.execute(_COPY_STAGED, (ref, provider, now)).rowcount
+            else:
+                inserted = conn.executemany(
+                    """INSERT OR IGNORE INTO send_recipients (reference, position, provider,
+                           number, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)""",
+                    (
+                        (ref, position, provider, str(number), RecipientState.PENDING.value, now)
+                        for position, number in enumerate(numbers)
+                    ),
+                ).rowcount
             conn.execute(
                 "UPDATE sends SET recipients_total = ? WHERE reference = ?", (inserted, ref)
             )
         return ref
+
+    @contextmanager
+    def _attached(self, staged: StagedFile | None) -> Iterator[None]:
+        """``staged``'s file attached as ``staged`` (outside any transaction, as SQLite wants)."""
+        if staged is None:
+            yield
+            return
+        with self._lock:
+            self._conn.execute("ATTACH DATABASE ? AS staged", (str(staged.database),))
+            try:
+                yield
+            finally:
+                self._conn.execute("DETACH DATABASE staged")
 
     def mark_batch_sending(
         self,

@@ -3,10 +3,13 @@
 A list of a million numbers held as Python strings weighs about 70 MB, and each copy made on
 the way (removing duplicates, batching, validating, checking the opt-out list) as much again.
 The command line parses each number once, at the edge (``providers.phone.parse_number``), and
-keeps it here: a temporary SQLite database of its own (not the outbox, whose write lock it
-never takes), in the order given, without duplicates (the first one stays), with what the parse
-found (country code, number type), so that reading a batch back gives the same
-``phone.Number`` objects, never parsed again.
+keeps it here: a temporary SQLite file of its own (not the outbox, whose write lock it never
+takes), in the order given, without duplicates (the first one stays), with what the parse found
+(country code, number type), so that reading a batch back gives the same ``phone.Number``
+objects, never parsed again; the outbox copies the list into a send by attaching the file
+(``Store.begin_send``), one statement. The file is readable by its owner only, lives beside the
+outbox when the caller says so, and is removed when closed; one left by a killed process is
+removed by the next one that stages numbers there.
 
 ``StagedNumbers`` is a ``Sequence[str]`` and rides in ``Message.recipients`` in place of the
 tuple (the model's type says tuple: ``as_recipients`` is the one place that says otherwise), so
@@ -18,24 +21,39 @@ cost what they touch; what must not be done with it is copying it whole (``tuple
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import secrets
 import sqlite3
+import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import cast, overload
 
 from providers.phone import Number, restore
 
 #: Numbers written, or read back, per statement.
 PAGE = 1000
+#: The staging files: ``<PREFIX><pid>-<random>.db``.
+PREFIX = "porte-voix-staging-"
+_STALE = re.compile(rf"^{PREFIX}(\d+)-[0-9a-f]+\.db$")
 
 
 class StagedNumbers(Sequence[str]):
     """Distinct numbers in the order given, out of memory. ``add`` them, then read them as a
     sequence; ``close`` (or garbage collection) removes the temporary database."""
 
-    def __init__(self) -> None:
-        # "" is a private temporary database on disk, removed when it is closed.
-        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+    def __init__(self, directory: Path | None = None) -> None:
+        folder = Path(directory or tempfile.gettempdir())
+        remove_stale(folder)
+        path = folder / f"{PREFIX}{os.getpid()}-{secrets.token_hex(6)}.db"
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # owner only
+        self._finalizer = weakref.finalize(self, _remove, path)
+        self.database = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
@@ -128,9 +146,34 @@ class StagedNumbers(Sequence[str]):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self._finalizer()
 
     def __repr__(self) -> str:  # never the numbers: a repr of a million would be megabytes
         return f"<StagedNumbers of {self._count} numbers>"
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def remove_stale(folder: Path) -> None:
+    """Remove the staging files of processes that are gone (killed while staging)."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            found = _STALE.match(entry.name)
+            if found is not None and not _alive(int(found.group(1))):
+                _remove(Path(entry.path))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def as_recipients(numbers: StagedNumbers) -> tuple[str, ...]:
