@@ -14,7 +14,7 @@ They live under ``screens`` because they are Textual messages; what they carry i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -82,3 +82,5 @@ class LiveRefreshed(Message, bubble=False):
     changed: set[str]
     #: When each delivery of the chart's window happened (first reading only).
     deliveries: list[str] | None = None
+    #: Sends a failed reading could not count: to read at the next one.
+    retry: set[str] = field(default_factory=set)

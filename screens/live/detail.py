@@ -8,6 +8,7 @@ eCampaign's getCDR poll). The Live screen reloads the page when reports for this
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 from rich.text import Text
@@ -20,7 +21,7 @@ from textual.widgets import DataTable, Footer, Select, Static
 from providers.base import PROVIDER_KINDS, provider_info
 from screens.host import host_app
 from screens.live import render
-from tui.errors import visible
+from tui.errors import describe, visible
 from tui.listen.live import LIVE_STATES, LiveReader, RecipientLive, SendSummary, StateSeen
 
 PAGE = 100
@@ -92,12 +93,19 @@ class SendDetailScreen(Screen[None]):
     def reload(self) -> None:
         self.load_page(self.pages[-1], self.state)
 
-    @work(thread=True, exclusive=True, group="live-detail")
+    @work(thread=True, exclusive=True, group="live-detail", exit_on_error=False)
     def load_page(self, after: int, state: str) -> None:
         reader = LiveReader(host_app(self).session.store.path)
         try:
             rows = reader.recipients(self.reference, state=state or None, after=after, limit=PAGE)
             seen = reader.states_seen(self.reference, [row.number for row in rows])
+        except sqlite3.Error as exc:
+            described = describe(exc)
+            self.app.call_from_thread(
+                self.notify, described.message, title="Recipients not read", severity="error",
+                markup=False,
+            )  # fmt: skip
+            return
         finally:
             reader.close()
         self.app.call_from_thread(self._show, rows, seen)

@@ -12,6 +12,8 @@ are counted again, by another worker. Enter opens one send's recipients
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -29,6 +31,8 @@ from screens.live import render
 from screens.live.detail import SendDetailScreen
 from screens.messages import LiveChanged, LiveRefreshed
 from tui.listen.live import LiveReader, SendSummary
+
+log = logging.getLogger(__name__)
 
 #: Seconds between two looks at the outbox while the screen shows, and while it does not.
 WATCH_EVERY = 0.25
@@ -95,9 +99,10 @@ class LiveScreen(ModeScreen):
         self.query_one("#live-sources", Static).update(Text("\n".join(lines)))
 
     # -- workers -------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="live-watch")
+    @work(thread=True, exclusive=True, group="live-watch", exit_on_error=False)
     def watch_outbox(self) -> None:
-        """Look at the outbox's data_version; on a change, post what is new."""
+        """Look at the outbox's data_version; on a change, post what is new. A look that fails
+        (the outbox busy beyond its timeout) is tried again at the next one."""
         worker = get_current_worker()
         reader = LiveReader(self.session.store.path)
         try:
@@ -105,11 +110,15 @@ class LiveScreen(ModeScreen):
             last = reader.last_event_id()
             while not worker.is_cancelled:
                 time.sleep(WATCH_EVERY if self._in_sight() else WATCH_HIDDEN)
-                now = reader.data_version()
-                if now == version:
+                try:
+                    now = reader.data_version()
+                    if now == version:
+                        continue
+                    new = reader.new_events(last)
+                except sqlite3.Error:
+                    log.warning("the Live screen could not read the outbox", exc_info=True)
                     continue
                 version = now
-                new = reader.new_events(last)
                 if new:
                     last = new[-1].id
                 refs = {event.reference for event in new if event.reference}
@@ -129,11 +138,21 @@ class LiveScreen(ModeScreen):
         initial, self._initial = self._initial, False
         self.refresh_sends(dirty, dict(self.sends), initial)
 
-    @work(thread=True, group="live-read")
+    @work(thread=True, group="live-read", exit_on_error=False)
     def refresh_sends(
         self, references: set[str], known: dict[str, SendSummary], initial: bool
     ) -> None:
-        """Read the list of sends; count afresh those named, those that moved, and new ones."""
+        """Read the list of sends; count afresh those named, those that moved, and new ones.
+        A reading that fails leaves what is shown, and those sends to read at the next one."""
+        try:
+            self._read_sends(references, known, initial)
+        except sqlite3.Error:
+            log.warning("the Live screen could not read the outbox", exc_info=True)
+            self.post_message(LiveRefreshed(list(known.values()), set(), retry=references))
+
+    def _read_sends(
+        self, references: set[str], known: dict[str, SendSummary], initial: bool
+    ) -> None:
         reader = LiveReader(self.session.store.path)
         try:
             since = datetime.now(UTC) - timedelta(days=self._days())
@@ -186,6 +205,9 @@ class LiveScreen(ModeScreen):
             shown.update_summary(self.sends[shown.reference])
         if self._dirty or self._initial:
             self.request_refresh(set())
+        # What a failed reading left goes with the next change, not at once: a store that fails
+        # for good must not be read in a loop.
+        self._dirty |= message.retry
 
     def _show(self, sends: list[SendSummary], changed: set[str]) -> None:
         table = self.query_one("#live-sends", DataTable)

@@ -4,10 +4,12 @@ states come from (embedded receiver, getCDR poll, the daemon running or not)."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Select, Static
 
 from providers.models import SmsMessage
@@ -152,3 +154,30 @@ async def test_the_screen_says_whether_the_daemon_runs(tmp_path: Path) -> None:
             lock.release()
         live.show_sources()
         await wait_for(pilot, lambda: "NOT running" in str(sources.render()), what="gone")
+
+
+async def test_a_failed_reading_leaves_the_console_up_and_is_read_again(
+    demo_app: PorteVoixApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.listen.live import LiveReader
+
+    calls: list[int] = []
+    original = LiveReader.recent_sends
+
+    def busy(self: LiveReader, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LiveReader, "recent_sends", busy)
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        await pilot.press("f7")
+        await wait_for_screen(pilot, LiveScreen)
+        await wait_for(pilot, lambda: len(calls) == 1, what="the failed reading")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: len(calls) >= 2, what="a reading again")
+        assert demo_app.is_running
+        keys = demo_app.screen.query_one("#live-keys", Static)
+        await wait_for(pilot, lambda: "No send in the last 3 days" in str(keys.render()))
