@@ -26,15 +26,16 @@ from textual.widgets import Button
 
 from providers.base import provider_info
 from providers.errors import InputError, ProviderError
-from providers.models import DeliveryEvent
+from providers.models import DeliveryEvent, SendReceipt
 from screens.compose import confirm
 from screens.compose.form import ComposeForm, M
+from screens.compose.results import resend_offered, result_context
 from screens.dialogs import compliance
 from screens.messages import DeliveriesStored, SendFinished, SendProgressed
 from screens.widgets.send_panel import SHOWN_ROWS, SendPanel
 from tui.accounts.credentials import CredentialError
 from tui.errors import describe_text
-from tui.outbox.store import RESENDABLE_STATES, SendState, StoreError
+from tui.outbox.store import SendState, StoreError
 from tui.receiver import Receiver
 from tui.sending import Delivery, SendProgress, deliver, plan_resend, resend, validate_all
 from tui.sending.overlap import find_overlap
@@ -55,6 +56,10 @@ class ComposeScreen(ComposeForm[M]):
     ComposeScreen #account { width: 1fr; }
     ComposeScreen .send-row { height: auto; margin-top: 1; }
     ComposeScreen .send-row Button { margin-right: 1; }
+    ComposeScreen .option-row { height: auto; }
+    ComposeScreen .option-label { width: 10; color: $text-muted; }
+    ComposeScreen .option-row Input { width: 1fr; }
+    ComposeScreen .option-row Select { width: 1fr; }
     """
 
     def __init__(self) -> None:
@@ -67,6 +72,10 @@ class ComposeScreen(ComposeForm[M]):
         self.busy = False
         #: The receiver this screen listens to for delivery reports, once it showed a result.
         self._receiver: Receiver | None = None
+        #: What the shown result says besides its rows: errors, remarks, the failures behind
+        #: them (whether a resend can help), the replies (cost unit, a group's messages).
+        self._said: tuple[list[str], list[str], list[BaseException]] = ([], [], [])
+        self._receipts: tuple[SendReceipt, ...] = ()
 
     def on_unmount(self) -> None:
         if self._receiver is not None:
@@ -195,6 +204,11 @@ class ComposeScreen(ComposeForm[M]):
         if self.last_reference is None:
             self.notify("Nothing to resend: send something first.")
             return
+        row = self.session.store.get_send(self.last_reference)
+        why_not = resend_offered(row, self._said[2]) if row is not None else None
+        if why_not is not None:
+            self.notify(f"No resend: {why_not}.", markup=False)
+            return
         self.busy = True
         self.run_resend(self.last_reference)
 
@@ -268,9 +282,13 @@ class ComposeScreen(ComposeForm[M]):
             # run that was not one): the operator must see them, not only the log.
             errors = [describe_text(error) for error in delivery.errors]
             notes = delivery.warnings + compliance.optout_notes(delivery)
-            self._show_result(last.reference, errors, notes)
-            resendable = last.state in RESENDABLE_STATES and not last.dry_run
-            self.query_one("#resend", Button).display = resendable
+            failures: list[BaseException] = list(delivery.errors)
+            if delivery.error is not None:
+                failures.append(delivery.error)
+            self._said = (errors, notes, failures)
+            self._receipts = delivery.receipts
+            self._show_result(last.reference)
+            self.query_one(SendPanel).focus_results()
             good = last.state in (SendState.ACCEPTED, SendState.DRY_RUN)
             self.notify(
                 f"{last.reference}: {last.state}", severity="information" if good else "warning"
@@ -292,20 +310,30 @@ class ComposeScreen(ComposeForm[M]):
         row = self.session.store.get_send(reference)
         if row is None:
             return
+        if reference != self.last_reference:
+            self._said, self._receipts = ([], [], []), ()
         self.last_reference = reference
-        self._show_result(reference, [], [])
-        resendable = row.state in RESENDABLE_STATES and not row.dry_run
-        self.query_one("#resend", Button).display = resendable
+        self._show_result(reference)
         self._listen_for_deliveries()
 
-    def _show_result(self, reference: str, errors: list[str], warnings: list[str]) -> None:
+    def _show_result(self, reference: str, *, scroll: bool = True) -> None:
+        """The send's result, its totals and notes, and the resend button if it can help;
+        ``scroll``: bring it into view (not when a report refreshes what the operator reads)."""
         store = self.session.store
         row = store.get_send(reference)
         if row is None:
             return
+        rows = store.recipients(reference, limit=SHOWN_ROWS)
+        blank = not any(recipient.delivery_state for recipient in rows)
+        context = result_context(store, row, blank=blank, receipts=self._receipts)
+        errors, warnings, failures = self._said
         panel = self.query_one(SendPanel)
-        panel.show_result(row, store.recipients(reference, limit=SHOWN_ROWS), errors, warnings)
-        panel.scroll_visible(top=True)
+        panel.show_result(row, rows, errors, warnings, context)
+        self.query_one("#resend", Button).display = resend_offered(row, failures) is None
+        if scroll:  # once laid out (twice: its lines wrap once it has its width)
+            self.call_after_refresh(
+                self.call_after_refresh, panel.scroll_visible, top=True, animate=False
+            )
 
     def _listen_for_deliveries(self) -> None:
         """From the first result on, delivery reports refresh it (no receiver: nothing to hear)."""
@@ -325,8 +353,13 @@ class ComposeScreen(ComposeForm[M]):
         if self.last_reference is not None and self.cancel_event is None:
             store = self.session.store
             row = store.get_send(self.last_reference)
-            if row is not None and row.state is not self.query_one(SendPanel).shown_state:
-                self.show_send(self.last_reference)
+            panel = self.query_one(SendPanel)
+            context = panel.context
+            # Shown again whole when its state changed, or when what it shows comes from
+            # elsewhere than its rows (campaign totals, a group's reports).
+            whole = context is not None and (context.totals is not None or panel.blank)
+            if row is not None and (row.state is not panel.shown_state or whole):
+                self._show_result(self.last_reference, scroll=False)
                 return
             rows = store.recipients(self.last_reference, limit=SHOWN_ROWS)
-            self.query_one(SendPanel).update_rows(rows)
+            panel.update_rows(rows)

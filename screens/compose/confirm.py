@@ -32,24 +32,39 @@ def describe_group(target: GroupTarget) -> str:
     )
 
 
+def excerpt(text: str, limit: int = 150) -> str:
+    """A message as the confirmation quotes it: on one line, cut after ``limit`` characters
+    (the dialog must keep its buttons on an 80×24 screen)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[: limit - 1]}… ({len(flat)} characters)"
+
+
 def send_confirmation(
     account: str,
     info: ProviderInfo,
     messages: Sequence[Message],
     details: Sequence[tuple[str, str]],
 ) -> ConfirmDialog:
-    """Ask before sending ``messages``; ``details`` are the composer's own summary lines."""
+    """Ask before sending ``messages``; ``details`` are the composer's own summary lines
+    (sender, text, segments...) and the rules' (how many numbers the opt-out list leaves out).
+    """
     recipients = sum(len(m.recipients) for m in messages)
     group = next((m.group for m in messages if m.group), None)
-    lines = [("Account", account), ("Provider", info.label)]
-    lines.append(("Recipients", f"{recipients}" + (" + " + describe_group(group) if group else "")))
+    lines = [("Account", f"{account} · {info.label}")]
+    if group is None:
+        lines.append(("Recipients", f"{recipients}"))
+    else:
+        numbers = f"{recipients} + " if recipients else ""
+        lines.append(("Recipients", numbers + "the members of " + describe_group(group)))
     lines.extend(details)
     schedule = messages[0].schedule
     lines.append(("When", f"{schedule:%Y-%m-%d %H:%M} (Paris)" if schedule else "now"))
     if info.capabilities & Capability.DRY_RUN:
-        dry = "Dry run asks the provider to check the request without sending."
+        dry = "the provider checks the request and sends nothing"
     else:
-        dry = "Dry run checks everything locally; this provider has no dry run."
+        dry = "checked here only: this provider has no dry run"
     lines.append(("Dry run", dry))
     return ConfirmDialog(
         "Send this message?",

@@ -13,8 +13,10 @@ from typing import Generic, TypeVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Collapsible, Input, Label, Select, Static
+from textual.widget import Widget
+from textual.widgets import Button, Collapsible, Input, Label, Select, Static, TextArea
 
+from providers import text as sms_text
 from providers.base import Capability, ProviderInfo, provider_info
 from providers.errors import InputError
 from providers.models import GroupTarget, SmsMessage, VoiceMessage
@@ -27,6 +29,12 @@ from tui.accounts.config import Account
 
 #: The kind of message a composer builds.
 M = TypeVar("M", SmsMessage, VoiceMessage)
+
+
+def option_row(label: str, field: Widget, row_id: str | None = None) -> Horizontal:
+    """A field with its name on its left, so that an empty field never reads as part of the
+    next one (two placeholders side by side ran together at 80 columns)."""
+    return Horizontal(Label(label, classes="option-label"), field, classes="option-row", id=row_id)
 
 
 class ComposeForm(ModeScreen, Generic[M]):
@@ -146,10 +154,22 @@ class ComposeForm(ModeScreen, Generic[M]):
             raise InputError("recipients", "add at least one recipient")
         return parsed.valid
 
+    def transliterate(self, area: TextArea) -> None:
+        """Replace in ``area`` what has a plain equivalent (quotes, ellipsis...), the cursor
+        staying at the same place in the text; ctrl+z undoes it."""
+        text = area.text
+        fixed = sms_text.transliterate(text)
+        if fixed == text:
+            return
+        before = sms_text.transliterate(area.get_text_range((0, 0), area.cursor_location))
+        area.replace(fixed, (0, 0), area.document.end)
+        area.cursor_location = (before.count("\n"), len(before) - (before.rfind("\n") + 1))
+        self.notify("Replaced the characters the provider cannot carry.")
+
     def action_pick_group(self) -> None:
         info = self.provider_info()
         if info is None or not info.capabilities & Capability.GROUPS or self.account is None:
-            self.notify("Groups are an eCampaign feature: choose an eCampaign account.")
+            self.notify("This account has no groups (choose one that has, e.g. eCampaign).")
             return
 
         def chosen(target: GroupTarget | None) -> None:

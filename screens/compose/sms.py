@@ -17,9 +17,11 @@ from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select,
 from providers import text as sms_text
 from providers.base import Capability
 from providers.errors import InputError
-from providers.models import Route, SmsMessage
+from providers.models import Channel, Route, SmsMessage
 from providers.phone import normalise
 from screens.compose.common import ComposeScreen
+from screens.compose.confirm import excerpt
+from screens.compose.form import option_row
 from screens.dialogs.csv_import import CsvImportDialog
 from screens.widgets.counter import SegmentCounter
 from screens.widgets.recipients import RecipientsField
@@ -37,8 +39,6 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
     ComposeSmsScreen #sms-text { height: 6; }
     ComposeSmsScreen #preview { height: auto; padding: 0 1; color: $text-muted; }
     ComposeSmsScreen .row { height: auto; }
-    ComposeSmsScreen .row Input { width: 1fr; }
-    ComposeSmsScreen .row Select { width: 1fr; }
     """
     BINDINGS = [
         Binding("ctrl+t", "transliterate", "Transliterate", id="sms.transliterate", show=False),
@@ -54,42 +54,53 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
         yield Label(
             "Recipients (one per line, or separated by commas or spaces)", classes="field-label"
         )
-        yield RecipientsField(id="recipients")
+        yield RecipientsField(id="recipients", channel=Channel.SMS)
         with Horizontal(classes="row"):
             yield Button("Import CSV… (ctrl+o)", id="import-csv")
-            yield Button("eCampaign group… (ctrl+l)", id="pick-group")
+            yield Button("Group… (ctrl+l)", id="pick-group")
         yield Static("", id="target-info", classes="hint")
         yield Label("Message", classes="field-label")
         yield TextArea(id="sms-text", soft_wrap=True)
         yield SegmentCounter(id="counter")
         yield Static("", id="preview")
         with Collapsible(title="Options", id="options"):
-            with Horizontal(classes="row"):
-                yield Input(placeholder="sender (≤ 11 characters)", id="sender")
-                yield Select(
+            yield option_row("Sender", Input(placeholder="up to 11 characters", id="sender"))
+            yield option_row(
+                "Route",
+                Select(
                     [("notification route", "notification"), ("marketing route", "marketing")],
                     value="notification",
                     allow_blank=False,
                     id="route",
-                )
-            with Horizontal(classes="row"):
-                yield Input(placeholder="schedule YYYY-MM-DD HH:MM:SS (Paris)", id="schedule")
-                yield Input(placeholder="campaign id", id="campaign-id")
-            with Horizontal(classes="row"):
-                yield Checkbox("long SMS (CapitoleMobile, up to 4)", id="long")
-                yield Input(placeholder="eCampaign template id", id="template")
+                ),
+                "route-row",
+            )
+            yield option_row(
+                "Schedule", Input(placeholder="YYYY-MM-DD HH:MM, Paris time", id="schedule")
+            )
+            yield option_row(
+                "Campaign", Input(placeholder="campaign id", id="campaign-id"), "campaign-row"
+            )
+            yield option_row(
+                "Template", Input(placeholder="template id", id="template"), "template-row"
+            )
+            yield Checkbox("long SMS", id="long")
             # Commercial: the French sending hours apply (screens.dialogs.compliance).
             yield Checkbox("promotional (commercial sending hours)", id="promotional")
 
     # -- reactions -----------------------------------------------------------------------------
     def account_changed(self) -> None:
+        """Offer only what the account's provider has: the others' options are hidden."""
         info = self.provider_info()
         caps = info.capabilities if info else Capability(0)
-        self.query_one("#long", Checkbox).disabled = not caps & Capability.LONG_SMS
-        self.query_one("#route", Select).disabled = not caps & Capability.ROUTE
-        self.query_one("#campaign-id", Input).disabled = not caps & Capability.CAMPAIGN_ID
-        self.query_one("#template", Input).disabled = not caps & Capability.TEMPLATES
-        self.query_one("#pick-group", Button).disabled = not caps & Capability.GROUPS
+        long = self.query_one("#long", Checkbox)
+        long.display = bool(caps & Capability.LONG_SMS)
+        longest = info.text_profile.max_segments_long if info else None
+        long.label = f"long SMS (up to {longest} SMS)" if longest else "long SMS"
+        self.query_one("#route-row").display = bool(caps & Capability.ROUTE)
+        self.query_one("#campaign-row").display = bool(caps & Capability.CAMPAIGN_ID)
+        self.query_one("#template-row").display = bool(caps & Capability.TEMPLATES)
+        self.query_one("#pick-group", Button).display = bool(caps & Capability.GROUPS)
         self.refresh_counter()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -122,7 +133,7 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
 
     def _long(self) -> bool:
         checkbox = self.query_one("#long", Checkbox)
-        return checkbox.value and not checkbox.disabled
+        return checkbox.value and checkbox.display
 
     def refresh_counter(self) -> None:
         info = self.provider_info()
@@ -168,12 +179,9 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
     # -- actions -------------------------------------------------------------------------------
     def action_transliterate(self) -> None:
         area = self.query_one("#sms-text", TextArea)
-        fixed = sms_text.transliterate(area.text)
-        if fixed != area.text:
-            area.load_text(fixed)
-            self.notify("Replaced the characters the provider cannot carry.")
+        self.transliterate(area)
         info = self.provider_info()
-        left = sms_text.count_sms(fixed, info.kind if info else None).unencodable
+        left = sms_text.count_sms(area.text, info.kind if info else None).unencodable
         if left:
             self.notify(
                 "No replacement for: " + " ".join(left) + " — remove them.", severity="warning"
@@ -264,11 +272,21 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
         recipients = sum(len(m.recipients) for m in messages)
         segments = max(c.segments for c in counts)
         total = sum(c.segments * len(m.recipients) for c, m in zip(counts, messages, strict=True))
-        lines = [("Segments", f"{segments} per message ({counts[0].encoding})")]
+        default = self.account.options.get("sender") if self.account else None
+        sender = messages[0].sender or (
+            f"{default} (the account's)" if default else "the provider's default"
+        )
+        lines = [("Sender", sender)]
+        if messages[0].template_id:
+            lines.append(("Template", messages[0].template_id))
         if len(messages) > 1:
-            lines.append(("Personalised", f"{len(messages)} distinct texts"))
+            example = excerpt(messages[0].text, 100)
+            lines.append(("Text", f"{len(messages)} personalised texts, e.g. {example}"))
+        else:
+            lines.append(("Text", excerpt(messages[0].text)))
+        lines.append(("Segments", f"{segments} per message ({counts[0].encoding})"))
         if recipients:
-            lines.append(("Estimated use", f"{total} SMS credit(s) (segments × recipients)"))
+            lines.append(("Estimated use", f"{total} SMS ({segments} × {recipients} recipients)"))
         return lines
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
@@ -285,8 +303,8 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
                 self.action_import_csv,
             ),
             (
-                "Target an eCampaign group (ctrl+l)",
-                "Send to a group, with filters",
+                "Target a group (ctrl+l)",
+                "Send to a group's members, with filters",
                 self.action_pick_group,
             ),
         ]

@@ -1,5 +1,9 @@
-"""Compose voice: CapitoleMobile VMS, VoicePartner voicemail drop and text-to-speech calls,
-eCampaign voice campaigns. Same recipients, confirmation and progress as SMS."""
+"""Compose voice: recorded messages, text-to-speech calls, voicemail drops, voice campaigns.
+
+Which fields show comes from the account's ``ProviderInfo`` alone (its voice modes and types,
+whether a voice message can be scheduled, its capabilities, its text-to-speech check): no
+provider is named here. Same recipients, confirmation and progress as SMS.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, Static, TextArea
 
+from providers import text as sms_text
 from providers.base import Capability
-from providers.capitole.rules import estimate_tts_seconds
 from providers.errors import InputError, ProviderError
-from providers.models import VmsType, VoiceMessage
+from providers.models import Channel, VmsType, VoiceMessage
 from screens.compose.common import ComposeScreen
+from screens.compose.confirm import excerpt
+from screens.compose.form import option_row
 from screens.widgets.recipients import RecipientsField
 from tui.accounts.credentials import CredentialError
-from tui.errors import describe_text
+from tui.errors import describe_text, visible
 from tui.schedule import parse_schedule
 
 
@@ -32,11 +38,11 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
     DEFAULT_CSS = """
     ComposeVmsScreen #tts { height: 5; }
     ComposeVmsScreen .row { height: auto; }
-    ComposeVmsScreen .row Input { width: 1fr; }
     ComposeVmsScreen .row Select { width: 1fr; }
     ComposeVmsScreen #voice-help { padding: 0 1; }
     """
     BINDINGS = [
+        Binding("ctrl+t", "transliterate", "Transliterate", id="voice.transliterate", show=False),
         Binding("ctrl+l", "pick_group", "Group", id="voice.group", show=False),
         Binding("ctrl+o", "load_audio", "Audio files", id="voice.audio", show=False),
     ]
@@ -44,57 +50,77 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
     def compose_form(self) -> ComposeResult:
         yield Static("", id="voice-help", classes="hint")
         yield Label("Recipients", classes="field-label")
-        yield RecipientsField(id="recipients")
+        yield RecipientsField(id="recipients", channel=Channel.VOICE)
         with Horizontal(classes="row"):
-            yield Button("eCampaign group… (ctrl+l)", id="pick-group")
+            yield Button("Group… (ctrl+l)", id="pick-group")
         yield Static("", id="target-info", classes="hint")
         yield Label("Message", classes="field-label")
-        with Horizontal(classes="row"):
-            yield Select[str]([], prompt="kind of message", id="content-kind")
-            yield Select[str](
-                [("AD: play when answered", "AD"), ("DD: straight to voicemail", "DD")],
-                value="AD",
-                allow_blank=False,
-                id="vms-type",
-            )
+        # One above the other: a type of call's label takes a whole line at 80 columns.
+        yield Select[str]([], prompt="kind of message", id="content-kind")
+        yield Select[str]([], prompt="type of call", id="vms-type")
         yield Input(placeholder="name of the recorded message on the platform", id="voice-msg")
-        yield TextArea(id="tts")
+        yield TextArea(id="tts", soft_wrap=True)
         yield Static("", id="tts-estimate", classes="hint")
         with Horizontal(classes="row", id="audio-row"):
             yield Select[str]([], prompt="audio file (ctrl+o loads the list)", id="audio")
             yield Button("Load audio files", id="load-audio")
-        yield Input(placeholder="eCampaign voice template id", id="template")
-        with Horizontal(classes="row"):
-            yield Input(placeholder="caller / sender number", id="sender")
-            yield Input(placeholder="notification e-mail (VoicePartner)", id="email")
-        with Horizontal(classes="row"):
-            yield Input(placeholder="schedule YYYY-MM-DD HH:MM:SS (Paris)", id="schedule")
-            yield Input(placeholder="campaign id", id="campaign-id")
-        # Commercial: the French sending hours apply (screens.dialogs.compliance).
-        yield Checkbox("promotional (commercial sending hours)", id="promotional")
+        yield Input(placeholder="voice template id", id="template")
+        yield option_row("Caller", Input(placeholder="caller / sender number", id="sender"))
+        with Collapsible(title="Options", id="options"):
+            yield option_row(
+                "Schedule",
+                Input(placeholder="YYYY-MM-DD HH:MM, Paris time", id="schedule"),
+                "schedule-row",
+            )
+            yield option_row(
+                "Campaign", Input(placeholder="campaign id", id="campaign-id"), "campaign-row"
+            )
+            yield option_row(
+                "E-mail",
+                Input(placeholder="where the end-of-campaign report goes", id="email"),
+                "email-row",
+            )
+            # Commercial: the French sending hours apply (screens.dialogs.compliance).
+            yield Checkbox("promotional (commercial sending hours)", id="promotional")
 
     # -- which fields show ---------------------------------------------------------------------
     def account_changed(self) -> None:
         info = self.provider_info()
-        kind = info.kind if info else ""
         kinds = [(mode.label, mode.key) for mode in info.voice_modes] if info else []
         select = self.query_one("#content-kind", Select)
         current = select.value
-        select.set_options(kinds)
-        if kinds:
-            select.value = current if current in {k for _, k in kinds} else kinds[0][1]
+        with self.prevent(Select.Changed):
+            select.set_options(kinds)
+            if kinds:
+                select.value = current if current in {k for _, k in kinds} else kinds[0][1]
         help_text = (info.voice_help if info else "") or "Choose an account."
-        self.query_one("#voice-help", Static).update(help_text)
+        self.query_one("#voice-help", Static).update(Text(help_text))
         caps = info.capabilities if info else Capability(0)
         self.query_one("#pick-group", Button).display = bool(caps & Capability.GROUPS)
-        self.query_one("#vms-type", Select).display = kind == "capitole"
-        self.query_one("#campaign-id", Input).display = bool(caps & Capability.CAMPAIGN_ID)
-        # CapitoleMobile's voice API has no date field: a voice message leaves at once.
-        self.query_one("#schedule", Input).display = kind != "capitole"
+        self._fill_voice_types()
+        self.query_one("#campaign-row").display = bool(caps & Capability.CAMPAIGN_ID)
+        # Some voice APIs have no date field, although the same provider's SMS can have one.
+        self.query_one("#schedule-row").display = bool(info and info.voice_schedule)
         self._show_content_fields()
 
+    def _fill_voice_types(self) -> None:
+        """The provider's own kinds of call (AD / DD...), from its default; none: hidden."""
+        info = self.provider_info()
+        types = info.voice_types if info else ()
+        select = self.query_one("#vms-type", Select)
+        select.display = bool(types)
+        if not types or info is None:
+            return
+        keys = [kind.key for kind in types]
+        current = select.value
+        with self.prevent(Select.Changed):
+            select.set_options([(kind.label, kind.key) for kind in types])
+            default = info.default_voice_type if info.default_voice_type in keys else keys[0]
+            select.value = current if current in keys else default
+
     def account_switched(self) -> None:
-        self.query_one("#audio", Select).set_options([])
+        with self.prevent(Select.Changed):
+            self.query_one("#audio", Select).set_options([])
         email = (self.account.options.get("email") if self.account else None) or ""
         self.query_one("#email", Input).value = email
 
@@ -102,38 +128,45 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
         value = self.query_one("#content-kind", Select).value
         return value if isinstance(value, str) else ""
 
+    def _voice_type(self) -> str | None:
+        select = self.query_one("#vms-type", Select)
+        value = select.value
+        return value if select.display and isinstance(value, str) else None
+
     def _show_content_fields(self) -> None:
         content = self._content_kind()
         self.query_one("#voice-msg", Input).display = content == "voice_msg"
         self.query_one("#tts", TextArea).display = content == "tts"
         self.query_one("#tts-estimate", Static).display = content == "tts"
-        self._estimate_speech()
+        self._check_speech()
         self.query_one("#audio-row", Horizontal).display = content == "audio"
         self.query_one("#template", Input).display = content == "template"
-        self.query_one("#email", Input).display = content == "audio"
-        vms_type = self.query_one("#vms-type", Select).value
-        self.query_one(RecipientsField).set_mobile_only(
-            self.provider_info() is not None and self._kind() == "capitole" and vms_type == "DD"
-        )
-
-    def _kind(self) -> str:
+        self.query_one("#email-row").display = content == "audio"
         info = self.provider_info()
-        return info.kind if info else ""
+        kind = info.voice_type(self._voice_type()) if info else None
+        self.query_one(RecipientsField).set_mobile_only(kind is not None and kind.mobile_only)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if event.text_area.id == "tts":
-            self._estimate_speech()
+            self._check_speech()
 
-    def _estimate_speech(self) -> None:
-        """CapitoleMobile plays 15 to 59 s: say how long the text will roughly last."""
+    def _check_speech(self) -> None:
+        """The provider's judgement of the text to speak, as it is typed: its length in
+        seconds, and what a send would refuse (a character it cannot speak, too long...)."""
         label = self.query_one("#tts-estimate", Static)
         text = self.query_one("#tts", TextArea).text
-        if self._kind() != "capitole" or not text.strip():
+        info = self.provider_info()
+        if info is None or info.check_tts is None or not text.strip():
             label.update("")
             return
-        seconds = estimate_tts_seconds(text)
-        verdict = "" if 15 <= seconds <= 59 else " [red]— must last 15 to 59 s[/red]"
-        label.update(f"≈ {seconds:.0f} s of speech at 150 words a minute{verdict}")
+        check = info.check_tts(text)
+        line = Text(visible(check.summary))
+        if check.problem:
+            line.append("\n")
+            line.append(visible(check.problem), style="bold red")
+            if sms_text.transliterate(text) != text:
+                line.append(" — ctrl+t transliterates")
+        label.update(line)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         # The account list is ComposeForm's: Textual calls its handler too, after this one.
@@ -147,9 +180,17 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
             self.action_load_audio()
 
     # -- actions -------------------------------------------------------------------------------
+    def action_transliterate(self) -> None:
+        area = self.query_one("#tts", TextArea)
+        if not area.display:
+            self.notify("Only a text to speak can be transliterated.")
+            return
+        self.transliterate(area)
+
     def action_load_audio(self) -> None:
-        if self._kind() != "voicepartner":
-            self.notify("Audio files are a VoicePartner feature.")
+        info = self.provider_info()
+        if info is None or not info.capabilities & Capability.AUDIO_LIST:
+            self.notify("This account has no audio files to list.")
             return
         self.load_audio()
 
@@ -165,13 +206,14 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
             self.notify(escape(describe_text(exc)), title="Audio files", severity="error")
             return
         select = self.query_one("#audio", Select)
-        select.set_options([(Text(f"{f.filename} ({f.token})"), f.token) for f in files])
+        select.set_options([(Text(visible(f"{f.filename} ({f.token})")), f.token) for f in files])
         self.notify(f"{len(files)} audio file(s) on this account.")
 
     # -- building the message ------------------------------------------------------------------
-    def _input(self, selector: str) -> str | None:
+    def _input(self, selector: str, row: str | None = None) -> str | None:
         widget = self.query_one(selector, Input)
-        return (widget.value.strip() or None) if widget.display else None
+        shown = widget.display and (row is None or self.query_one(row).display)
+        return (widget.value.strip() or None) if shown else None
 
     def build_messages(self) -> list[VoiceMessage]:
         content = self._content_kind()
@@ -180,20 +222,20 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
         recipients = self.validated_recipients(allow_empty=self.group is not None)
         audio = self.query_one("#audio", Select).value
         tts = self.query_one("#tts", TextArea).text.strip()
-        vms_type = self.query_one("#vms-type", Select).value
+        voice_type = self._voice_type()
         message = VoiceMessage(
             recipients=recipients,
             sender=self._input("#sender"),
-            vms_type=VmsType(str(vms_type)) if self._kind() == "capitole" else None,
+            vms_type=VmsType(voice_type) if voice_type else None,
             voice_msg=self._input("#voice-msg") if content == "voice_msg" else None,
             tts=(tts or None) if content == "tts" else None,
             audio_token=audio if content == "audio" and isinstance(audio, str) else None,
             # The notification e-mail belongs to voicemail drops; text-to-speech calls have none.
-            email=self._input("#email") if content == "audio" else None,
+            email=self._input("#email", "#email-row") if content == "audio" else None,
             template_id=self._input("#template") if content == "template" else None,
             group=self.group,
-            schedule=parse_schedule(self._input("#schedule") or ""),
-            campaign_id=self._input("#campaign-id"),
+            schedule=parse_schedule(self._input("#schedule", "#schedule-row") or ""),
+            campaign_id=self._input("#campaign-id", "#campaign-row"),
         )
         if content == "audio" and message.audio_token is None:
             raise InputError("audio", "pick an audio file (ctrl+o loads the account's list)")
@@ -201,28 +243,40 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
 
     def summary_lines(self, messages: Sequence[VoiceMessage]) -> list[tuple[str, str]]:
         message = messages[0]
-        if message.voice_msg:
-            what = f"recorded message {message.voice_msg!r}"
-        elif message.tts:
-            what = f"text-to-speech, {len(message.tts.split())} words"
-        elif message.audio_token:
-            what = f"audio file {message.audio_token}"
-        else:
-            what = f"template {message.template_id}"
-        lines = [("Message", what)]
-        if message.vms_type:
-            lines.append(("Type", str(message.vms_type)))
+        info = self.provider_info()
+        lines: list[tuple[str, str]] = []
         if message.sender:
             lines.append(("Caller", message.sender))
+        if message.voice_msg:
+            lines.append(("Message", f"recorded message {message.voice_msg!r}"))
+        elif message.tts:
+            check = info.check_tts(message.tts) if info and info.check_tts else None
+            length = f", {check.summary}" if check else ""
+            lines.append(("Message", f"text-to-speech, {len(message.tts.split())} words{length}"))
+            lines.append(("Text", excerpt(message.tts)))
+        elif message.audio_token:
+            lines.append(("Message", f"audio file {message.audio_token}"))
+        else:
+            lines.append(("Message", f"voice template {message.template_id}"))
+        kind = info.voice_type(message.vms_type) if info and message.vms_type else None
+        if kind is not None:
+            lines.append(("Type", kind.label))
+        if message.email:
+            lines.append(("Report to", message.email))
         return lines
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [
             *super().palette_commands(),
-            ("Target an eCampaign group (ctrl+l)", "Send to a group", self.action_pick_group),
             (
-                "Load VoicePartner audio files (ctrl+o)",
-                "List the account's audio",
+                "Transliterate the text to speak (ctrl+t)",
+                "Replace characters the provider cannot speak",
+                self.action_transliterate,
+            ),
+            ("Target a group (ctrl+l)", "Send to a group's members", self.action_pick_group),
+            (
+                "Load the account's audio files (ctrl+o)",
+                "List the audio files to drop into voicemails",
                 self.action_load_audio,
             ),
         ]

@@ -38,12 +38,15 @@ DIALOG_CSS = """
     border: thick $primary;
     background: $surface;
     padding: 1 2;
+    overflow-y: auto;
 }}
 {name} .dialog-title {{
     text-style: bold;
     margin-bottom: 1;
 }}
 {name} .dialog-buttons {{
+    /* Docked: on a short screen the rest scrolls, the buttons stay in sight. */
+    dock: bottom;
     height: auto;
     margin-top: 1;
     align-horizontal: right;
@@ -111,9 +114,9 @@ class WelcomeDialog(Dialog[str | None]):
                 "• Or add your provider account (Accounts screen, F8)."
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Open the demo", id="demo", variant="primary")
-                yield Button("Add an account", id="add")
-                yield Button("Quit", id="quit")
+                yield Button("Open the demo", id="demo", variant="primary", compact=True)
+                yield Button("Add an account", id="add", compact=True)
+                yield Button("Quit", id="quit", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id)
@@ -161,8 +164,8 @@ class ConfirmDialog(Dialog[str | None]):
                 yield Static(Text(visible(self.warning)), classes="warning")
             with Horizontal(classes="dialog-buttons"):
                 for button_id, label, variant in self.buttons:
-                    yield Button(label, id=button_id, variant=variant)  # type: ignore[arg-type]
-                yield Button("Cancel", id="cancel")
+                    yield Button(label, id=button_id, variant=variant, compact=True)  # type: ignore[arg-type]
+                yield Button("Cancel", id="cancel", compact=True)
 
     #: Focused as soon as the dialog is composed, before anything else can be: an Enter pressed
     #: by habit, however fast, never lands on Send or Dry run.
@@ -191,13 +194,13 @@ class PassphraseDialog(Dialog[str | None]):
         with Vertical():
             yield Label("Passphrase of the encrypted file store", classes="dialog-title")
             yield Static(Text(visible(self.reason)))
-            yield Input(password=True, placeholder="passphrase", id="passphrase")
+            yield Input(password=True, placeholder="passphrase", id="passphrase", compact=True)
             if self.confirm:
-                yield Input(password=True, placeholder="the same again", id="again")
+                yield Input(password=True, placeholder="the same again", id="again", compact=True)
             yield Static("", id="passphrase-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Unlock", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Unlock", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self._submit()

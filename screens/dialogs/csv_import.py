@@ -25,7 +25,13 @@ PREVIEW_ROWS = 3
 
 
 class CsvImportDialog(Dialog[Table | None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="CsvImportDialog")
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="CsvImportDialog")
+        + """
+    CsvImportDialog #csv-info { margin: 1 0; }
+    CsvImportDialog #csv-preview { margin-top: 1; color: $text-muted; }
+    """
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -34,13 +40,17 @@ class CsvImportDialog(Dialog[Table | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Import recipients from a CSV file", classes="dialog-title")
-            yield Input(placeholder="path to the file, e.g. ~/clients.csv", id="csv-path")
+            yield Input(
+                placeholder="path to the file, e.g. ~/clients.csv", id="csv-path", compact=True
+            )
             yield Static("Enter loads the file.", id="csv-info", classes="hint")
-            yield Select[str]([], prompt="column holding the numbers", id="csv-column")
+            yield Select[str](
+                [], prompt="column holding the numbers", id="csv-column", compact=True
+            )
             yield Static("", id="csv-preview")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Import", id="import", variant="primary", disabled=True)
-                yield Button("Cancel", id="cancel")
+                yield Button("Import", id="import", variant="primary", disabled=True, compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.load(event.value)

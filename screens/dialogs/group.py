@@ -56,8 +56,10 @@ class GroupTargetDialog(Dialog[GroupTarget | None]):
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="GroupTargetDialog")
         + """
-    GroupTargetDialog .filter-row { height: auto; }
-    GroupTargetDialog .filter-row Select { width: 1fr; }
+    GroupTargetDialog Select { margin-bottom: 1; }
+    GroupTargetDialog .filters-label { color: $text-muted; }
+    GroupTargetDialog .filter-row { height: auto; margin-bottom: 1; }
+    GroupTargetDialog .filter-row Select { width: 1fr; margin: 0 1 0 0; }
     GroupTargetDialog .filter-row Input { width: 1fr; }
     """
     )
@@ -72,27 +74,35 @@ class GroupTargetDialog(Dialog[GroupTarget | None]):
         with Vertical():
             yield Label("Send to an eCampaign group", classes="dialog-title")
             yield Static("Loading the groups…", id="group-info", classes="hint")
-            yield Select[str]([], prompt="group", id="group")
-            yield Select[str]([], prompt="destination field (phone)", id="field")
+            # Compact widgets, one line each: with its buttons the dialog fits 24 rows.
+            yield Select[str]([], prompt="group", id="group", compact=True)
+            yield Select[str]([], prompt="destination field (phone)", id="field", compact=True)
+            yield Label("Filters (optional)", classes="filters-label")
             yield Select[str](
                 [("all criteria (AND)", "AND"), ("any criterion (OR)", "OR")],
                 value="AND",
                 allow_blank=False,
                 id="global-operator",
+                compact=True,
             )
             for index in range(FILTER_ROWS):
                 with Horizontal(classes="filter-row"):
-                    yield Select[str]([], prompt="filter field", id=f"filter-field-{index}")
+                    yield Select[str](
+                        [], prompt="filter field", id=f"filter-field-{index}", compact=True
+                    )
                     yield Select[str](
                         [(label, op) for op, label in OPERATORS],
                         prompt="operator",
                         id=f"filter-op-{index}",
+                        compact=True,
                     )
-                    yield Input(placeholder="value", id=f"filter-value-{index}")
+                    yield Input(placeholder="value", id=f"filter-value-{index}", compact=True)
             yield Static("", id="group-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Use this group", id="use", variant="primary", disabled=True)
-                yield Button("Cancel", id="cancel")
+                yield Button(
+                    "Use this group", id="use", variant="primary", disabled=True, compact=True
+                )
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.load_groups()

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
+from providers.models import Channel
 from providers.phone import RecipientList, parse_recipients
 
 MAX_LISTED_INVALID = 5
@@ -43,9 +44,17 @@ class RecipientsField(Vertical):
             super().__init__()
             self.parsed = parsed
 
-    def __init__(self, *, mobile_only: bool = False, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        mobile_only: bool = False,
+        channel: Channel | None = None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.mobile_only = mobile_only
+        #: Numbers that cannot receive this channel (special-rate numbers...) are refused.
+        self.channel = channel
         self.parsed = RecipientList((), (), 0)
         self.validating = False
         self._debounce: Timer | None = None
@@ -81,7 +90,7 @@ class RecipientsField(Vertical):
             self._apply(
                 self.text,
                 self.mobile_only,
-                parse_recipients(self.text, mobile_only=self.mobile_only),
+                parse_recipients(self.text, mobile_only=self.mobile_only, channel=self.channel),
             )
 
     def revalidate(self) -> None:
@@ -90,7 +99,7 @@ class RecipientsField(Vertical):
 
     @work(thread=True, exclusive=True, group="recipients")
     def _validate(self, text: str, mobile_only: bool) -> None:
-        parsed = parse_recipients(text, mobile_only=mobile_only)
+        parsed = parse_recipients(text, mobile_only=mobile_only, channel=self.channel)
         self.app.call_from_thread(self._apply, text, mobile_only, parsed)
 
     def _apply(self, text: str, mobile_only: bool, parsed: RecipientList) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from decimal import Decimal
 
 import pytest
@@ -61,9 +62,12 @@ async def test_send_sms_end_to_end_with_delivery_reports(demo_app: PorteVoixApp)
         assert states == {"+33611223344": "delivered", "+33622334400": "failed"}
 
         def shown_states() -> list[str]:
-            return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+            return [str(table.get_row_at(i)[2]).split(" (")[0] for i in range(table.row_count)]
 
         await wait_for(pilot, lambda: shown_states() == ["delivered", "failed"], what="table")
+        # Each state with the provider's code and its meaning (issue 9, item 8).
+        for i in range(table.row_count):
+            assert re.fullmatch(r"\w+ \(\S+: .{3,}\)", str(table.get_row_at(i)[2]))
         # One more refresh of the table, as the next report would bring; the marker behind it
         # in the screen's queue says it was handled.
         compose = demo_app.screen
@@ -72,7 +76,7 @@ async def test_send_sms_end_to_end_with_delivery_reports(demo_app: PorteVoixApp)
         compose.call_later(refreshed.set)
         await wait_for(pilot, refreshed.is_set, what="one more refresh")
         assert table.cursor_row == 1, "a refresh moved the operator's cursor"
-        assert "balance 998" in str(demo_app.screen.query_one("#account-bar").render())
+        assert "998" in str(demo_app.screen.query_one("#account-bar").render())
 
 
 async def test_unencodable_character_is_refused_before_any_request(demo_app: PorteVoixApp) -> None:

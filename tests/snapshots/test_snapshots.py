@@ -1,4 +1,5 @@
-"""Snapshots of what the operator sees: the shell and both composers, at 80×24 and 120×40.
+"""Snapshots of what the operator sees: both composers and the confirmation, at 80×24 and
+120×40 (the composers for each voice provider and the dialogs: ``test_snapshots_dialogs``).
 
 Regenerate after a deliberate change with ``pytest tests/snapshots --snapshot-update`` and look
 at the report before committing.
@@ -45,16 +46,6 @@ async def _draft_sms(pilot: Pilot[Any], numbers: list[str], text: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_shell_on_a_planned_mode(snap_compare: Any, size: tuple[int, int]) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await _settle(pilot)
-        await pilot.press("f6")
-        await _settle(pilot)
-
-    assert snap_compare(_app(), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES)
 def test_compose_sms_with_a_draft(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await _settle(pilot)
@@ -91,8 +82,10 @@ def test_compose_sms_in_a_light_theme(snap_compare: Any) -> None:
     assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
 
 
-def test_confirmation_before_a_send(snap_compare: Any) -> None:
-    """What the operator reads before spending money, at the smallest size, Cancel focused."""
+@pytest.mark.parametrize("size", SIZES)
+def test_confirmation_before_a_send(snap_compare: Any, size: tuple[int, int]) -> None:
+    """What the operator reads before spending money (sender, text, segments, use), Cancel
+    focused, its buttons in sight at 80×24."""
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await _settle(pilot)
@@ -107,4 +100,4 @@ def test_confirmation_before_a_send(snap_compare: Any) -> None:
             await pilot.pause(0.05)
         await pilot.pause(0.3)
 
-    assert snap_compare(_app(), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(_app(), terminal_size=size, run_before=run_before)
