@@ -79,7 +79,8 @@ def test_a_batch_costs_the_same_at_the_end_of_a_send_as_at_its_start(store: Stor
     first_small = batch_cost(store, small_ref, 0, small[:BATCH])
     start, end = costs[1], costs[-1]
     assert end <= start * 1.1, (start, end)
-    assert end <= first_small * 1.2, (first_small, end)
+    # Nor at the start: a batch never walks the numbers still pending either.
+    assert max(costs) <= first_small * 1.2, (first_small, costs)
 
 
 def test_the_counters_follow_every_batch_without_a_recount(store: Store) -> None:
