@@ -33,14 +33,14 @@ from tui.accounts.credentials import (
 )
 from tui.errors import describe_text
 from tui.listen import settings as listen_settings
-from tui.listen.console import DEMO_POLL, ConsoleListening
+from tui.listen.console import DEMO_POLL, FIRST_POLL_DELAY, ConsoleListening
 from tui.listen.routes import account_routes, with_callback_url
 from tui.outbox.schema import SendRow
 from tui.outbox.store import Store
-from tui.receiver import Receiver
 
 if TYPE_CHECKING:  # the sandboxes (and aiohttp) load for a demo only
     from providers.sandbox import SandboxCluster
+    from tui.receiver import Receiver
 
 DB_NAME = "porte-voix.db"
 #: Prefix of the directory a demo run keeps its journal in (see ``demo_store``).
@@ -156,8 +156,14 @@ class Session:
                 self.receiver, self.receiver_url = listening.receiver, listening.url
         ecampaign = any(a.provider == "ecampaign" for a in self.accounts.values())
         if listening.should_poll(ecampaign):
-            listening.start_poll(self.provider, settings.cdr_poll)
-            self.receiver = listening.receiver
+            listening.start_poll(
+                self.provider, settings.cdr_poll, delay=FIRST_POLL_DELAY, on_receiver=self._heard
+            )
+
+    def _heard(self, receiver: Receiver) -> None:
+        """The receiver the getCDR poll writes through: the composer listens to it."""
+        if self.receiver is None:
+            self.receiver = receiver
 
     async def become_demo(self) -> None:
         """Switch an empty session to demo mode (offered when no account is configured)."""

@@ -22,23 +22,25 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from tui.errors import describe_text
-from tui.listen.live import LiveReader
-from tui.listen.poller import CdrPoller
-from tui.listen.routes import Route
 from tui.listen.settings import ListenSettings
 from tui.listen.status import DaemonInfo, daemon_status
-from tui.listen.stops import record_stop
-from tui.outbox.store import Store
-from tui.receiver import Receiver, serve
+
+if TYPE_CHECKING:  # aiohttp and the poll load when a receiver or a poll is needed, not before
+    from aiohttp import web
+
+    from tui.listen.poller import CdrPoller
+    from tui.listen.routes import Route
+    from tui.receiver import Receiver
 
 log = logging.getLogger(__name__)
 
 #: Seconds between two getCDR rounds in the demo (its sandbox tolerates any pace).
 DEMO_POLL = 2.0
+#: Seconds before the first round with real accounts: the console shows first.
+FIRST_POLL_DELAY = 2.0
 
 
 @dataclass
@@ -50,11 +52,13 @@ class ConsoleListening:
     #: The embedded receiver's own base URL (http://127.0.0.1:PORT), when it is served.
     url: str | None = None
     poller: CdrPoller | None = None
+    #: Seconds between two getCDR rounds, once the poll is started (None: no poll).
+    poll_interval: float | None = None
     #: Why the embedded receiver or the poll is not running, in words.
     problem: str | None = None
     _runner: web.AppRunner | None = None
-    _stores: list[Store] = field(default_factory=list)
-    _readers: list[LiveReader] = field(default_factory=list)
+    _stores: list[Any] = field(default_factory=list)  # Store (imported with the receiver)
+    _readers: list[Any] = field(default_factory=list)  # LiveReader
     _task: asyncio.Task[None] | None = None
 
     # -- the receiver -----------------------------------------------------------------------------
@@ -62,12 +66,18 @@ class ConsoleListening:
         """The receiver (not served yet): on a store connection of its own, so that its
         commits never wait behind the console's reads."""
         if self.receiver is None:
+            from tui.listen.stops import record_stop
+            from tui.outbox.store import Store
+            from tui.receiver import Receiver
+
             store = Store(self.store_path)
             self._stores.append(store)
             self.receiver = Receiver(store, on_stored=record_stop)
         return self.receiver
 
     async def serve(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        from tui.receiver import serve
+
         receiver = self.ensure_receiver()
         self._runner, bound = await serve(receiver.build_app(), host, port)
         self.url = f"http://{host}:{bound}"
@@ -93,21 +103,41 @@ class ConsoleListening:
 
     # -- the getCDR poll --------------------------------------------------------------------------
     def start_poll(
-        self, provider_of: Callable[[str], Awaitable[object]], interval: float
-    ) -> CdrPoller:
-        receiver = self.ensure_receiver()
-        reader = LiveReader(self.store_path)
-        self._readers.append(reader)
-        self.poller = CdrPoller(
-            reader, provider_of, receiver.store_events, interval, days=self.settings.live_days
+        self,
+        provider_of: Callable[[str], Awaitable[object]],
+        interval: float,
+        *,
+        delay: float = 0,
+        on_receiver: Callable[[Receiver], None] | None = None,
+    ) -> None:
+        """Poll getCDR every ``interval`` seconds from ``delay`` seconds on; ``on_receiver`` is
+        told the receiver the poll writes through once it exists."""
+        self.poll_interval = interval
+        self._task = asyncio.get_running_loop().create_task(
+            self._poll(provider_of, interval, delay, on_receiver)
         )
-        self._task = asyncio.get_running_loop().create_task(self._poll(self.poller))
-        return self.poller
 
-    @staticmethod
-    async def _poll(poller: CdrPoller) -> None:
+    async def _poll(
+        self,
+        provider_of: Callable[[str], Awaitable[object]],
+        interval: float,
+        delay: float,
+        on_receiver: Callable[[Receiver], None] | None,
+    ) -> None:
+        await asyncio.sleep(delay)
         try:
-            await poller.run()
+            from tui.listen.live import LiveReader
+            from tui.listen.poller import CdrPoller
+
+            receiver = self.ensure_receiver()
+            if on_receiver is not None:
+                on_receiver(receiver)
+            reader = LiveReader(self.store_path)
+            self._readers.append(reader)
+            self.poller = CdrPoller(
+                reader, provider_of, receiver.store_events, interval, days=self.settings.live_days
+            )
+            await self.poller.run()
         except asyncio.CancelledError:
             raise
         except Exception:  # never take the console down; the screen shows last_error
@@ -133,12 +163,14 @@ class ConsoleListening:
             lines.append(f"Callbacks: embedded receiver on {self.url} while the console is open")
         else:
             lines.append("Callbacks: the listen daemon is NOT running: no report arrives")
-        if self.poller is not None:
-            every = f"{self.poller.interval:g} s"
-            last = self.poller.last_round
+        if self.poll_interval is not None:
+            last = self.poller.last_round if self.poller else None
             when = f", last {last.astimezone():%H:%M:%S}" if last else ""
-            error = f" ({self.poller.last_error})" if self.poller.last_error else ""
-            lines.append(f"eCampaign: polled through getCDR every {every}{when}{error}")
+            error = self.poller.last_error if self.poller else None
+            lines.append(
+                f"eCampaign: polled through getCDR every {self.poll_interval:g} s{when}"
+                + (f" ({error})" if error else "")
+            )
         if self.problem:
             lines.append(self.problem)
         return lines
