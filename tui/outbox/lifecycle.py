@@ -10,7 +10,6 @@ through these steps; tests and benchmarks may call them directly.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -240,29 +239,7 @@ class SendLifecycle(StoreBase):
             overall = _STATUS_TO_RECIPIENT[receipt.status]
             results = sql.results_by_number(receipt.recipients, [r["number"] for r in found])
             # The send's counters move by what this batch changed: no recount of the send.
-            changes: Counter[str] = Counter()
-            rows = []
-            overall_text = overall.value
-            for row in found:
-                result = results.get(row["number"])
-                state = overall_text if result is None else _STATE_TEXT[result.status]
-                changes[row["state"]] -= 1
-                changes[state] += 1
-                rows.append(
-                    (
-                        state,
-                        None if result is None else result.message_id,
-                        None if result is None else result.error,
-                        None if result is None or result.cost is None else str(result.cost),
-                        now,
-                        row["id"],
-                    )
-                )
-            conn.executemany(
-                """UPDATE send_recipients SET state = ?, message_id = ?, error = ?, cost = ?,
-                       updated_at = ? WHERE id = ?""",
-                rows,
-            )
+            changes = sql.write_results(conn, found, results, overall.value, _STATE_TEXT, now)
             conn.execute(
                 """UPDATE send_batches SET state = ?, provider_reference = ?, finished_at = ?,
                        error_code = NULL, error_message = NULL

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from providers.models import Balance, Message, RecipientResult, SmsMessage
+from providers.models import Balance, Message, RecipientResult, SendStatus, SmsMessage
 from tui.outbox import balances
 from tui.outbox.base import StoreError
 from tui.outbox.codec import encode_balance_lines
@@ -67,6 +69,56 @@ def batch_rows(conn: sqlite3.Connection, reference: str, batch: int) -> list[sql
 
 def batch_numbers(conn: sqlite3.Connection, reference: str, batch: int) -> list[str]:
     return [row["number"] for row in batch_rows(conn, reference, batch)]
+
+
+def write_results(
+    conn: sqlite3.Connection,
+    found: Sequence[sqlite3.Row],
+    results: Mapping[str, RecipientResult],
+    overall: str,
+    state_text: Mapping[SendStatus, str],
+    now: str,
+) -> Counter[str]:
+    """Write a batch's outcome on its recipients (``found``: ``batch_rows``); return how many
+    left each state and entered another (state -> change).
+
+    A number without a result of its own takes ``overall``: those go in one statement, the
+    others one by one, and a message id is written only where there is one (the numbers of a
+    batch in flight have none yet: rewriting its index for nothing is half the cost).
+    """
+    changes: Counter[str] = Counter()
+    plain: list[int] = []
+    with_id: list[tuple[str, str, str | None, str | None, str, int]] = []
+    without_id: list[tuple[str, str | None, str | None, str, int]] = []
+    for row in found:
+        result = results.get(row["number"])
+        state = overall if result is None else state_text[result.status]
+        changes[row["state"]] -= 1
+        changes[state] += 1
+        if result is None:
+            plain.append(row["id"])
+            continue
+        cost = None if result.cost is None else str(result.cost)
+        if result.message_id is None:
+            without_id.append((state, result.error, cost, now, row["id"]))
+        else:
+            with_id.append((state, result.message_id, result.error, cost, now, row["id"]))
+    if plain:
+        conn.execute(
+            "UPDATE send_recipients SET state = ?, error = NULL, cost = NULL, updated_at = ? "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (overall, now, json.dumps(plain)),
+        )
+    conn.executemany(
+        "UPDATE send_recipients SET state = ?, error = ?, cost = ?, updated_at = ? WHERE id = ?",
+        without_id,
+    )
+    conn.executemany(
+        "UPDATE send_recipients SET state = ?, message_id = ?, error = ?, cost = ?, "
+        "updated_at = ? WHERE id = ?",
+        with_id,
+    )
+    return changes
 
 
 def cancel_pending(conn: sqlite3.Connection, reference: str, reason: str, now: str) -> int:
