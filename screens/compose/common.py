@@ -189,7 +189,7 @@ class ComposeScreen(ComposeForm[M]):
         """Show that a send starts; return the event that Escape sets to cancel it."""
         panel = self.query_one(SendPanel)
         panel.start(total, what)
-        panel.scroll_visible(top=True)
+        panel.reveal()
         self.cancel_event = asyncio.Event()
         return self.cancel_event
 
@@ -330,10 +330,8 @@ class ComposeScreen(ComposeForm[M]):
         panel = self.query_one(SendPanel)
         panel.show_result(row, rows, errors, warnings, context)
         self.query_one("#resend", Button).display = resend_offered(row, failures) is None
-        if scroll:  # once laid out (twice: its lines wrap once it has its width)
-            self.call_after_refresh(
-                self.call_after_refresh, panel.scroll_visible, top=True, animate=False
-            )
+        if scroll:
+            panel.reveal()
 
     def _listen_for_deliveries(self) -> None:
         """From the first result on, delivery reports refresh it (no receiver: nothing to hear)."""

@@ -123,6 +123,8 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
             self.query_one("#audio", Select).set_options([])
         email = (self.account.options.get("email") if self.account else None) or ""
         self.query_one("#email", Input).value = email
+        # A caller number is validated on one provider's platform, in its own form.
+        self.query_one("#sender", Input).value = ""
 
     def _content_kind(self) -> str:
         value = self.query_one("#content-kind", Select).value
@@ -245,8 +247,7 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
         message = messages[0]
         info = self.provider_info()
         lines: list[tuple[str, str]] = []
-        if message.sender:
-            lines.append(("Caller", message.sender))
+        lines.append(("Caller", message.sender or "the account's default"))
         if message.voice_msg:
             lines.append(("Message", f"recorded message {message.voice_msg!r}"))
         elif message.tts:

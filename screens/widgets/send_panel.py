@@ -11,6 +11,7 @@ sends no delivery reports) says so (``screens.compose.results``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from time import monotonic
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,6 +31,8 @@ from tui.sending.events import SendProgress
 SHOWN_ROWS = 200
 #: Width of the delivery column: the state and the start of its code's meaning.
 DELIVERY_WIDTH = 28
+#: How long after a result is shown the panel keeps itself in view as it grows (``reveal``).
+REVEAL_SECONDS = 1.0
 
 #: Send and recipient states share their names (both are StrEnums): one style per name.
 _STATE_STYLE: dict[str, str] = {
@@ -90,6 +93,7 @@ class SendPanel(Vertical):
         #: No row shown has a delivery state yet.
         self.blank = True
         self.shown_account = ""
+        self._reveal_until = 0.0
 
     def start(self, total: int, what: str) -> None:
         self.display = True
@@ -159,6 +163,17 @@ class SendPanel(Vertical):
         self.query_one("#send-status", Static).update(Text("\n").join(lines))
         self.query_one(DataTable).display = bool(rows)
         self.update_rows(rows)
+
+    def reveal(self) -> None:
+        """Bring the panel into view, its top first, and keep it there while it settles: a
+        table knows its height only once it has laid its rows out (after an idle pass), so the
+        panel keeps growing after it was first scrolled to."""
+        self._reveal_until = monotonic() + REVEAL_SECONDS
+        self.scroll_visible(top=True, animate=False)
+
+    def on_resize(self) -> None:
+        if monotonic() < self._reveal_until:
+            self.scroll_visible(top=True, animate=False)
 
     def focus_results(self) -> None:
         """After a send: the results have the focus (their highlighted row written out whole
