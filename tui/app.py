@@ -5,8 +5,9 @@ This is the composition root: the only tui module that imports screens.
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import cast
 
@@ -15,19 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from providers.models import Channel
-from screens.accounts.form import passphrase_prompt
-from screens.accounts.screen import AccountsScreen
-from screens.compose.sms import ComposeSmsScreen
-from screens.compose.vms import ComposeVmsScreen
-from screens.dialogs.common import AccountPicker, WelcomeDialog
-from screens.groups.screen import GroupsScreen
 from screens.host import HostApp
-from screens.live.screen import LiveScreen
-from screens.placeholder import (
-    CreditsScreen,
-    HistoryScreen,
-)
-from screens.templates.screen import TemplatesScreen
 from tui.session import Session
 
 log = logging.getLogger(__name__)
@@ -45,21 +34,37 @@ MODE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
+#: Each mode's screen, as (module, class): a module loads when its mode first opens, so a
+#: start pays for the first screen only (its imports and its styles), not for all eight.
+SCREENS: dict[str, tuple[str, str]] = {
+    "sms": ("screens.compose.sms", "ComposeSmsScreen"),
+    "voice": ("screens.compose.vms", "ComposeVmsScreen"),
+    "groups": ("screens.groups.screen", "GroupsScreen"),
+    "templates": ("screens.templates.screen", "TemplatesScreen"),
+    "credits": ("screens.placeholder", "CreditsScreen"),
+    "history": ("screens.placeholder", "HistoryScreen"),
+    "live": ("screens.live.screen", "LiveScreen"),
+    "accounts": ("screens.accounts.screen", "AccountsScreen"),
+}
+
+
+def _opener(mode: str) -> Callable[[], Screen[object]]:
+    """What Textual calls to make ``mode``'s screen, the first time it opens."""
+    module, name = SCREENS[mode]
+
+    def make() -> Screen[object]:
+        screen: Screen[object] = getattr(importlib.import_module(module), name)()
+        return screen
+
+    return make
+
+
 class PorteVoixApp(HostApp):
     """The console: its modes, keys and palette; what screens see of it lives in ``HostApp``."""
 
     TITLE = "porte-voix"
     CSS_PATH = "app.tcss"
-    MODES = {
-        "sms": ComposeSmsScreen,
-        "voice": ComposeVmsScreen,
-        "groups": GroupsScreen,
-        "templates": TemplatesScreen,
-        "credits": CreditsScreen,
-        "history": HistoryScreen,
-        "live": LiveScreen,
-        "accounts": AccountsScreen,
-    }
+    MODES = {mode: _opener(mode) for mode in SCREENS}
     BINDINGS = [
         *(
             # priority: a focused TextArea would otherwise take F6/F7 (select line/all).
@@ -75,6 +80,9 @@ class PorteVoixApp(HostApp):
         # The encrypted file store asks its passphrase in a dialog (from workers only). The cast:
         # App's return type is invariant and the prompt takes Textual's usual App[object]; it only
         # pushes a screen, which does not depend on what the app returns.
+        from screens.accounts.form import passphrase_prompt
+        from screens.dialogs.common import WelcomeDialog
+
         self.session.ask_passphrase = passphrase_prompt(cast("App[object]", self))
         await self.session.start()
         default = self.session.default_account()
@@ -92,8 +100,11 @@ class PorteVoixApp(HostApp):
             self.current_account = next(iter(self.session.accounts), None)
             await self.switch_mode("sms")
             await self.open_recovered()
-        elif choice == "add" and isinstance(self.screen, AccountsScreen):
-            self.screen.action_add_account()
+        elif choice == "add":
+            from screens.accounts.screen import AccountsScreen  # open already: no cost
+
+            if isinstance(self.screen, AccountsScreen):
+                self.screen.action_add_account()
         elif choice == "quit":
             self.exit()
 
@@ -136,6 +147,8 @@ class PorteVoixApp(HostApp):
         self._close_messages_no_wait()
 
     def action_pick_account(self) -> None:
+        from screens.dialogs.common import AccountPicker
+
         def chosen(name: str | None) -> None:
             if name:
                 self.current_account = name
