@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from textual import work
@@ -36,9 +36,11 @@ from screens.widgets.send_panel import SHOWN_ROWS, SendPanel
 from tui.accounts.credentials import CredentialError
 from tui.errors import describe_text
 from tui.outbox.store import SendState, StoreError
-from tui.receiver import Receiver
 from tui.sending import Delivery, SendProgress, deliver, plan_resend, resend, validate_all
 from tui.sending.overlap import find_overlap
+
+if TYPE_CHECKING:  # a name for an annotation: the receiver (aiohttp) loads only where it runs
+    from tui.receiver import Receiver
 
 log = logging.getLogger(__name__)
 
