@@ -66,7 +66,8 @@ def channel_of(message: Message) -> Channel:
 
 
 # Run statement by statement inside one transaction (split on ";": no ";" in comments).
-DDL = """
+DDL = (
+    """
 CREATE TABLE IF NOT EXISTS sends (
     id INTEGER PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
@@ -181,7 +182,9 @@ CREATE TABLE IF NOT EXISTS balances (
     lines_json TEXT NOT NULL DEFAULT '[]',
     seen_at TEXT NOT NULL
 );
-""" + HISTORY_DDL
+"""
+    + HISTORY_DDL
+)
 
 
 #: A batch's answer finds its numbers, in order, directly: the same cost at any send size.
