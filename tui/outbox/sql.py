@@ -82,37 +82,33 @@ def write_results(
     """Write a batch's outcome on its recipients (``found``: ``batch_rows``); return how many
     left each state and entered another (state -> change).
 
-    A number without a result of its own takes ``overall``: those go in one statement, the
-    others one by one, and a message id is written only where there is one (the numbers of a
-    batch in flight have none yet: rewriting its index for nothing is half the cost).
+    The numbers that end alike (state, error, cost: nearly all of a batch) go in one
+    statement; those with a message id one by one, and a message id is written only where
+    there is one (the numbers of a batch in flight have none yet: rewriting its index for
+    nothing is half the cost).
     """
     changes: Counter[str] = Counter()
-    plain: list[int] = []
+    alike: dict[tuple[str, str | None, str | None], list[int]] = {}
     with_id: list[tuple[str, str, str | None, str | None, str, int]] = []
-    without_id: list[tuple[str, str | None, str | None, str, int]] = []
     for row in found:
         result = results.get(row["number"])
         state = overall if result is None else state_text[result.status]
         changes[row["state"]] -= 1
         changes[state] += 1
         if result is None:
-            plain.append(row["id"])
+            alike.setdefault((state, None, None), []).append(row["id"])
             continue
         cost = None if result.cost is None else str(result.cost)
         if result.message_id is None:
-            without_id.append((state, result.error, cost, now, row["id"]))
+            alike.setdefault((state, result.error, cost), []).append(row["id"])
         else:
             with_id.append((state, result.message_id, result.error, cost, now, row["id"]))
-    if plain:
+    for (state, error, cost), ids in alike.items():
         conn.execute(
-            "UPDATE send_recipients SET state = ?, error = NULL, cost = NULL, updated_at = ? "
+            "UPDATE send_recipients SET state = ?, error = ?, cost = ?, updated_at = ? "
             "WHERE id IN (SELECT value FROM json_each(?))",
-            (overall, now, json.dumps(plain)),
+            (state, error, cost, now, json.dumps(ids)),
         )
-    conn.executemany(
-        "UPDATE send_recipients SET state = ?, error = ?, cost = ?, updated_at = ? WHERE id = ?",
-        without_id,
-    )
     conn.executemany(
         "UPDATE send_recipients SET state = ?, message_id = ?, error = ?, cost = ?, "
         "updated_at = ? WHERE id = ?",
