@@ -37,6 +37,7 @@ GOAL_SCRIPTS = {
     "bulk_send": (900, 2400),
     "outbox": (1200, 2400),
     "receiver": (600, 1200),
+    "history": (1200, 2400),
 }
 COMPONENT_SCRIPTS = ("bench_recipients", "bench_text", "bench_store")
 

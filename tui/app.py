@@ -41,8 +41,8 @@ SCREENS: dict[str, tuple[str, str]] = {
     "voice": ("screens.compose.vms", "ComposeVmsScreen"),
     "groups": ("screens.groups.screen", "GroupsScreen"),
     "templates": ("screens.templates.screen", "TemplatesScreen"),
-    "credits": ("screens.placeholder", "CreditsScreen"),
-    "history": ("screens.placeholder", "HistoryScreen"),
+    "credits": ("screens.credits.screen", "CreditsScreen"),
+    "history": ("screens.history.screen", "HistoryScreen"),
     "live": ("screens.live.screen", "LiveScreen"),
     "accounts": ("screens.accounts.screen", "AccountsScreen"),
 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from providers.base import Capability, Provider, provider_info
+from providers.models import Balance
 from tui.accounts.config import Account
 from tui.errors import code_name, describe
 from tui.outbox.balances import KnownBalance
@@ -132,6 +133,14 @@ async def refresh_all(
             *(refresh_one(store, a, open_provider, timeout=timeout) for a in accounts)
         )
     )
+
+
+def keep_balance(account: Account, balance: Balance) -> None:
+    """Keep what a balance call answered outside the console (``accounts check``)."""
+    from tui.accounts import config as config_module
+
+    with Store(config_module.data_dir() / "porte-voix.db") as store:
+        store.record_balance(account.name, account.provider, balance)
 
 
 def line_dict(line: KnownBalance) -> dict[str, object]:

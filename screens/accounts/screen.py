@@ -356,6 +356,10 @@ class AccountsScreen(ModeScreen):
     async def _record(self, result: CheckResult) -> None:
         name = result.account
         text = result.last_check_text()
+        if result.balance is not None:  # the check was a balance call: the header shows it
+            store = self.session.store
+            await asyncio.to_thread(store.record_balance, name, result.provider, result.balance)
+            self.porte_voix.balance_changed()
         if self.session.demo:
             self._demo_checks[name] = text
         else:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from providers.base import provider_info
+from providers.base import Capability, provider_info
 from screens.host import host_app
+from tui.errors import visible
+from tui.outbox.balances import API, KnownBalance, balance_for
 
 
 class AccountBar(Static):
@@ -51,6 +53,7 @@ class AccountBar(Static):
         not fit, so the least useful parts go first (the provider's name, then the mode's),
         then the account's name is shortened; the balance, last on the line, always shows."""
         width = self.content_size.width
+        self._known: KnownBalance | None = self._fitting_balance()  # read once per redraw
         bar = self._line(provider=True, mode=True)
         if width and bar.cell_len > width:
             bar = self._line(provider=False, mode=True)
@@ -80,9 +83,33 @@ class AccountBar(Static):
             bar.append(shown, style="bold")
             if provider:
                 bar.append(f" · {provider_info(account.provider).label}")
-            known = session.last_balance(name)
-            if known is not None:
-                bar.append(f" · balance {known.text} ({known.seen_at:%H:%M})")
-            else:
-                bar.append(" · balance unknown")
+            self._balance(bar, where=provider)
         return bar
+
+    def _fitting_balance(self) -> KnownBalance | None:
+        """The balance that fits the screen (its channel: SMS on Compose SMS, voice on Compose
+        voice; the route or SMS type the account sends through)."""
+        app = host_app(self)
+        account = app.session.accounts.get(app.current_account or "")
+        if account is None:
+            return None
+        capability = getattr(self.screen, "CAPABILITY", None)
+        channel = "voice" if capability is Capability.VOICE else None
+        if capability is Capability.SMS:
+            channel = "sms"
+        return balance_for(app.session.store.balances(account.name), account, channel)
+
+    def _balance(self, bar: Text, *, where: bool) -> None:
+        """The balance, when and where it was seen, and LOW below its threshold."""
+        line = getattr(self, "_known", None)
+        if line is None:
+            bar.append(" · balance unknown")
+            return
+        if line.low:
+            bar.append(" · ")
+            bar.append(f"LOW {visible(line.short())}", style="bold reverse")
+        else:
+            bar.append(f" · {visible(line.short())}")
+        seen = line.seen_at.astimezone()
+        source = ("call" if line.source == API else "send reply") if where else ""
+        bar.append(f" ({seen:%H:%M}{' ' + source if source else ''})")

@@ -221,3 +221,14 @@ def test_capitole_balances_are_kept_per_channel(porte_voix: Cli, accounts: Any) 
         ("voice", "send reply"),
     }
     assert "no balance endpoint" in human.stdout
+
+
+def test_an_account_check_keeps_the_balances_it_read(porte_voix: Cli, accounts: Any) -> None:
+    from tui.outbox.store import Store
+
+    assert porte_voix.run("accounts", "check", "demo-ecampaign").code == 0
+    with Store(porte_voix.db_path) as store:
+        lines = store.balances("demo-ecampaign")
+    assert [(line.route, line.amount) for line in lines] == [
+        ("1", 500), ("2", 200), ("3", 1000), ("4", 50)
+    ]  # fmt: skip

@@ -12,13 +12,11 @@ from textual.widgets._footer import FooterKey
 from screens.accounts.screen import AccountsScreen
 from screens.compose.sms import ComposeSmsScreen
 from screens.compose.vms import ComposeVmsScreen
+from screens.credits.screen import CreditsScreen
 from screens.dialogs.common import AccountPicker, WelcomeDialog
 from screens.groups.screen import GroupsScreen
+from screens.history.screen import HistoryScreen
 from screens.live.screen import LiveScreen
-from screens.placeholder import (
-    CreditsScreen,
-    HistoryScreen,
-)
 from screens.templates.screen import TemplatesScreen
 from tests.functional.conftest import click, wait_for, wait_for_screen
 from tui.app import MODE_TABLE, PorteVoixApp
@@ -67,15 +65,6 @@ async def test_the_footer_lists_the_modes_in_key_order_whatever_has_focus(
         footer = demo_app.screen.query_one(Footer)
         shown = [item.key_display for item in footer.query(FooterKey)]
         assert shown[:8] == [f"f{n}" for n in range(1, 9)]
-
-
-async def test_planned_screens_say_what_they_will_hold(demo_app: PorteVoixApp) -> None:
-    async with demo_app.run_test(size=(120, 40)) as pilot:
-        await wait_for_screen(pilot, ComposeSmsScreen)
-        await pilot.press("f5")
-        await wait_for_screen(pilot, CreditsScreen)
-        text = str(demo_app.screen.query_one(".planned-text").render())
-        assert "Not available yet" in text and "balance" in text
 
 
 async def test_the_palette_reaches_every_mode_and_screen_action(demo_app: PorteVoixApp) -> None:

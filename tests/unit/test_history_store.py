@@ -53,7 +53,9 @@ def _send(store: Store, account: str, provider: str, numbers: list[str], **kw: o
         for n in numbers
     )
     store.record_batch_result(reference, SendReceipt(provider, SendStatus.ACCEPTED, results))
-    store.finish_send(reference, "partial" if any(n.endswith("00") for n in numbers) else "accepted")
+    store.finish_send(
+        reference, "partial" if any(n.endswith("00") for n in numbers) else "accepted"
+    )
     return reference
 
 
@@ -246,9 +248,38 @@ def test_an_outbox_of_schema_3_gains_the_history_indexes(tmp_path: Path) -> None
     conn.close()
 
     with Store(path) as store:
-        indexes = {
-            row[0] for row in store._conn.execute("SELECT name FROM sqlite_master")
-        }
+        indexes = {row[0] for row in store._conn.execute("SELECT name FROM sqlite_master")}
         (legacy,) = store.balances("shop")
     assert {"history_send_rows", "history_send_delivery", "history_provider"} <= indexes
     assert (legacy.channel, legacy.amount) == ("", 997)  # kept until a reply replaces it
+
+
+def test_the_fast_csv_is_what_the_csv_module_writes(filled: tuple, tmp_path: Path) -> None:
+    """SQLite writes the plain lines; any cell to quote or make visible goes through Python:
+    the file is the csv module's, byte for byte, through a text stream or its bytes."""
+    store, reader, refs = filled
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(
+            "UPDATE send_recipients SET error = ?, message_id = ? WHERE number = ?",
+            ('refusé, "bloqué"\nligne 2 \x1b[2J', "id,with,commas", "+33633333303"),
+        )
+        conn.execute("UPDATE sends SET provider_reference = 'réf\u202e' WHERE reference = ?",
+                     (refs[1],))  # fmt: skip
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(export.FIELDS)
+    for batch in export.records(reader.iter_raw(HistoryFilter())):
+        writer.writerows(batch)
+
+    as_text = io.StringIO()
+    export.export(reader, HistoryFilter(), Sort.NEWEST, as_text, "csv")
+    path = tmp_path / "out.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        export.export(reader, HistoryFilter(), Sort.NEWEST, out, "csv")
+
+    assert as_text.getvalue() == expected.getvalue()
+    assert path.read_bytes().decode("utf-8") == expected.getvalue()
+    assert "\x1b" not in expected.getvalue() and "\u202e" not in expected.getvalue()
+    rows = list(csv.DictReader(io.StringIO(expected.getvalue())))
+    odd = next(r for r in rows if r["number"] == "+33633333303")
+    assert odd["message_id"] == "id,with,commas" and odd["error"].startswith('refusé, "bloqué"')

@@ -30,7 +30,7 @@ from providers.errors import (
     ProviderError,
     RateLimitedError,
 )
-from providers.models import Message, SendStatus, SmsMessage, VoiceMessage
+from providers.models import Balance, Message, SendStatus, SmsMessage, VoiceMessage
 from providers.redact import scrub
 from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import CredentialError, PassphraseRequired, WrongPassphrase
@@ -71,6 +71,8 @@ class CheckResult:
     checked_at: datetime = field(default_factory=datetime.now)
     #: The provider layer's own code (``"101"``, ``"AUTH_FAILED"``, ``"CONNECTION_FAILED"``).
     provider_code: str | None = None
+    #: What the balance call answered, when the check was one: whoever keeps balances keeps it.
+    balance: Balance | None = None
 
     @property
     def ok(self) -> bool:
@@ -168,10 +170,15 @@ def provider_failure(account: Account, exc: ProviderError, secret: str | None) -
 
 async def probe(provider: Provider) -> tuple[CheckStatus, str]:
     """The cheapest call that authenticates; raises the provider's errors."""
+    status, message, _balance = await _probe(provider)
+    return status, message
+
+
+async def _probe(provider: Provider) -> tuple[CheckStatus, str, Balance | None]:
     if provider.capabilities & Capability.BALANCE:
         balance = await provider.balance()
         amounts = ", ".join(f"{line.label}: {line.amount} {line.unit}" for line in balance.lines)
-        return CheckStatus.OK, visible(f"authenticated; balance {amounts or 'empty'}")
+        return CheckStatus.OK, visible(f"authenticated; balance {amounts or 'empty'}"), balance
     # CapitoleMobile: the pre-production echo is the only call that costs nothing, and it
     # verifies nothing but the address. The SMS one is documented; the voice one is inferred.
     echo: Message
@@ -193,6 +200,7 @@ async def probe(provider: Provider) -> tuple[CheckStatus, str]:
         "the pre-production echo answered, so the address is right, but the login and password "
         "were NOT verified: this provider has no read-only call that checks them, and its echo "
         "accepts anything. Only a real send proves them" + notes,
+        None,
     )
 
 
@@ -204,7 +212,7 @@ async def check_provider(
     ``secret``, when known, is blanked out of any text that would echo it.
     """
     try:
-        status, message = await probe(provider)
+        status, message, balance = await _probe(provider)
     except ProviderError as exc:
         return provider_failure(account, exc, secret)
     except InputError as exc:
@@ -213,7 +221,8 @@ async def check_provider(
         return _failed(
             account, Stage.SETTINGS, "invalid_url", "an address in the account options is invalid"
         )
-    return CheckResult(account.name, account.provider, status, scrub(message, secret or ""))
+    message = scrub(message, secret or "")
+    return CheckResult(account.name, account.provider, status, message, balance=balance)
 
 
 async def check_with_secret(

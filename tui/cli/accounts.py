@@ -352,6 +352,10 @@ def check(args: argparse.Namespace) -> int:
         result = asyncio.run(check_with_secret(account, secret))
     with mapped_errors():
         config_module.record_check(account.name, result.last_check_text())
+    if result.balance is not None:  # a balance call: kept, as `credits` keeps it
+        from tui.credits import keep_balance
+
+        keep_balance(account, result.balance)
     if args.json:
         emit_json(result.as_dict())
     else:

@@ -14,12 +14,14 @@ error of a refused recipient, and the times (sent, state reported, last change),
 from __future__ import annotations
 
 import csv
+import io
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from tui.history.words import code_meaning
+from tui.outbox.cdr_store import StoredCdr
 from tui.outbox.history import HistoryFilter, HistoryReader, Sort
 
 FIELDS = (
@@ -86,6 +88,98 @@ def records(batches: Iterable[list[Any]]) -> Iterator[list[tuple[Any, ...]]]:
         ]
 
 
+# The CSV export's lines are made by SQLite (one ``printf`` a row: one string, no Python object
+# per cell), so a row costs one text value to fetch and write: the cells joined by commas, as
+# Python's csv module writes them when no cell needs quoting. A batch is checked at once: when
+# its lines hold nothing but printable ASCII, no quote and exactly the separators' commas, it
+# is written as it came; otherwise each line is, and a row whose outside text holds a comma, a
+# quote, an accent or a control character is written by Python from its columns (``records``,
+# ``visible``). Our own columns (references, numbers, states, times) never hold any of those.
+_CELLS = len(FIELDS)
+
+
+def _csv_text(value: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([value])
+    return buffer.getvalue()
+
+
+def _csv_select(codes: Iterable[tuple[str, str]]) -> tuple[str, list[object]]:
+    """The SELECT list of a CSV line and the row's id, and its parameters: the codes'
+    meanings, put into words (and quoted where they need it) here, once each."""
+    by_provider: dict[str, list[str]] = {}
+    for provider, code in codes:
+        by_provider.setdefault(provider, []).append(code)
+    meaning, params = "''", []
+    if by_provider:
+        branches = []
+        for provider, known in by_provider.items():
+            whens = " ".join("WHEN ? THEN ?" for _ in known)
+            branches.append(f"WHEN ? THEN CASE r.delivery_code {whens} ELSE '' END")
+            params.append(provider)
+            for code in known:
+                params += [code, _csv_text(code_meaning(provider, code))]
+        meaning = f"CASE r.provider {' '.join(branches)} ELSE '' END"
+    cells = [
+        "s.reference", "s.account", "s.provider", "s.channel", "s.campaign_id",
+        "s.provider_reference", "r.number", "r.state", "r.delivery_state", "r.delivery_code",
+        meaning, "r.error", "s.created_at", "r.delivery_at", "r.updated_at", "r.message_id",
+        "iif(s.dry_run, 'True', 'False')",
+    ]  # fmt: skip
+    return f"printf('{','.join(['%s'] * len(cells))}', {', '.join(cells)}), r.id", list(params)
+
+
+#: What a plain CSV line may hold: printable ASCII but the quote, and the line ends.
+_PLAIN = bytes(c for c in range(0x20, 0x7F) if c != ord('"')) + b"\r\n"
+
+
+def _plain(text: str, lines: int) -> bytes | None:
+    """``text`` (``lines`` CSV lines) as bytes when no cell needs quoting or anything made
+    visible, else None. One pass of each check in C over the whole batch."""
+    if not text.isascii():
+        return None
+    data = text.encode("ascii")
+    if data.translate(None, _PLAIN) or data.count(b",") != (_CELLS - 1) * lines:
+        return None
+    return data
+
+
+def _csv(
+    reader: HistoryReader,
+    flt: HistoryFilter,
+    sort: Sort,
+    out: TextIO,
+    progress: Callable[[int], None] | None,
+    cancel: threading.Event | None,
+) -> int:
+    writer = csv.writer(out)
+    writer.writerow(FIELDS)
+    binary = getattr(out, "buffer", None)  # plain lines go straight to the bytes
+    columns, meanings = _csv_select(reader.codes())
+    written = 0
+    for batch in reader.iter_select(columns, flt, sort, prefix_params=meanings, batch=5000):
+        if cancel is not None and cancel.is_set():
+            raise ExportCancelled(f"stopped after {written:,} rows")
+        lines = [row[0] for row in batch]
+        text = "\r\n".join(lines) + "\r\n"
+        data = _plain(text, len(lines))
+        if data is not None and binary is not None:
+            out.flush()
+            binary.write(data)
+        elif data is not None:
+            out.write(text)
+        else:
+            for line, row in zip(lines, batch, strict=True):
+                if _plain(line, 1) is not None:
+                    out.write(line + "\r\n")
+                else:
+                    writer.writerows(next(records([[reader.row(row[1])]])))
+        written += len(batch)
+        if progress is not None:
+            progress(written)
+    return written
+
+
 def export(
     reader: HistoryReader,
     flt: HistoryFilter,
@@ -102,29 +196,23 @@ def export(
 
     ``json_text`` renders a JSON value (the CLI's escapes every non-printable character).
     """
+    if fmt == "csv":
+        return _csv(reader, flt, sort, out, progress, cancel)
     dump = json_text or (lambda value: json.dumps(value, ensure_ascii=False))
     written = 0
-    writer = csv.writer(out) if fmt == "csv" else None
-    if writer is not None:
-        writer.writerow(FIELDS)
-    else:
-        out.write('{"filters": ' + dump(_filters(flt)) + ', "sort": ' + dump(sort.value))
-        out.write(', "rows": [')
+    out.write('{"filters": ' + dump(_filters(flt)) + ', "sort": ' + dump(sort.value))
+    out.write(', "rows": [')
     for batch in records(reader.iter_raw(flt, sort)):
         if cancel is not None and cancel.is_set():
             raise ExportCancelled(f"stopped after {written:,} rows")
-        if writer is not None:
-            writer.writerows(batch)
-        else:
-            out.write(
-                ("" if not written else ", ")
-                + ", ".join(dump(dict(zip(FIELDS, row, strict=True))) for row in batch)
-            )
+        out.write(
+            ("" if not written else ", ")
+            + ", ".join(dump(dict(zip(FIELDS, row, strict=True))) for row in batch)
+        )
         written += len(batch)
         if progress is not None:
             progress(written)
-    if writer is None:
-        out.write('], "count": ' + str(written) + "}\n")
+    out.write('], "count": ' + str(written) + "}\n")
     return written
 
 
@@ -138,3 +226,65 @@ def _filters(flt: HistoryFilter) -> dict[str, str | None]:
         "number": flt.number,
         "campaign": flt.campaign,
     }
+
+
+#: The fields of an exported getCDR row (``tui.outbox.cdr_store.StoredCdr``).
+CDR_FIELDS = (
+    "kind",
+    "id",
+    "campaign_id",
+    "channel",
+    "date_init",
+    "sender",
+    "from_api",
+    "credits",
+    "number",
+    "mail_recipient",
+    "status_code",
+    "state",
+    "status_date",
+    "status_meaning",
+    "content",
+    "message_ref",
+    "recipients_count",
+)
+
+
+def export_cdr(
+    rows: Iterable[StoredCdr],
+    out: TextIO,
+    fmt: str,
+    *,
+    progress: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> int:
+    """getCDR rows as stored by a fetch, as CSV or JSON (``{"rows": [...], "count"}``)."""
+    written = 0
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(CDR_FIELDS)
+    else:
+        out.write('{"rows": [')
+    for row in rows:
+        if cancel is not None and cancel.is_set():
+            raise ExportCancelled(f"stopped after {written:,} rows")
+        values = (
+            row.kind, row.cdr_id, row.campaign_id or None, row.channel, row.date_init,
+            _safe(row.sender), row.from_api, None if row.credits is None else str(row.credits),
+            row.number, _safe(row.mail_recipient), row.status_code, row.state, row.status_date,
+            _safe(row.status_meaning), _safe(row.content), _safe(row.message_ref),
+            row.recipients_count,
+        )  # fmt: skip
+        if writer is not None:
+            writer.writerow(values)
+        else:
+            text = json.dumps(dict(zip(CDR_FIELDS, values, strict=True)), ensure_ascii=False)
+            out.write(("" if not written else ", ") + text)
+        written += 1
+        if progress is not None and not written % 2000:
+            progress(written)
+    if writer is None:
+        out.write('], "count": ' + str(written) + "}\n")
+    if progress is not None:
+        progress(written)
+    return written

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from providers.models import CdrCampaign, CdrRecord
 from tui.outbox.base import StoreBase
@@ -176,16 +178,8 @@ class CdrStore(StoreBase):
     ) -> list[StoredCdr]:
         """A page of a fetch's rows in reading order: those after row ``after`` (the next
         page), or the ``limit`` rows before row ``before`` (the previous page)."""
-        if before is not None:
-            query = "SELECT * FROM cdr_rows WHERE fetch_id = ? AND id < ? ORDER BY id DESC LIMIT ?"
-            params: tuple[object, ...] = (fetch_id, before, limit)
-        else:
-            query = "SELECT * FROM cdr_rows WHERE fetch_id = ? AND id > ? ORDER BY id LIMIT ?"
-            params = (fetch_id, -1 if after is None else after, limit)
         with self._read() as conn:
-            rows = conn.execute(query, params).fetchall()
-        found = [_stored(row) for row in rows]
-        return found[::-1] if before is not None else found
+            return _page(conn, fetch_id, after, before, limit)
 
     def iter_cdr_rows(self, fetch_id: int, page: int = 1000) -> Iterator[StoredCdr]:
         after = -1
@@ -195,6 +189,45 @@ class CdrStore(StoreBase):
             if len(rows) < page:
                 return
             after = rows[-1].id
+
+
+def _page(
+    conn: sqlite3.Connection, fetch_id: int, after: int | None, before: int | None, limit: int
+) -> list[StoredCdr]:
+    if before is not None:
+        query = "SELECT * FROM cdr_rows WHERE fetch_id = ? AND id < ? ORDER BY id DESC LIMIT ?"
+        params: tuple[object, ...] = (fetch_id, before, limit)
+    else:
+        query = "SELECT * FROM cdr_rows WHERE fetch_id = ? AND id > ? ORDER BY id LIMIT ?"
+        params = (fetch_id, -1 if after is None else after, limit)
+    found = [_stored(row) for row in conn.execute(query, params).fetchall()]
+    return found[::-1] if before is not None else found
+
+
+class CdrReader:
+    """Pages of getCDR rows on a connection of its own (WAL: it reads while a fetch writes),
+    so the screen's reads never wait for the outbox's lock. One query at a time."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA query_only = ON")
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def page(
+        self, fetch_id: int, *, after: int | None = None, before: int | None = None, limit: int
+    ) -> tuple[list[StoredCdr], bool, bool]:
+        """The page, and whether rows lie before it and after it."""
+        with self._lock:
+            rows = _page(self._conn, fetch_id, after, before, limit)
+            if not rows:
+                return rows, False, False
+            earlier = _page(self._conn, fetch_id, None, rows[0].id, 1)
+            later = _page(self._conn, fetch_id, rows[-1].id, None, 1)
+        return rows, bool(earlier), bool(later)
 
 
 def _stored(row: sqlite3.Row) -> StoredCdr:

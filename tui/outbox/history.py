@@ -217,7 +217,8 @@ class HistoryReader:
             path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
         self._conn.execute("PRAGMA query_only = ON")
-        self._lock = threading.Lock()
+        # Re-entrant: an export looks a row up while its cursor is open, in the same thread.
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self._conn.close()
@@ -226,7 +227,13 @@ class HistoryReader:
         self._conn.interrupt()
 
     def _query(
-        self, flt: HistoryFilter, sort: Sort, *, after: tuple[Any, ...] | None, backwards: bool
+        self,
+        flt: HistoryFilter,
+        sort: Sort,
+        *,
+        after: tuple[Any, ...] | None,
+        backwards: bool,
+        columns: str = _SELECT,
     ) -> tuple[str, list[object]]:
         terms, sends_first = _ORDER[sort]
         where, params = flt.where()
@@ -245,10 +252,15 @@ class HistoryReader:
         direction = " DESC" if descending else ""
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return (
-            f"SELECT {_SELECT} FROM sends s {join} send_recipients r ON r.reference = s.reference "
+            f"SELECT {columns} FROM sends s {join} send_recipients r ON r.reference = s.reference "
             f"{clause} ORDER BY {', '.join(term + direction for term in terms)}",
             params,
         )
+
+    def sql(self, flt: HistoryFilter, sort: Sort = Sort.NEWEST) -> tuple[str, list[object]]:
+        """The query of a listing and its parameters (a benchmark runs it in the sqlite3 shell
+        to compare exports with the shell's own CSV dump)."""
+        return self._query(flt, sort, after=None, backwards=False)
 
     def page(
         self,
@@ -287,6 +299,18 @@ class HistoryReader:
             ).fetchone()
         return int(row[0])
 
+    def undelivered(self, reference: str) -> list[str]:
+        """The numbers of a send refused, never sent, or reported not delivered (``status
+        undelivered``), in the order given: what "Resend to the undelivered" sends to."""
+        where, params = HistoryFilter(status=UNDELIVERED).where()
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT r.number FROM send_recipients r WHERE r.reference = ? AND {where[0]} "
+                "ORDER BY r.position",
+                (reference, *params),
+            ).fetchall()
+        return [row[0] for row in rows]
+
     def plan(self, flt: HistoryFilter, sort: Sort = Sort.NEWEST) -> list[str]:
         """The query plan of a first page (tests prove each filter has its index)."""
         query, params = self._query(flt, sort, after=None, backwards=False)
@@ -307,11 +331,45 @@ class HistoryReader:
     ) -> Iterator[list[Any]]:
         """The rows as SQLite gives them (``_SELECT``'s columns), a batch at a time: one
         cursor, held while the caller reads (exports)."""
-        query, params = self._query(flt, sort, after=None, backwards=False)
+        yield from self.iter_select(_SELECT, flt, sort, batch=batch)
+
+    def iter_select(
+        self,
+        columns: str,
+        flt: HistoryFilter,
+        sort: Sort = Sort.NEWEST,
+        *,
+        prefix: str = "",
+        prefix_params: Sequence[object] = (),
+        batch: int = 2000,
+    ) -> Iterator[list[Any]]:
+        """``columns`` (SQL over ``s``, the send, and ``r``, the recipient) of the rows the
+        filter keeps, in order, a batch at a time; ``prefix``: a ``WITH`` clause before it."""
+        query, params = self._query(flt, sort, after=None, backwards=False, columns=columns)
         with self._lock:
-            cursor = self._conn.execute(query, params)
+            cursor = self._conn.execute(f"{prefix} {query}", (*prefix_params, *params))
             try:
                 while rows := cursor.fetchmany(batch):
                     yield rows
             finally:
                 cursor.close()
+
+    def row(self, recipient_id: int) -> list[Any]:
+        """One row (``_SELECT``'s columns) by its recipient's id."""
+        with self._lock:
+            return list(
+                self._conn.execute(
+                    f"SELECT {_SELECT} FROM sends s JOIN send_recipients r "
+                    "ON r.reference = s.reference WHERE r.id = ?",
+                    (recipient_id,),
+                ).fetchone()
+            )
+
+    def codes(self) -> list[tuple[str, str]]:
+        """Every (provider, delivery code) the outbox holds (a few dozen)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT DISTINCT provider, delivery_code FROM send_recipients "
+                "WHERE delivery_code IS NOT NULL"
+            ).fetchall()
+        return [(row[0], row[1]) for row in rows]

@@ -9,8 +9,9 @@ outbox that has them changes nothing.
 
 from __future__ import annotations
 
-HISTORY_DDL = """-- Schema 4 (tui.outbox.balances): one balance per account and channel or route ('' when the
--- provider names none), source 'api' (a balance call) or 'send' (a send reply).
+HISTORY_DDL = """
+-- Schema 4 (tui.outbox.balances): one balance per account and channel or route ('' when
+-- the provider names none), source 'api' (a balance call) or 'send' (a send reply).
 CREATE TABLE IF NOT EXISTS balance_lines (
     account TEXT NOT NULL,
     channel TEXT NOT NULL DEFAULT '',

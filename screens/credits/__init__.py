@@ -1,0 +1,1 @@
+"""Credits (F5): every account's balances, their thresholds and history."""
