@@ -202,3 +202,30 @@ async def test_getcdr_of_100000_messages_loads_while_keys_answer(demo_app: Porte
         fetch = demo_app.session.store.cdr_fetch(cdr.fetch_id)
         assert fetch is not None and fetch.rows == 100_000 and fetch.error is None
         assert "100,000 rows" in _status(screen, "#cdr-status")
+
+
+async def test_a_campaign_drills_down_to_its_messages_and_back(demo_app: PorteVoixApp) -> None:
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_history(pilot)
+        await pilot.press("2")
+        cdr = screen.query_one(CdrHistory)
+        await wait_for(pilot, lambda: not cdr.query_one("#cdr-account", Select).is_blank())
+        cdr.action_read()  # the last 30 days: the demo account's web sends
+        table = cdr.query_one("#cdr-table", PagedTable)
+        await wait_for(pilot, lambda: not cdr.reading and table.row_count == 3)
+        kinds = {row.cdr_id: row.kind for row in cdr.rows.values()}
+        assert kinds == {"700004": "message", "5001": "campaign", "5002": "campaign"}
+        listing = cdr.fetch_id
+
+        table.focus()
+        table.move_cursor(row=[r.cdr_id for r in cdr.rows.values()].index("5001"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: cdr.fetch_id != listing and not cdr.reading)
+        await wait_for(pilot, lambda: table.row_count == 3 and not cdr.loading)
+        assert {row.campaign_id for row in cdr.rows.values()} == {"5001"}
+        assert all(row.status_code for row in cdr.rows.values())
+        assert "campaign's messages" in _status(screen, "#cdr-status")
+
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: cdr.fetch_id == listing and not cdr.loading)
+        await wait_for(pilot, lambda: {r.cdr_id for r in cdr.rows.values()} == set(kinds))
