@@ -11,6 +11,7 @@ of its own); Backspace goes back. Every status shows its code and meaning.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from contextlib import aclosing
 from datetime import date, timedelta
 from typing import Any
@@ -221,6 +222,8 @@ class CdrHistory(Vertical):
         except (ProviderError, InputError, CredentialError) as exc:
             await flush()
             error = describe_text(exc)
+        except sqlite3.Error as exc:  # the journal refused a batch: the rows read so far stay
+            error = f"the journal could not keep the rows: {exc}"
         except asyncio.CancelledError:
             await asyncio.shield(asyncio.to_thread(store.finish_cdr_fetch, fetch_id, "stopped"))
             raise

@@ -9,6 +9,7 @@ how many rows went where, or why it stopped.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import TextIO
 
@@ -49,6 +50,8 @@ def export_history(node: Widget, flt: HistoryFilter, sort: Sort) -> None:
                 rows = export.export(reader, flt, sort, out, choice.format)
         except OSError as exc:
             _done(node, choice.path, None, f"{choice.path}: {exc.strerror or exc}")
+        except sqlite3.Error as exc:  # the rows written so far stay in the file
+            _done(node, choice.path, None, f"{choice.path}: stopped, the journal said {exc}")
         else:
             _done(node, choice.path, rows, None)
         finally:
@@ -72,6 +75,8 @@ def export_cdr_rows(node: Widget, fetch_id: int) -> None:
                 rows = export.export_cdr(store.iter_cdr_rows(fetch_id), out, choice.format)
         except OSError as exc:
             _done(node, choice.path, None, f"{choice.path}: {exc.strerror or exc}")
+        except sqlite3.Error as exc:
+            _done(node, choice.path, None, f"{choice.path}: stopped, the journal said {exc}")
         else:
             _done(node, choice.path, rows, None)
 

@@ -232,3 +232,37 @@ def test_an_account_check_keeps_the_balances_it_read(porte_voix: Cli, accounts: 
     assert [(line.route, line.amount) for line in lines] == [
         ("1", 500), ("2", 200), ("3", 1000), ("4", 50)
     ]  # fmt: skip
+
+
+def test_a_closed_pipe_ends_history_and_cdr_quietly(porte_voix: Cli, accounts: Any) -> None:
+    """``porte-voix cdr … | head``: the reader goes, the command stops, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import ROOT
+
+    from tests.functional.history_helpers import seed
+
+    _send(porte_voix, "capitole-sms", "0612345678")
+    seed(porte_voix.db_path, 100, 100)  # 10,000 rows: more than a pipe holds
+    commands = [
+        ["history", "--csv"],
+        ["cdr", "--account", "demo-ecampaign", "--from", str(TODAY), "--to", str(TODAY),
+         "--campaign", "9000200000", "--channel", "sms", "--csv"],
+    ]  # fmt: skip
+    for args in commands:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", *args],
+            cwd=ROOT,
+            env={**os.environ, **porte_voix.env()},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert child.stdout is not None and child.stderr is not None
+        assert child.stdout.readline().startswith(b"reference" if args[0] == "history" else b"kind")
+        child.stdout.close()
+        errors = child.stderr.read().decode()
+        assert child.wait(timeout=60) == 0, errors
+        assert "Traceback" not in errors and "BrokenPipe" not in errors

@@ -14,6 +14,7 @@ delivered: what "Resend to the undelivered" targets).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -102,9 +103,21 @@ def history(args: argparse.Namespace) -> int:
                 )  # fmt: skip
         else:
             _print(export.records(reader.iter_raw(flt, sort)))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        reader.interrupt()
+        closed_reader()  # `porte-voix history | head`: the reader of the output has gone
     finally:
         reader.close()
     return EXIT_OK
+
+
+def closed_reader() -> None:
+    """The output's reader closed the pipe: no more to write, and nothing to say about it
+    (Python would complain again when it flushes stdout at exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _line(cells: list[object]) -> str:

@@ -299,6 +299,7 @@ def cdr(args: argparse.Namespace) -> int:
     else:
         writer = cdr_output.TextWriter(sys.stdout)
     done: list[date] = []
+    gone: list[bool] = []  # the output's reader closed the pipe
 
     async def fetch() -> None:
         rows = provider.iter_cdr(  # type: ignore[attr-defined]
@@ -315,12 +316,23 @@ def cdr(args: argparse.Namespace) -> int:
             async with aclosing(rows) as stream:
                 async for row in stream:
                     writer.row(row)
+        except BrokenPipeError:  # `porte-voix cdr | head`: the reply is read no further
+            gone.append(True)
         finally:
             await provider.aclose()
 
     try:
         with mapped_errors():
             asyncio.run(fetch())
+        if gone:
+            raise BrokenPipeError
+        writer.close()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from tui.cli.history import closed_reader
+
+        closed_reader()  # `porte-voix cdr | head`: nothing more to write
+        return EXIT_OK
     except CliFailure as failure:
         # The rows read are out already: the output ends properly, saying where it stopped.
         through = done[-1] if done else None
@@ -336,7 +348,6 @@ def cdr(args: argparse.Namespace) -> int:
         }
         writer.close(error, through)
         return failure.exit_code
-    writer.close()
     return EXIT_OK
 
 
