@@ -241,7 +241,6 @@ def test_a_closed_pipe_ends_history_and_cdr_quietly(porte_voix: Cli, accounts: A
     import sys
 
     from tests.e2e.conftest import ROOT
-
     from tests.functional.history_helpers import seed
 
     _send(porte_voix, "capitole-sms", "0612345678")

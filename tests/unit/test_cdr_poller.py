@@ -32,9 +32,7 @@ async def ecampaign() -> AsyncIterator[Provider]:
             await provider.aclose()
 
 
-async def test_a_campaign_is_polled_to_its_states_once(
-    ecampaign: Provider, tmp_path: Path
-) -> None:
+async def test_a_campaign_is_polled_to_its_states_once(ecampaign: Provider, tmp_path: Path) -> None:
     store = Store(tmp_path / "outbox.db")
     message = SmsMessage("Bonjour", NUMBERS)
     reference = new_reference()
