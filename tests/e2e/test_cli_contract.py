@@ -212,5 +212,5 @@ def test_cdr_prints_column_headers(porte_voix: Cli, accounts: dict[str, str]) ->
     assert lines[campaigns].split() == ["CAMPAIGN", "CHANNEL", "CREATED", "RECIPIENTS"]
     assert lines[campaigns + 1].startswith("5001")
     messages = lines.index(next(line for line in lines if line.startswith("MESSAGE")))
-    assert lines[messages].split() == ["MESSAGE", "CHANNEL", "RECIPIENT", "STATE", "DATE"]
+    assert lines[messages].split() == ["MESSAGE", "CHANNEL", "RECIPIENT", "STATE", "DATE", "STATUS"]
     assert "+33612345602" in lines[messages + 1] and "delivered" in lines[messages + 1]
