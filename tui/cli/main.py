@@ -104,6 +104,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `porte-voix sends show REF | head`: the reader has gone, which is not a failure.
+        # Point stdout at nothing so the interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         # A handler's own failures, and any layer's known error that reached this far (a CSV
         # file, a configuration...): the contract's exit code and words.
