@@ -179,12 +179,7 @@ async def _attempts(
             progress.in_flight = False
             attempt += 1
             if attempt > CONNECT_RETRIES:
-                raise ProviderError(
-                    provider,
-                    "CONNECTION_FAILED",
-                    f"could not connect to the provider ({type(exc).__name__}); nothing was sent",
-                    retryable=True,
-                ) from None
+                raise connection_failed(provider, exc) from None
             await asyncio.sleep(0.2 * attempt)
             continue
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
@@ -301,6 +296,16 @@ def _bad_url(provider: str, reason: str) -> ProviderError:
         BAD_URL,
         f"the endpoint URL is not usable ({reason}); nothing was sent; "
         "check the account's endpoint URL",
+    )
+
+
+def connection_failed(provider: str, exc: Exception) -> ProviderError:
+    """The connection could not be made, retries spent: nothing was sent, so it may be retried."""
+    return ProviderError(
+        provider,
+        "CONNECTION_FAILED",
+        f"could not connect to the provider ({type(exc).__name__}); nothing was sent",
+        retryable=True,
     )
 
 

@@ -35,6 +35,7 @@ from providers.http import (
     REPLY_TOO_LARGE,
     check_status,
     check_url,
+    connection_failed,
     declared_length,
     overall_deadline,
 )
@@ -159,12 +160,7 @@ async def _send(
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             attempt += 1
             if attempt > CONNECT_RETRIES:
-                raise ProviderError(
-                    provider,
-                    "CONNECTION_FAILED",
-                    f"could not connect to the provider ({type(exc).__name__}); nothing was sent",
-                    retryable=True,
-                ) from None
+                raise connection_failed(provider, exc) from None
             await asyncio.sleep(0.2 * attempt)
             continue
         except (httpx.UnsupportedProtocol, httpx.InvalidURL):
