@@ -49,6 +49,9 @@ class Match(NamedTuple):
     #: The recipient's row as the match read it (``state, delivery_state, delivery_at``), so
     #: that applying the event needs no second read; None when not read.
     row: tuple[str, str | None, str | None] | None = None
+    #: Set when the number is an eCampaign group's member (``tui.outbox.group_deliveries``),
+    #: found by this message id: the state goes to the member, not to a recipient.
+    member: str | None = None
 
 
 #: Within one transaction, the sends a campaign id designates do not change: read them once.
@@ -148,6 +151,14 @@ def find_match(
         ).fetchone()
         if row is not None:
             return _match(row)
+        row = conn.execute(
+            """SELECT g.reference, g.number, g.state, g.delivery_state, g.delivery_at
+               FROM group_deliveries g JOIN sends s ON s.reference = g.reference
+               WHERE g.message_id = ? AND s.provider = ? ORDER BY g.id DESC LIMIT 1""",
+            (message_id, provider),
+        ).fetchone()
+        if row is not None:
+            return _match(row)._replace(member=message_id)
     if campaign_id:
         references = _campaign_references(conn, provider, campaign_id, cache)
         if references:
@@ -228,6 +239,9 @@ def apply_to_recipient(
     recipient's state unless that would move it backwards (``should_replace``)."""
     if kind is not EventKind.DELIVERY or match.number is None:
         return
+    if match.member is not None:
+        _apply_to_member(conn, match, state, code, occurred_at, now)
+        return
     current = match.row
     if current is None:
         current = conn.execute(
@@ -246,6 +260,43 @@ def apply_to_recipient(
                SET delivery_state = ?, delivery_code = ?, delivery_at = ?, updated_at = ?
                WHERE reference = ? AND number = ?""",
             (state.value, code, occurred_at, now, match.reference, match.number),
+        )
+
+
+def _apply_to_member(
+    conn: sqlite3.Connection,
+    match: Match,
+    state: DeliveryState,
+    code: str,
+    occurred_at: str | None,
+    now: str,
+) -> None:
+    """The same rules for an eCampaign group's member: a report proves an unknown outcome was
+    accepted, and a state never moves backwards. Members are not the send's recipients: its
+    counters and state do not move."""
+    current = match.row
+    if current is None:
+        current = conn.execute(
+            """SELECT state, delivery_state, delivery_at FROM group_deliveries
+               WHERE reference = ? AND message_id = ? ORDER BY id DESC LIMIT 1""",
+            (match.reference, match.member),
+        ).fetchone()
+        if current is None:
+            return
+    where = (match.reference, match.member)
+    if current[0] == RecipientState.UNKNOWN.value:
+        conn.execute(
+            "UPDATE group_deliveries SET state = ?, error = ?, updated_at = ? "
+            "WHERE reference = ? AND message_id = ?",
+            (RecipientState.ACCEPTED.value, SETTLED_BY_REPORT, now, *where),
+        )
+    old_state = None if current[1] is None else DeliveryState(current[1])
+    if should_replace(old_state, current[2], state, occurred_at):
+        conn.execute(
+            """UPDATE group_deliveries
+               SET delivery_state = ?, delivery_code = ?, delivery_at = ?, updated_at = ?
+               WHERE reference = ? AND message_id = ?""",
+            (state.value, code, occurred_at, now, *where),
         )
 
 

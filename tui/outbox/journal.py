@@ -67,12 +67,15 @@ class Tally:
 class SendJournal:
     """The outbox's record of one running send. Open it with ``SendJournal.begin``."""
 
-    def __init__(self, store: Store, reference: str, provider: str) -> None:
+    def __init__(self, store: Store, reference: str, provider: str, *, group: bool = False) -> None:
         self.store = store
         self.reference = reference
         self.provider = provider
         #: The batch whose request is out (committed by ``leaving``, not answered yet).
         self.in_flight: int | None = None
+        #: An eCampaign group send: its reply also lists the group's members.
+        self.group = group
+        self._listed: frozenset[str] = frozenset()  # the numbers of the batch in flight
 
     @classmethod
     def begin(
@@ -99,7 +102,7 @@ class SendJournal:
             reference=reference,
             campaign_id=campaign_id,
         )
-        return cls(store, reference, provider)
+        return cls(store, reference, provider, group=getattr(message, "group", None) is not None)
 
     @classmethod
     def never_sent(
@@ -116,6 +119,8 @@ class SendJournal:
         """Commit that the request for ``batch`` (``numbers``) leaves now. Call it, then request."""
         self.store.mark_batch_sending(self.reference, batch, numbers, request_id=request_id)
         self.in_flight = batch
+        if self.group:
+            self._listed = frozenset(numbers)
 
     def turned_away(self, batch: int) -> None:
         """The provider refused ``batch`` before doing anything: its numbers are pending again."""
@@ -125,6 +130,11 @@ class SendJournal:
     def result(self, batch: int, answer: SendReceipt | ProviderError | InputError) -> None:
         """Record what ``batch``'s request came back with."""
         if isinstance(answer, SendReceipt):
+            if self.group:
+                # First, so that a report arriving meanwhile finds its member. Destinations
+                # that are not the numbers listed are the group's members.
+                members = [r for r in answer.recipients if r.number not in self._listed]
+                self.store.record_group_members(self.reference, batch, members)
             self.store.record_batch_result(self.reference, answer, batch=batch)
         else:
             self.store.record_batch_error(self.reference, None, answer, batch=batch)

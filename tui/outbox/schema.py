@@ -13,12 +13,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from providers.models import BalanceLine, Channel, DeliveryState, EventKind, Message, SmsMessage
-from tui.outbox.schema_history import HISTORY_DDL
+from tui.outbox.schema_history import GROUP_DDL, HISTORY_DDL
 
 #: 2: index send_recipients(reference, state); 3: sends.content_hash, the unfinished sends' index;
 #: 4: balances per account and channel or route, their history and thresholds, the History
-#: screen's indexes, getCDR rows (every addition is ``IF NOT EXISTS``: the DDL runs again).
-SCHEMA_VERSION = 4
+#: screen's indexes, getCDR rows (every addition is ``IF NOT EXISTS``: the DDL runs again);
+#: 5: the members of eCampaign group sends (``tui.outbox.group_deliveries``).
+SCHEMA_VERSION = 5
 
 
 class SendState(StrEnum):
@@ -184,6 +185,7 @@ CREATE TABLE IF NOT EXISTS balances (
 );
 """
     + HISTORY_DDL
+    + GROUP_DDL
 )
 
 

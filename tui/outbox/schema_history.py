@@ -1,6 +1,7 @@
 """Schema 4's additions: balances per account and channel or route, their history and
 thresholds (``tui.outbox.balances``), the History screen's indexes (``tui.outbox.history``),
-getCDR rows as read (``tui.outbox.cdr_store``).
+getCDR rows as read (``tui.outbox.cdr_store``). Schema 5's: the members of eCampaign group
+sends (``tui.outbox.group_deliveries``).
 
 Appended to ``schema.DDL`` and run the same way: statement by statement (split on ";", so no
 ";" in a comment), every one ``IF NOT EXISTS`` or ``OR IGNORE``, so running it again on an
@@ -101,5 +102,27 @@ CREATE TABLE IF NOT EXISTS cdr_rows (
     template_id TEXT,
     UNIQUE (account, kind, campaign_id, cdr_id)
 );
-CREATE INDEX IF NOT EXISTS cdr_rows_fetch ON cdr_rows(fetch_id, id)
+CREATE INDEX IF NOT EXISTS cdr_rows_fetch ON cdr_rows(fetch_id, id);
+"""
+
+GROUP_DDL = """
+-- Schema 5 (tui.outbox.group_deliveries): one row per group member a group send's reply
+-- listed, found again by its message id when its delivery report comes.
+CREATE TABLE IF NOT EXISTS group_deliveries (
+    id INTEGER PRIMARY KEY,
+    reference TEXT NOT NULL REFERENCES sends(reference) ON DELETE CASCADE,
+    batch INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    member_id TEXT,
+    message_id TEXT,
+    state TEXT NOT NULL,
+    error TEXT,
+    delivery_state TEXT,
+    delivery_code TEXT,
+    delivery_at TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS group_deliveries_send ON group_deliveries (reference, state);
+CREATE INDEX IF NOT EXISTS group_deliveries_message
+    ON group_deliveries (message_id) WHERE message_id IS NOT NULL;
 """

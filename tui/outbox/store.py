@@ -10,7 +10,8 @@ never retried automatically. A running send writes through one ``SendJournal``
 The class is assembled from small modules: ``base`` (connection, multi-process rules),
 ``lifecycle`` (the write side of a send), ``sends`` (paged history), ``tracking`` (events,
 balances), ``schema`` (tables, states and row types), ``codec`` (exact message serialisation),
-``balances`` (per account and channel or route), ``cdr_store`` (getCDR rows as read).
+``balances`` (per account and channel or route), ``cdr_store`` (getCDR rows as read),
+``group_deliveries`` (the members of eCampaign group sends).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tui.outbox.balances import BalanceQueries
 from tui.outbox.base import StoreError, new_reference, owner_alive
 from tui.outbox.cdr_store import CdrStore
 from tui.outbox.codec import decode_message
+from tui.outbox.group_deliveries import GroupDeliveries, GroupTotals
 from tui.outbox.lifecycle import SendLifecycle
 from tui.outbox.schema import (
     RESENDABLE_STATES,
@@ -43,6 +45,7 @@ __all__ = [
     "UNSETTLED_RECIPIENTS",
     "BalanceRow",
     "EventRow",
+    "GroupTotals",
     "RecipientRow",
     "RecipientState",
     "SendRow",
@@ -53,7 +56,7 @@ __all__ = [
 ]
 
 
-class Store(SendLifecycle, SendQueries, TrackingQueries, BalanceQueries, CdrStore):
+class Store(SendLifecycle, SendQueries, TrackingQueries, BalanceQueries, CdrStore, GroupDeliveries):
     """The outbox. ``Store(path)`` creates or upgrades the database; use it as a context
     manager or call ``close()``."""
 
