@@ -127,7 +127,8 @@ class Store(SendLifecycle, SendQueries, TrackingQueries, BalanceQueries, CdrStor
     def message_of(
         self, reference: str, *, states: Collection[RecipientState | str] | None = None
     ) -> Message:
-        """The stored message with its recipients (only those in ``states`` when given)."""
+        """The stored message with its recipients (only those in ``states`` when given: none
+        for ``states=()``, read at no cost)."""
         with self._read() as conn:
             row = conn.execute(
                 "SELECT message_json FROM sends WHERE reference = ?", (reference,)
@@ -137,7 +138,10 @@ class Store(SendLifecycle, SendQueries, TrackingQueries, BalanceQueries, CdrStor
             query = (
                 "SELECT number, state FROM send_recipients WHERE reference = ? ORDER BY position"
             )
-            numbers = conn.execute(query, (reference,)).fetchall()
+            # ``states=()``: the message without its numbers (a million of them, maybe).
+            numbers = (
+                conn.execute(query, (reference,)).fetchall() if states is None or states else []
+            )
         wanted = None if states is None else {RecipientState(s).value for s in states}
         recipients = tuple(n[0] for n in numbers if wanted is None or n[1] in wanted)
         return replace(decode_message(row[0]), recipients=recipients)
