@@ -357,7 +357,9 @@ class ComposeScreen(ComposeForm[M]):
             context = panel.context
             # Shown again whole when its state changed, or when what it shows comes from
             # elsewhere than its rows (campaign totals, a group's reports).
-            whole = context is not None and (context.totals is not None or panel.blank)
+            whole = context is not None and (
+                context.totals is not None or context.group is not None or panel.blank
+            )
             if row is not None and (row.state is not panel.shown_state or whole):
                 self._show_result(self.last_reference, scroll=False)
                 return

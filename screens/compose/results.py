@@ -3,8 +3,9 @@
 A send's journal holds one row per number. Some sends have no such rows to show, or rows that
 stay blank, and the operator must be told why rather than left with an empty table:
 
-* a group send: the provider sends to the group's members itself, so the journal holds the group,
-  not their numbers (nor their messages' ids: their reports cannot be matched to the send);
+* a group send: the provider sends to the group's members itself; its reply lists them, and
+  they are kept apart from the numbers typed in (``tui.outbox.group_deliveries``): shown as
+  totals (sent, refused, delivered, failed, waiting), which their reports keep current;
 * campaign totals: some reports cover a whole campaign ("1 of 1 voicemails delivered"), not a
   number; the latest is shown above the table;
 * a provider that sends no delivery reports at all, or sends them elsewhere: said under the
@@ -25,7 +26,7 @@ from providers.errors import GENERIC_CODES, InputError, ProviderError
 from providers.models import EventKind, GroupTarget, SendReceipt
 from tui.errors import UNREACHABLE
 from tui.outbox.schema import EventRow, SendRow, SendState
-from tui.outbox.store import Store
+from tui.outbox.store import GroupTotals, Store
 
 #: kind -> (unit of a send's cost, what becomes of its delivery reports).
 PROVIDER_NOTES: Mapping[str, tuple[str, str]] = {
@@ -66,6 +67,8 @@ class ResultContext:
     note: str
     totals: EventRow | None = None
     group: GroupTarget | None = None
+    #: What became of the group's members (None: not a group send, or no member listed).
+    members: GroupTotals | None = None
 
 
 def cost_unit(kind: str, receipts: Iterable[SendReceipt] = ()) -> str:
@@ -94,9 +97,8 @@ def result_context(
         info: ProviderInfo | None = provider_info(send.provider)
     except KeyError:
         info = None
-    group = None
-    if send.recipients_total == 0:
-        group = store.message_of(send.reference, states=()).group
+    group = store.message_of(send.reference, states=()).group  # the message, not its numbers
+    members = None if group is None else store.group_totals(send.reference)
     totals = None
     if blank:
         events = store.events_for(send.reference, limit=TOTALS_LOOKUP)
@@ -108,6 +110,7 @@ def result_context(
         note=delivery_note(send.provider),
         totals=totals,
         group=group,
+        members=members,
     )
 
 

@@ -24,6 +24,7 @@ from providers.phone import display
 from screens.compose.confirm import describe_group
 from screens.compose.results import ResultContext
 from tui.errors import visible
+from tui.outbox.group_deliveries import GroupTotals
 from tui.outbox.schema import EventRow, RecipientRow, RecipientState, SendRow, SendState
 from tui.sending.events import SendProgress
 
@@ -188,7 +189,10 @@ class SendPanel(Vertical):
         line.append(send.state.upper(), style=_STATE_STYLE.get(send.state, "bold"))
         if context.group is not None:
             line.append(f" · group send: {visible(describe_group(context.group))}")
-            return line
+            line.append(_members_line(context.members))
+            if not send.recipients_total:
+                return line
+            line.append("\nnumbers typed in:")
         line.append(
             f" · accepted {send.accepted} · rejected {send.rejected} · unknown {send.unknown}"
             f" · cancelled {send.cancelled}"
@@ -236,11 +240,17 @@ class SendPanel(Vertical):
         context = self.context
         note = ""
         if context is not None:
-            if context.group is not None:
+            if context.group is not None and context.members is None:
                 note = (
-                    "No table: the provider sends a group to its members itself, and tells "
-                    "neither their numbers nor their messages' ids; its own history has them "
-                    f"(porte-voix cdr --account {self.shown_account})."
+                    "The provider sends a group to its members itself, and its reply listed "
+                    "none of them: their reports cannot be counted here; its own history has "
+                    f"them (porte-voix cdr --account {self.shown_account})."
+                )
+            elif context.group is not None:
+                note = (
+                    "The group's members are counted above, and their delivery reports update "
+                    "the counts as they arrive"
+                    + ("; the table lists the numbers typed in." if rows else ".")
                 )
             elif not rows:
                 note = "No recipient to show."
@@ -279,6 +289,21 @@ class SendPanel(Vertical):
         if row.error:
             parts.append(row.error)
         detail.update(Text(visible(" · ".join(parts))))
+
+
+def _members_line(members: GroupTotals | None) -> str:
+    """What became of a group's members: sent to, refused, then their delivery reports."""
+    if members is None:
+        return "\nmembers: the provider's reply listed none"
+    line = f"\nmembers: {members.members:,} sent to"
+    if members.rejected:
+        line += f" ({members.rejected:,} refused)"
+    if members.unknown:
+        line += f" ({members.unknown:,} outcome unknown)"
+    return (
+        f"{line} · delivered {members.delivered:,} · failed {members.failed:,}"
+        f" · no final report yet {members.waiting:,}"
+    )
 
 
 def _campaign_cell(totals: EventRow | None) -> str:

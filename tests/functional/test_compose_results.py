@@ -71,10 +71,11 @@ async def test_a_voicemail_drop_shows_its_campaign_totals(demo_app: PorteVoixApp
         await wait_for(pilot, lambda: str(table.get_row_at(0)[2]).startswith("delivered"))
 
 
-async def test_a_group_send_says_what_it_is_and_why_it_has_no_table(
+async def test_a_group_send_shows_its_members_totals_as_their_reports_arrive(
     demo_app: PorteVoixApp,
 ) -> None:
-    """An eCampaign group send read "accepted 0" over an empty table."""
+    """An eCampaign group send read "accepted 0" over an empty table, and its members' reports
+    were never counted: the reply lists the members, and their reports update the totals."""
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await wait_for_screen(pilot, ComposeSmsScreen)
         screen = await choose(demo_app, pilot, "demo-ecampaign")
@@ -89,7 +90,24 @@ async def test_a_group_send_says_what_it_is_and_why_it_has_no_table(
         assert "group send: Group #1" in status and "accepted 0" not in status
         assert re.search(r"cost \d+ credits", status), status
         assert not screen.query_one("#results", DataTable).display
-        assert "No table" in text(screen, "#results-note")
+        assert "members are counted above" in text(screen, "#results-note")
+        members = re.search(r"members: (\d+) sent to", status)
+        assert members is not None and int(members[1]) > 0, status
+        reference = last_send(demo_app).reference  # type: ignore[union-attr]
+        totals = demo_app.session.store.group_totals(reference)
+        assert totals is not None and totals.members == int(members[1])
+        # The sandbox's states reach the console (its getCDR poll, in the demo): the totals
+        # shown follow, with no key pressed, until every member has a final state.
+        await wait_for(
+            pilot,
+            lambda: "no final report yet 0" in text(screen, "#send-status"),
+            what="every member's final state",
+            timeout=30,
+        )
+        totals = demo_app.session.store.group_totals(reference)
+        assert totals is not None and totals.delivered + totals.failed == totals.members
+        status = text(screen, "#send-status")
+        assert f"delivered {totals.delivered} · failed {totals.failed}" in status
 
 
 async def test_octopush_says_its_sends_get_no_delivery_reports(demo_app: PorteVoixApp) -> None:

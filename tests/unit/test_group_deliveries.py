@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from providers.models import (
     SendStatus,
     SmsMessage,
 )
+from tui.listen.live import LiveReader
 from tui.outbox.journal import SendJournal
 from tui.outbox.schema import SCHEMA_VERSION
 from tui.outbox.store import SendState, Store
@@ -143,3 +144,18 @@ def test_an_outbox_of_schema_4_gains_the_table(tmp_path: Path) -> None:
         assert reopened.group_totals(reference) is not None
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+
+
+def test_a_group_send_waiting_for_its_members_states_is_polled(store: Store) -> None:
+    """In the demo and without a public URL, eCampaign's states come through getCDR: a group
+    send whose members have no final state yet is one of the sends polled."""
+    reference = group_send(store, listed=())
+    since = datetime.now(UTC) - timedelta(days=1)
+    reader = LiveReader(store.path)
+    try:
+        assert [r for _a, r, _t in reader.unsettled_sends("ecampaign", since)] == [reference]
+        store.record_event(report("m1", DeliveryState.DELIVERED), b"a")
+        store.record_event(report("m2", DeliveryState.FAILED, "8"), b"b")
+        assert reader.unsettled_sends("ecampaign", since) == []
+    finally:
+        reader.close()

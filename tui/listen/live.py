@@ -290,15 +290,20 @@ class LiveReader:
     # -- what the eCampaign poll must look at -----------------------------------------------------
     def unsettled_sends(self, provider: str, since: datetime) -> list[tuple[str, str, str]]:
         """(account, reference, created_at) of the sends since ``since`` that still have an
-        accepted recipient without a final delivery state, oldest first."""
+        accepted recipient (or eCampaign group member) without a final delivery state, oldest
+        first."""
         rows = self.conn.execute(
             f"""SELECT s.account, s.reference, s.created_at FROM sends s
                 WHERE s.provider = ? AND s.dry_run = 0 AND s.created_at >= ?
-                  AND s.accepted > 0
-                  AND EXISTS (SELECT 1 FROM send_recipients r
-                              WHERE r.reference = s.reference AND r.state = 'accepted'
-                                AND (r.delivery_state IS NULL
-                                     OR r.delivery_state NOT IN {_FINAL_SQL}))
+                  AND ((s.accepted > 0
+                        AND EXISTS (SELECT 1 FROM send_recipients r
+                                    WHERE r.reference = s.reference AND r.state = 'accepted'
+                                      AND (r.delivery_state IS NULL
+                                           OR r.delivery_state NOT IN {_FINAL_SQL})))
+                       OR EXISTS (SELECT 1 FROM group_deliveries g
+                                  WHERE g.reference = s.reference AND g.state = 'accepted'
+                                    AND (g.delivery_state IS NULL
+                                         OR g.delivery_state NOT IN {_FINAL_SQL})))
                 ORDER BY s.id""",
             (provider, to_text(since)),
         ).fetchall()
