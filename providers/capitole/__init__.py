@@ -1,22 +1,121 @@
-"""CapitoleMobile: SMS and voice messages (two platforms, two balances)."""
+"""CapitoleMobile: SMS and voice messages (two platforms, two balances).
 
-from providers.base import OptionSpec, ProviderInfo, VoiceMode, VoiceType
-from providers.capitole.callbacks import describe_delivery, parse_callback
-from providers.capitole.codes import KIND, describe_refusal
-from providers.capitole.provider import (
-    DEFAULT_SMS_URL,
-    DEFAULT_VMS_URL,
-    TEST_SUFFIX,
-    CapitoleProvider,
+This module is the provider's identity card (``INFO``) and stays light: reading the accounts
+(``porte-voix accounts list``) or opening the console asks every configured provider for its
+``INFO``, and must not pay for httpx, lxml or the client. The client (``provider``), the
+callback parser (``callbacks``), the code meanings (``codes``) and the text-to-speech check
+(``rules``) load on their first use, through the small functions below. The values ``INFO``
+states (endpoints, capabilities, text profile) are defined here, once, and the heavy modules
+import them from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from providers.base import (
+    AccountSettings,
+    Capability,
+    OptionSpec,
+    ProviderInfo,
+    TtsCheck,
+    VoiceMode,
+    VoiceType,
 )
-from providers.capitole.rules import ENCODING, TEXT_PROFILE, tts_check
+from providers.text import TextProfile
+
+if TYPE_CHECKING:
+    import httpx
+
+    from providers.base import CallbackRequest
+    from providers.capitole.provider import CapitoleProvider as CapitoleProvider
+    from providers.models import CallbackItem
 
 __all__ = ["INFO", "KIND", "CapitoleProvider"]
+
+KIND = "capitole"
+DEFAULT_SMS_URL = "https://sms.capitolemobile.com/api/sendsms/xml"
+DEFAULT_VMS_URL = "https://vocal.capitolemobile.com/api/sendvms/xml"
+#: The dry-run URL is the sending URL followed by this (``xml_test``).
+TEST_SUFFIX = "_test"
+#: Both APIs speak Latin-9; so may the query strings of its callbacks.
+ENCODING = "ISO-8859-15"
+#: Appended by CapitoleMobile to marketing-route (``M``) messages.
+STOP_MENTION = " STOP au 36XXX"
+
+CAPABILITIES = (
+    Capability.SMS
+    | Capability.VOICE
+    | Capability.DRY_RUN
+    | Capability.SCHEDULE  # SMS only: the VMS API has no date
+    | Capability.CAMPAIGN_ID
+    | Capability.ROUTE
+    | Capability.LONG_SMS
+)
+
+TEXT_PROFILE = TextProfile(
+    key=KIND,
+    label="CapitoleMobile",
+    sms=True,
+    charset=ENCODING,
+    max_segments=1,
+    max_segments_long=4,
+    marketing_mention=STOP_MENTION,
+    note="XML sent as Latin-9 bytes; long=yes allows up to 4 SMS; route M appends the "
+    "STOP mention (mainland France only, counted always to stay on the safe side).",
+)
+
+
+# The parts of INFO that need the heavy modules, each imported when first called.
+def _open(
+    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
+) -> CapitoleProvider:
+    from providers.capitole.provider import CapitoleProvider
+
+    return CapitoleProvider(settings, secret, transport)
+
+
+def _parse_callback(request: CallbackRequest) -> list[CallbackItem]:
+    from providers.capitole.callbacks import parse_callback
+
+    return parse_callback(request)
+
+
+def _describe_delivery(code: str) -> str:
+    from providers.capitole.callbacks import describe_delivery
+
+    return describe_delivery(code)
+
+
+def _describe_refusal(code: str) -> str:
+    from providers.capitole.codes import describe_refusal
+
+    return describe_refusal(code)
+
+
+def _tts_check(spoken: str) -> TtsCheck:
+    from providers.capitole.rules import tts_check
+
+    return tts_check(spoken)
+
+
+#: Names this package offers from its heavy modules, loaded when asked for.
+_LAZY = {"CapitoleProvider": "providers.capitole.provider"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(module), name)
+    return value
+
 
 INFO = ProviderInfo(
     kind=KIND,
     label="CapitoleMobile",
-    capabilities=CapitoleProvider.capabilities,
+    capabilities=CAPABILITIES,
     options=(
         OptionSpec("sms_url", "SMS sending URL", DEFAULT_SMS_URL),
         OptionSpec("vms_url", "Voice message sending URL", DEFAULT_VMS_URL),
@@ -31,9 +130,9 @@ INFO = ProviderInfo(
             "inferred, the voice spec documents no test URL)",
         ),
     ),
-    factory=CapitoleProvider,
+    factory=_open,
     text_profile=TEXT_PROFILE,
-    parse_callback=parse_callback,
+    parse_callback=_parse_callback,
     login_label="username",
     secret_label="API password",
     batch_size=500,
@@ -58,7 +157,7 @@ INFO = ProviderInfo(
     # from it (a message sent with no type at all still goes as DD, see rules).
     default_voice_type="AD",
     voice_schedule=False,  # the VMS API has no date field (its SMS API has one)
-    check_tts=tts_check,
-    describe_delivery=describe_delivery,
-    describe_refusal=describe_refusal,
+    check_tts=_tts_check,
+    describe_delivery=_describe_delivery,
+    describe_refusal=_describe_refusal,
 )

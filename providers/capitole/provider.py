@@ -29,6 +29,7 @@ import httpx
 from lxml import etree
 
 from providers.base import AccountSettings, Capability
+from providers.capitole import CAPABILITIES, DEFAULT_SMS_URL, DEFAULT_VMS_URL, TEST_SUFFIX
 from providers.capitole import codes as codes
 from providers.capitole import rules as rules
 from providers.capitole.codes import KIND
@@ -45,9 +46,6 @@ from providers.models import (
 from providers.redact import guard_provider, scrub
 from providers.xml import XmlRefused, parse
 
-DEFAULT_SMS_URL = "https://sms.capitolemobile.com/api/sendsms/xml"
-DEFAULT_VMS_URL = "https://vocal.capitolemobile.com/api/sendvms/xml"
-TEST_SUFFIX = "_test"
 FORM_HEADERS = {"Content-Type": FORM_CONTENT_TYPE}
 
 
@@ -62,15 +60,7 @@ class LastBalance:
 @guard_provider
 class CapitoleProvider:
     kind: ClassVar[str] = KIND
-    capabilities: ClassVar[Capability] = (
-        Capability.SMS
-        | Capability.VOICE
-        | Capability.DRY_RUN
-        | Capability.SCHEDULE  # SMS only: the VMS API has no date
-        | Capability.CAMPAIGN_ID
-        | Capability.ROUTE
-        | Capability.LONG_SMS
-    )
+    capabilities: ClassVar[Capability] = CAPABILITIES
 
     def __init__(
         self,

@@ -39,13 +39,15 @@ from lxml import etree
 
 from providers import phone, text
 from providers.base import TtsCheck
+from providers.capitole import ENCODING as ENCODING
+from providers.capitole import STOP_MENTION as STOP_MENTION
+from providers.capitole import TEXT_PROFILE as TEXT_PROFILE
 from providers.capitole.codes import KIND
 from providers.errors import InputError
 from providers.models import Channel, Route, SmsMessage, VmsType, VoiceMessage
 from providers.xml import sub, to_bytes
 
 PARIS = ZoneInfo("Europe/Paris")
-ENCODING = "ISO-8859-15"
 PROG_FORMAT = "%Y-%m-%d %H:%M:%S"
 CAMPAIGN_ID = re.compile(r"^[A-Za-z0-9_]{1,10}$")
 SMS_SENDER = re.compile(r"^[A-Za-z0-9 .\-_&'+]{1,11}$")
@@ -54,21 +56,6 @@ MAX_SENDER = 11
 TTS_WORDS_PER_MINUTE = 150
 TTS_MIN_SECONDS, TTS_MAX_SECONDS = 15, 59
 TTS_MARGIN = 0.25  # refuse only what is clearly out of range: the estimate is rough
-
-#: Appended by CapitoleMobile to marketing-route (``M``) messages.
-STOP_MENTION = " STOP au 36XXX"
-
-TEXT_PROFILE = text.TextProfile(
-    key=KIND,
-    label="CapitoleMobile",
-    sms=True,
-    charset=ENCODING,
-    max_segments=1,
-    max_segments_long=4,
-    marketing_mention=STOP_MENTION,
-    note="XML sent as Latin-9 bytes; long=yes allows up to 4 SMS; route M appends the "
-    "STOP mention (mainland France only, counted always to stay on the safe side).",
-)
 
 
 # --------------------------------------------------------------------------- small checks

@@ -3,21 +3,104 @@ blacklists and replies, tracking, HLR).
 
 One module per web-service family; ``EcampaignProvider`` assembles them. Requests are ``POST``
 with one form field ``xml`` (UTF-8); see ``core`` for the envelope and return codes.
+
+This module is the provider's identity card (``INFO``) and stays light: asking for it loads
+neither httpx, lxml nor the client. The client, the callback parser, the code and state
+meanings load on their first use, through the small functions below. The values ``INFO``
+states are defined here, once; the heavy modules import them from here.
 """
 
 from __future__ import annotations
 
-from providers.base import OptionSpec, ProviderInfo, VoiceMode
-from providers.ecampaign.callbacks import parse_callback
-from providers.ecampaign.codes import KIND, describe_refusal
-from providers.ecampaign.core import DEFAULT_BASE_URL
-from providers.ecampaign.hlr import HlrResult
-from providers.ecampaign.provider import CAPABILITIES, EcampaignProvider
-from providers.ecampaign.receipt import EcampaignRecipientResult
-from providers.ecampaign.rules import TEXT_PROFILE
-from providers.ecampaign.states import describe_delivery
+import importlib
+from typing import TYPE_CHECKING
+
+from providers.base import AccountSettings, Capability, OptionSpec, ProviderInfo, VoiceMode
+from providers.text import TextProfile
+
+if TYPE_CHECKING:
+    import httpx
+
+    from providers.base import CallbackRequest
+    from providers.ecampaign.hlr import HlrResult as HlrResult
+    from providers.ecampaign.provider import EcampaignProvider as EcampaignProvider
+    from providers.ecampaign.receipt import EcampaignRecipientResult as EcampaignRecipientResult
+    from providers.models import CallbackItem
 
 __all__ = ["INFO", "KIND", "EcampaignProvider", "EcampaignRecipientResult", "HlrResult"]
+
+KIND = "ecampaign"
+DEFAULT_BASE_URL = "http://api.ecampaign.prosoluce.fr"
+
+CAPABILITIES = (
+    Capability.SMS
+    | Capability.VOICE
+    | Capability.MAIL
+    | Capability.FAX
+    | Capability.BALANCE
+    | Capability.SCHEDULE
+    | Capability.GROUPS
+    | Capability.TEMPLATES
+    | Capability.CDR
+    | Capability.BLACKLIST
+    | Capability.HLR
+)
+
+TEXT_PROFILE = TextProfile(
+    key=KIND,
+    label="eCampaign",
+    sms=True,
+    charset="UTF-8",
+    # The spec states no maximum, only code 14 ("too many characters"). 10 parts (1530
+    # GSM-7 characters) is the cap most gateways apply and the length handsets reassemble
+    # reliably; refusing beyond it locally beats a code 14 after the operator confirmed.
+    max_segments=10,
+    note="No documented maximum; 10 SMS is our conservative cap (code 14 otherwise).",
+)
+
+
+# The parts of INFO that need the heavy modules, each imported when first called.
+def _open(
+    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
+) -> EcampaignProvider:
+    from providers.ecampaign.provider import EcampaignProvider
+
+    return EcampaignProvider(settings, secret, transport)
+
+
+def _parse_callback(request: CallbackRequest) -> list[CallbackItem]:
+    from providers.ecampaign.callbacks import parse_callback
+
+    return parse_callback(request)
+
+
+def _describe_delivery(code: str) -> str:
+    from providers.ecampaign.states import describe_delivery
+
+    return describe_delivery(code)
+
+
+def _describe_refusal(code: str) -> str:
+    from providers.ecampaign.codes import describe_refusal
+
+    return describe_refusal(code)
+
+
+#: Names this package offers from its heavy modules, loaded when asked for.
+_LAZY = {
+    "EcampaignProvider": "providers.ecampaign.provider",
+    "EcampaignRecipientResult": "providers.ecampaign.receipt",
+    "HlrResult": "providers.ecampaign.hlr",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(module), name)
+    return value
+
 
 INFO = ProviderInfo(
     kind=KIND,
@@ -40,9 +123,9 @@ INFO = ProviderInfo(
         OptionSpec("sender", "default SMS sender name (1 to 11 letters or digits)"),
         OptionSpec("caller_id", "default caller number for calls, faxes and SMS"),
     ),
-    factory=EcampaignProvider,
+    factory=_open,
     text_profile=TEXT_PROFILE,
-    parse_callback=parse_callback,
+    parse_callback=_parse_callback,
     login_label="user name",
     secret_label="password",
     # No per-request maximum is documented. 500 destinations keep one request around 50 KB
@@ -55,6 +138,6 @@ INFO = ProviderInfo(
         "is international without '+' (e.g. 33123456789). Send to numbers or to a group."
     ),
     voice_schedule=True,
-    describe_delivery=describe_delivery,
-    describe_refusal=describe_refusal,
+    describe_delivery=_describe_delivery,
+    describe_refusal=_describe_refusal,
 )

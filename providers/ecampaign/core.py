@@ -19,14 +19,13 @@ import httpx
 from lxml import etree
 
 from providers.base import AccountSettings
+from providers.ecampaign import DEFAULT_BASE_URL
 from providers.ecampaign.codes import AUTH_FAILED, KIND, OK, meaning
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
 from providers.http import FORM_CONTENT_TYPE, MAX_REPLY_BYTES, make_client, request
 from providers.phone import from_ecampaign
 from providers.redact import excerpt, scrub
 from providers.xml import MAX_XML_BYTES, XmlRefused, parse, sub, to_bytes
-
-DEFAULT_BASE_URL = "http://api.ecampaign.prosoluce.fr"
 
 # Characters XML 1.0 cannot carry at all (lxml would raise a bare ValueError on them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -7,6 +7,7 @@ from typing import ClassVar
 import httpx
 
 from providers.base import AccountSettings, Capability
+from providers.ecampaign import CAPABILITIES
 from providers.ecampaign.codes import KIND
 from providers.ecampaign.core import EcampaignCore
 from providers.ecampaign.credits import CreditsMixin
@@ -17,20 +18,6 @@ from providers.ecampaign.sending import SendingMixin
 from providers.ecampaign.templates import TemplatesMixin
 from providers.ecampaign.tracking import TrackingMixin
 from providers.redact import guard_provider
-
-CAPABILITIES = (
-    Capability.SMS
-    | Capability.VOICE
-    | Capability.MAIL
-    | Capability.FAX
-    | Capability.BALANCE
-    | Capability.SCHEDULE
-    | Capability.GROUPS
-    | Capability.TEMPLATES
-    | Capability.CDR
-    | Capability.BLACKLIST
-    | Capability.HLR
-)
 
 
 @guard_provider

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from providers.ecampaign.codes import KIND
+from providers.ecampaign import TEXT_PROFILE as TEXT_PROFILE
 from providers.ecampaign.core import check_xml_text, el
 from providers.errors import InputError
 from providers.models import Channel, GroupTarget
@@ -26,19 +26,6 @@ from providers.phone import (
     international_digits,
     normalise,
     number_of,
-)
-from providers.text import TextProfile
-
-TEXT_PROFILE = TextProfile(
-    key=KIND,
-    label="eCampaign",
-    sms=True,
-    charset="UTF-8",
-    # The spec states no maximum, only code 14 ("too many characters"). 10 parts (1530
-    # GSM-7 characters) is the cap most gateways apply and the length handsets reassemble
-    # reliably; refusing beyond it locally beats a code 14 after the operator confirmed.
-    max_segments=10,
-    note="No documented maximum; 10 SMS is our conservative cap (code 14 otherwise).",
 )
 
 PARIS = ZoneInfo("Europe/Paris")

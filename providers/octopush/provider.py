@@ -48,6 +48,7 @@ from providers.models import (
     SmsMessage,
     VoiceMessage,
 )
+from providers.octopush import CAPABILITIES, DEFAULT_BASE_URL
 from providers.octopush import rules as rules
 from providers.octopush.codes import (
     ALREADY_RECEIVED,
@@ -63,19 +64,8 @@ from providers.octopush.rules import SmsType, from_sending_timestamp, sending_ti
 from providers.phone import normalise
 from providers.redact import excerpt, guard_provider
 
-DEFAULT_BASE_URL = "https://www.octopush-dm.com/api"
 #: Characters of a reply kept in an error (replies are short; an HTML page is not).
 MAX_ORIGINAL = 500
-
-CAPABILITIES = (
-    Capability.SMS
-    | Capability.BALANCE
-    | Capability.DRY_RUN
-    | Capability.SCHEDULE
-    | Capability.ROUTE
-    | Capability.LONG_SMS
-    | Capability.DUPLICATE_GUARD
-)
 
 
 @dataclass(frozen=True)

@@ -25,25 +25,16 @@ from enum import StrEnum
 from providers import phone
 from providers.errors import InputError
 from providers.models import Channel, Route, SmsMessage
+from providers.octopush import MAX_TEXT as MAX_TEXT
+from providers.octopush import TEXT_PROFILE as TEXT_PROFILE
 from providers.octopush.codes import KIND
-from providers.text import TextProfile, check_sms_text
+from providers.text import check_sms_text
 
 MAX_REQUEST_ID = 64
-MAX_TEXT = 459  # 3 x 153
 STOP_MENTION = "STOP au XXXXX"
 # Octopush replaces XXXXX by its short code; a text may also carry the short code itself. The
 # provider does not document a looser rule, so case and spacing are matched as it writes them.
 _STOP = re.compile(r"STOP au (?:XXXXX|[0-9]{5})(?![0-9])")
-
-TEXT_PROFILE = TextProfile(
-    key=KIND,
-    label="Octopush",
-    sms=True,
-    charset="UTF-8",
-    max_characters=MAX_TEXT,
-    note="sms_text is at most 459 characters (3 x 153). Type FR requires the text to carry "
-    "'STOP au XXXXX' (see has_stop_mention); nothing is appended by the provider.",
-)
 
 _SENDER = re.compile(r"[A-Za-z0-9]{3,11}")
 _REQUEST_ID = re.compile(rf"[A-Za-z0-9]{{1,{MAX_REQUEST_ID}}}")

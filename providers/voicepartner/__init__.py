@@ -1,30 +1,116 @@
-"""VoicePartner: voicemail drops and text-to-speech calls."""
+"""VoicePartner: voicemail drops and text-to-speech calls.
 
-from providers.base import OptionSpec, ProviderInfo, VoiceMode
-from providers.voicepartner.callbacks import describe_delivery, parse_callback
-from providers.voicepartner.codes import KIND, describe_refusal
-from providers.voicepartner.provider import (
-    DEFAULT_BASE_URL,
-    MAX_NUMBERS_PER_REQUEST,
-    VoicePartnerProvider,
+The provider's identity card (``INFO``), kept light: asking for it loads neither httpx nor the
+client. The client (``provider``), the callback parser (``callbacks``), the code meanings
+(``codes``) and the text-to-speech check (``rules``) load on their first use, through the small
+functions below. The values ``INFO`` states are defined here, once; the heavy modules import
+them from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from providers.base import (
+    AccountSettings,
+    Capability,
+    OptionSpec,
+    ProviderInfo,
+    TtsCheck,
+    VoiceMode,
 )
-from providers.voicepartner.rules import TEXT_PROFILE, tts_check
+from providers.text import TextProfile
+
+if TYPE_CHECKING:
+    import httpx
+
+    from providers.base import CallbackRequest
+    from providers.models import CallbackItem
+    from providers.voicepartner.provider import VoicePartnerProvider as VoicePartnerProvider
 
 __all__ = ["INFO", "KIND", "VoicePartnerProvider"]
+
+KIND = "voicepartner"
+DEFAULT_BASE_URL = "https://api.voicepartner.fr/v1"
+#: Numbers per request: a larger send is split into requests of at most this many.
+MAX_NUMBERS_PER_REQUEST = 500
+
+CAPABILITIES = (
+    Capability.VOICE
+    | Capability.BALANCE
+    | Capability.SCHEDULE
+    | Capability.AUDIO_LIST
+    | Capability.CANCEL
+)
+
+TEXT_PROFILE = TextProfile(
+    key=KIND,
+    label="VoicePartner",
+    sms=False,
+    charset="UTF-8",
+    note="Voice only: no SMS. Text-to-speech text travels as UTF-8 JSON.",
+)
+
+
+# The parts of INFO that need the heavy modules, each imported when first called.
+def _open(
+    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
+) -> VoicePartnerProvider:
+    from providers.voicepartner.provider import VoicePartnerProvider
+
+    return VoicePartnerProvider(settings, secret, transport)
+
+
+def _parse_callback(request: CallbackRequest) -> list[CallbackItem]:
+    from providers.voicepartner.callbacks import parse_callback
+
+    return parse_callback(request)
+
+
+def _describe_delivery(code: str) -> str:
+    from providers.voicepartner.callbacks import describe_delivery
+
+    return describe_delivery(code)
+
+
+def _describe_refusal(code: str) -> str:
+    from providers.voicepartner.codes import describe_refusal
+
+    return describe_refusal(code)
+
+
+def _tts_check(spoken: str) -> TtsCheck:
+    from providers.voicepartner.rules import tts_check
+
+    return tts_check(spoken)
+
+
+#: Names this package offers from its heavy modules, loaded when asked for.
+_LAZY = {"VoicePartnerProvider": "providers.voicepartner.provider"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(module), name)
+    return value
+
 
 INFO = ProviderInfo(
     kind=KIND,
     label="VoicePartner",
-    capabilities=VoicePartnerProvider.capabilities,
+    capabilities=CAPABILITIES,
     options=(
         OptionSpec("base_url", "API base URL", default=DEFAULT_BASE_URL),
         OptionSpec("email", "e-mail for end-of-campaign notifications (emailForNotification)"),
         OptionSpec("sender", "call-back mobile number, validated on the VoicePartner platform"),
         OptionSpec("notify_url", "callback URL for delivery reports (notifyUrl)"),
     ),
-    factory=VoicePartnerProvider,
+    factory=_open,
     text_profile=TEXT_PROFILE,
-    parse_callback=parse_callback,
+    parse_callback=_parse_callback,
     login_label="login (unused)",
     secret_label="API key",
     batch_size=MAX_NUMBERS_PER_REQUEST,
@@ -39,7 +125,7 @@ INFO = ProviderInfo(
     # Each send names the URL its reports go to (notifyUrl).
     callback_option="notify_url",
     voice_schedule=True,
-    check_tts=tts_check,
-    describe_delivery=describe_delivery,
-    describe_refusal=describe_refusal,
+    check_tts=_tts_check,
+    describe_delivery=_describe_delivery,
+    describe_refusal=_describe_refusal,
 )

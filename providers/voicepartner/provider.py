@@ -59,6 +59,7 @@ from providers.ratelimit import (
     per_minute,
 )
 from providers.redact import guard_provider, scrub
+from providers.voicepartner import CAPABILITIES, DEFAULT_BASE_URL, MAX_NUMBERS_PER_REQUEST
 from providers.voicepartner.codes import (
     KIND,
     Chunk,
@@ -77,8 +78,6 @@ from providers.voicepartner.rules import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.voicepartner.fr/v1"
-MAX_NUMBERS_PER_REQUEST = 500
 #: Longest wait for a rate-limit slot inside one call before giving up with RateLimitedError.
 DEFAULT_MAX_WAIT = 75.0
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -112,13 +111,7 @@ def encode_json(body: dict[str, Any]) -> bytes:
 @guard_provider
 class VoicePartnerProvider:
     kind: ClassVar[str] = KIND
-    capabilities: ClassVar[Capability] = (
-        Capability.VOICE
-        | Capability.BALANCE
-        | Capability.SCHEDULE
-        | Capability.AUDIO_LIST
-        | Capability.CANCEL
-    )
+    capabilities: ClassVar[Capability] = CAPABILITIES
 
     def __init__(
         self,

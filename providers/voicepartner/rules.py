@@ -20,16 +20,8 @@ from providers import phone, text
 from providers.base import TtsCheck
 from providers.errors import InputError
 from providers.models import Channel, VoiceMessage
-from providers.text import TextProfile
+from providers.voicepartner import TEXT_PROFILE as TEXT_PROFILE
 from providers.voicepartner.codes import KIND
-
-TEXT_PROFILE = TextProfile(
-    key=KIND,
-    label="VoicePartner",
-    sms=False,
-    charset="UTF-8",
-    note="Voice only: no SMS. Text-to-speech text travels as UTF-8 JSON.",
-)
 
 PARIS = ZoneInfo("Europe/Paris")
 SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:00"
