@@ -13,10 +13,15 @@ exists); garbage and XXE a 400; a body over ``MAX_BODY`` a 413; a request line o
 traceback nor any of the URL, which holds the token.
 
 The receiver runs inside the ``listen`` daemon, or embedded in the console (the demo).
+
+It also serves eCampaign's one-time import files (``GET …/imports/<token>.xml``,
+``tui.listen.import_files``) from the spool beside its store, and keeps there the import reports
+eCampaign posts back (``tui.groups.import_spool``), telling its import listeners.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import secrets
@@ -32,6 +37,8 @@ from providers.callbacks import parse_callback_items
 from providers.errors import CallbackError
 from providers.models import DeliveryEvent, ImportReport
 from tui.errors import visible
+from tui.groups.import_spool import ImportRecord, ImportSpool, spool_dir
+from tui.listen.import_files import add_import_routes
 from tui.listen.writer import GroupWriter, WriterBusy, WriterClosed
 from tui.outbox.store import Store
 from tui.outbox.tracking import StoredHook
@@ -42,6 +49,8 @@ MAX_BODY = 64 * 1024
 
 #: Told (account, the events just stored) once they are committed, in the receiver's loop.
 StoredListener = Callable[[str, Sequence[DeliveryEvent]], None]
+#: Told (account, the import's record) once an eCampaign import report is stored.
+ImportListener = Callable[[str, ImportRecord], None]
 
 
 class QuietServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
@@ -110,10 +119,15 @@ class Receiver:
     #: Told of each event inside the commit that stores it (a STOP joins the opt-out list).
     on_stored: StoredHook | None = None
     writer: GroupWriter | None = None
+    #: eCampaign's import files and reports: beside the store, where the commands write them.
+    spool: ImportSpool | None = None
+    import_listeners: list[ImportListener] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.writer is None:
             self.writer = GroupWriter(self.store, on_stored=self.on_stored)
+        if self.spool is None:
+            self.spool = ImportSpool(spool_dir(self.store.path.parent))
 
     def register(self, account: str, provider: str, token: str | None = None) -> str:
         token = token or new_token()
@@ -130,10 +144,23 @@ class Receiver:
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
+        assert self.spool is not None
+        add_import_routes(app, self.spool)  # first: their paths could read as callbacks
+        app.on_startup.append(self._clean_spool)
         app.router.add_route("*", "/{provider}/{account}/{token}", self.handle)
         app.router.add_route("*", "/{prefix:.+}/{provider}/{account}/{token}", self.handle)
         app.on_cleanup.append(self._close_writer)
         return app
+
+    async def _clean_spool(self, _app: web.Application) -> None:
+        assert self.spool is not None
+        try:
+            removed = await asyncio.to_thread(self.spool.clean)
+        except OSError as exc:
+            log.warning("the import spool could not be cleaned: %s", visible(str(exc)))
+            return
+        if removed:
+            log.info("removed %d expired import file(s)", removed)
 
     async def _close_writer(self, _app: web.Application) -> None:
         if self.writer is not None:
@@ -182,23 +209,18 @@ class Receiver:
         raw = f"{request.method} {request.path_qs}\n".encode() + body
         raw = raw.replace(expected[1].encode(), b"<token>")
         events = [item for item in items if isinstance(item, DeliveryEvent)]
+        reports = [item for item in items if isinstance(item, ImportReport)]
         try:
             await self.store_events(account, events, raw)
+            records = [await self._store_report(account, report) for report in reports]
         except WriterBusy:
             return web.Response(status=503, text="busy, try again", headers={"Retry-After": "5"})
         except WriterClosed:
             return web.Response(status=503, text="shutting down, try again")
         except Exception:  # a write that failed: the provider must retry, not forget it
             return web.Response(status=500, text="not stored, try again")
-        for report in items:
-            if isinstance(report, ImportReport):
-                log.info(
-                    "%s: group import report: state %s, %s imported, %d error(s)",
-                    account,
-                    report.state,
-                    report.imported,
-                    len(report.errors),
-                )
+        for record in records:
+            self._announce_import(account, record)
         self.received += len(events)
         return web.Response(text="OK")
 
@@ -213,6 +235,30 @@ class Receiver:
         stored = await self.writer.submit(account, events, raw) if events else []
         self._announce(account, stored)
         return stored
+
+    async def _store_report(self, account: str, report: ImportReport) -> ImportRecord:
+        assert self.spool is not None
+        try:
+            return await asyncio.to_thread(self.spool.record_report, account, report)
+        except Exception:
+            log.exception("%s: an import report could not be stored", account)
+            raise
+
+    def _announce_import(self, account: str, record: ImportRecord) -> None:
+        report = record.report or {}
+        log.info(
+            "%s: import report%s: state %s, %s imported, %d error(s)",
+            account,
+            f" for import {record.id}" if record.group_id else " with no import waiting for it",
+            visible(str(report.get("state"))),
+            report.get("imported"),
+            len(report.get("errors") or ()),
+        )
+        for listener in list(self.import_listeners):
+            try:
+                listener(account, record)
+            except Exception:  # a display problem must never cost the provider its answer
+                log.exception("an import listener failed")
 
     def _announce(self, account: str, stored: Sequence[DeliveryEvent]) -> None:
         if not stored:

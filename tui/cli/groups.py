@@ -92,6 +92,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "feed it by default",
     )
     load.add_argument("--yes", action="store_true", help="import without the preview question")
+    load.add_argument(
+        "--via-provider",
+        action="store_true",
+        help="let eCampaign import the file itself (importMembers; large files): it fetches it "
+        "once from the public URL and posts its report to `porte-voix listen`",
+    )
+
+    _command(sub, "imports", "eCampaign's own imports of the account and their reports")
 
 
 def _command(

@@ -15,6 +15,7 @@ from typing import Any
 from providers.models import Group, GroupField
 from tui.cli.groups import confirm, group_json, with_groups
 from tui.cli.groups_import import import_members
+from tui.cli.groups_provider_import import list_imports
 from tui.cli.support import EXIT_INPUT, EXIT_OK, CliFailure, emit_json
 from tui.errors import visible
 from tui.groups.service import GroupService, fetch_members, find_group, locks_text
@@ -231,4 +232,5 @@ HANDLERS = {
     "empty": empty,
     "add-member": add_member,
     "import": import_members,
+    "imports": list_imports,
 }

@@ -8,8 +8,8 @@ requests out, so the report still says which lines went in. It prints
 stopped early, why and which lines were imported, unknown or not sent. Exit 0 when every row
 went in, 1 when some did not, 2 when no row could be sent (nothing was).
 
-eCampaign's own bulk import (``importMembers``) fetches an XML file from a public URL and posts
-its report back: it needs the ``listen`` daemon, which does not exist yet.
+With ``--via-provider``, eCampaign imports the checked rows itself (``importMembers``): see
+``tui.cli.groups_provider_import``.
 """
 
 from __future__ import annotations
@@ -46,13 +46,18 @@ def import_members(args: argparse.Namespace) -> int:
             "pass --yes to import without a terminal (nothing was imported)",
         )
 
+    if args.via_provider:
+        from tui.cli.groups_provider_import import import_via_provider
+
+        return import_via_provider(args, source)
+
     async def session(service: GroupService) -> ImportReport | ImportPlan:
         group = await find_group(service, args.group)
         plan = plan_import(source, group, mapping_with(source.columns, group, args.map))
         if not plan.ready:
             return plan
         if not args.yes:
-            _preview(plan, source, group.name)
+            preview(plan, source, group.name)
             confirm(f"Import {len(plan.ready):,} member(s)?", "import without a terminal")
         cancel = asyncio.Event()
         with _ctrl_c_sets(cancel):
@@ -104,7 +109,7 @@ def _progress() -> Callable[[ImportProgress], None] | None:
     return show
 
 
-def _preview(plan: ImportPlan, source: CsvFile, group_name: str) -> None:
+def preview(plan: ImportPlan, source: CsvFile, group_name: str) -> None:
     err = sys.stderr
     print(f"Import into {visible(group_name)!s} from {len(source.rows):,} row(s):", file=err)
     for column, field in plan.mapping.items():

@@ -78,6 +78,10 @@ class GroupService(Protocol):
 
     async def del_tags(self, group_id: str, names: Sequence[str]) -> None: ...
 
+    async def import_members(
+        self, group_id: str, xml_url: str, callback_url: str | None = None
+    ) -> None: ...
+
 
 class NoGroupsError(Exception):
     """The account's provider has no sending groups."""

@@ -44,20 +44,24 @@ HLR (GET): mobiles → status 0, error 0, MCC 208 with an operator chosen by the
 (ending 9: ported); numbers ending 00 or unallocated → error 1; ending 02 → error 2 (absent);
 landlines → status 3, error 5.
 
-Limitations: nothing is ever downloaded. pushMP3 checks the URL's syntax (68) and stores a
-placeholder recording (URL rules for 69–72 in ``templates``); importMembers answers 0 and, when a
-callbackUrl is given, posts an ``importFromXml`` report with state KO, 0 imported, and an error
-saying the sandbox does not fetch files.
+importMembers answers 0, then (after the callback delay) fetches the XML file, imports each
+member as addMember would and posts the ``importFromXml`` report to the callbackUrl
+(``imports``); it fetches from and reports to loopback addresses only.
+
+Limitations: pushMP3 downloads nothing: it checks the URL's syntax (68) and stores a
+placeholder recording (URL rules for 69–72 in ``templates``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from aiohttp import web
 from lxml import etree
@@ -152,6 +156,19 @@ class EcampaignSandbox(SandboxBase):
     def _notify(self, xml: str, delay: float, url: str | None) -> None:
         self.schedule_callback("POST", data={"xml": xml}, url=url, delay=delay)
 
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after the answer, cancelled with the sandbox (like its callbacks)."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:  # the sandbox's own bug: logged, never a crash of the demo
+                log.exception("ecampaign sandbox: background work failed")
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def _endpoint(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def serve(request: web.Request) -> web.Response:
             try:
@@ -160,7 +177,12 @@ class EcampaignSandbox(SandboxBase):
                 if not self.state.api_enabled:
                     raise EcError(4)
                 call = Call(
-                    root, self.clock(), request.match_info, self.callbacks.delay, self._notify
+                    root,
+                    self.clock(),
+                    request.match_info,
+                    self.callbacks.delay,
+                    self._notify,
+                    self._spawn,
                 )
                 result = handler(call, self.state)
             except EcError as exc:

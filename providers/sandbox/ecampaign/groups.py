@@ -1,4 +1,4 @@
-"""manageGroup: groups with typed fields, their members, and the (never fetched) XML import.
+"""manageGroup: groups with typed fields, their members, and the XML import (``imports``).
 
 Member values are stored as the platform would use them: phone fields as the national number
 without its trunk 0 plus a dialling code (``code`` attribute, 33 by default, or taken from a
@@ -16,11 +16,11 @@ import phonenumbers
 from aiohttp import web
 from lxml import etree
 
+from providers.sandbox.ecampaign import imports
 from providers.sandbox.ecampaign.protocol import (
     Call,
     EcError,
     bool_text,
-    document,
     fmt,
     is_http_url,
     is_true,
@@ -43,7 +43,6 @@ FIELD_NAME = re.compile(r"^[\w\- ]{1,64}$")
 RESERVED_FIELD_NAMES = frozenset({"id"})  # the platform's own column: code 51
 #: Members per chunk of a large getMember reply (see ``_streamed``).
 STREAM_CHUNK = 500
-IMPORT_NOTE = "Bac à sable : le fichier n'est jamais téléchargé, aucun contact n'a été importé"
 
 
 def _group(call: Call, state: EcampaignState) -> GroupRec:
@@ -184,18 +183,18 @@ def empty_group(call: Call, state: EcampaignState) -> etree._Element:
 
 
 def import_members(call: Call, state: EcampaignState) -> etree._Element:
-    _group(call, state)
+    """Answer 0, then fetch the file, import it and post the report (``imports``)."""
+    group = _group(call, state)
     element = _manage(call, "importMembers")
     xml_url, callback_url = text_of(element, "xmlUrl"), text_of(element, "callbackUrl")
     if not is_http_url(xml_url) or (callback_url and not is_http_url(callback_url)):
         raise EcError(25)
-    if callback_url:
-        report = etree.Element("ecampaign")
-        body = sub(report, "importFromXml")
-        sub(body, "state", "KO")
-        sub(body, "imported", "0")
-        sub(sub(body, "errors"), "error", f"{IMPORT_NOTE} ({xml_url})")
-        call.notify(document(report), call.delay, callback_url)
+    if call.spawn is not None:
+        call.spawn(
+            imports.run(
+                state, group.id, xml_url, callback_url, call.delay, call.notify, write_values
+            )
+        )
     return reply()
 
 
@@ -241,15 +240,23 @@ def _is_date(value: str, pattern: str) -> bool:
     return True
 
 
-def _write(group: GroupRec, member: MemberRec, items: list[etree._Element]) -> None:
-    """Apply ``tags/item`` values to ``member`` (a copy for a new one): 23 or 24 on failure."""
-    if not items:
+def _items(items: list[etree._Element]) -> list[tuple[str, str, str | None]]:
+    """``tags/item`` elements as ``(field, value, code)``."""
+    return [(item.get("id") or "", item.text or "", item.get("code")) for item in items]
+
+
+def write_values(
+    group: GroupRec, member: MemberRec, values: list[tuple[str, str, str | None]]
+) -> None:
+    """Apply ``(field, value, code)`` values to ``member`` (a copy for a new one): 23 or 24 on
+    failure. addMember, modMember and the imported file's members alike."""
+    if not values:
         raise EcError(23, "no tags")
-    for item in items:
-        field = group.field(item.get("id") or "")
+    for name, raw, raw_code in values:
+        field = group.field(name)
         if field is None:
             raise EcError(23, "unknown field")
-        value, code = _normalise(field, item.text or "", item.get("code"))
+        value, code = _normalise(field, raw, raw_code)
         if (
             field.unique
             and value
@@ -283,7 +290,7 @@ def _member(call: Call, state: EcampaignState, group: GroupRec, raw: str) -> Mem
 def add_member(call: Call, state: EcampaignState) -> etree._Element:
     group = _group(call, state)
     member = MemberRec(0)
-    _write(group, member, call.root.findall("manageGroup/addMember/tags/item"))
+    write_values(group, member, _items(call.root.findall("manageGroup/addMember/tags/item")))
     member.id = state.next_id("member")
     group.members[member.id] = member
     result = reply()
@@ -298,7 +305,7 @@ def mod_member(call: Call, state: EcampaignState) -> etree._Element:
     if not items:
         raise EcError(53)
     draft = MemberRec(member.id, dict(member.values), dict(member.codes))
-    _write(group, draft, items)  # all or nothing
+    write_values(group, draft, _items(items))  # all or nothing
     member.values, member.codes = draft.values, draft.codes
     return reply()
 

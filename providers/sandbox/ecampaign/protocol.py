@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -98,6 +99,8 @@ class Call:
     params: Mapping[str, str]
     delay: float
     notify: Notify
+    #: Runs work after the answer (importMembers fetches its file); None where nothing may.
+    spawn: Callable[[Coroutine[Any, Any, None]], None] | None = None
 
 
 # --------------------------------------------------------------------------- reading requests
