@@ -15,6 +15,7 @@ interrupted, and says so on stderr (``open_outbox``). Heavy modules are imported
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -198,6 +199,9 @@ def _run_show(args: argparse.Namespace) -> int:
             raise CliFailure(EXIT_INPUT, "unknown_send", f"no send {visible(args.reference)}")
         head = send_json(row, store.resends_of(row.reference))
         head["error"] = {"code": row.error_code, "message": row.error_message}
+        members = store.group_totals(row.reference)
+        # An eCampaign group send: what became of the members the provider sent to.
+        head["group_members"] = None if members is None else dataclasses.asdict(members)
         recipients = store.iter_recipients(row.reference)
         if args.json:
             _stream_json(head, recipients)
@@ -236,6 +240,13 @@ def _print_send(row: SendRow, head: dict[str, Any], recipients: Iterator[Recipie
     )
     print(f"  {visible(row.summary)}")
     print(f"  {row.recipients_total} recipient(s): {_counts_text(row)}")
+    members = head["group_members"]
+    if members is not None:
+        print(
+            f"  group members: {members['members']} sent to ({members['rejected']} refused, "
+            f"{members['unknown']} unknown): delivered {members['delivered']}, failed "
+            f"{members['failed']}, no final report yet {members['waiting']}"
+        )
     if row.error_code:
         print(f"  last error: {visible(row.error_code)}: {visible(row.error_message or '')}")
     if row.resend_of:
