@@ -4,12 +4,13 @@ The screen builds the messages (``form``) and asks the operator (``confirm``); t
 a worker through ``tui.sending``, the orchestration the CLI uses too (intent journalled before
 the request, unknown outcomes never retried). The worker posts its news to the screen as
 messages (``screens.messages``): progress after each batch, the result once. The confirmation
-dialog focuses "Cancel", so no stray Enter ever spends money, and offers a dry run. A resend of
-an unknown send asks a second time. A send that would repeat an unfinished one of the last 48
-hours (same account and content, numbers in common) asks once more, naming it and offering to
-show it instead (``show_send``, also how a send recovered at start-up is opened). Delivery
-reports stored by the in-process receiver (demo mode) refresh the result table as they arrive;
-nothing polls the outbox.
+dialog focuses "Cancel", so no stray Enter ever spends money, offers a dry run, and warns when
+the balance is or would go below its low-balance threshold. A resend of an unknown send asks a
+second time; like a new send, it keeps to the French sending hours and the opt-out list. A
+send that would repeat an unfinished one of the last 48 hours (same account and content,
+numbers in common) asks once more, naming it and offering to show it instead (``show_send``,
+also how a send recovered at start-up is opened). Delivery reports stored by the in-process
+receiver (demo mode) refresh the result table as they arrive; nothing polls the outbox.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tui.errors import describe_text
 from tui.outbox.store import SendState, StoreError
 from tui.sending import Delivery, SendProgress, deliver, plan_resend, resend, validate_all
 from tui.sending.overlap import find_overlap
+from tui.sending.resend import resend_message
 
 if TYPE_CHECKING:  # a name for an annotation: the receiver (aiohttp) loads only where it runs
     from tui.receiver import Receiver
@@ -153,7 +155,9 @@ class ComposeScreen(ComposeForm[M]):
             return
         messages[:] = checked  # perhaps scheduled at the next allowed time
         details = self.summary_lines(messages) + compliance.optout_lines(store, messages)
-        question = confirm.send_confirmation(account.name, info, messages, details)
+        parts = self.message_parts(messages)
+        balance = await asyncio.to_thread(confirm.low_balance, store, account, messages, parts)
+        question = confirm.send_confirmation(account.name, info, messages, details, balance=balance)
         choice = await self.app.push_screen_wait(question)
         if choice not in (confirm.SEND, confirm.DRY_RUN):
             return
@@ -244,19 +248,32 @@ class ComposeScreen(ComposeForm[M]):
                 f"The account {plan.send.account} is no longer configured.", severity="error"
             )
             return
-        choice = await self.app.push_screen_wait(confirm.resend_confirmation(plan))
+        try:
+            provider = await self.session.provider(account.name)
+            message = await asyncio.to_thread(resend_message, store, reference)
+        except (ProviderError, StoreError, CredentialError) as exc:
+            self._error("Resend failed", exc)
+            return
+        # The sending hours and the opt-out list as for a new send: a commercial resend waits
+        # for its hours (or is scheduled at the next allowed time, where the provider can).
+        checked = await compliance.message_within_rules(self, store, provider, message)
+        if checked is None:
+            return
+        moved = checked.schedule if checked.schedule != message.schedule else None
+        question = confirm.resend_confirmation(plan, schedule=moved)
+        choice = await self.app.push_screen_wait(question)
         if choice not in (confirm.RESEND, confirm.RESEND_NEVER_SENT):
             return
         skip_unknown = choice == confirm.RESEND_NEVER_SENT
         total = plan.never_sent if skip_unknown else plan.pending
         cancel = self._sending(total, f"a resend of {reference}")
         try:
-            provider = await self.session.provider(account.name)
             outcome = await resend(
                 store,
                 provider,
                 reference,
                 skip_unknown=skip_unknown,
+                schedule=moved,
                 progress=self._progress,
                 cancel=cancel,
             )

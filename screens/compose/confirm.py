@@ -4,17 +4,22 @@ Each is a ``ConfirmDialog`` whose safe button has the focus. The resend one says
 provider may already have delivered the message, and then offers, where it exists, the way on
 that cannot duplicate: only the numbers never sent. The duplicate one names the unfinished send
 a new one would repeat, and offers to show it (from where ctrl+r finishes it) rather than send
-everyone the message again.
+everyone the message again. The send one warns, above its buttons, when the account's balance
+is or would go below its low-balance threshold (``low_balance``): a warning, not a refusal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from providers.base import Capability, ProviderInfo
-from providers.models import GroupTarget, Message
+from providers.models import GroupTarget, Message, VoiceMessage
 from screens.dialogs.common import ConfirmDialog
+from tui.accounts.config import Account
+from tui.outbox.balances import balance_warning
 from tui.outbox.sends import Overlap
+from tui.outbox.store import Store
 from tui.sending import ResendPlan
 
 #: The buttons that go ahead (the others, and Escape, mean "no").
@@ -41,14 +46,28 @@ def excerpt(text: str, limit: int = 150) -> str:
     return f"{flat[: limit - 1]}… ({len(flat)} characters)"
 
 
+def low_balance(
+    store: Store, account: Account, messages: Sequence[Message], parts: int
+) -> str | None:
+    """What to say when this send takes the account's balance (of the message's channel, and
+    of the route the account sends through) below its low-balance threshold, or past what it
+    holds; ``parts``: recipients × SMS parts (voice: recipients). Reads SQLite: call it off the
+    event loop."""
+    channel = "voice" if any(isinstance(m, VoiceMessage) for m in messages) else "sms"
+    return balance_warning(store.balances(account.name), account, channel, parts)
+
+
 def send_confirmation(
     account: str,
     info: ProviderInfo,
     messages: Sequence[Message],
     details: Sequence[tuple[str, str]],
+    *,
+    balance: str | None = None,
 ) -> ConfirmDialog:
     """Ask before sending ``messages``; ``details`` are the composer's own summary lines
-    (sender, text, segments...) and the rules' (how many numbers the opt-out list leaves out).
+    (sender, text, segments...) and the rules' (how many numbers the opt-out list leaves out);
+    ``balance``: the low-balance warning (``low_balance``), shown with the dialog's warning.
     """
     recipients = sum(len(m.recipients) for m in messages)
     group = next((m.group for m in messages if m.group), None)
@@ -66,16 +85,22 @@ def send_confirmation(
     else:
         dry = "checked here only: this provider has no dry run"
     lines.append(("Dry run", dry))
+    warning = "Sending spends money and cannot be undone."
+    if balance:
+        # In the warning's own style, above the buttons: in sight at 80×24 where a summary
+        # line could scroll away.
+        warning = f"Low balance: {balance}\n{warning}"
     return ConfirmDialog(
         "Send this message?",
         lines,
         [(DRY_RUN, "Dry run", "default"), (SEND, "Send", "error")],
-        warning="Sending spends money and cannot be undone.",
+        warning=warning,
     )
 
 
-def resend_confirmation(plan: ResendPlan) -> ConfirmDialog:
-    """Ask a second time before a knowing resend, naming the send and who it would reach."""
+def resend_confirmation(plan: ResendPlan, *, schedule: datetime | None = None) -> ConfirmDialog:
+    """Ask a second time before a knowing resend, naming the send and who it would reach;
+    ``schedule``: when it goes, moved to the next allowed time of the sending hours."""
     row = plan.send
 
     def reach(never_sent_only: bool) -> str:
@@ -94,6 +119,8 @@ def resend_confirmation(plan: ResendPlan) -> ConfirmDialog:
         ("Account", row.account),
         ("Recipients", reach(never_sent_only=False)),
     ]
+    if schedule is not None:
+        lines.append(("When", f"{schedule:%Y-%m-%d %H:%M} (Paris), the next allowed time"))
     if plan.may_duplicate:
         warning = "The provider may ALREADY have sent this message: resending may deliver it twice."
         if plan.offers_never_sent:

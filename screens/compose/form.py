@@ -8,6 +8,7 @@ MRO, so a composer's handler never calls ``super()`` for the same message.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from rich.text import Text
@@ -26,9 +27,18 @@ from screens.dialogs.group import GroupTargetDialog
 from screens.widgets.recipients import RecipientsField
 from screens.widgets.send_panel import SendPanel
 from tui.accounts.config import Account
+from tui.compliance.hours import paris_text
 
 #: The kind of message a composer builds.
 M = TypeVar("M", SmsMessage, VoiceMessage)
+
+
+def schedule_text(when: datetime | None) -> str:
+    """A stored schedule as the schedule field takes it (Paris time); none for one already
+    past, which every provider would refuse: the message then goes now."""
+    if when is None or when <= datetime.now(UTC):
+        return ""
+    return paris_text(when)
 
 
 def option_row(label: str, field: Widget, row_id: str | None = None) -> Horizontal:
@@ -197,6 +207,30 @@ class ComposeForm(ModeScreen, Generic[M]):
         self.query_one("#target-info", Static).update(describe_group(target))
         self.target_changed()
 
+    def preset_message(self, account: str, message: M) -> None:
+        """Compose ``message`` from ``account`` ("Resend to the undelivered" on the History
+        screen): the account becomes the console's current one, as F9 makes it, so that every
+        screen shows the same; then every field shows the message (recipients, its group,
+        content and options, ``fill_message``). Nothing is sent: the operator checks it and
+        sends it like any other message, through the same rules."""
+        self.porte_voix.current_account = account
+        self._follow_current_account(account)  # forgets the previous account's fields first
+        if self.account is None or self.account.name != account:
+            self.notify(f"{account} cannot send this kind of message.", markup=False)
+            return
+        self.query_one(RecipientsField).set_numbers(list(message.recipients))
+        self.group = message.group
+        self.query_one("#target-info", Static).update(
+            describe_group(message.group) if message.group else ""
+        )
+        self.fill_message(message)
+        self.target_changed()
+        self.query_one("#recipients-input").focus()
+
+    def fill_message(self, message: M) -> None:
+        """Show ``message``'s content and options in this composer's own fields."""
+        raise NotImplementedError
+
     def target_changed(self) -> None:
         """The group target changed (Compose SMS recounts)."""
 
@@ -207,3 +241,9 @@ class ComposeForm(ModeScreen, Generic[M]):
     def summary_lines(self, messages: Sequence[M]) -> list[tuple[str, str]]:
         """The composer's own lines in the confirmation (segments, kind of voice message...)."""
         return []
+
+    def message_parts(self, messages: Sequence[M]) -> int:
+        """What the send spends, in messages: one per recipient (SMS: per part), for the
+        low-balance warning. A group's members are not counted here: their number is the
+        provider's to know."""
+        return sum(len(m.recipients) for m in messages)

@@ -21,7 +21,7 @@ from providers.models import Channel, Route, SmsMessage
 from providers.phone import normalise
 from screens.compose.common import ComposeScreen
 from screens.compose.confirm import excerpt
-from screens.compose.form import option_row
+from screens.compose.form import option_row, schedule_text
 from screens.dialogs.csv_import import CsvImportDialog
 from screens.widgets.counter import SegmentCounter
 from screens.widgets.recipients import RecipientsField
@@ -220,6 +220,26 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
             self.rows_by_number = index
             self.refresh_counter()
 
+    def fill_message(self, message: SmsMessage) -> None:
+        """The stored text is the one sent (placeholders already filled): no CSV behind it."""
+        self.table = None
+        self.rows_by_number = None
+        self.query_one("#sms-text", TextArea).load_text(message.text)
+        fields = {
+            "#sender": message.sender,
+            "#schedule": schedule_text(message.schedule),
+            "#campaign-id": message.campaign_id,
+            "#template": message.template_id,
+        }
+        for selector, value in fields.items():
+            self.query_one(selector, Input).value = value or ""
+        if self.query_one("#route-row").display:
+            self.query_one("#route", Select).value = message.route.value
+        self.query_one("#long", Checkbox).value = message.long
+        if any(fields.values()) or message.long or message.route is Route.MARKETING:
+            self.query_one("#options", Collapsible).collapsed = False  # in sight, not hidden
+        self.refresh_counter()
+
     # -- building the messages -----------------------------------------------------------------
     def build_messages(self) -> list[SmsMessage]:
         """One message, or one per distinct personalised text. Raises InputError."""
@@ -265,13 +285,20 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
             replace(base, text=text, recipients=tuple(numbers)) for text, numbers in by_text.items()
         ]
 
-    def summary_lines(self, messages: Sequence[SmsMessage]) -> list[tuple[str, str]]:
+    def _counts(self, messages: Sequence[SmsMessage]) -> list[sms_text.SmsCount]:
         info = self.provider_info()
         kind = info.kind if info else None
-        counts = [sms_text.count_sms(m.text, kind, m.route, m.long) for m in messages]
+        return [sms_text.count_sms(m.text, kind, m.route, m.long) for m in messages]
+
+    def message_parts(self, messages: Sequence[SmsMessage]) -> int:
+        counts = self._counts(messages)
+        return sum(c.segments * len(m.recipients) for c, m in zip(counts, messages, strict=True))
+
+    def summary_lines(self, messages: Sequence[SmsMessage]) -> list[tuple[str, str]]:
+        counts = self._counts(messages)
         recipients = sum(len(m.recipients) for m in messages)
         segments = max(c.segments for c in counts)
-        total = sum(c.segments * len(m.recipients) for c, m in zip(counts, messages, strict=True))
+        total = self.message_parts(messages)
         default = self.account.options.get("sender") if self.account else None
         sender = messages[0].sender or (
             f"{default} (the account's)" if default else "the provider's default"

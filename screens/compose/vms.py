@@ -24,7 +24,7 @@ from providers.errors import InputError, ProviderError
 from providers.models import Channel, VmsType, VoiceMessage
 from screens.compose.common import ComposeScreen
 from screens.compose.confirm import excerpt
-from screens.compose.form import option_row
+from screens.compose.form import option_row, schedule_text
 from screens.widgets.recipients import RecipientsField
 from tui.accounts.credentials import CredentialError
 from tui.errors import describe_text, visible
@@ -210,6 +210,39 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
         select = self.query_one("#audio", Select)
         select.set_options([(Text(visible(f"{f.filename} ({f.token})")), f.token) for f in files])
         self.notify(f"{len(files)} audio file(s) on this account.")
+
+    def fill_message(self, message: VoiceMessage) -> None:
+        content = (
+            "voice_msg" if message.voice_msg
+            else "tts" if message.tts
+            else "audio" if message.audio_token
+            else "template"
+        )  # fmt: skip
+        info = self.provider_info()
+        types = self.query_one("#vms-type", Select)
+        audio = self.query_one("#audio", Select)
+        with self.prevent(Select.Changed):
+            if info is not None and content in {mode.key for mode in info.voice_modes}:
+                self.query_one("#content-kind", Select).value = content
+            if info is not None and info.voice_type(message.vms_type) is not None:
+                types.value = str(message.vms_type)
+            if message.audio_token:  # the account's list is not loaded: its token stands alone
+                audio.set_options([(Text(visible(message.audio_token)), message.audio_token)])
+                audio.value = message.audio_token
+        self.query_one("#tts", TextArea).load_text(message.tts or "")
+        fields = {
+            "#voice-msg": message.voice_msg,
+            "#template": message.template_id,
+            "#sender": message.sender,
+            "#email": message.email,
+            "#schedule": schedule_text(message.schedule),
+            "#campaign-id": message.campaign_id,
+        }
+        for selector, value in fields.items():
+            self.query_one(selector, Input).value = value or ""
+        if fields["#schedule"] or message.campaign_id:
+            self.query_one("#options", Collapsible).collapsed = False
+        self._show_content_fields()
 
     # -- building the message ------------------------------------------------------------------
     def _input(self, selector: str, row: str | None = None) -> str | None:

@@ -5,7 +5,9 @@
 * a commercial send (an SMS on the marketing route, or a message marked promotional with the
   composer's ``#promotional`` checkbox) outside the French sending hours is refused in a
   dialog naming the rule, why, and the next allowed time; ``s`` (or its button) schedules the
-  send there, and the confirmation follows; Escape sends nothing;
+  send there, and the confirmation follows; Escape sends nothing. Where the provider cannot
+  schedule this kind of message (``schedulable``: CapitoleMobile's voice API has no date
+  field), nothing is offered but to cancel: the dialog says the send must wait for that time;
 * a send whose every number is on the opt-out list is refused before any question.
 
 ``optout_lines`` gives the confirmation its line: how many numbers the opt-out list leaves out
@@ -23,7 +25,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Checkbox
 
-from providers.base import Provider
+from providers.base import Capability, Provider, ProviderInfo, provider_info
 from providers.errors import InputError
 from providers.models import SmsMessage, VoiceMessage
 from screens.dialogs.common import ConfirmDialog
@@ -43,14 +45,15 @@ SHOWN = 5
 
 
 class HoursDialog(ConfirmDialog):
-    """A commercial send outside its hours: why, and the next allowed time (``s`` schedules
-    it there)."""
+    """A commercial send outside its hours: why, and the next allowed time; ``s`` schedules
+    it there when the provider can schedule this message (``can_schedule``), otherwise the
+    dialog says it must wait and offers nothing but to cancel."""
 
     BINDINGS = [
         Binding("s", "schedule", "Schedule at the next allowed time", id="hours.schedule"),
     ]
 
-    def __init__(self, verdict: hours.HoursCheck) -> None:
+    def __init__(self, verdict: hours.HoursCheck, *, can_schedule: bool = True) -> None:
         rule = hours.RULES[verdict.purpose]
         when = verdict.next_allowed
         lines = [
@@ -62,20 +65,44 @@ class HoursDialog(ConfirmDialog):
                 f"{hours.paris_text(when)} (Paris)" if when else "none within a month",
             ),
         ]
+        offered = when is not None and can_schedule
         buttons = (
-            [(SCHEDULE, f"Schedule at {hours.paris_text(when)} (s)", "primary")] if when else []
+            [(SCHEDULE, f"Schedule at {hours.paris_text(when)} (s)", "primary")]
+            if offered and when is not None
+            else []
         )
-        warning = (
-            "Notifications are not restricted; a commercial message waits for its hours."
-            if when
-            else "These recipients share no allowed hour: send to each place apart."
-        )
+        if when is None:
+            warning = "These recipients share no allowed hour: send to each place apart."
+        elif can_schedule:
+            warning = "Notifications are not restricted; a commercial message waits for its hours."
+        else:
+            # Offering a schedule the provider then refuses would only end in another refusal.
+            warning = (
+                "This provider cannot schedule this message: it must wait until "
+                f"{hours.paris_text(when)} (Paris) to be sent. It can only be cancelled now."
+            )
         super().__init__("Outside the sending hours: not sent", lines, buttons, warning=warning)
         self.verdict = verdict
+        self.can_schedule = offered
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden from the footer, and inert, when there is nothing to schedule.
+        if action == "schedule":
+            return self.can_schedule
+        return True
 
     def action_schedule(self) -> None:
-        if self.verdict.next_allowed is not None:
+        if self.can_schedule:
             self.dismiss(SCHEDULE)
+
+
+def schedulable(info: ProviderInfo, messages: Sequence[SmsMessage | VoiceMessage]) -> bool:
+    """Whether the provider can schedule these messages, as the composers decide whether to
+    offer a schedule field: an SMS with ``Capability.SCHEDULE``, a voice message with
+    ``voice_schedule`` (CapitoleMobile schedules SMS but its voice API has no date)."""
+    if any(isinstance(message, VoiceMessage) for message in messages):
+        return info.voice_schedule
+    return bool(info.capabilities & Capability.SCHEDULE)
 
 
 def marked_promotional(screen: Screen[Any]) -> bool:
@@ -97,7 +124,8 @@ async def within_rules(
         alsace_moselle=settings.alsace_moselle,
     )
     if not verdict.allowed:
-        choice = await screen.app.push_screen_wait(HoursDialog(verdict))
+        can_schedule = schedulable(provider_info(provider.kind), messages)
+        choice = await screen.app.push_screen_wait(HoursDialog(verdict, can_schedule=can_schedule))
         if choice != SCHEDULE or verdict.next_allowed is None:
             return None
         moved = hours.scheduled_at(messages, verdict.next_allowed)
@@ -117,6 +145,17 @@ async def within_rules(
         )
         return None
     return messages
+
+
+async def message_within_rules(
+    screen: Screen[Any], store: Store, provider: Provider, message: SmsMessage | VoiceMessage
+) -> SmsMessage | VoiceMessage | None:
+    """``within_rules`` for one message of either kind (a knowing resend's)."""
+    if isinstance(message, SmsMessage):
+        sms = await within_rules(screen, store, provider, [message])
+        return sms[0] if sms else None
+    voice = await within_rules(screen, store, provider, [message])
+    return voice[0] if voice else None
 
 
 def optout_lines(

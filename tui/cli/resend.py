@@ -11,6 +11,11 @@ What each choice targets is ``tui.sending.plan_resend``'s, as in the console:
 A batch the provider had already received (Octopush refuses a repeated request id, and the ids
 are derived from the content and the numbers) is reported as already sent, not as a failure.
 The report is ``porte-voix send``'s, plus ``resend_of`` and ``already_sent``.
+
+The French sending hours apply as to ``porte-voix send``: a commercial resend (a marketing-route
+SMS, or one marked ``--promotional`` where the parser offers it: the mark is not stored with the
+send) outside its window is refused before anything is asked, exit 2 ``invalid_sending_hours``,
+naming the next allowed time.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from tui.cli.support import (
 from tui.errors import visible
 
 if TYPE_CHECKING:
+    from tui.outbox.store import Store
     from tui.sending import SendOutcome
 
 #: Reads the operator's answer to a question asked on stderr (replaced by tests).
@@ -83,6 +89,7 @@ def run(args: argparse.Namespace, ask: Ask = terminal_answer) -> int:
                     else ""
                 ),
             )
+        _within_hours(args, store, reference, skip_unknown)
         at_risk = 0 if skip_unknown else plan.unknown
         if not at_risk and plan.may_duplicate and group and not skip_unknown:
             at_risk = 1  # a group whose first request's outcome is unknown
@@ -115,6 +122,33 @@ def run(args: argparse.Namespace, ask: Ask = terminal_answer) -> int:
             return report_interrupted(args, store, begun[-1])
         extra = {"resend_of": reference, "already_sent": report.outcome.already_sent}
         return report_outcome(args, report, extra)
+
+
+def _within_hours(
+    args: argparse.Namespace, store: Store, reference: str, skip_unknown: bool
+) -> None:
+    """Refuse a commercial resend outside the French sending hours as ``send`` refuses a new
+    send (``CliFailure``, exit 2, ``invalid_sending_hours``), before any question."""
+    from tui.compliance.settings import load_settings
+    from tui.outbox.store import StoreError
+    from tui.sending.resend import resend_hours
+
+    promotional = bool(getattr(args, "promotional", False))
+    try:
+        with mapped_errors():
+            settings = load_settings()
+            verdict = resend_hours(
+                store,
+                reference,
+                skip_unknown=skip_unknown,
+                promotional=promotional,
+                alsace_moselle=settings.alsace_moselle,
+            )
+    except StoreError as exc:
+        raise CliFailure(EXIT_INPUT, "not_resendable", visible(str(exc))) from None
+    if not verdict.allowed:
+        hint = "; resend it then" if verdict.next_allowed else ""
+        raise CliFailure(EXIT_INPUT, "invalid_sending_hours", verdict.refusal() + hint)
 
 
 def _confirm(

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui.cli.compliance import add_send_options, check_send
-from tui.cli.outcome import report_interrupted, report_outcome, stored_report
+from tui.cli.outcome import outcome_json, report_interrupted, report_outcome, stored_report
 from tui.cli.support import (
     EXIT_INPUT,
     CliFailure,
@@ -31,6 +31,7 @@ from tui.cli.support import (
     mapped_errors,
     open_provider,
 )
+from tui.errors import visible
 
 if TYPE_CHECKING:
     from providers.base import Provider
@@ -129,6 +130,10 @@ def _run(args: argparse.Namespace, account: Account, staged: StagedNumbers) -> i
             shown = check_send(args, store, message)
             if not args.dry_run and not allow_duplicates:
                 refuse_duplicates(store, account.name, message)
+            # A warning, never a refusal: said before the question, and kept for --json.
+            balance = low_balance(store, account, shown)
+            if balance is not None:
+                print(f"warning: {visible(balance)}", file=sys.stderr)
             if not args.dry_run and not args.yes:
                 _confirm(account, shown)
         except BaseException:
@@ -153,7 +158,28 @@ def _run(args: argparse.Namespace, account: Account, staged: StagedNumbers) -> i
             if not begun:
                 raise
             return report_interrupted(args, store, begun[-1])
-        return report_outcome(args, stored_report(store, outcome))
+        report = stored_report(store, outcome)
+        extra = None
+        if balance is not None:
+            # Into the report's own "warnings" (the provider's remarks), first: no new key.
+            extra = {"warnings": [balance, *outcome_json(report)["warnings"]]}
+        return report_outcome(args, report, extra)
+
+
+def low_balance(store: Store, account: Account, message: Message) -> str | None:
+    """The low-balance warning before sending ``message`` (``tui.outbox.balances``): its
+    recipients × SMS parts (voice: recipients) against the balance of its channel and of the
+    route the account sends through; None when nothing is known to be wrong."""
+    from providers import text as sms_text
+    from providers.models import SmsMessage
+    from tui.outbox.balances import balance_warning
+
+    channel, parts = "voice", 1
+    if isinstance(message, SmsMessage):
+        count = sms_text.count_sms(message.text, account.provider, message.route, message.long)
+        channel, parts = "sms", count.segments
+    known = store.balances(account.name)
+    return balance_warning(known, account, channel, len(message.recipients) * parts)
 
 
 def refuse_duplicates(store: Store, account: str, message: Message) -> None:

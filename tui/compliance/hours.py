@@ -294,6 +294,12 @@ def purpose_of(message: Message, *, promotional: bool = False) -> Purpose:
     return Purpose.COMMERCIAL_VOICE if promotional else Purpose.NOTIFICATION
 
 
+def clock() -> datetime:
+    """Now (aware): the one place the rules read the time, so that a test can stand at a
+    chosen moment (a Sunday at 23:00) by replacing it."""
+    return datetime.now(UTC)
+
+
 def check_messages(
     messages: Sequence[Message],
     *,
@@ -303,7 +309,7 @@ def check_messages(
 ) -> HoursCheck:
     """The verdict on a send of ``messages`` (one send: the same schedule and kind), at its
     schedule or, unscheduled, ``now``."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock()
     first = messages[0] if messages else None
     at = first.schedule if first is not None and first.schedule is not None else moment
     purposes = {purpose_of(m, promotional=promotional) for m in messages}

@@ -13,9 +13,11 @@ import asyncio
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from providers.base import Provider
-from providers.models import GroupTarget, SmsMessage
+from providers.models import GroupTarget, Message, SmsMessage
+from tui.compliance.hours import PARIS, HoursCheck, check_messages
 from tui.outbox.store import (
     RESENDABLE_STATES,
     UNSETTLED_RECIPIENTS,
@@ -38,6 +40,7 @@ async def resend(
     all_recipients: bool = False,
     skip_unknown: bool = False,
     dry_run: bool = False,
+    schedule: datetime | None = None,
     progress: ProgressSink | None = None,
     cancel: asyncio.Event | None = None,
     batch_size: int | None = None,
@@ -51,17 +54,38 @@ async def resend(
     only numbers never sent or refused); ``all_recipients=True`` targets every one. Resending
     unknown recipients may deliver a message twice: THE CALLER MUST HAVE THE OPERATOR CONFIRM A
     SECOND TIME, naming the send and the number of recipients, before calling this.
+
+    The French sending hours are the caller's to check first, as for a new send
+    (``resend_hours``); ``schedule`` moves the resend to the time the operator chose then.
     """
-    row = store.get_send(reference)
-    if row is None:
-        raise StoreError(f"no send {reference!r}")
-    if row.state not in RESENDABLE_STATES:
-        allowed = ", ".join(sorted(RESENDABLE_STATES))
-        raise StoreError(f"send {reference} is {row.state}; only {allowed} sends can be resent")
-    if row.dry_run:
-        raise StoreError(f"send {reference} was a dry run: send the message itself instead")
+    row = _resendable(store, reference)
     if row.provider != provider.kind:
         raise StoreError(f"send {reference} went through {row.provider}, not {provider.kind}")
+    message = resend_message(
+        store, reference, all_recipients=all_recipients, skip_unknown=skip_unknown
+    )
+    if schedule is not None:
+        message = dataclasses.replace(message, schedule=schedule.astimezone(PARIS))
+    return await send(
+        store,
+        provider,
+        row.account,
+        message,
+        dry_run=dry_run,
+        resend_of=reference,
+        progress=progress,
+        cancel=cancel,
+        batch_size=batch_size,
+        on_begin=on_begin,
+    )
+
+
+def resend_message(
+    store: Store, reference: str, *, all_recipients: bool = False, skip_unknown: bool = False
+) -> Message:
+    """The message a resend of ``reference`` sends (its targets: see ``resend``); raises
+    ``StoreError`` when the send may not be resent or has nobody left to resend to."""
+    row = _resendable(store, reference)
     states: frozenset[RecipientState] | None = None
     if not all_recipients:
         states = (
@@ -86,17 +110,36 @@ async def resend(
         message = dataclasses.replace(message, group=None)
         if not message.recipients:
             raise StoreError(f"send {reference}: its group was already sent the message")
-    return await send(
-        store,
-        provider,
-        row.account,
-        message,
-        dry_run=dry_run,
-        resend_of=reference,
-        progress=progress,
-        cancel=cancel,
-        batch_size=batch_size,
-        on_begin=on_begin,
+    return message
+
+
+def _resendable(store: Store, reference: str) -> SendRow:
+    row = store.get_send(reference)
+    if row is None:
+        raise StoreError(f"no send {reference!r}")
+    if row.state not in RESENDABLE_STATES:
+        allowed = ", ".join(sorted(RESENDABLE_STATES))
+        raise StoreError(f"send {reference} is {row.state}; only {allowed} sends can be resent")
+    if row.dry_run:
+        raise StoreError(f"send {reference} was a dry run: send the message itself instead")
+    return row
+
+
+def resend_hours(
+    store: Store,
+    reference: str,
+    *,
+    skip_unknown: bool = False,
+    promotional: bool = False,
+    alsace_moselle: bool = False,
+    now: datetime | None = None,
+) -> HoursCheck:
+    """The French sending hours' verdict on a resend of ``reference``, as on a new send: a
+    marketing-route SMS (or a message the operator marks ``promotional`` again: the mark is
+    not stored) is commercial, judged at its schedule or ``now``, in its recipients' time."""
+    message = resend_message(store, reference, skip_unknown=skip_unknown)
+    return check_messages(
+        [message], promotional=promotional, now=now, alsace_moselle=alsace_moselle
     )
 
 
