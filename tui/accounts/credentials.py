@@ -17,10 +17,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Literal
-
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING, Literal
 
 from tui.accounts.config import Account
 from tui.accounts.environment import env_var_name as env_var_name
@@ -39,6 +36,9 @@ from tui.accounts.secret_file import FileSecretStore as FileSecretStore
 from tui.accounts.secret_file import PassphraseRequired as PassphraseRequired
 from tui.accounts.secret_file import WrongPassphrase as WrongPassphrase
 from tui.accounts.secret_file import file_store_path as file_store_path
+
+if TYPE_CHECKING:  # keyring loads when a keyring is used (``os_keyring``)
+    from keyring.backend import KeyringBackend
 
 SERVICE = "porte-voix"
 PASSPHRASE_ENV = "PORTE_VOIX_FILE_PASSPHRASE"
@@ -193,9 +193,11 @@ class Credentials:
                 return "absent"  # no keyring here, so nothing of ours in it
 
             def remove() -> bool:
+                from keyring.errors import PasswordDeleteError
+
                 try:
                     backend.delete_password(SERVICE, account.name)
-                except keyring.errors.PasswordDeleteError:
+                except PasswordDeleteError:
                     return False
                 return True
 

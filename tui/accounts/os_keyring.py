@@ -12,14 +12,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends.chainer import ChainerBackend
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui.accounts.secret_file import CredentialError
+
+# keyring is imported where it is called: loading it (and the backends it discovers) costs
+# about 50 ms, which a console start or a command that reads no keyring need not pay.
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 KEYRING_TIMEOUT = 5.0
 _REJECTED_BACKEND_MODULES = (
@@ -54,6 +54,9 @@ def _trusted(backend: KeyringBackend) -> bool:
 
 def os_keyring() -> KeyringBackend | None:
     """The real OS keyring backend, or None when there is none worth using."""
+    import keyring
+    from keyring.backends.chainer import ChainerBackend
+
     backend = keyring.get_keyring()
     if isinstance(backend, ChainerBackend):
         candidates: list[KeyringBackend] = list(backend.backends)
@@ -95,6 +98,8 @@ def run_with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
             f"the keyring did not answer within {timeout:g} s ({what}); it may be locked"
         )
     if "error" in outcome:
+        import keyring.errors
+
         # Only the type travels: a backend's message could quote what it was given.
         error = outcome["error"]
         if isinstance(error, keyring.errors.KeyringLocked):

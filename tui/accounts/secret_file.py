@@ -18,9 +18,12 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from keyrings.cryptfile.cryptfile import CryptFileKeyring  # type: ignore[import-untyped]
-from keyrings.cryptfile.escape import escape as escape_for_ini  # type: ignore[import-untyped]
+# keyrings.cryptfile (with keyring, argon2 and the cipher) loads when a store is opened or read:
+# a console start or a command that uses no file store need not pay for it.
+if TYPE_CHECKING:
+    from keyrings.cryptfile.cryptfile import CryptFileKeyring  # type: ignore[import-untyped]
 
 try:
     import fcntl
@@ -31,8 +34,6 @@ SERVICE = "porte-voix"
 MIN_PASSPHRASE = 8
 #: Argon2id time cost, memory (KiB) and lanes: keyrings.cryptfile 1.3.9's defaults.
 ARGON2_COSTS = (15, 2**16, 2)
-_REFERENCE_SECTION = escape_for_ini("keyring-setting")
-_REFERENCE_KEY = escape_for_ini("password reference")
 _process_lock = threading.Lock()
 
 
@@ -71,7 +72,17 @@ def _private_dir(path: Path) -> None:
     os.chmod(path.parent, 0o700)
 
 
+def _escape(name: str) -> str:
+    """A section or key name as the backend writes it in the file."""
+    from keyrings.cryptfile.escape import escape  # type: ignore[import-untyped]
+
+    escaped: str = escape(name)
+    return escaped
+
+
 def _backend(path: Path) -> CryptFileKeyring:
+    from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
     backend = CryptFileKeyring()
     backend.file_path = str(path)
     # The file records the cipher, not the key-derivation costs: pin them here, so that a new
@@ -128,7 +139,7 @@ class FileSecretStore:
             config.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError):
             return True  # something is there: never overwrite it as if it were new
-        return config.has_option(_REFERENCE_SECTION, _REFERENCE_KEY)
+        return config.has_option(_escape("keyring-setting"), _escape("password reference"))
 
     def get(self, account: str) -> str | None:
         try:
@@ -159,7 +170,7 @@ class FileSecretStore:
         """Remove an account's entry; no passphrase needed (nothing is decrypted)."""
         if not path.is_file():
             return False
-        section, key = escape_for_ini(SERVICE), escape_for_ini(account)
+        section, key = _escape(SERVICE), _escape(account)
         with _locked(path):
             config = configparser.RawConfigParser()
             try:
