@@ -80,8 +80,7 @@ class PorteVoixApp(HostApp):
         # The encrypted file store asks its passphrase in a dialog (from workers only). The cast:
         # App's return type is invariant and the prompt takes Textual's usual App[object]; it only
         # pushes a screen, which does not depend on what the app returns.
-        from screens.accounts.form import passphrase_prompt
-        from screens.dialogs.common import WelcomeDialog
+        from screens.accounts.passphrase import passphrase_prompt
 
         self.session.ask_passphrase = passphrase_prompt(cast("App[object]", self))
         await self.session.start()
@@ -91,6 +90,8 @@ class PorteVoixApp(HostApp):
             await self.switch_mode("sms")
             await self.open_recovered()
         else:
+            from screens.dialogs.common import WelcomeDialog
+
             await self.switch_mode("accounts")
             self.push_screen(WelcomeDialog(), self._after_welcome)
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 from rich.markup import escape
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from providers.base import PROVIDER_KINDS, ProviderInfo, provider_info
-from screens.dialogs.common import DIALOG_CSS, Dialog, PassphraseDialog
+from screens.accounts.passphrase import passphrase_prompt
+from screens.dialogs.common import DIALOG_CSS, Dialog
 from tui.accounts.config import Account, ConfigError
-from tui.accounts.credentials import PassphrasePrompt, env_var_name, secret_from_env
+from tui.accounts.credentials import env_var_name, secret_from_env
 from tui.accounts.options import OptionError, validate_settings
 from tui.accounts.os_keyring import KeyringState
 from tui.errors import describe_text
@@ -40,17 +40,6 @@ class AccountDraft:
     account: Account
     secret: str | None = field(default=None, repr=False)
     make_default: bool = False
-
-
-def passphrase_prompt(app: App[Any]) -> PassphrasePrompt:
-    """A ``PassphrasePrompt`` showing ``PassphraseDialog``; call it from a worker only."""
-
-    async def ask(reason: str, creating: bool) -> str | None:
-        dialog = PassphraseDialog(reason, confirm=creating)
-        answer: str | None = await app.push_screen(dialog, wait_for_dismiss=True)
-        return answer
-
-    return ask
 
 
 def _first_upper(text: str) -> str:
