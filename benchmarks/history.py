@@ -33,7 +33,6 @@ Run: ``.venv/bin/python benchmarks/history.py [--messages 100000] [--rounds 5]
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import resource
 import sys
@@ -57,20 +56,16 @@ CHUNK = 64 * 1024
 
 
 def child_stream(reply: Path, out: Path | None, count: int) -> dict[str, float]:
-    """iter_cdr over the saved reply, every row to CSV (none when ``out`` is None)."""
+    """iter_cdr over the saved reply, every row written by ``porte-voix cdr --csv``'s writer
+    (``tui.history.cdr_output.CsvWriter``); none written when ``out`` is None."""
     import asyncio
-    import dataclasses
-    import operator
     from datetime import date
 
     import httpx
 
     from providers.base import AccountSettings
     from providers.ecampaign import EcampaignProvider
-    from providers.models import CdrRecord
-
-    columns = [field.name for field in dataclasses.fields(CdrRecord)]
-    cells = operator.attrgetter(*columns)
+    from tui.history.cdr_output import CsvWriter
 
     async def body() -> AsyncIterator[bytes]:
         with reply.open("rb") as source:
@@ -92,29 +87,38 @@ def child_stream(reply: Path, out: Path | None, count: int) -> dict[str, float]:
             async for _row in stream:
                 rows += 1
         else:
+            # As the CLI's standard output to a file or a pipe: UTF-8, lines as written.
             with out.open("w", newline="", encoding="utf-8", buffering=1 << 20) as target:
-                writer = csv.writer(target)
-                writer.writerow(columns)
+                writer = CsvWriter(target)
                 async for row in stream:
-                    writer.writerow(cells(row))
+                    writer.row(row)
                     rows += 1
+                writer.close()
         await provider.aclose()
         return rows
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rows = asyncio.run(run())
-    return {"seconds": time.perf_counter() - start, "rows": rows}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "rows": rows,
+    }
 
 
 def child_lxml(reply: Path) -> dict[str, float]:
     """The yardstick: the whole file parsed into one tree by plain lxml."""
     from lxml import etree
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     root = etree.fromstring(reply.read_bytes())
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     listing = root.find("getCDR")
-    return {"seconds": seconds, "rows": float(0 if listing is None else len(listing))}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "rows": float(0 if listing is None else len(listing)),
+    }
 
 
 def child(argv: list[str]) -> None:
@@ -191,19 +195,36 @@ def reply_to_csv(count: int, rounds: int) -> list[h.Row]:
     def med(side: list[dict[str, float]], key: str) -> float:
         return h.median([run[key] for run in side])
 
+    print("\nEach round, one process per side, one after the other (time inside the process; CPU:")
+    print("its user+system time, which a busy machine disturbs less):")
+    print(f"  {'round':>5} {'CSV time':>9} {'CPU':>7} {'lxml time':>10} {'CPU':>7} {'ratio':>7}")
+    for n, (ours, theirs) in enumerate(zip(streaming, yardstick, strict=True), 1):
+        print(
+            f"  {n:>5} {h.seconds(ours['seconds']):>9} {h.seconds(ours['cpu']):>7}"
+            f" {h.seconds(theirs['seconds']):>10} {h.seconds(theirs['cpu']):>7}"
+            f" {h.ratio(ours['seconds'], theirs['seconds']):>7}"
+        )
     s_time, y_time = med(streaming, "seconds"), med(yardstick, "seconds")
+    s_cpu, y_cpu = med(streaming, "cpu"), med(yardstick, "cpu")
     s_mem, y_mem = med(streaming, "maxrss_mb"), med(yardstick, "maxrss_mb")
-    print()
-    print(f"{'':34} {'time':>9} {'process':>9} {'peak':>9}")
+    paired = h.median(
+        [o["seconds"] / t["seconds"] for o, t in zip(streaming, yardstick, strict=True)]
+    )
+    print(f"\nMedians of {len(streaming)} rounds:")
+    print(f"{'':40} {'time':>9} {'CPU':>9} {'process':>9} {'peak':>9}")
     for label, side in (
-        ("streaming: iter_cdr -> CSV", streaming),
+        ("streaming: iter_cdr -> cdr --csv writer", streaming),
         ("  of which iter_cdr alone (no CSV)", parsing),
         ("plain lxml: etree.fromstring", yardstick),
     ):
         print(
-            f"{label:34} {h.seconds(med(side, 'seconds')):>9} {h.seconds(med(side, 'wall')):>9}"
-            f" {med(side, 'maxrss_mb'):>6.0f} MB"
+            f"{label:40} {h.seconds(med(side, 'seconds')):>9} {h.seconds(med(side, 'cpu')):>9}"
+            f" {h.seconds(med(side, 'wall')):>9} {med(side, 'maxrss_mb'):>6.0f} MB"
         )
+    print(
+        f"ratios: time {h.ratio(s_time, y_time)} (medians), {paired:.2f}× (median of the"
+        f" rounds' own ratios); CPU {h.ratio(s_cpu, y_cpu)}"
+    )
     time_met, memory_met = s_time <= TIME_GOAL * y_time, s_mem <= MEMORY_GOAL_MB
     print(
         f"time: {h.ratio(s_time, y_time)} the yardstick (goal ≤ {TIME_GOAL:g}×): "
@@ -250,7 +271,7 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--messages", type=int, default=MESSAGES)
-    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--rounds", "--repeat", dest="rounds", type=int, help="rounds (medians)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROUNDS} rounds")
     parser.add_argument("--full", action="store_true", help=f"{ROUNDS} rounds (the default)")
     parser.add_argument("--summary", help="append the summary rows (JSON lines) to this file")

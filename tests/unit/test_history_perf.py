@@ -1,0 +1,187 @@
+"""The fast paths of the history's outputs write the bytes the plain ways wrote.
+
+``porte-voix cdr --csv`` (``tui.history.cdr_output.CsvWriter``) makes a message's line from the
+record's cells, without ``dataclasses.asdict`` and with ``visible`` only when a text needs it:
+here it is held to ``csv.DictWriter`` over ``printable(jsonable(row))``, the way it was written
+before, for every kind of awkward value a reply may carry.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+
+from providers.ecampaign.cdr import CdrReader
+from providers.models import CdrCampaign, CdrRecord, DeliveryState
+from tui.history.cdr_output import CSV_FIELDS, CsvWriter, jsonable, printable
+
+TRICKY_TEXTS = (
+    None,
+    "",
+    "plain",
+    "a, comma",
+    'a "quoted" word',
+    "two\nlines",
+    "carriage\rreturn",
+    "crlf\r\nend",
+    "tab\there",
+    "escape \x1b]0;title\x07 sequence",
+    "del \x7f and c1 \x85",
+    "bidi \u202e reversed \u200b zero width",
+    "accents: prête, n°1, Zoë, 東京",
+    "emoji 🙂",
+    " leading and trailing ",
+    "\\x1b already escaped",
+    "=1+2",
+)
+
+
+def reference(rows: list[CdrRecord | CdrCampaign]) -> str:
+    """The CSV as ``CsvWriter`` wrote it before its fast path."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, restval="")
+    writer.writeheader()
+    for row in rows:
+        kind = "message" if isinstance(row, CdrRecord) else "campaign"
+        writer.writerow({"kind": kind, **printable(jsonable(row))})
+    return out.getvalue()
+
+
+def written(rows: list[CdrRecord | CdrCampaign]) -> str:
+    out = io.StringIO()
+    writer = CsvWriter(out)
+    for row in rows:
+        writer.row(row)
+    writer.close()
+    return out.getvalue()
+
+
+def message(text: str | None, **fields: object) -> CdrRecord:
+    values: dict[str, object] = {
+        "id": "1",
+        "channel": text,
+        "date_init": "2026-01-02 03:04:05",
+        "sender": text,
+        "from_api": True,
+        "credits": Decimal("1"),
+        "message_ref": text,
+        "number": "+33612345678",
+        "mail_recipient": text,
+        "status_code": "4",
+        "state": DeliveryState.DELIVERED,
+        "status_date": text,
+        "content": text,
+        "status_meaning": text,
+    }
+    values.update(fields)
+    return CdrRecord(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+def test_a_message_line_is_the_plain_csv_of_its_printable_fields(text: str | None) -> None:
+    rows: list[CdrRecord | CdrCampaign] = [message(text)]
+    assert written(rows) == reference(rows)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"from_api": False},
+        {"from_api": None},
+        {"credits": None},
+        {"credits": Decimal("312.50")},
+        {"credits": Decimal("-0.5")},
+        {"credits": Decimal("1E+3")},
+        {"credits": Decimal("0.000001")},
+        {"state": DeliveryState.UNKNOWN, "status_code": None, "status_meaning": None},
+        {"state": DeliveryState.FAILED, "status_code": "8"},
+        {"id": "", "channel": None, "number": None},
+        {"id": "x\x00y"},
+    ],
+)
+def test_every_kind_of_value_gives_the_same_cells(fields: dict[str, object]) -> None:
+    rows: list[CdrRecord | CdrCampaign] = [message("text", **fields)]
+    assert written(rows) == reference(rows)
+
+
+def test_campaigns_and_messages_mixed_keep_their_columns() -> None:
+    rows: list[CdrRecord | CdrCampaign] = [
+        message("a"),
+        CdrCampaign(
+            id="2002",
+            channel="voice",
+            recipients_count=250,
+            date_init="2016-05-03 09:00:00",
+            sender="Zoë, \x1b[31m",
+            from_api=False,
+            credits=Decimal("312.5"),
+            group_id="7",
+            template_id="55",
+        ),
+        CdrCampaign(id="3"),
+        message(None, credits=None, from_api=None),
+        message("b\u202e"),
+    ]
+    text = written(rows)
+    assert text == reference(rows)
+    lines = list(csv.reader(io.StringIO(text)))
+    assert [line[0] for line in lines] == [
+        "kind",
+        "message",
+        "campaign",
+        "campaign",
+        "message",
+        "message",
+    ]
+    assert all(len(line) == len(CSV_FIELDS) for line in lines)
+    assert "\x1b" not in text and "\u202e" not in text  # made visible, never written raw
+
+
+def test_rows_read_from_a_reply_give_the_same_csv() -> None:
+    """The records the reader makes (``_made``: no ``__init__``) go through the fast path too."""
+    messages = "".join(
+        f'<message id="{n}" channel="sms"><date_init>2026-01-02 00:00:0{n}</date_init>'
+        f"<sender>Shop, Inc</sender><from_api>{'true' if n % 2 else 'no'}</from_api>"
+        f"<credits>{n}.50</credits><phone_code>33</phone_code>"
+        f"<phone_number>61234567{n}</phone_number><status_id>{(4, 8, 99)[n % 3]}</status_id>"
+        f"<content>n°{n} &amp; &quot;quote&quot;\r\nline</content></message>"
+        for n in range(6)
+    )
+    campaign = '<campaign id="9" Channel="voice"><recipients_count>3</recipients_count></campaign>'
+    data = (
+        "<?xml version='1.0' encoding='UTF-8'?><ecampaign><code>0</code><message>ok</message>"
+        f"<getCDR>{messages}{campaign}</getCDR></ecampaign>"
+    ).encode()
+    reader = CdrReader()
+    rows = reader.feed(data) + reader.close()
+    assert len(rows) == 7 and isinstance(rows[-1], CdrCampaign)
+    assert written(rows) == reference(rows)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 10**6])
+def test_rows_once_the_listing_is_known_are_still_only_its_children(size: int) -> None:
+    """After its first row the reader knows ``<getCDR>`` by identity: a ``<message>`` nested
+    in a row, or under the root, is still no row, and a second listing's rows still count."""
+    data = (
+        b"<ecampaign><code>0</code><message>ok</message><getCDR>"
+        b'<message id="1"><status_id>4</status_id></message>'
+        b'<message id="2"><message id="nested"/><status_id>8</status_id></message>'
+        b'<campaign id="3"><recipients_count>2</recipients_count></campaign>'
+        b'</getCDR><message>late</message><getCDR><message id="4"/></getCDR></ecampaign>'
+    )
+    reader = CdrReader("sms")
+    rows = []
+    for start in range(0, len(data), size):
+        rows += reader.feed(data[start : start + size])
+    rows += reader.close()
+    assert [(type(row).__name__, row.id) for row in rows] == [
+        ("CdrRecord", "1"),
+        ("CdrRecord", "2"),
+        ("CdrCampaign", "3"),
+        ("CdrRecord", "4"),
+    ]
+    assert [getattr(row, "status_code", None) for row in rows] == ["4", "8", None, None]
+    assert reader.message == "ok" and reader.rows_read == 4
