@@ -41,10 +41,13 @@ _ORDER = (
 
 def read(raw: str) -> tuple[str, int, int] | None:
     """(E.164, 33, number type) of a valid French number written a usual way, else None."""
-    found = _WRITTEN.fullmatch("".join(raw.split()).translate(_SEPARATORS))
-    if found is None:
-        return None
-    national = found.group(1)
+    if len(raw) == 10 and raw[0] == "0" and raw[1] != "0" and raw.isascii() and raw.isdigit():
+        national = raw[1:]  # "0611223344", as most lists write it: nothing to clean
+    else:
+        found = _WRITTEN.fullmatch("".join(raw.split()).translate(_SEPARATORS))
+        if found is None:
+            return None
+        national = found.group(1)
     kind = kind_of(national)
     if kind == PhoneNumberType.UNKNOWN:
         return None

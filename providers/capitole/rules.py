@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -44,6 +43,7 @@ from providers.capitole import STOP_MENTION as STOP_MENTION
 from providers.capitole import TEXT_PROFILE as TEXT_PROFILE
 from providers.capitole.codes import KIND
 from providers.errors import InputError
+from providers.forms import form_encode
 from providers.models import Channel, Route, SmsMessage, VmsType, VoiceMessage
 from providers.xml import sub, to_bytes
 
@@ -367,4 +367,4 @@ def _serialize(root: etree._Element) -> bytes:
 
 def form_body(xml: bytes) -> bytes:
     """``XML=<percent-encoded Latin-9 bytes>``; never httpx ``data=`` (it re-encodes as UTF-8)."""
-    return urllib.parse.urlencode({"XML": xml}).encode("ascii")
+    return form_encode([("XML", xml)])

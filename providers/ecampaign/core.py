@@ -22,6 +22,7 @@ from providers.base import AccountSettings
 from providers.ecampaign import DEFAULT_BASE_URL
 from providers.ecampaign.codes import AUTH_FAILED, KIND, OK, meaning
 from providers.errors import AuthenticationError, InputError, OutcomeUnknownError, ProviderError
+from providers.forms import form_encode
 from providers.http import FORM_CONTENT_TYPE, MAX_REPLY_BYTES, make_client, request
 from providers.phone import from_ecampaign
 from providers.redact import excerpt, scrub
@@ -150,7 +151,7 @@ class EcampaignCore:
         max_bytes: int = MAX_REPLY_BYTES,
     ) -> httpx.Response:
         """``max_bytes`` bounds the reply (a whole group's members are larger than most)."""
-        body = urllib.parse.urlencode({"xml": to_bytes(root, "UTF-8")}).encode("ascii")
+        body = form_encode([("xml", to_bytes(root, "UTF-8"))])
         return await request(
             self.client,
             KIND,

@@ -21,7 +21,6 @@ from providers.ecampaign.core import (
     Reply,
     attr,
     e164_or_raw,
-    text,
 )
 from providers.errors import OutcomeUnknownError
 from providers.models import RecipientResult, SendReceipt, SendStatus
@@ -42,6 +41,7 @@ def _destination(
     element: etree._Element,
     phones: Mapping[tuple[str, str], str],
     mails: Mapping[str, str],
+    amounts: dict[str, Decimal | None],
 ) -> EcampaignRecipientResult:
     mail = attr(element, "mail")
     code, number = attr(element, "code"), attr(element, "number")
@@ -49,20 +49,34 @@ def _destination(
         address = mails.get(mail.lower(), mail)
     else:
         address = phones.get(phone_key(code, number)) or e164_or_raw(code, number) or ""
-    state = (text(element, "state") or "").upper()
+    # The children read in one pass (what ``findtext`` would find: the first of each name);
+    # a reply has one destination per recipient.
+    found: dict[str, str | None] = {}
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in found:
+            found[tag] = (child.text or "").strip() or None
+    state = (found.get("state") or "").upper()
     if state == "OK":
         status, error = SendStatus.ACCEPTED, None
     elif state == "KO":
         status, error = SendStatus.REJECTED, "refused by eCampaign (state KO)"
     else:
         status, error = SendStatus.UNKNOWN, f"eCampaign gave no usable state ({state or 'none'})"
+    credits = found.get("credits")
+    if credits is None:
+        cost = None
+    elif credits in amounts:  # every destination of a reply costs much the same: read once
+        cost = amounts[credits]
+    else:
+        cost = amounts[credits] = to_decimal(credits)
     return EcampaignRecipientResult(
         number=address,
         status=status,
-        message_id=text(element, "msgid"),
+        message_id=found.get("msgid"),
         error=error,
-        cost=to_decimal(text(element, "credits")),
-        member_id=text(element, "memberID"),
+        cost=cost,
+        member_id=found.get("memberID"),
     )
 
 
@@ -79,8 +93,9 @@ def send_receipt(
     """
     by_phone = {phone_key(code, national): e164 for e164, code, national in phones}
     by_mail = {address.lower(): address for address in mails}
+    amounts: dict[str, Decimal | None] = {}
     results = [
-        _destination(element, by_phone, by_mail)
+        _destination(element, by_phone, by_mail, amounts)
         for element in reply.root.iterfind("recipients/destination")
     ]
     if results:

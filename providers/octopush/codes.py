@@ -206,6 +206,11 @@ def _text(value: Any) -> str | None:
 
 def recipient_e164(value: Any) -> str:
     """The provider writes numbers ``+33601010101``, ``0033601010101`` or ``33601010101``."""
+    if type(value) is str and value.isascii():
+        # The usual writings, nothing to clean: "+33601010101" as we sent it, or its digits.
+        digits = value[1:] if value[:1] == "+" else value
+        if digits.isdigit() and value[:1] != "0":
+            return value if digits is not value else "+" + value
     text = str(value).strip().replace(" ", "")
     if text.startswith("00"):
         text = "+" + text[2:]
@@ -235,8 +240,9 @@ def parse_json(body: bytes) -> Reply:
                 balances[str(kind)] = value
     else:
         balance = to_decimal(raw_balance)
+    read = _Amounts()
     successes = tuple(
-        _json_success(item)
+        _json_success(item, read)
         for item in _json_items(_first(data, ("successs", "successes", "success")))
         if isinstance(item, dict) and "recipient" in item
     )
@@ -273,12 +279,36 @@ def _json_items(value: Any) -> list[Any]:
     return [value]
 
 
-def _json_success(item: Mapping[str, Any]) -> Success:
+class _Amounts:
+    """The per-recipient fields of one reply, each distinct value read once: a reply lists
+    hundreds of numbers with the same country, cost and SMS count."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[object, ...], tuple[str | None, Decimal | None, int | None]] = {}
+
+    def __call__(self, country: Any, cost: Any, needed: Any) -> tuple[Any, ...]:
+        # Keyed by type and text: equal amounts may be written differently (0.05, 0.050), and
+        # each keeps its own writing.
+        key = (type(country), country, type(cost), str(cost), type(needed), str(needed))
+        try:
+            return self._seen[key]
+        except KeyError:
+            pass
+        except TypeError:  # a list or an object where a value was expected: read it as is
+            return _text(country), to_decimal(cost), _int(needed)
+        read = self._seen[key] = (_text(country), to_decimal(cost), _int(needed))
+        return read
+
+
+def _json_success(item: Mapping[str, Any], read: _Amounts | None = None) -> Success:
+    country, cost, needed = (read or _Amounts())(
+        item.get("country_code"), item.get("cost"), item.get("sms_needed")
+    )
     return Success(
         recipient=recipient_e164(item["recipient"]),
-        country_code=_text(item.get("country_code")),
-        cost=to_decimal(item.get("cost")),
-        sms_needed=_int(item.get("sms_needed")),
+        country_code=country,
+        cost=cost,
+        sms_needed=needed,
     )
 
 

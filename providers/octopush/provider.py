@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import ClassVar, NoReturn
-from urllib.parse import urlencode
 
 import httpx
 
@@ -37,6 +36,7 @@ from providers.errors import (
     OutcomeUnknownError,
     ProviderError,
 )
+from providers.forms import form_encode
 from providers.http import FORM_CONTENT_TYPE, make_client, request
 from providers.models import (
     Balance,
@@ -182,9 +182,9 @@ class OctopushProvider:
         return Balance(KIND, lines, as_of=rules.now())
 
     async def _call(self, operation: str, fields: list[tuple[str, str]], *, sends: bool) -> Reply:
-        # urlencode writes UTF-8 percent-escapes (é → %C3%A9, + → %2B); the body is built here,
-        # not by httpx, so that tests can assert the exact bytes.
-        body = urlencode(fields).encode("ascii")
+        # UTF-8 percent-escapes (é → %C3%A9, + → %2B), as urlencode writes them; the body is
+        # built here, not by httpx, so that tests can assert the exact bytes.
+        body = form_encode(fields)
         suffix = "/json" if self._reply_format == "json" else ""
         response = await request(
             self._client,

@@ -8,23 +8,24 @@ from collections.abc import Sequence
 
 from providers.base import Provider
 from providers.models import Message, SendReceipt, SmsMessage, VoiceMessage
-from tui.sending.recipients import PAGE, StagedNumbers
+from tui.sending.recipients import StagedNumbers
 
 
 def validate(provider: Provider, message: Message) -> None:
     """The provider's local checks (``InputError`` naming what is wrong); nothing is sent.
 
-    Staged numbers (``tui.sending.recipients``) are checked a page at a time (never held whole,
-    they have no duplicate for a provider to refuse), and once: checked again by the same
-    provider for the same message (the command line, then the send), they pass at once."""
+    Staged numbers (``tui.sending.recipients``) were parsed at the edge, hold no duplicate, and
+    are ``phone.Number`` objects, on which a provider's rules decide by the number's kind alone
+    (country code and line type): the message is checked with the first number of each kind,
+    in the order given (so a refusal names the first number refused), never with the whole
+    list. They are checked once: checked again by the same provider for the same message (the
+    command line, then the send), they pass at once."""
     numbers = message.recipients
     if isinstance(numbers, StagedNumbers) and numbers:
         bare = dataclasses.replace(message, recipients=())
         if numbers.checked is not None and numbers.checked == (provider, bare):
             return
-        for start in range(0, len(numbers), PAGE):
-            page = numbers[start : start + PAGE]
-            _validate(provider, dataclasses.replace(message, recipients=page))
+        _validate(provider, dataclasses.replace(message, recipients=numbers.representatives()))
         numbers.checked = (provider, bare)
         return
     _validate(provider, message)

@@ -29,7 +29,7 @@ import sqlite3
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import cast, overload
 
@@ -128,7 +128,20 @@ class StagedNumbers(Sequence[str]):
                 "ORDER BY position",
                 (start, stop),
             ).fetchall()
-        return tuple(restore(number, country, kind) for number, country, kind in rows)
+        return _restored(rows)
+
+    def representatives(self) -> tuple[Number, ...]:
+        """The first number of each kind (country code and line type), in the order given.
+
+        What a provider's local rules decide about a parsed number depends on its kind alone
+        (``providers.phone.Number``), and staged numbers hold no duplicate: checking these few
+        checks the whole list (``tui.sending.dispatch.validate``) without reading it."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT number, country, kind FROM numbers WHERE position IN "
+                "(SELECT min(position) FROM numbers GROUP BY country, kind) ORDER BY position"
+            ).fetchall()
+        return _restored(rows)
 
     def __iter__(self) -> Iterator[str]:
         for start in range(0, self._count, PAGE):
@@ -150,6 +163,19 @@ class StagedNumbers(Sequence[str]):
 
     def __repr__(self) -> str:  # never the numbers: a repr of a million would be megabytes
         return f"<StagedNumbers of {self._count} numbers>"
+
+
+def _restored(rows: list[tuple[str, int, int]]) -> tuple[Number, ...]:
+    """``phone.restore`` of each row; nearly every row of a page is of one kind, so the kind's
+    class is looked up once per kind, not once per number (a page is read for every batch)."""
+    classes: dict[tuple[int, int], Callable[[str], Number]] = {}
+    numbers: list[Number] = []
+    for number, country, kind in rows:
+        make = classes.get((country, kind))
+        if make is None:
+            make = classes[country, kind] = type(restore(number, country, kind))
+        numbers.append(make(number))
+    return tuple(numbers)
 
 
 def _remove(path: Path) -> None:

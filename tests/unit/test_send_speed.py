@@ -1,0 +1,183 @@
+"""The fast paths of a bulk send (issue 13) say exactly what the slow ones said: form bodies
+byte for byte as ``urlencode``, a staged list checked through one number of each kind, the
+French shortcut for plain national numbers, replies read with their amounts read once."""
+
+from __future__ import annotations
+
+import json
+import random
+import urllib.parse
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from phonenumbers import PhoneNumberType
+
+from providers import phone_fr
+from providers.ecampaign.core import Reply as EcampaignReply
+from providers.ecampaign.receipt import send_receipt
+from providers.errors import InputError
+from providers.forms import form_encode
+from providers.models import SendStatus, SmsMessage
+from providers.octopush.codes import parse_json, recipient_e164
+from providers.phone import Number, parse_number
+from tests.unit.sending_fakes import FakeProvider
+from tui.sending.dispatch import validate
+from tui.sending.recipients import StagedNumbers, as_recipients
+
+values = st.one_of(st.text(max_size=40), st.binary(max_size=60))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=8), values), max_size=5))
+def test_a_form_body_is_what_urlencode_writes(fields: list[tuple[str, str | bytes]]) -> None:
+    try:
+        expected = urllib.parse.urlencode(fields).encode("ascii")
+    except UnicodeEncodeError:  # a lone surrogate: refused alike
+        with pytest.raises(UnicodeEncodeError):
+            form_encode(fields)
+        return
+    assert form_encode(fields) == expected
+
+
+def test_an_xml_body_with_every_byte_is_escaped_as_urlencode_does() -> None:
+    xml = bytes(range(256)) * 3 + "<a>% + é €</a>".encode()
+    assert form_encode([("XML", xml)]) == urllib.parse.urlencode({"XML": xml}).encode("ascii")
+
+
+def written_way(raw: str) -> tuple[str, int, int] | None:
+    """What ``phone_fr.read`` says of ``raw`` through its general reading (spaces, separators,
+    prefixes), without the shortcut for plain national numbers."""
+    found = phone_fr._WRITTEN.fullmatch("".join(raw.split()).translate(phone_fr._SEPARATORS))
+    if found is None:
+        return None
+    kind = phone_fr.kind_of(found.group(1))
+    return None if kind == PhoneNumberType.UNKNOWN else (f"+33{found.group(1)}", 33, kind)
+
+
+def test_plain_national_numbers_take_the_shortcut_with_the_same_verdicts() -> None:
+    draw = random.Random(13)
+    for _ in range(20_000):
+        raw = f"0{draw.randrange(10**9):09d}"
+        assert phone_fr.read(raw) == written_way(raw), raw
+        assert phone_fr.read(raw) == phone_fr.read(f" {raw[:2]} {raw[2:]} "), raw
+    for raw in ("0611223344", "0011223344", "061122334", "06112233445", "061122334x"):
+        assert phone_fr.read(raw) == written_way(raw), raw
+    assert phone_fr.read("06112233\u0664\u0664") is None  # Arabic-Indic digits: not a number
+
+
+class Recording(FakeProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.validated: list[tuple[str, ...]] = []
+
+    def validate_sms(self, message: SmsMessage) -> None:
+        self.validated.append(tuple(message.recipients))
+        super().validate_sms(message)
+
+
+def staged(numbers: list[str]) -> StagedNumbers:
+    return StagedNumbers.of(parse_number(n) for n in numbers)
+
+
+def test_a_staged_list_is_checked_through_the_first_number_of_each_kind() -> None:
+    numbers = [f"+3361{i:07d}" for i in range(3_000)]
+    numbers[1_700] = "+33140000000"  # a landline
+    numbers[2_500] = "+33141000000"  # another, later
+    numbers[2_900] = "+34612345678"  # a Spanish mobile
+    listed = staged(numbers)
+    try:
+        kinds = listed.representatives()
+        assert kinds == ("+33610000000", "+33140000000", "+34612345678")
+        assert all(isinstance(n, Number) for n in kinds)
+        provider = Recording()
+        message = SmsMessage("hello", as_recipients(listed))
+        validate(provider, message)
+        validate(provider, message)  # checked already: not again
+        # One check, with one number of each kind, in the order given.
+        assert provider.validated == [kinds]
+    finally:
+        listed.close()
+
+
+def test_a_refusal_names_the_first_number_refused_as_a_full_check_would() -> None:
+    from providers.octopush import rules
+
+    numbers = [f"+3361{i:07d}" for i in range(2_000)]
+    numbers[1_234] = "+33140000000"
+    numbers[1_500] = "+33150000000"
+    listed = staged(numbers)
+    try:
+        with pytest.raises(InputError) as whole:
+            rules.check_recipients(tuple(parse_number(n) for n in numbers))
+        with pytest.raises(InputError) as kinds:
+            rules.check_recipients(listed.representatives())
+        assert kinds.value.message == whole.value.message
+        assert "01 40 00 00 00" in kinds.value.message
+    finally:
+        listed.close()
+
+
+def test_octopush_numbers_are_read_in_every_writing() -> None:
+    assert recipient_e164("+33601010101") == "+33601010101"
+    assert recipient_e164("33601010101") == "+33601010101"
+    assert recipient_e164(33601010101) == "+33601010101"
+    assert recipient_e164("0033601010101") == "+33601010101"
+    assert recipient_e164(" 33 601010101 ") == "+33601010101"
+    assert recipient_e164("0601010101") == "0601010101"  # national: left for the caller
+
+
+def test_octopush_amounts_read_once_keep_their_own_writing() -> None:
+    items = [
+        {"recipient": "+33601010101", "country_code": "FR", "cost": 0.050, "sms_needed": 1},
+        {"recipient": "+33601010102", "country_code": "FR", "cost": "0.05", "sms_needed": "1"},
+        {"recipient": "+33601010103", "country_code": "FR", "cost": "0,050", "sms_needed": 1},
+        {"recipient": "+33601010104", "country_code": ["FR"], "cost": None, "sms_needed": 2.5},
+    ]
+    body = (
+        '{"error_code": "000", "successs": ['
+        + ", ".join(json.dumps(i).replace("0.05,", "0.050,") for i in items)
+        + "]}"
+    )
+    reply = parse_json(body.encode())
+    read = [(s.recipient, s.country_code, s.cost, s.sms_needed) for s in reply.successes]
+    assert read == [
+        ("+33601010101", "FR", Decimal("0.050"), 1),
+        ("+33601010102", "FR", Decimal("0.05"), 1),
+        ("+33601010103", "FR", Decimal("0.050"), 1),
+        ("+33601010104", "['FR']", None, None),
+    ]
+    assert [str(s.cost) for s in reply.successes[:3]] == ["0.050", "0.05", "0.050"]
+
+
+def test_ecampaign_destinations_read_the_first_child_of_each_name() -> None:
+    root = etree.fromstring(
+        b"<ecampaign><code>0</code><recipients>"
+        b"<destination code='33' number='611223344'><state> ok </state><msgid>A1</msgid>"
+        b"<msgid>A2</msgid><credits>1.0</credits><!-- note --></destination>"
+        b"<destination code='33' number='611223345'><state>KO</state><msgid></msgid>"
+        b"<credits>1.0</credits><memberID>7</memberID></destination>"
+        b"</recipients></ecampaign>"
+    )
+
+    class Core:
+        def scrub(self, text: str) -> str:
+            return text
+
+    phones = [("+33611223344", "33", "611223344"), ("+33611223345", "33", "611223345")]
+    receipt = send_receipt(Core(), EcampaignReply(0, "", root), phones)  # type: ignore[arg-type]
+    first, second = receipt.recipients
+    assert (first.number, first.status, first.message_id, first.cost) == (
+        "+33611223344",
+        SendStatus.ACCEPTED,
+        "A1",
+        Decimal("1.0"),
+    )
+    assert (second.status, second.message_id, second.member_id) == (
+        SendStatus.REJECTED,
+        None,
+        "7",
+    )
+    assert receipt.cost == Decimal("2.0")
