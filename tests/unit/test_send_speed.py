@@ -181,3 +181,36 @@ def test_ecampaign_destinations_read_the_first_child_of_each_name() -> None:
         "7",
     )
     assert receipt.cost == Decimal("2.0")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=12),
+            st.sampled_from(["accepted", "rejected", "unknown"]),
+            st.none() | st.text(max_size=12),
+            st.none() | st.text(max_size=30),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_report_page_is_written_as_json_text_writes_its_dicts(
+    page: list[tuple[str, str, str | None, str | None]],
+) -> None:
+    from tui.cli.outcome import RECIPIENT_KEYS, _page_json
+    from tui.cli.support import json_text
+
+    dicts = [dict(zip(RECIPIENT_KEYS, row, strict=True)) for row in page]
+    assert _page_json(page) == json_text(dicts)[1:-1]
+    assert json.loads("[" + _page_json(page) + "]") == dicts
+
+
+def test_a_report_page_with_odd_characters_is_escaped_alike() -> None:
+    from tui.cli.outcome import RECIPIENT_KEYS, _page_json
+    from tui.cli.support import json_text
+
+    page = [("+33611223344", "rejected", 'a"b\\c', "x\x00\n\x1b[31m\u009b\u200b\u2028é€😀")]
+    dicts = [dict(zip(RECIPIENT_KEYS, row, strict=True)) for row in page]
+    assert _page_json(page) == json_text(dicts)[1:-1]

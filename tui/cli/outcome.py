@@ -15,10 +15,18 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 from tui.cli.compliance import opted_out_rows
-from tui.cli.support import EXIT_CONFIG, EXIT_OK, EXIT_PROVIDER, CliFailure, json_text
+from tui.cli.support import (
+    EXIT_CONFIG,
+    EXIT_OK,
+    EXIT_PROVIDER,
+    CliFailure,
+    json_text,
+    printable_json,
+)
 from tui.errors import code_name, visible
 
 if TYPE_CHECKING:
@@ -112,18 +120,21 @@ def outcome_json(report: SendReport) -> dict[str, Any]:
     }
 
 
-def _recipients_json(report: SendReport) -> Iterator[list[dict[str, Any]]]:
-    """The report's recipients, a page at a time, then those the opt-out list left out."""
-    keys = ("number", "status", "message_id", "error")
-    for page in report.recipients():
-        yield [dict(zip(keys, row, strict=True)) for row in page]
+#: The keys of a recipient in ``--json``, in order; its values are a ``Pages`` row.
+RECIPIENT_KEYS = ("number", "status", "message_id", "error")
+
+
+def _recipients_json(report: SendReport) -> Pages:
+    """The report's recipients, a page of rows at a time (``RECIPIENT_KEYS``), then those the
+    opt-out list left out."""
+    yield from report.recipients()
     left_out = opted_out_rows(report.outcome)  # each "opted_out"
     if left_out:
-        yield left_out
+        yield [tuple(row[key] for key in RECIPIENT_KEYS) for row in left_out]
 
 
 def write_json(payload: dict[str, Any]) -> None:
-    """``emit_json(payload)``, its ``"recipients"`` (pages of items) written as they are read:
+    """``emit_json(payload)``, its ``"recipients"`` (pages of rows) written as they are read:
     the same text, never held whole."""
     import secrets
 
@@ -135,10 +146,34 @@ def write_json(payload: dict[str, Any]) -> None:
     for page in payload["recipients"]:
         if page:
             # One page in one call: the items are separated as one json.dumps separates them.
-            out.write(("" if first else ", ") + json_text(page)[1:-1])
+            out.write(("" if first else ", ") + _page_json(page))
             first = False
     out.write("]" + tail + "\n")
     out.flush()
+
+
+#: One recipient as ``json.dumps`` writes the dict of its ``RECIPIENT_KEYS``.
+_ROW_JSON = '{"number": %s, "status": %s, "message_id": %s, "error": %s}'
+
+
+def _page_json(page: list[tuple[str, str, str | None, str | None]]) -> str:
+    """A page of rows as ``json_text`` writes the list of their dicts, without its brackets.
+
+    Each value goes through the encoder ``json.dumps(ensure_ascii=False)`` uses for text, in
+    C: a report of a million recipients is not a million dicts for ``json.dumps`` to walk."""
+    try:
+        text = ", ".join([_ROW_JSON % tuple(map(_json_value, row)) for row in page])
+    except TypeError:  # a value that is not text (never from the outbox): the general way
+        return json_text([dict(zip(RECIPIENT_KEYS, row, strict=True)) for row in page])[1:-1]
+    return printable_json(text)
+
+
+def _json_value(value: str | None) -> str:
+    if value is None:
+        return "null"
+    if not isinstance(value, str):
+        raise TypeError(type(value).__name__)
+    return encode_basestring(value)
 
 
 def _warnings(outcome: SendOutcome) -> list[str]:
@@ -174,12 +209,10 @@ def report_outcome(
         )
     print(f"{status}: reference {outcome.reference}", file=stream)
     for page in payload["recipients"]:
-        for recipient in page:
-            error = f"  {visible(recipient['error'])}" if recipient["error"] else ""
-            ident = f"  id {visible(recipient['message_id'])}" if recipient["message_id"] else ""
-            print(
-                f"  {recipient['number']:<16} {recipient['status']:<9}{ident}{error}", file=stream
-            )
+        for number, state, message_id, problem in page:
+            error = f"  {visible(problem)}" if problem else ""
+            ident = f"  id {visible(message_id)}" if message_id else ""
+            print(f"  {number:<16} {state:<9}{ident}{error}", file=stream)
     if outcome.already_sent:
         print(
             f"{outcome.already_sent} recipient(s) already had it: the provider had received "

@@ -84,7 +84,11 @@ def json_text(payload: Any) -> str:
     and invisible marks would reach a terminal raw. ``\\uXXXX`` escapes decode to the same
     values, so scripts see exactly what the provider sent.
     """
-    text = json.dumps(payload, ensure_ascii=False, default=str)
+    return printable_json(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def printable_json(text: str) -> str:
+    """JSON ``text`` with every non-printable character escaped (``json_text``'s second pass)."""
     if text.isprintable():  # nearly always: one pass in C, not one Python call a character
         return text
     return "".join(char if char.isprintable() else _json_escape(char) for char in text)
