@@ -13,10 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import Static
+
 from providers.base import Capability, ProviderInfo
 from providers.models import GroupTarget, Message, VoiceMessage
 from screens.dialogs.common import ConfirmDialog
 from tui.accounts.config import Account
+from tui.errors import visible
 from tui.outbox.balances import balance_warning
 from tui.outbox.sends import Overlap
 from tui.outbox.store import Store
@@ -85,17 +90,42 @@ def send_confirmation(
     else:
         dry = "checked here only: this provider has no dry run"
     lines.append(("Dry run", dry))
-    warning = "Sending spends money and cannot be undone."
-    if balance:
-        # In the warning's own style, above the buttons: in sight at 80×24 where a summary
-        # line could scroll away.
-        warning = f"Low balance: {balance}\n{warning}"
-    return ConfirmDialog(
+    return SendConfirmDialog(
         "Send this message?",
         lines,
         [(DRY_RUN, "Dry run", "default"), (SEND, "Send", "error")],
-        warning=warning,
+        warning="Sending spends money and cannot be undone.",
+        balance=balance,
     )
+
+
+class SendConfirmDialog(ConfirmDialog):
+    """The send confirmation. A low-balance warning (``balance``) stands right under the
+    title, in the warning colour: at 80×24 a long summary scrolls, and what scrolls away must
+    not be the one line that says the money is running out."""
+
+    DEFAULT_CSS = """
+    SendConfirmDialog #balance-warning { color: $warning; text-style: bold; margin-bottom: 1; }
+    """
+
+    def __init__(
+        self,
+        title: str,
+        lines: list[tuple[str, str]],
+        buttons: list[tuple[str, str, str]],
+        *,
+        warning: str | None = None,
+        balance: str | None = None,
+    ) -> None:
+        super().__init__(title, lines, buttons, warning=warning)
+        self.balance = balance
+
+    def on_mount(self) -> None:  # ConfirmDialog.on_mount runs too: Textual calls both
+        if self.balance:
+            summary = self.query_one(".summary")
+            text = Text(visible(f"Low balance: {self.balance}"))
+            if isinstance(summary.parent, Widget):
+                summary.parent.mount(Static(text, id="balance-warning"), before=summary)
 
 
 def resend_confirmation(plan: ResendPlan, *, schedule: datetime | None = None) -> ConfirmDialog:
