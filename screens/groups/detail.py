@@ -37,7 +37,9 @@ from screens.groups.messages import (
     MembersLoaded,
 )
 from tui.errors import describe_text, visible
+from tui.groups.import_spool import FINISHED, ImportRecord
 from tui.groups.importer import ImportReport
+from tui.groups.provider_import import record_text
 from tui.groups.service import GROUP_NOT_FOUND, MemberList, fetch_members, locks_text
 from tui.groups.values import field_named, phone_fields, search_value
 
@@ -338,8 +340,12 @@ class GroupDetailScreen(ModeScreen):
     def action_import_csv(self) -> None:
         self.app.push_screen(ImportDialog(self.session, self.account, self.group), self._imported)
 
-    def _imported(self, report: ImportReport | None) -> None:
-        if report is not None:
+    def _imported(self, report: ImportReport | ImportRecord | None) -> None:
+        if isinstance(report, ImportRecord):  # eCampaign's own import: its report, if in
+            self.status(record_text(report), "green" if report.state == FINISHED else "")
+            if (report.report or {}).get("imported"):
+                self.reload()
+        elif report is not None:
             self.post_message(ImportFinished(report))
 
     def on_import_finished(self, message: ImportFinished) -> None:

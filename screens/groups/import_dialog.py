@@ -5,12 +5,18 @@ Reading and checking the file run in threads (``tui.groups.csv_members``); the i
 ``tui.groups.importer.run_import`` in a worker that posts ``ImportProgressed``. Stop (or Escape)
 sends no further row and waits for the requests out, so the report says exactly which lines went
 in. Column names, cells and reasons come from the file or the provider: shown as ``Text``,
-control characters visible. (eCampaign's own bulk import needs the ``listen`` daemon: not here.)
+control characters visible.
+
+Where eCampaign can reach porte-voix (a public URL served by the daemon or the console, or the
+demo's own receiver), the preview also offers "Let eCampaign import it" (large files): the
+checked rows go into one XML file that eCampaign fetches once (``tui.groups.provider_import``),
+and the dialog follows the import until its report (``provider_import.ProviderImportPanel``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -31,10 +37,20 @@ from textual.widgets import (
 from providers.models import Group, MemberValue
 from screens.dialogs.common import DIALOG_CSS, Dialog
 from screens.groups import common
-from screens.groups.messages import CsvRead, ImportChecked, ImportFinished, ImportProgressed
+from screens.groups.messages import (
+    CsvRead,
+    ImportChecked,
+    ImportEndpointsFound,
+    ImportFinished,
+    ImportProgressed,
+    ProviderImportSubmitted,
+)
+from screens.groups.provider_import import ProviderImportPanel
 from tui.errors import describe_text, visible
 from tui.groups.csv_members import SKIP, CsvFile, ImportPlan, default_mapping, plan_import, read_csv
+from tui.groups.import_spool import ImportRecord
 from tui.groups.importer import ImportProgress, ImportReport, run_import
+from tui.groups.provider_import import ImportEndpoints, console_endpoints, submit
 from tui.session import Session
 
 PREVIEW_ROWS = 5
@@ -42,9 +58,10 @@ PREVIEW_ROWS = 5
 SHOWN_REJECTED = 1000
 STAGE_BUTTONS = {
     "stage-file": ("check", "cancel"),
-    "stage-preview": ("start", "back", "cancel"),
+    "stage-preview": ("start", "provider-start", "back", "cancel"),
     "stage-progress": ("stop",),
     "stage-report": ("close",),
+    "stage-provider": ("close",),
 }
 
 
@@ -52,7 +69,7 @@ def shown_value(value: MemberValue) -> str:
     return f"+{value.code} {value.value}" if value.code else value.value
 
 
-class ImportDialog(Dialog[ImportReport | None]):
+class ImportDialog(Dialog[ImportReport | ImportRecord | None]):
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="ImportDialog")
         + """
@@ -77,6 +94,9 @@ class ImportDialog(Dialog[ImportReport | None]):
         self.plan: ImportPlan | None = None
         self.report: ImportReport | None = None
         self.stop_event = asyncio.Event()
+        #: Where eCampaign can fetch a file and post its report (None: not offered).
+        self.endpoints: ImportEndpoints | None = None
+        self.record: ImportRecord | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -97,10 +117,12 @@ class ImportDialog(Dialog[ImportReport | None]):
                 with Vertical(id="stage-report"):
                     yield Static("", id="report-info")
                     yield DataTable[Text](id="report-rejected", cursor_type="row")
+                yield ProviderImportPanel(id="stage-provider")
             yield Static("", id="import-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Check the rows", id="check", variant="primary", disabled=True)
                 yield Button("Import", id="start", variant="primary")
+                yield Button("Via eCampaign", id="provider-start")
                 yield Button("Back", id="back")
                 yield Button("Stop", id="stop", variant="warning")
                 yield Button("Close", id="close", variant="primary")
@@ -110,6 +132,7 @@ class ImportDialog(Dialog[ImportReport | None]):
         for widget in self.query("Input, Select, Button"):
             widget.compact = True  # type: ignore[attr-defined]
         self.stage("stage-file", "#csv-path")
+        self.find_endpoints()
 
     def stage(self, name: str, focus: str | None = None) -> None:
         """Show stage ``name`` and its buttons; the focus goes to ``focus`` (a selector), else
@@ -117,6 +140,8 @@ class ImportDialog(Dialog[ImportReport | None]):
         self.query_one(ContentSwitcher).current = name
         for button in self.query(Button):
             button.display = button.id in STAGE_BUTTONS[name]
+        if self.endpoints is None:  # offered only where eCampaign can fetch the file
+            self.query_one("#provider-start").display = False
         self.error("")
         self.query_one(focus or f"#{STAGE_BUTTONS[name][0]}").focus()
 
@@ -129,13 +154,19 @@ class ImportDialog(Dialog[ImportReport | None]):
         if current == "stage-progress":
             self.stop_import()
         else:
-            self.dismiss(self.report)
+            self.dismiss(self.result())
+
+    def result(self) -> ImportReport | ImportRecord | None:
+        """What the group's screen is told: the member-by-member report, or eCampaign's
+        import as it stands (the members it reported imported are reloaded)."""
+        panel = self.query_one(ProviderImportPanel)
+        return panel.record or self.record or self.report
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         pressed = event.button.id
         if pressed in ("cancel", "close"):
-            self.dismiss(self.report)
+            self.dismiss(self.result())
         elif pressed == "check":
             self.check_rows()
         elif pressed == "back":
@@ -146,6 +177,10 @@ class ImportDialog(Dialog[ImportReport | None]):
             self.import_rows(self.plan)
         elif pressed == "stop":
             self.stop_import()
+        elif pressed == "provider-start" and self.plan is not None:
+            self.stage("stage-provider")
+            self.query_one(ProviderImportPanel).waiting("Writing the file for eCampaign…")
+            self.import_by_provider(self.plan)
 
     def stop_import(self) -> None:
         self.stop_event.set()
@@ -230,11 +265,16 @@ class ImportDialog(Dialog[ImportReport | None]):
             return
         self.plan = plan = message.plan
         left_out = f"; left out: {', '.join(plan.unmapped)}" if plan.unmapped else ""
+        offer = (
+            " Large file? Let eCampaign import it: Via eCampaign."
+            if self.endpoints is not None
+            else ""
+        )
         self.query_one("#preview-info", Static).update(
             Text(
                 visible(
                     f"{plan.rows:,} row(s): {len(plan.ready):,} ready, {len(plan.rejected):,} "
-                    f"rejected{left_out}. The first rows, as they will be sent:"
+                    f"rejected{left_out}.{offer} The first rows, as they will be sent:"
                 )
             )
         )
@@ -287,6 +327,51 @@ class ImportDialog(Dialog[ImportReport | None]):
         self.query_one("#report-info", Static).update(Text(visible(report.summary()), style))
         fill_rejected(self.query_one("#report-rejected", DataTable), report)
         self.stage("stage-report")
+
+    # -- eCampaign's own import ------------------------------------------------------------------
+    @work(exclusive=True, group="import-endpoints")
+    async def find_endpoints(self) -> None:
+        try:  # the account's callback token is read off the event loop
+            found = await asyncio.to_thread(console_endpoints, self.session, self.account)
+        except Exception:  # not offered: the member-by-member import stays
+            found = None
+        self.post_message(ImportEndpointsFound(found))
+
+    def on_import_endpoints_found(self, message: ImportEndpointsFound) -> None:
+        self.endpoints = message.endpoints
+        current = self.query_one(ContentSwitcher).current
+        self.query_one("#provider-start").display = (
+            current == "stage-preview" and self.endpoints is not None
+        )
+
+    @work(exclusive=True, group="import-run")
+    async def import_by_provider(self, plan: ImportPlan) -> None:
+        assert self.endpoints is not None
+        endpoints = self.endpoints
+        try:
+            service = await common.service_for(self.session, self.account)
+            record = await submit(service, self.account, self.group, plan, endpoints)
+        except Exception as exc:
+            self.post_message(ProviderImportSubmitted(None, exc))
+            return
+        self.post_message(ProviderImportSubmitted(record))
+
+    def on_provider_import_submitted(self, message: ProviderImportSubmitted) -> None:
+        panel = self.query_one(ProviderImportPanel)
+        if message.record is None or self.endpoints is None:
+            assert message.error is not None
+            panel.waiting("Nothing was imported.")
+            self.error(describe_text(message.error))
+            return
+        self.record = message.record
+        receiver = self.session.receiver
+
+        def listen(heard: Callable[[str, ImportRecord], None]) -> Callable[[], None]:
+            assert receiver is not None
+            receiver.import_listeners.append(heard)
+            return lambda: receiver.import_listeners.remove(heard)
+
+        panel.follow(self.endpoints.spool, message.record, listen if receiver else None)
 
 
 def fill_rejected(table: DataTable[Text], source: ImportPlan | ImportReport) -> None:

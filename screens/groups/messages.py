@@ -13,7 +13,9 @@ from textual.message import Message
 
 from providers.models import Group, Member
 from tui.groups.csv_members import CsvFile, ImportPlan
+from tui.groups.import_spool import ImportRecord
 from tui.groups.importer import ImportProgress, ImportReport
+from tui.groups.provider_import import ImportEndpoints
 from tui.groups.service import MemberList
 
 
@@ -88,3 +90,29 @@ class ImportChecked(Message, bubble=False):
 
     plan: ImportPlan | None
     error: Exception | None = None
+
+
+@dataclass
+class ImportEndpointsFound(Message, bubble=False):
+    """Where eCampaign can fetch an import file and post its report; None: it cannot here."""
+
+    endpoints: ImportEndpoints | None
+
+
+@dataclass
+class ProviderImportSubmitted(Message, bubble=False):
+    """The file was handed to eCampaign (``record``), or why not (``error``; ``record`` then
+    says what became of the file, when one was written)."""
+
+    record: ImportRecord | None
+    error: Exception | None = None
+
+
+@dataclass
+class ImportRecordRead(Message, bubble=False):
+    """An import handed to eCampaign, as its record now stands (its report once it came)."""
+
+    record: ImportRecord
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ImportRecordRead)

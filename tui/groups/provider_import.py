@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING
 
 from providers.errors import OutcomeUnknownError
 from tui.accounts.config import Account, ConfigError
-from tui.errors import describe_text
+from tui.errors import describe_text, visible
 from tui.groups.csv_members import ImportPlan
 from tui.groups.import_spool import (
+    EXPIRED,
+    FETCHED,
+    FINISHED,
+    PENDING,
     REFUSED,
     UNKNOWN,
     ImportRecord,
@@ -152,3 +156,33 @@ async def submit(
         endpoints.spool.settle(record.id, UNKNOWN, "interrupted")
         raise
     return record
+
+
+def record_text(record: ImportRecord) -> str:
+    """Where an import handed to eCampaign stands, in one paragraph for a person (values from
+    the report made visible)."""
+    report = record.report or {}
+    rejected = f" ({len(record.rejected):,} row(s) rejected here first)" if record.rejected else ""
+    head = f"Import {record.id}: {record.submitted:,} member(s) handed to eCampaign{rejected}."
+    if record.state == PENDING:
+        until = record.expires[11:16]
+        return f"{head} Waiting for eCampaign to fetch the file (it is kept until {until} UTC)…"
+    if record.state == FETCHED:
+        return f"{head} eCampaign fetched the file; waiting for its report…"
+    if record.state == FINISHED:
+        errors = len(report.get("errors") or ())
+        imported = report.get("imported")
+        count = "an unknown number" if imported is None else f"{imported:,}"
+        state = visible(str(report.get("state")))
+        return f"{head} eCampaign's report: {state}, {count} imported, {errors:,} error(s)."
+    if record.state == REFUSED:
+        return f"{head} eCampaign refused it: {visible(record.error or 'no reason given')}."
+    if record.state == UNKNOWN:
+        why = visible(record.error or "no answer")
+        return (
+            f"{head} eCampaign's answer is unknown ({why}): it may still fetch the file; its "
+            "report shows here if it comes."
+        )
+    if record.state == EXPIRED:
+        return f"{head} eCampaign never fetched the file: it was removed, nothing was imported."
+    return f"{head} State: {visible(record.state)}."
