@@ -5,11 +5,29 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Footer, Input, Select, TextArea
 
 from screens.host import HostApp, host_app
 from screens.widgets.account_bar import AccountBar
 from tui.session import Session
+
+#: Borderless form widgets: 80×24 over SSH has no line to spare.
+COMPACT_TYPES = (Input, Select, TextArea, Button, Checkbox)
+COMPACT_QUERY = "Input, Select, TextArea, Button, Checkbox"
+#: The class Textual's ``compact`` reactive toggles on these widgets (its CSS keys on it).
+COMPACT_CLASS = "-textual-compact"
+
+
+def compact_before_mount(widget: Widget) -> None:
+    """``widget.compact = True``, for a widget not mounted yet, without restyling it.
+
+    Set on a mounted widget, ``compact`` restyles the widget and all its children at once (a
+    Select is six nodes); a screen of form fields paid that a dozen times on its first paint.
+    Set before the mount, the widget is styled once, compact, when it is mounted.
+    """
+    widget.set_reactive(type(widget).compact, True)  # type: ignore[attr-defined]
+    widget.add_class(COMPACT_CLASS, update=False)
 
 
 def _is_mode_binding(active: ActiveBinding) -> bool:
@@ -24,16 +42,23 @@ class ModeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AccountBar(self.MODE_TITLE)
-        yield from self.compose_body()
+        # Every widget a screen yields passes here (those inside its ``with`` blocks too),
+        # before it is mounted: the form fields among them are made compact now.
+        for widget in self.compose_body():
+            if isinstance(widget, COMPACT_TYPES):
+                compact_before_mount(widget)
+            yield widget
         yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
 
     def on_mount(self) -> None:
-        # Borderless form widgets: 80×24 over SSH has no line to spare.
-        for widget in self.query("Input, Select, TextArea, Button, Checkbox"):
-            widget.compact = True  # type: ignore[attr-defined]
+        # The fields compose did not yield one by one (given to a container as arguments, or
+        # made by a widget's own compose): compact now. A field already compact costs nothing.
+        for widget in self.query(COMPACT_QUERY):
+            if not widget.compact:  # type: ignore[attr-defined]
+                widget.compact = True  # type: ignore[attr-defined]
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
