@@ -3,20 +3,28 @@
 ``porte-voix cdr --csv`` (``tui.history.cdr_output.CsvWriter``) makes a message's line from the
 record's cells, without ``dataclasses.asdict`` and with ``visible`` only when a text needs it:
 here it is held to ``csv.DictWriter`` over ``printable(jsonable(row))``, the way it was written
-before, for every kind of awkward value a reply may carry.
+before, for every kind of awkward value a reply may carry. ``porte-voix history --csv``
+(``tui.history.export``) has SQLite write the lines: held to the csv module's file made from
+the rows' columns, whatever an outside text holds.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from providers.ecampaign.cdr import CdrReader
 from providers.models import CdrCampaign, CdrRecord, DeliveryState
+from tests.unit.test_history_store import Clock, _send
+from tui.history import export
 from tui.history.cdr_output import CSV_FIELDS, CsvWriter, jsonable, printable
+from tui.outbox.history import HistoryFilter, HistoryReader, Sort
+from tui.outbox.store import Store
 
 TRICKY_TEXTS = (
     None,
@@ -185,3 +193,80 @@ def test_rows_once_the_listing_is_known_are_still_only_its_children(size: int) -
     ]
     assert [getattr(row, "status_code", None) for row in rows] == ["4", "8", None, None]
     assert reader.message == "ok" and reader.rows_read == 4
+
+
+# -- porte-voix history --csv: lines made by SQLite ----------------------------------------------
+
+ODD_TEXTS = (
+    "line1\nline2",  # a line break alone: no comma, no quote, ASCII, yet the cell is quoted
+    "carriage\rreturn",
+    "crlf\r\ninside",
+    "tab\there",
+    'a "quote"',
+    "a, comma",
+    "refusé: numéro invalide",
+    "escape \x1b[2J",
+    "bidi \u202e",
+    "del \x7f",
+    " spaces around ",
+    "",
+)
+
+
+def _history_csv(reader: HistoryReader, tmp_path: Path) -> tuple[str, str, str]:
+    """The csv module's file from the rows' columns, and the export through a text stream and
+    through a file (whose plain lines go to its bytes)."""
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(export.FIELDS)
+    for batch in export.records(reader.iter_raw(HistoryFilter())):
+        writer.writerows(batch)
+    as_text = io.StringIO()
+    export.export(reader, HistoryFilter(), Sort.NEWEST, as_text, "csv")
+    path = tmp_path / "out.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        export.export(reader, HistoryFilter(), Sort.NEWEST, out, "csv")
+    return expected.getvalue(), as_text.getvalue(), path.read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
+@pytest.mark.parametrize("column", ["error", "message_id"])
+def test_history_csv_is_the_csv_modules_for_any_outside_text(
+    tmp_path: Path, text: str, column: str
+) -> None:
+    with Store(tmp_path / "outbox.db", clock=Clock()) as store:
+        _send(store, "shop", "capitole", ["+33611111101", "+33611111102", "+33611111103"])
+    with sqlite3.connect(tmp_path / "outbox.db") as conn:
+        conn.execute(
+            f"UPDATE send_recipients SET {column} = ? WHERE number = '+33611111102'", (text,)
+        )
+    reader = HistoryReader(tmp_path / "outbox.db")
+    try:
+        expected, as_text, as_file = _history_csv(reader, tmp_path)
+    finally:
+        reader.close()
+    assert as_text == expected and as_file == expected
+    rows = list(csv.DictReader(io.StringIO(expected)))
+    assert len(rows) == 3  # one line a row: a line break inside a cell stays inside its quotes
+
+
+def test_history_csv_rewrites_many_odd_rows_in_order(tmp_path: Path) -> None:
+    """A batch where most lines need Python (French error texts): its odd rows are read in one
+    query and written where their lines were."""
+    numbers = [f"+336444444{i:02d}" for i in range(40)]
+    with Store(tmp_path / "outbox.db", clock=Clock()) as store:
+        _send(store, "shop", "ecampaign", numbers)
+    with sqlite3.connect(tmp_path / "outbox.db") as conn:
+        conn.execute(
+            "UPDATE send_recipients SET error = 'numéro ' || number WHERE position % 3 != 0"
+        )
+        conn.execute("UPDATE sends SET provider_reference = 'x\ny'")
+    reader = HistoryReader(tmp_path / "outbox.db")
+    try:
+        expected, as_text, as_file = _history_csv(reader, tmp_path)
+    finally:
+        reader.close()
+    assert as_text == expected and as_file == expected
+    rows = list(csv.DictReader(io.StringIO(expected)))
+    assert [row["number"] for row in rows] == numbers[::-1]  # newest first: last position first
+    assert {row["provider_reference"] for row in rows} == {"x\ny"}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
@@ -88,14 +89,26 @@ def records(batches: Iterable[list[Any]]) -> Iterator[list[tuple[Any, ...]]]:
         ]
 
 
-# The CSV export's lines are made by SQLite (one ``printf`` a row: one string, no Python object
-# per cell), so a row costs one text value to fetch and write: the cells joined by commas, as
-# Python's csv module writes them when no cell needs quoting. A batch is checked at once: when
-# its lines hold nothing but printable ASCII, no quote and exactly the separators' commas, it
-# is written as it came; otherwise each line is, and a row whose outside text holds a comma, a
-# quote, an accent or a control character is written by Python from its columns (``records``,
-# ``visible``). Our own columns (references, numbers, states, times) never hold any of those.
+# The CSV export's lines are made by SQLite (one ``printf`` a row, line end included, handed
+# over as bytes: one value, no Python object per cell, nothing to decode), so a row costs one
+# value to fetch and write: the cells joined by commas, as Python's csv module writes them
+# when no cell needs quoting. A batch is checked at once (one ``translate`` in C): once the
+# printable ASCII bytes but the quote and the comma are taken out, a plain line leaves its 16
+# separators and its line end and nothing else; any other byte (a quote, a comma or a line
+# break inside a cell, an accent, a control character) means the csv module would quote the
+# cell or ``visible`` would rewrite it. A plain batch is written as it came; otherwise each
+# line is, and a line that is not plain is written by Python from its row's columns
+# (``records``, ``visible``). Our own columns (references, numbers, states, times) never hold
+# any of those.
 _CELLS = len(FIELDS)
+_LINE_END = "\r\n"  # the csv module's (excel dialect)
+_LINE_FORMAT = ",".join(["%s"] * _CELLS) + _LINE_END
+#: What a plain line leaves once ``_PLAIN`` is taken out: its separators and its end.
+_SKELETON = b"," * (_CELLS - 1) + _LINE_END.encode("ascii")
+#: Bytes a cell may hold and still be written as it is: printable ASCII but the quote and
+#: the comma.
+_PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'",')
+_FIRST = operator.itemgetter(0)
 
 
 def _csv_text(value: str) -> str:
@@ -105,12 +118,14 @@ def _csv_text(value: str) -> str:
 
 
 def _csv_select(codes: Iterable[tuple[str, str]]) -> tuple[str, list[object]]:
-    """The SELECT list of a CSV line and the row's id, and its parameters: the codes'
-    meanings, put into words (and quoted where they need it) here, once each."""
+    """The SELECT list of a CSV line (bytes) and the row's id, and its parameters: the line's
+    format, and the codes' meanings, put into words (and quoted where they need it) here, once
+    each."""
     by_provider: dict[str, list[str]] = {}
     for provider, code in codes:
         by_provider.setdefault(provider, []).append(code)
-    meaning, params = "''", []
+    meaning = "''"
+    params: list[object] = [_LINE_FORMAT]
     if by_provider:
         branches = []
         for provider, known in by_provider.items():
@@ -126,22 +141,12 @@ def _csv_select(codes: Iterable[tuple[str, str]]) -> tuple[str, list[object]]:
         meaning, "r.error", "s.created_at", "r.delivery_at", "r.updated_at", "r.message_id",
         "iif(s.dry_run, 'True', 'False')",
     ]  # fmt: skip
-    return f"printf('{','.join(['%s'] * len(cells))}', {', '.join(cells)}), r.id", list(params)
+    return f"CAST(printf(?, {', '.join(cells)}) AS BLOB), r.id", params
 
 
-#: What a plain CSV line may hold: printable ASCII but the quote, and the line ends.
-_PLAIN = bytes(c for c in range(0x20, 0x7F) if c != ord('"')) + b"\r\n"
-
-
-def _plain(text: str, lines: int) -> bytes | None:
-    """``text`` (``lines`` CSV lines) as bytes when no cell needs quoting or anything made
-    visible, else None. One pass of each check in C over the whole batch."""
-    if not text.isascii():
-        return None
-    data = text.encode("ascii")
-    if data.translate(None, _PLAIN) or data.count(b",") != (_CELLS - 1) * lines:
-        return None
-    return data
+def _plain(data: bytes, lines: int) -> bool:
+    """Whether ``data`` (``lines`` lines from ``_csv_select``) can be written as it is."""
+    return data.translate(None, _PLAIN) == _SKELETON * lines
 
 
 def _csv(
@@ -155,25 +160,25 @@ def _csv(
     writer = csv.writer(out)
     writer.writerow(FIELDS)
     binary = getattr(out, "buffer", None)  # plain lines go straight to the bytes
-    columns, meanings = _csv_select(reader.codes())
+    columns, params = _csv_select(reader.codes())
     written = 0
-    for batch in reader.iter_select(columns, flt, sort, prefix_params=meanings, batch=5000):
+    for batch in reader.iter_select(columns, flt, sort, prefix_params=params, batch=5000):
         if cancel is not None and cancel.is_set():
             raise ExportCancelled(f"stopped after {written:,} rows")
-        lines = [row[0] for row in batch]
-        text = "\r\n".join(lines) + "\r\n"
-        data = _plain(text, len(lines))
-        if data is not None and binary is not None:
-            out.flush()
-            binary.write(data)
-        elif data is not None:
-            out.write(text)
+        data = b"".join(map(_FIRST, batch))
+        if _plain(data, len(batch)):
+            if binary is not None:
+                out.flush()
+                binary.write(data)
+            else:
+                out.write(data.decode("ascii"))
         else:
-            for line, row in zip(lines, batch, strict=True):
-                if _plain(line, 1) is not None:
-                    out.write(line + "\r\n")
+            odd = reader.rows([recipient for line, recipient in batch if not _plain(line, 1)])
+            for line, recipient in batch:
+                if recipient in odd:
+                    writer.writerows(next(records([[odd[recipient]]])))
                 else:
-                    writer.writerows(next(records([[reader.row(row[1])]])))
+                    out.write(line.decode("ascii"))
         written += len(batch)
         if progress is not None:
             progress(written)
