@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import urllib.parse
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,13 +19,15 @@ from phonenumbers import PhoneNumberType
 
 from providers import phone_fr
 from providers.ecampaign.core import Reply as EcampaignReply
-from providers.ecampaign.receipt import send_receipt
+from providers.ecampaign.receipt import EcampaignRecipientResult, send_receipt
 from providers.errors import InputError
 from providers.forms import form_encode
-from providers.models import SendStatus, SmsMessage
+from providers.models import RecipientResult, SendReceipt, SendStatus, SmsMessage
 from providers.octopush.codes import parse_json, recipient_e164
 from providers.phone import Number, parse_number
 from tests.unit.sending_fakes import FakeProvider
+from tui.outbox.store import Store, StoreError
+from tui.sending import send
 from tui.sending.dispatch import validate
 from tui.sending.recipients import StagedNumbers, as_recipients
 
@@ -175,6 +179,7 @@ def test_ecampaign_destinations_read_the_first_child_of_each_name() -> None:
         "A1",
         Decimal("1.0"),
     )
+    assert isinstance(second, EcampaignRecipientResult)
     assert (second.status, second.message_id, second.member_id) == (
         SendStatus.REJECTED,
         None,
@@ -211,6 +216,103 @@ def test_a_report_page_with_odd_characters_is_escaped_alike() -> None:
     from tui.cli.outcome import RECIPIENT_KEYS, _page_json
     from tui.cli.support import json_text
 
-    page = [("+33611223344", "rejected", 'a"b\\c', "x\x00\n\x1b[31m\u009b\u200b\u2028é€😀")]
+    page: list[tuple[str, str, str | None, str | None]] = [
+        ("+33611223344", "rejected", 'a"b\\c', "x\x00\n\x1b[31m\u009b\u200b\u2028é€😀")
+    ]
     dicts = [dict(zip(RECIPIENT_KEYS, row, strict=True)) for row in page]
     assert _page_json(page) == json_text(dicts)[1:-1]
+
+
+# --------------------------------------------------------------------------- grouped commits
+
+
+def read_states(db: Path, reference: str) -> list[str]:
+    """What another process reads: committed steps only."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT state FROM send_recipients WHERE reference = ? ORDER BY position",
+            (reference,),
+        ).fetchall()
+    finally:
+        conn.close()
+    return [row[0] for row in rows]
+
+
+A, B, C = "+33611223344", "+33622334455", "+33633445566"
+
+
+def accepted(*numbers: str) -> SendReceipt:
+    return SendReceipt(
+        "fake", SendStatus.ACCEPTED, tuple(RecipientResult(n, SendStatus.ACCEPTED) for n in numbers)
+    )
+
+
+def test_a_result_is_committed_with_the_next_batch_intent(tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+    with Store(db) as store:
+        ref = store.begin_send("acct", "fake", "sms", SmsMessage("hi", (A, B, C)))
+        with store.grouped_steps():
+            store.mark_batch_sending(ref, 0, [A])
+            store.record_batch_result(ref, accepted(A), batch=0)
+            # Held: this process sees it, another does not yet.
+            assert store.counters(ref)[1] == 1
+            assert read_states(db, ref) == ["sending", "pending", "pending"]
+            store.mark_batch_sending(ref, 1, [B])
+            assert read_states(db, ref) == ["accepted", "sending", "pending"]
+            store.record_batch_result(ref, accepted(B), batch=1)
+        # The end of the group commits what is held.
+        assert read_states(db, ref) == ["accepted", "accepted", "pending"]
+        # Outside a group, a result is committed at once, as before.
+        store.mark_batch_sending(ref, 2, [C])
+        store.record_batch_result(ref, accepted(C), batch=2)
+        assert read_states(db, ref) == ["accepted", "accepted", "accepted"]
+
+
+def test_a_step_refused_after_a_held_result_leaves_the_result_committed(tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+    with Store(db) as store:
+        ref = store.begin_send("acct", "fake", "sms", SmsMessage("hi", (A, B)))
+        with store.grouped_steps():
+            store.mark_batch_sending(ref, 0, [A])
+            store.record_batch_result(ref, accepted(A), batch=0)
+            with pytest.raises(StoreError):
+                store.mark_batch_sending(ref, 1, [A, B])  # A is not pending: refused whole
+            assert read_states(db, ref) == ["accepted", "pending"]
+            store.mark_batch_sending(ref, 1, [B])  # the store goes on
+            assert read_states(db, ref) == ["accepted", "sending"]
+
+
+def test_closing_the_store_commits_a_held_result(tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+    store = Store(db)
+    ref = store.begin_send("acct", "fake", "sms", SmsMessage("hi", (A,)))
+    grouped = store.grouped_steps()
+    grouped.__enter__()
+    store.mark_batch_sending(ref, 0, [A])
+    store.record_batch_result(ref, accepted(A), batch=0)
+    store.close()
+    assert read_states(db, ref) == ["accepted"]
+
+
+async def test_a_send_commits_once_a_batch_and_each_intent_before_its_request(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "outbox.db"
+    numbers = tuple(f"+3361{i:07d}" for i in range(1_200))
+    provider = FakeProvider(db=db)
+    with Store(db) as store:
+        commits: list[str] = []
+        store._conn.set_trace_callback(
+            lambda statement: commits.append(statement) if statement == "COMMIT" else None
+        )
+        outcome = await send(store, provider, "acct", SmsMessage("hi", numbers), batch_size=100)
+        store._conn.set_trace_callback(None)
+        assert outcome.accepted == 1_200
+        assert read_states(db, outcome.reference) == ["accepted"] * 1_200
+    # Each request found its batch committed as leaving, by another connection.
+    assert [seen[0] for seen in provider.seen] == [("sending", "sending")] * 12
+    # One commit a batch (its intent, with the result before it), plus the intent of the send
+    # and its end: not two a batch.
+    assert len(provider.calls) == 12
+    assert len(commits) <= 12 + 4

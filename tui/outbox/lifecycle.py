@@ -138,6 +138,7 @@ class SendLifecycle(StoreBase):
             yield
             return
         with self._lock:
+            self._commit_held()  # ATTACH is refused inside a transaction
             self._conn.execute("ATTACH DATABASE ? AS staged", (str(staged.database),))
             try:
                 yield
@@ -233,7 +234,8 @@ class SendLifecycle(StoreBase):
         since a callback may have overtaken this reply.
         """
         now = self._now()
-        with self._write() as conn:
+        # Held inside ``grouped_steps``: committed with the next batch's intent.
+        with self._write(hold=True) as conn:
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
             found = sql.batch_rows(conn, reference, batch)
             overall = _STATUS_TO_RECIPIENT[receipt.status]
