@@ -154,3 +154,25 @@ def test_a_file_never_fetched_expires(cli: Cli, daemon: RunningDaemon) -> None:
 
 def _after(iso: str) -> datetime:
     return datetime.fromisoformat(iso) + timedelta(seconds=1)
+
+
+def test_a_field_name_xml_cannot_carry_is_refused_before_anything_is_sent(
+    cli: Cli, daemon: RunningDaemon
+) -> None:
+    cli.run("listen", "--print-urls", "--public-url", daemon.base)
+    made = cli.run(
+        "groups", "create", "Salon", "--account", ECA,
+        "--field", "first name:custom", "--field", "mobile:mobile", "--json",
+    )  # fmt: skip
+    assert made.code == 0, made.output
+    path = cli.home / "salon.csv"
+    path.write_text("first name;mobile\nJo;0698000031\n", encoding="utf-8")
+    result = cli.run(
+        "groups", "import", "Salon", "--account", ECA, "--file", str(path),
+        "--yes", "--via-provider", "--json",
+    )  # fmt: skip
+    assert result.code == 2, result.output
+    error = result.json["error"]
+    assert error["code"] == "invalid_field" and "'first name'" in error["message"]
+    assert not [r for r in requests_to(cli.cluster, "ecampaign") if "importMembers" in r.path]
+    assert cli.run("groups", "imports", "--account", ECA, "--json").json["imports"] == []

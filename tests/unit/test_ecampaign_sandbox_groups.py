@@ -304,7 +304,8 @@ async def test_mod_member_is_all_or_nothing(api: Api) -> None:
     assert await api.code("/manageGroup/1/modMember", root) == 53
 
 
-# --------------------------------------------------------------------------- import (never fetched)
+# --------------------------------------------------------------------------- import (loopback only;
+# the fetch itself: test_import_members_sandbox.py)
 
 
 @pytest.fixture
@@ -327,7 +328,7 @@ async def receiver() -> AsyncIterator[tuple[str, asyncio.Queue[str]]]:
     await runner.cleanup()
 
 
-async def test_import_members_answers_0_and_reports_that_nothing_was_imported(
+async def test_import_members_from_outside_loopback_answers_0_and_imports_nothing(
     api: Api, receiver: tuple[str, asyncio.Queue[str]]
 ) -> None:
     url, received = receiver

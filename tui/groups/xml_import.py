@@ -55,7 +55,7 @@ def check_field_names(names: Iterable[str]) -> None:
     ]
     if problems:
         raise InputError(
-            "field name",
+            "field",
             "eCampaign's own import carries each field as an XML element, and these field "
             f"names cannot be one: {'; '.join(problems)}. Import member by member instead "
             "(without --via-provider), or rename the field.",
