@@ -14,6 +14,14 @@ One warm-up run of each first (disk cache), then N measured runs interleaved (ea
 every command once), so a machine that gets busier does not favour one side. Goal (issue 13):
 each at most 1.5× its yardstick.
 
+Bytecode: an installed program starts from its cached bytecode, as the yardsticks' packages
+(textual, httpx) do from theirs. An environment with ``PYTHONDONTWRITEBYTECODE`` set (these
+sessions have it) would make every one of the project's modules compile from source on every
+run, about half a second of the console's start that no user pays. So the children get their
+own bytecode cache, ``PYTHONPYCACHEPREFIX`` in the temporary home (nothing is written into the
+tree), filled by the warm-up runs for both sides alike. ``--source`` measures the other way:
+``PYTHONDONTWRITEBYTECODE=1``, the project compiled from source on every run.
+
 Run: ``.venv/bin/python benchmarks/startup.py [--runs 15]`` (``--quick``: 5 runs).
 """
 
@@ -128,11 +136,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_RUNS} runs")
     parser.add_argument("--full", action="store_true", help=f"{RUNS} runs (default)")
     parser.add_argument("--summary", help="append the summary rows (JSON lines) to this file")
+    parser.add_argument(
+        "--source",
+        action="store_true",
+        help="no bytecode cache: the project's modules compile from source on every run",
+    )
     args = parser.parse_args()
     runs = args.runs or (QUICK_RUNS if args.quick else RUNS)
 
     with h.temp_home() as home:
         env = prepare_home(home)
+        if args.source:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        else:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
         console = [h.PYTHON, "-c", CONSOLE]
         minimal = [h.PYTHON, "-c", MINIMAL]
         commands = {
@@ -156,7 +174,8 @@ def main() -> None:
 
     med = {k: h.median(v) for k, v in times.items()}
     low = {k: min(v) for k, v in times.items()}
-    print(f"\nstart-up, fresh process each time, median (min) of {runs} runs")
+    cache = "none, compiled from source each run" if args.source else "cached (warm-up runs)"
+    print(f"\nstart-up, fresh process each time, median (min) of {runs} runs; bytecode {cache}")
     pairs = [("console", "minimal")] + [(label, "httpx") for label in commands]
     names = {
         "console": f"console ready, 80×24 (opens on {screens['console']})",

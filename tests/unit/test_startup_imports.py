@@ -1,0 +1,151 @@
+"""Start-up loads only what it uses (issue 13): what each quick path imports, in a fresh process.
+
+Reading the accounts, the short commands and the console's first screen must not load the HTTP
+client, the XML parser, the keyring or the callback server: those come with the first request,
+the first secret, the first callback. Checked on the modules a fresh interpreter has loaded at
+the end (never by timing anything).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from providers.base import PROVIDER_KINDS
+from tui.accounts import config as config_module
+from tui.accounts.config import Account, Config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Packages a quick path must not load (each costs tens of milliseconds or more).
+HEAVY = ("httpx", "lxml", "keyring", "keyrings", "aiohttp")
+#: Where a provider's heavy code lives: its client, callback parser, code tables and rules.
+PROVIDER_PARTS = ("provider", "callbacks", "codes", "rules", "core")
+
+#: One account per provider, secrets in the environment (nothing asks a keyring for them).
+ACCOUNTS = {
+    "acme-capitole": ("capitole", {"sms_url": "http://127.0.0.1:9/api/sendsms/xml"}),
+    "acme-voicepartner": ("voicepartner", {"base_url": "http://127.0.0.1:9/v1"}),
+    "acme-octopush": ("octopush", {"base_url": "http://127.0.0.1:9"}),
+    "acme-ecampaign": ("ecampaign", {"base_url": "http://127.0.0.1:9", "route": "1"}),
+}
+
+
+def _home(tmp_path: Path, kinds: tuple[str, ...] = PROVIDER_KINDS) -> dict[str, str]:
+    accounts = {
+        name: Account(name, kind, "login", options, secret_store="env")
+        for name, (kind, options) in ACCOUNTS.items()
+        if kind in kinds
+    }
+    config_module.save(Config(accounts, next(iter(accounts))), tmp_path / "config.toml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTE_VOIX_")}
+    env["PORTE_VOIX_HOME"] = str(tmp_path)
+    for name in accounts:
+        env[f"PORTE_VOIX_SECRET_{name.upper().replace('-', '_')}"] = "not-a-real-secret"
+    return env
+
+
+def _loaded(code: str, env: dict[str, str]) -> set[str]:
+    """The modules loaded when ``code`` has run (it may exit), in a fresh interpreter."""
+    wrapper = textwrap.dedent(
+        """
+        import atexit, json, os, sys
+        def report():
+            with open(os.environ["MODULES_OUT"], "w") as out:
+                json.dump(sorted(sys.modules), out)
+        atexit.register(report)
+        """
+    )
+    out = Path(env["PORTE_VOIX_HOME"]) / "modules.json"
+    run = subprocess.run(
+        [sys.executable, "-c", wrapper + textwrap.dedent(code)],
+        cwd=ROOT,
+        env={**env, "MODULES_OUT": str(out)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.exists(), run.stderr
+    modules: list[str] = json.loads(out.read_text())
+    return set(modules)
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    found = {name.split(".")[0] for name in modules if name.split(".")[0] in HEAVY}
+    parts = {
+        name
+        for name in modules
+        if name.startswith("providers.") and name.rsplit(".", 1)[-1] in PROVIDER_PARTS
+    }
+    return sorted(found | parts)
+
+
+def test_reading_the_accounts_loads_no_provider_code(tmp_path: Path) -> None:
+    code = """
+    from providers.base import PROVIDER_KINDS, provider_info
+    from tui.accounts import config
+    accounts = config.load().accounts
+    assert sorted(a.provider for a in accounts.values()) == sorted(PROVIDER_KINDS)
+    for kind in PROVIDER_KINDS:
+        info = provider_info(kind)
+        info.option("base_url"), info.capabilities, info.text_profile, info.label
+    """
+    assert _heavy(_loaded(code, _home(tmp_path))) == []
+
+
+def test_provider_info_s_functions_load_their_module_when_called(tmp_path: Path) -> None:
+    """The check above would pass with INFO's functions missing: here they are called."""
+    code = """
+    from providers.base import provider_info
+    info = provider_info("octopush")
+    print(info.describe_refusal("100"))
+    """
+    loaded = _loaded(code, _home(tmp_path))
+    assert "providers.octopush.codes" in loaded
+    assert "providers.octopush.provider" not in loaded
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--version"], ["sms-count", "hello", "--json"], ["accounts", "list"]],
+    ids=" ".join,
+)
+def test_a_short_command_loads_no_client_keyring_or_console(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    code = f"""
+    import sys
+    from tui.cli.main import main
+    sys.argv = ["porte-voix", *{argv!r}]
+    sys.exit(main())
+    """
+    loaded = _loaded(code, _home(tmp_path))
+    assert _heavy(loaded) == []
+    assert not {"textual", "tui.app", "tui.outbox.store"} & loaded
+
+
+def test_the_console_s_first_screen_loads_no_client_keyring_or_receiver(tmp_path: Path) -> None:
+    # CapitoleMobile and Octopush: no eCampaign account, whose getCDR poll (two seconds after
+    # the start) would rightly load the client on a slow machine.
+    code = """
+    import asyncio
+    from tui.app import PorteVoixApp
+    from tui.session import Session
+
+    async def main():
+        app = PorteVoixApp(Session.open(demo=False))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ComposeSmsScreen", app.screen
+
+    asyncio.run(main())
+    """
+    loaded = _loaded(code, _home(tmp_path, ("capitole", "octopush")))
+    assert "screens.compose.sms" in loaded  # the first screen was made
+    assert _heavy(loaded) == []
