@@ -155,7 +155,7 @@ class Receiver:
     async def _clean_spool(self, _app: web.Application) -> None:
         assert self.spool is not None
         try:
-            removed = await asyncio.to_thread(self.spool.clean)
+            removed = await asyncio.to_thread(self.spool.clean, restore=True)
         except OSError as exc:
             log.warning("the import spool could not be cleaned: %s", visible(str(exc)))
             return

@@ -128,7 +128,9 @@ def test_clean_puts_back_a_file_a_crash_left_half_served(spool: ImportSpool) -> 
     _, token = prepare(spool)
     claim = spool.claim(token)
     assert isinstance(claim, Claim)  # and the process died here
-    spool.clean()
+    spool.clean()  # not the receiver: a GET may be under way, the file stays taken
+    assert spool.claim(token) == "gone"
+    spool.clean(restore=True)  # the receiver, starting: no GET is under way
     assert isinstance(spool.claim(token), Claim)
 
 

@@ -265,9 +265,13 @@ class ImportSpool:
         """Newest first."""
         return [r for r in self._all() if account is None or r.account == account]
 
-    def clean(self) -> int:
+    def clean(self, *, restore: bool = False) -> int:
         """Remove expired files (their imports become ``EXPIRED``), records past
-        ``KEEP_RECORDS``, and leftovers of interrupted writes. Returns the files removed."""
+        ``KEEP_RECORDS``, and leftovers of interrupted writes. Returns the files removed.
+
+        ``restore``: the receiver starting (no GET can be under way) makes a file that a GET
+        had taken when its process died servable again; anyone else leaves it, since a running
+        receiver may be sending it."""
         if not self.directory.is_dir():
             return 0
         removed = 0
@@ -285,7 +289,12 @@ class ImportSpool:
                 if datetime.fromisoformat(record.created) + KEEP_RECORDS < now:
                     (self.directory / f"{record.id}.json").unlink(missing_ok=True)
                 serving = self.directory / f"{record.id}.serving"
-                if serving.exists() and record.fetched is None and not self._expired(record):
+                if (
+                    restore
+                    and serving.exists()
+                    and record.fetched is None
+                    and not self._expired(record)
+                ):
                     # A GET cut short by a crash: the file is servable again.
                     with contextlib.suppress(OSError):
                         os.rename(serving, self._payload(record.id))

@@ -1,7 +1,7 @@
 """Add the checked rows of an import, a few requests at a time, and say what went in.
 
-eCampaign adds members one request at a time (``addMember``; its own bulk import fetches an XML
-file from a public URL, which needs the ``listen`` daemon, not written yet). Every row ends in
+eCampaign adds members one request at a time (``addMember``; its own bulk import, which fetches
+an XML file from a public URL, is ``provider_import``). Every row ends in
 exactly one of four lists: imported, rejected (by the checks or by the provider, with the
 reason), unknown (the request left and no readable answer came: look in the group before
 importing it again), or not attempted (the import stopped first). Nothing is half-imported
