@@ -270,3 +270,18 @@ def test_history_csv_rewrites_many_odd_rows_in_order(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(expected)))
     assert [row["number"] for row in rows] == numbers[::-1]  # newest first: last position first
     assert {row["provider_reference"] for row in rows} == {"x\ny"}
+
+
+def test_many_messages_keep_their_order_across_the_pending_lines() -> None:
+    """Lines are written a few hundred at a time: the ones the csv module writes (a control
+    character, a campaign) land where they belong, and ``close`` writes the last ones."""
+    rows: list[CdrRecord | CdrCampaign] = []
+    for n in range(1000):
+        text = f"n°{n}, \x1b[1m" if n % 97 == 0 else f'message "{n}", ok'
+        rows.append(message(text, id=str(n), credits=Decimal(n) / 4))
+        if n % 301 == 0:
+            rows.append(CdrCampaign(id=f"c{n}", recipients_count=n))
+    text = written(rows)
+    assert text == reference(rows)
+    ids = [line[1] for line in csv.reader(io.StringIO(text))][1:]
+    assert ids == [row.id for row in rows]
