@@ -156,7 +156,7 @@ class Receiver:
         assert self.spool is not None
         try:
             removed = await asyncio.to_thread(self.spool.clean, restore=True)
-        except OSError as exc:
+        except Exception as exc:  # the callbacks matter more: served all the same
             log.warning("the import spool could not be cleaned: %s", visible(str(exc)))
             return
         if removed:
