@@ -3,7 +3,8 @@
 ``porte-voix cdr --csv`` (``tui.history.cdr_output.CsvWriter``) makes a message's line from the
 record's cells, without ``dataclasses.asdict`` and with ``visible`` only when a text needs it:
 here it is held to ``csv.DictWriter`` over ``printable(jsonable(row))``, the way it was written
-before, for every kind of awkward value a reply may carry. ``porte-voix history --csv``
+before (its ``asdict`` kept here), for every kind of awkward value a reply may carry; ``--json``'s
+fields (``jsonable``) are held to ``asdict``'s. ``porte-voix history --csv``
 (``tui.history.export``) has SQLite write the lines: held to the csv module's file made from
 the rows' columns, whatever an outside text holds.
 """
@@ -11,18 +12,21 @@ the rows' columns, whatever an outside text holds.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from providers.ecampaign.cdr import CdrReader
 from providers.models import CdrCampaign, CdrRecord, DeliveryState
 from tests.unit.test_history_store import Clock, _send
+from tui.errors import visible
 from tui.history import export
-from tui.history.cdr_output import CSV_FIELDS, CsvWriter, jsonable, printable
+from tui.history.cdr_output import CSV_FIELDS, CsvWriter, jsonable
 from tui.outbox.history import HistoryFilter, HistoryReader, Sort
 from tui.outbox.store import Store
 
@@ -47,14 +51,25 @@ TRICKY_TEXTS = (
 )
 
 
+def plain_fields(row: CdrRecord | CdrCampaign) -> dict[str, Any]:
+    """``jsonable`` as it was written first: every field through ``dataclasses.asdict``,
+    Decimal as text."""
+    return {
+        key: str(value) if value is not None and not isinstance(value, (str, int, bool)) else value
+        for key, value in dataclasses.asdict(row).items()
+    }
+
+
 def reference(rows: list[CdrRecord | CdrCampaign]) -> str:
-    """The CSV as ``CsvWriter`` wrote it before its fast path."""
+    """The CSV as ``CsvWriter`` wrote it before its fast path: ``csv.DictWriter`` over every
+    field, each text through ``visible``."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, restval="")
     writer.writeheader()
     for row in rows:
         kind = "message" if isinstance(row, CdrRecord) else "campaign"
-        writer.writerow({"kind": kind, **printable(jsonable(row))})
+        fields = {k: visible(v) if isinstance(v, str) else v for k, v in plain_fields(row).items()}
+        writer.writerow({"kind": kind, **fields})
     return out.getvalue()
 
 
@@ -285,3 +300,22 @@ def test_many_messages_keep_their_order_across_the_pending_lines() -> None:
     assert text == reference(rows)
     ids = [line[1] for line in csv.reader(io.StringIO(text))][1:]
     assert ids == [row.id for row in rows]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        message("a, \x1b"),
+        message(None, credits=None, from_api=None, state=DeliveryState.UNKNOWN),
+        message("b", credits=Decimal("1E+3"), from_api=False),
+        CdrCampaign(id="1", channel="voice", recipients_count=3, credits=Decimal("0.5")),
+        CdrCampaign(id="2"),
+    ],
+)
+def test_json_fields_are_asdicts(row: CdrRecord | CdrCampaign) -> None:
+    fields = jsonable(row)
+    assert fields == plain_fields(row)
+    assert list(fields) == list(plain_fields(row))  # the same order in the JSON object
+    assert [type(value) for value in fields.values()] == [
+        type(value) for value in plain_fields(row).values()
+    ]

@@ -25,6 +25,9 @@ CdrRow = CdrRecord | CdrCampaign
 MESSAGE_FIELDS = [field.name for field in dataclasses.fields(CdrRecord)]
 CAMPAIGN_FIELDS = [field.name for field in dataclasses.fields(CdrCampaign)]
 CSV_FIELDS = ["kind", *MESSAGE_FIELDS, *(f for f in CAMPAIGN_FIELDS if f not in MESSAGE_FIELDS)]
+#: A row's cells in its fields' order.
+_MESSAGE_CELLS = operator.attrgetter(*MESSAGE_FIELDS)
+_CAMPAIGN_CELLS = operator.attrgetter(*CAMPAIGN_FIELDS)
 
 #: The human columns: (heading, width); the last one takes the rest of the line.
 CAMPAIGN_COLUMNS = (("CAMPAIGN", 10), ("CHANNEL", 7), ("CREATED", 20), ("RECIPIENTS", 0))
@@ -39,12 +42,21 @@ MESSAGE_COLUMNS = (
 
 
 def jsonable(row: CdrRow) -> dict[str, Any]:
-    """The row's fields, Decimal and enums as text (JSON has no Decimal)."""
+    """The row's fields, Decimal as text (JSON has no Decimal).
+
+    ``dataclasses.asdict``'s dictionary without its deep copy: the fields are flat (texts,
+    numbers, a Decimal, an enum), and 100,000 rows copied field by field cost more than
+    reading them.
+    """
+    if isinstance(row, CdrRecord):
+        names, values = MESSAGE_FIELDS, _MESSAGE_CELLS(row)
+    else:
+        names, values = CAMPAIGN_FIELDS, _CAMPAIGN_CELLS(row)
     return {
         key: (
             str(value) if value is not None and not isinstance(value, (str, int, bool)) else value
         )
-        for key, value in dataclasses.asdict(row).items()
+        for key, value in zip(names, values, strict=True)
     }
 
 
@@ -88,8 +100,6 @@ class JsonWriter:
         self._out.write("}\n")
 
 
-#: A message's cells in ``MESSAGE_FIELDS``' order.
-_MESSAGE_CELLS = operator.attrgetter(*MESSAGE_FIELDS)
 #: The campaign columns a message leaves blank (``DictWriter``'s ``restval``).
 _MESSAGE_REST = ("",) * (len(CSV_FIELDS) - 1 - len(MESSAGE_FIELDS))
 _BOOLEAN = {None: "", True: "True", False: "False"}
