@@ -176,3 +176,15 @@ def test_a_field_name_xml_cannot_carry_is_refused_before_anything_is_sent(
     assert error["code"] == "invalid_field" and "'first name'" in error["message"]
     assert not [r for r in requests_to(cli.cluster, "ecampaign") if "importMembers" in r.path]
     assert cli.run("groups", "imports", "--account", ECA, "--json").json["imports"] == []
+
+
+def test_an_account_without_groups_is_refused_first(cli: Cli) -> None:
+    cli.add_account("octopush")
+    for args in (
+        ["groups", "imports", "--account", "demo-octopush", "--json"],
+        ["groups", "import", "1", "--account", "demo-octopush", "--file", str(csv_file(cli)),
+         "--yes", "--via-provider", "--json"],
+    ):  # fmt: skip
+        result = cli.run(*args)
+        assert result.code == 2, result.output
+        assert result.json["error"]["code"] == "unsupported"

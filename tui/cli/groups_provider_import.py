@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import argparse
 
+from providers.base import provider_info
 from tui.accounts import config as config_module
+from tui.accounts.config import Account
 from tui.cli.groups import confirm, with_groups
 from tui.cli.groups_import import preview
 from tui.cli.support import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_PROVIDER,
+    CliFailure,
     credentials,
     emit_json,
     load_account,
@@ -39,7 +42,7 @@ from tui.errors import visible
 from tui.groups.csv_members import CsvFile, ImportPlan, Rejected, mapping_with, plan_import
 from tui.groups.import_spool import ImportRecord, ImportSpool, spool_dir
 from tui.groups.provider_import import endpoints_for, submit
-from tui.groups.service import GroupService, find_group
+from tui.groups.service import GroupService, find_group, has_groups
 from tui.groups.xml_import import check_field_names
 from tui.listen.settings import load as load_settings
 from tui.listen.status import daemon_status
@@ -48,8 +51,17 @@ from tui.listen.status import daemon_status
 SHOWN_ERRORS = 10
 
 
+def _with_groups(name: str) -> Account:
+    """The account, refused (exit 2, ``unsupported``) when its provider has no groups."""
+    account = load_account(name)
+    if not has_groups(account.provider):
+        label = provider_info(account.provider).label
+        raise CliFailure(EXIT_INPUT, "unsupported", f"{label} has no sending groups")
+    return account
+
+
 def import_via_provider(args: argparse.Namespace, source: CsvFile) -> int:
-    account = load_account(args.account)
+    account = _with_groups(args.account)
     with mapped_errors():
         data_dir = config_module.data_dir()
         endpoints = endpoints_for(
@@ -114,7 +126,7 @@ def _print_submitted(
 
 
 def list_imports(args: argparse.Namespace) -> int:
-    account = load_account(args.account)
+    account = _with_groups(args.account)
     with mapped_errors():
         spool = ImportSpool(spool_dir(config_module.data_dir()))
         spool.clean()  # imports never fetched within their lifetime read as expired
