@@ -133,3 +133,46 @@ async def test_a_voice_send_is_preset_in_compose_voice(demo_app: PorteVoixApp) -
         assert compose.query_one(RecipientsField).text.split() == ["+33622334455"]
         assert compose.query_one("#tts", TextArea).display
         assert not compose.query_one("#audio-row").display
+
+
+async def test_an_sms_is_preset_with_its_options(demo_app: PorteVoixApp) -> None:
+    """Route, long SMS and a schedule still to come are the message's too; a past one is not
+    (every provider would refuse it: the message then goes now)."""
+    from datetime import UTC, datetime, timedelta
+
+    from textual.widgets import Checkbox, Collapsible
+
+    from providers.models import Route, SmsMessage
+    from tui.compliance.hours import PARIS
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        demo_app.current_account = "demo-octopush"
+        store = demo_app.session.store
+        later = (datetime.now(PARIS) + timedelta(days=3)).replace(second=0, microsecond=0)
+        message = SmsMessage(
+            "Soldes -20 % ce week-end",
+            ("+33611223344",),
+            sender="BOUTIQUE",
+            route=Route.MARKETING,
+            long=True,
+            schedule=later,
+        )
+        reference = store.begin_send("demo-capitole", "capitole", "sms", message)
+        assert await open_compose(demo_app, reference, ["+33611223344"])
+        compose = demo_app.screen
+        assert demo_app.current_account == "demo-capitole"
+        assert compose.query_one("#route", Select).value == "marketing"
+        assert compose.query_one("#long", Checkbox).value
+        assert compose.query_one("#schedule", Input).value == f"{later:%Y-%m-%d %H:%M}"
+        assert not compose.query_one("#options", Collapsible).collapsed
+        built = compose.build_messages()  # type: ignore[attr-defined]
+        assert [(m.text, m.sender, m.route, m.long, m.schedule) for m in built] == [
+            (message.text, "BOUTIQUE", Route.MARKETING, True, later)
+        ]
+
+        past = SmsMessage("Rappel", ("+33622334455",), schedule=datetime(2026, 1, 5, 9, tzinfo=UTC))
+        old = store.begin_send("demo-capitole", "capitole", "sms", past)
+        assert await open_compose(demo_app, old, ["+33622334455"])
+        assert compose.query_one("#schedule", Input).value == ""
+        assert compose.query_one("#route", Select).value == "notification"
