@@ -36,6 +36,8 @@ FILE = (
     "<member><inconnu><value>x</value></inconnu></member>\n"
     "<member><nom><value>Belge</value></nom>"
     "<mobile><value>470123456</value><indicatif>+32</indicatif></mobile></member>\n"
+    "<member><nom><value>Sans indicatif</value></nom>"
+    "<mobile><value>698000009</value></mobile></member>\n"
     "</groupMembers>"
 )
 
@@ -117,6 +119,7 @@ async def test_the_file_is_fetched_once_and_each_member_checked_like_add_member(
         "Membre 2 : Données malformées, impossible d'ajouter le membre",
         "Membre 3 : Doublon détecté, impossible d'ajouter le membre",
         "Membre 4 : Données malformées, impossible d'ajouter le membre",
+        "Membre 6 : Données malformées, impossible d'ajouter le membre",
     )
     assert ours.gets == 1
     added = [group.members[i] for i in sorted(set(group.members) - before)]

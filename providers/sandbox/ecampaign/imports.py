@@ -6,7 +6,8 @@ form field ``xml`` = ``<ecampaign><importFromXml><state/><imported/><errors><err
 
 Each member is checked exactly as ``addMember`` checks one (``groups.write_values``: unknown
 field, malformed value 23, duplicate in an anti-duplicate field 24, against the group and the
-members imported before it); a refused member is one ``<error>`` naming its position in the
+members imported before it), and a phone value must come with its ``<indicatif>``, which the
+spec says the file needs; a refused member is one ``<error>`` naming its position in the
 file, the others are imported. ``state`` is ``OK`` once the file was read, ``KO`` when it could
 not be (no fetch, not XML, no group): the spec leaves ETAT's values unsaid.
 
@@ -27,7 +28,7 @@ import httpx
 from lxml import etree
 
 from providers.sandbox.ecampaign.protocol import MESSAGES, EcError, document
-from providers.sandbox.ecampaign.state import EcampaignState, MemberRec
+from providers.sandbox.ecampaign.state import PHONE_TYPES, EcampaignState, GroupRec, MemberRec
 from providers.xml import XmlRefused, parse, sub
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,15 @@ def member_values(member: etree._Element) -> list[tuple[str, str, str | None]]:
     return values
 
 
+def _indicatif_given(group: GroupRec, values: list[tuple[str, str, str | None]]) -> None:
+    """The spec's file: ``<indicatif>`` is "nécessaire" for a phone field (addMember's
+    ``code`` is optional, the file's is not): 23 without it."""
+    for name, value, code in values:
+        field = group.field(name)
+        if field is not None and field.type in PHONE_TYPES and value.strip() and not code:
+            raise EcError(23, "phone value without <indicatif>")
+
+
 async def import_file(
     state: EcampaignState,
     group_id: int,
@@ -121,8 +131,10 @@ async def import_file(
         if position % YIELD_EVERY == 0:
             await asyncio.sleep(0)
         member = MemberRec(0)
+        values = member_values(element)
         try:
-            write_values(group, member, member_values(element))
+            _indicatif_given(group, values)
+            write_values(group, member, values)
         except EcError as exc:
             errors.append(f"Membre {position} : {MESSAGES[exc.code]}")
             continue
