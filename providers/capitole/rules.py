@@ -31,6 +31,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -130,15 +131,22 @@ def check_recipients(
         raise InputError("recipients", "no recipient")
     seen: set[str] = set()
     numbers: list[phone.Number] = []
+    # What is checked of a parsed number depends on its kind alone (its class): each kind is
+    # checked once, then its other numbers only for duplicates.
+    passed: set[type] = set()
     for raw in recipients:
-        number = phone.number_of(raw, field="recipients")
-        if number != raw:
+        known = type(raw) in passed
+        number = cast(phone.Number, raw) if known else phone.number_of(raw, field="recipients")
+        if not known and number != raw:
             raise InputError("recipients", f"{raw!r} is not in E.164 form (+33611223344)")
         if number in seen:
             raise InputError(
                 "recipients", f"{phone.display(number)} is listed twice (it would be charged twice)"
             )
-        phone.check_reachable(number, channel)
+        if not known:
+            phone.check_reachable(number, channel)
+            if number is raw:
+                passed.add(type(number))
         seen.add(number)
         numbers.append(number)
     return tuple(numbers)

@@ -111,13 +111,20 @@ def phone_recipients(numbers: Iterable[str], channel: Channel) -> tuple[tuple[st
     numbers that cannot receive ``channel`` (special-rate and other service numbers)."""
     seen: set[str] = set()
     result: list[tuple[str, str, str]] = []
+    # What is checked of a parsed number depends on its kind alone (its class): each kind is
+    # checked once, then its other numbers only for duplicates.
+    passed: set[type] = set()
     for raw in numbers:
-        e164 = number_of(raw, field="recipients")
-        if e164 != raw.strip():
+        known = type(raw) in passed
+        e164 = raw if known else number_of(raw, field="recipients")
+        if not known and e164 != raw.strip():
             raise InputError("recipients", f"{raw!r} is not in E.164 form (+33611223344)")
         if e164 in seen:
             raise InputError("recipients", f"{display(e164)} is listed twice")
-        check_reachable(e164, channel)
+        if not known:
+            check_reachable(e164, channel)
+            if e164 is raw:
+                passed.add(type(e164))
         seen.add(e164)
         code, national = for_ecampaign(e164)
         result.append((e164, code, national))

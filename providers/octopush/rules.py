@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
+from typing import cast
 
 from providers import phone
 from providers.errors import InputError
@@ -154,13 +155,21 @@ def check_recipients(recipients: tuple[str, ...]) -> tuple[phone.Number, ...]:
         raise InputError("recipients", "the message has no recipient")
     seen: set[str] = set()
     numbers: list[phone.Number] = []
+    # What is checked of a parsed number depends on its kind alone (its class): each kind is
+    # checked once, then its other numbers only for duplicates.
+    passed: set[type] = set()
     for raw in recipients:
-        number = phone.number_of(raw, field="recipients")
-        if number != raw:
-            raise InputError("recipients", f"{raw!r} is not in E.164 form ({number})")
-        phone.check_reachable(number, Channel.SMS)
-        if phone.is_french(number):
-            phone.require_mobile(number, "an SMS needs a mobile number")
+        if type(raw) in passed:
+            number = cast(phone.Number, raw)
+        else:
+            number = phone.number_of(raw, field="recipients")
+            if number != raw:
+                raise InputError("recipients", f"{raw!r} is not in E.164 form ({number})")
+            phone.check_reachable(number, Channel.SMS)
+            if phone.is_french(number):
+                phone.require_mobile(number, "an SMS needs a mobile number")
+            if number is raw:
+                passed.add(type(number))
         if number in seen:
             raise InputError("recipients", f"{phone.display(number)} is listed twice")
         seen.add(number)

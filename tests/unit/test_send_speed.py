@@ -316,3 +316,33 @@ async def test_a_send_commits_once_a_batch_and_each_intent_before_its_request(
     # and its end: not two a batch.
     assert len(provider.calls) == 12
     assert len(commits) <= 12 + 4
+
+
+def test_a_batch_is_checked_a_kind_at_a_time_with_the_same_refusals() -> None:
+    from providers.capitole import rules as capitole
+    from providers.ecampaign import rules as ecampaign
+    from providers.models import Channel
+    from providers.octopush import rules as octopush
+
+    mobiles = [parse_number(f"+3361{i:07d}") for i in range(300)]
+    checks = [
+        octopush.check_recipients,
+        capitole.check_recipients,
+        lambda numbers: ecampaign.phone_recipients(numbers, Channel.SMS),
+    ]
+    for check in checks:
+        assert len(check(tuple(mobiles))) == 300
+        # A duplicate of an already checked kind is still found.
+        with pytest.raises(InputError, match="listed twice"):
+            check((*mobiles, mobiles[150]))
+        # A plain string of a checked kind's form is still checked on its own.
+        with pytest.raises(InputError, match=r"E\.164"):
+            check((*mobiles, "0611223344"))
+    # A kind refused after many accepted ones (a landline for Octopush, a premium-rate number
+    # for everyone) is refused, named.
+    with pytest.raises(InputError, match="01 40 00 00 00"):
+        octopush.check_recipients((*mobiles, parse_number("+33140000000")))
+    premium = parse_number("0899123456")
+    for check in checks:
+        with pytest.raises(InputError, match="premium"):
+            check((*mobiles, premium))
