@@ -147,3 +147,4 @@ def test_the_accounts_token_makes_the_callback_route(
     assert found.callback_url == "https://pv.example.fr/cb/ecampaign/eca/" + "T" * 32
     assert found.file_url("abc") == "https://pv.example.fr/cb/imports/abc.xml"
     assert found.spool.directory == tmp_path / "imports"
+    assert "T" * 32 not in repr(found)  # a message or a log line holding it shows no token

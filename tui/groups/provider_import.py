@@ -15,7 +15,7 @@ the rejected ones with their line and reason); only its ready rows go into the f
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,8 +55,8 @@ NEEDS = (
 class ImportEndpoints:
     #: Where eCampaign reaches the receiver: public_url, or the demo's own receiver.
     base_url: str
-    #: The account's callback route (``/ecampaign/<account>/<token>``): a secret.
-    callback_path: str
+    #: The account's callback route (``/ecampaign/<account>/<token>``): a secret, never shown.
+    callback_path: str = field(repr=False)
     spool: ImportSpool
 
     @property
