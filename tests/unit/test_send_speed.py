@@ -8,6 +8,7 @@ import json
 import random
 import sqlite3
 import urllib.parse
+from collections.abc import Callable, Sized
 from decimal import Decimal
 from pathlib import Path
 
@@ -325,10 +326,14 @@ def test_a_batch_is_checked_a_kind_at_a_time_with_the_same_refusals() -> None:
     from providers.octopush import rules as octopush
 
     mobiles = [parse_number(f"+3361{i:07d}") for i in range(300)]
-    checks = [
+
+    def on_ecampaign(numbers: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+        return ecampaign.phone_recipients(numbers, Channel.SMS)
+
+    checks: list[Callable[[tuple[str, ...]], Sized]] = [
         octopush.check_recipients,
         capitole.check_recipients,
-        lambda numbers: ecampaign.phone_recipients(numbers, Channel.SMS),
+        on_ecampaign,
     ]
     for check in checks:
         assert len(check(tuple(mobiles))) == 300
