@@ -292,6 +292,15 @@ def test_mp3_get_says_where_the_file_was_saved(cli: Cli, tmp_path: Path) -> None
         str(output), "--force", "--json",
     )  # fmt: skip
     assert forced.code == 0, forced.output
+    # A folder that does not exist is said before anything is fetched, without the name of
+    # a temporary file.
+    nowhere = cli.run(
+        "templates", "mp3", "get", "2", "--account", ACCOUNT, "--part", "main", "--output",
+        str(tmp_path / "no" / "such" / "main.mp3"), "--json",
+    )  # fmt: skip
+    assert nowhere.code == 2
+    assert_error_json(nowhere, "invalid_output")
+    assert ".porte-voix-" not in nowhere.output
 
 
 def test_mp3_refusals_carry_the_providers_code(cli: Cli, tmp_path: Path) -> None:

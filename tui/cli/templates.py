@@ -323,11 +323,19 @@ def _get(args: argparse.Namespace) -> int:
         raise CliFailure(
             EXIT_INPUT, "output_exists", f"{output} exists: pass --force to replace it"
         )
+    folder = output.expanduser().absolute().parent
+    if not folder.is_dir():
+        # Said before the download, not after it.
+        raise CliFailure(EXIT_INPUT, "invalid_output", f"{output}: there is no folder {folder}")
     account, data = _templates(args, lambda service: service.get_mp3(args.id, args.part))
     try:
         path = tpl.save_recording(data, output, overwrite=args.force)
     except OSError as exc:
-        raise CliFailure(EXIT_INPUT, "output", f"{output}: {describe(exc).message}") from None
+        # The error's own text would name the temporary file beside the target.
+        why = exc.strerror or type(exc).__name__
+        raise CliFailure(
+            EXIT_INPUT, "invalid_output", f"{output}: cannot write it ({why})"
+        ) from None
     if args.json:
         emit_json(
             {
