@@ -159,21 +159,25 @@ _ROW_JSON = '{"number": %s, "status": %s, "message_id": %s, "error": %s}'
 def _page_json(page: list[tuple[str, str, str | None, str | None]]) -> str:
     """A page of rows as ``json_text`` writes the list of their dicts, without its brackets.
 
-    Each value goes through the encoder ``json.dumps(ensure_ascii=False)`` uses for text, in
+    Each text goes through the encoder ``json.dumps(ensure_ascii=False)`` uses for text, in
     C: a report of a million recipients is not a million dicts for ``json.dumps`` to walk."""
+    text = encode_basestring
     try:
-        text = ", ".join([_ROW_JSON % tuple(map(_json_value, row)) for row in page])
+        written = ", ".join(
+            [
+                _ROW_JSON
+                % (
+                    text(number),
+                    text(state),
+                    "null" if message_id is None else text(message_id),
+                    "null" if error is None else text(error),
+                )
+                for number, state, message_id, error in page
+            ]
+        )
     except TypeError:  # a value that is not text (never from the outbox): the general way
         return json_text([dict(zip(RECIPIENT_KEYS, row, strict=True)) for row in page])[1:-1]
-    return printable_json(text)
-
-
-def _json_value(value: str | None) -> str:
-    if value is None:
-        return "null"
-    if not isinstance(value, str):
-        raise TypeError(type(value).__name__)
-    return encode_basestring(value)
+    return printable_json(written)
 
 
 def _warnings(outcome: SendOutcome) -> list[str]:
