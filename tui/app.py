@@ -83,17 +83,28 @@ class PorteVoixApp(HostApp):
         from screens.accounts.passphrase import passphrase_prompt
 
         self.session.ask_passphrase = passphrase_prompt(cast("App[object]", self))
-        await self.session.start()
+        # Delivery states (the session's start) come before the first screen only for the demo,
+        # whose accounts come with its sandboxes, and on a first run (nothing to listen to yet).
+        # With real accounts the first screen shows first; the embedded receiver and the getCDR
+        # poll follow, in a worker, where a locked file store can ask its passphrase.
+        listen_later = bool(self.session.accounts) and not self.session.demo
+        if not listen_later:
+            await self.session.start()
         default = self.session.default_account()
         self.current_account = default.name if default else None
         if self.session.accounts:
             await self.switch_mode("sms")
             await self.open_recovered()
+            if listen_later:
+                self.call_after_refresh(self._start_listening)
         else:
             from screens.dialogs.common import WelcomeDialog
 
             await self.switch_mode("accounts")
             self.push_screen(WelcomeDialog(), self._after_welcome)
+
+    def _start_listening(self) -> None:
+        self.run_worker(self.session.start(), name="delivery states", group="session")
 
     async def _after_welcome(self, choice: str | None) -> None:
         if choice == "demo":

@@ -32,14 +32,12 @@ from tui.accounts.credentials import (
     unlock_file_store,
 )
 from tui.errors import describe_text
-from tui.listen import settings as listen_settings
-from tui.listen.console import DEMO_POLL, FIRST_POLL_DELAY, ConsoleListening
-from tui.listen.routes import account_routes, with_callback_url
 from tui.outbox.schema import SendRow
 from tui.outbox.store import Store
 
 if TYPE_CHECKING:  # the sandboxes (and aiohttp) load for a demo only
     from providers.sandbox import SandboxCluster
+    from tui.listen.console import ConsoleListening
     from tui.receiver import Receiver
 
 DB_NAME = "porte-voix.db"
@@ -105,6 +103,12 @@ class Session:
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
+        """Delivery states: the demo's sandboxes and receiver, or for real accounts the embedded
+        receiver and the getCDR poll. The console starts it before its first screen for the
+        demo (whose accounts come with the sandboxes), after it otherwise (``tui.app``)."""
+        # Loaded here, not with the session: a console start shows its first screen first.
+        from tui.listen.console import DEMO_POLL, ConsoleListening
+
         self.listening = ConsoleListening(self.store.path, self.credentials.data_dir)
         if not self.demo:
             await self._start_listening(self.listening)
@@ -136,6 +140,10 @@ class Session:
     async def _start_listening(self, listening: ConsoleListening) -> None:
         """Real accounts: an embedded receiver if chosen (and no daemon), the getCDR poll where
         callbacks cannot arrive. A problem is said on the Live screen, never raised."""
+        from tui.listen import settings as listen_settings
+        from tui.listen.console import FIRST_POLL_DELAY
+        from tui.listen.routes import account_routes
+
         try:
             listening.settings = listen_settings.load()
         except ConfigError as exc:
@@ -233,6 +241,8 @@ class Session:
             secret = await read_secret(self.credentials, account, self.ask_passphrase)
             # Once a public URL is configured, the account's callback URL goes with each send
             # (VoicePartner's notifyUrl). Read after the secret: the same store, now unlocked.
+            from tui.listen.routes import with_callback_url
+
             settings = self.listening.settings if self.listening else None
             account = await asyncio.to_thread(
                 with_callback_url, account, self.credentials, settings
