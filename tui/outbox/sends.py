@@ -145,16 +145,18 @@ class SendQueries(StoreBase):
         after = -1
         while True:
             with self._read() as conn:
-                rows = conn.execute(
-                    """SELECT position, number, state, message_id, error FROM send_recipients
+                cursor = conn.cursor()
+                cursor.row_factory = None  # plain tuples: no ``sqlite3.Row`` to unpack per row
+                rows = cursor.execute(
+                    """SELECT number, state, message_id, error, position FROM send_recipients
                        WHERE reference = ? AND position > ? ORDER BY position LIMIT ?""",
                     (reference, after, page),
                 ).fetchall()
             if rows:
-                yield [(row[1], row[2], row[3], row[4]) for row in rows]
+                yield [row[:4] for row in rows]
             if len(rows) < page:
                 return
-            after = rows[-1][0]
+            after = rows[-1][4]
 
     def resends_of(self, reference: str) -> list[str]:
         """The references of the knowing resends of a send, oldest first."""
