@@ -6,7 +6,7 @@
   composer's ``#promotional`` checkbox) outside the French sending hours is refused in a
   dialog naming the rule, why, and the next allowed time; ``s`` (or its button) schedules the
   send there, and the confirmation follows; Escape sends nothing. Where the provider cannot
-  schedule this kind of message (``schedulable``: CapitoleMobile's voice API has no date
+  schedule this kind of message (``hours.schedulable``: CapitoleMobile's voice API has no date
   field), nothing is offered but to cancel: the dialog says the send must wait for that time;
 * a send whose every number is on the opt-out list is refused before any question.
 
@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Checkbox
 
-from providers.base import Capability, Provider, ProviderInfo, provider_info
+from providers.base import Provider, provider_info
 from providers.errors import InputError
 from providers.models import SmsMessage, VoiceMessage
 from screens.dialogs.common import ConfirmDialog
@@ -96,15 +96,6 @@ class HoursDialog(ConfirmDialog):
             self.dismiss(SCHEDULE)
 
 
-def schedulable(info: ProviderInfo, messages: Sequence[SmsMessage | VoiceMessage]) -> bool:
-    """Whether the provider can schedule these messages, as the composers decide whether to
-    offer a schedule field: an SMS with ``Capability.SCHEDULE``, a voice message with
-    ``voice_schedule`` (CapitoleMobile schedules SMS but its voice API has no date)."""
-    if any(isinstance(message, VoiceMessage) for message in messages):
-        return info.voice_schedule
-    return bool(info.capabilities & Capability.SCHEDULE)
-
-
 def marked_promotional(screen: Screen[Any]) -> bool:
     """Whether the composer's ``#promotional`` checkbox is ticked (absent: not promotional)."""
     return any(
@@ -124,7 +115,7 @@ async def within_rules(
         alsace_moselle=settings.alsace_moselle,
     )
     if not verdict.allowed:
-        can_schedule = schedulable(provider_info(provider.kind), messages)
+        can_schedule = hours.schedulable(provider_info(provider.kind), messages)
         choice = await screen.app.push_screen_wait(HoursDialog(verdict, can_schedule=can_schedule))
         if choice != SCHEDULE or verdict.next_allowed is None:
             return None

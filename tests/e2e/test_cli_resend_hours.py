@@ -18,6 +18,8 @@ from tui.compliance import hours
 from tui.compliance.hours import PARIS
 
 NUMBERS = ("0611223344", "0622334455")
+#: About 20 s of speech: within CapitoleMobile's 15 to 59 s.
+SPEECH = " ".join(["Bonjour, votre rendez-vous de demain matin est bien confirmé."] * 5)
 
 
 def _sunday_night() -> datetime:
@@ -87,3 +89,34 @@ def test_a_notification_resend_is_not_restricted(
     resent = porte_voix.run("resend", reference, "--all", "--yes", "--allow-duplicates", "--json")
     assert resent.code == 0, resent.output
     assert resent.json["resend_of"] == reference
+
+
+def test_resend_promotional_marks_a_notification_commercial(
+    porte_voix: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The promotional mark is not stored with a send: ``resend --promotional`` says it again,
+    and a notification-route SMS so marked waits for its hours."""
+    sunday = _sunday_night()
+    _stand_at(monkeypatch, sunday)
+    reference = _unknown_send(porte_voix, monkeypatch)
+    resend = ["resend", reference, "--all", "--yes", "--allow-duplicates", "--json"]
+    refused = porte_voix.run(*resend, "--promotional")
+    assert refused.code == 2, refused.output
+    assert "commercial SMS" in assert_error_json(refused, "invalid_sending_hours")
+
+
+def test_a_voice_message_that_cannot_be_scheduled_is_not_told_to_schedule(
+    porte_voix: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CapitoleMobile's voice API has no date: outside its hours, the refusal names the next
+    allowed time without offering a --schedule the provider would refuse."""
+    _stand_at(monkeypatch, _sunday_night())
+    account = porte_voix.add_account("capitole")
+    refused = porte_voix.run(
+        "send", "vms", "--account", account, "--to", NUMBERS[0], "--tts", SPEECH,
+        "--sender", "0145000000", "--promotional", "--yes", "--json",
+    )  # fmt: skip
+    assert refused.code == 2, refused.output
+    message = assert_error_json(refused, "invalid_sending_hours")
+    assert "Next allowed time:" in message and "cannot schedule it" in message
+    assert "--schedule" not in message

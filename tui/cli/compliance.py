@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from tui.cli.support import EXIT_INPUT, CliFailure, mapped_errors
 
 if TYPE_CHECKING:
+    from providers.base import ProviderInfo
     from providers.models import Message
     from tui.outbox.store import Store
     from tui.sending import SendOutcome
@@ -44,7 +45,9 @@ def add_send_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check_send(args: argparse.Namespace, store: Store, message: Message) -> Message:
+def check_send(
+    args: argparse.Namespace, store: Store, message: Message, info: ProviderInfo | None = None
+) -> Message:
     """Refuse a send outside its hours or a misused override (``CliFailure``, exit 2); say how
     many numbers the opt-out list leaves out. Returns the message as it will go (for the
     confirmation); the send itself leaves them out again, and reports them."""
@@ -61,7 +64,12 @@ def check_send(args: argparse.Namespace, store: Store, message: Message) -> Mess
         )
     if not verdict.allowed:
         when = verdict.next_allowed
-        hint = f"; send it then with --schedule '{hours.paris_text(when)}'" if when else ""
+        hint = ""
+        if when is not None and (info is None or hours.schedulable(info, [message])):
+            hint = f"; send it then with --schedule '{hours.paris_text(when)}'"
+        elif when is not None:
+            # CapitoleMobile's voice API has no date: a --schedule would only be refused.
+            hint = f"; this provider cannot schedule it: send it at {hours.paris_text(when)}"
         raise CliFailure(EXIT_INPUT, "invalid_sending_hours", verdict.refusal() + hint)
     if include:
         refusal = override_refusal(message, promotional=promotional)

@@ -13,7 +13,7 @@ are derived from the content and the numbers) is reported as already sent, not a
 The report is ``porte-voix send``'s, plus ``resend_of`` and ``already_sent``.
 
 The French sending hours apply as to ``porte-voix send``: a commercial resend (a marketing-route
-SMS, or one marked ``--promotional`` where the parser offers it: the mark is not stored with the
+SMS, or one marked ``--promotional``: the mark is not stored with the
 send) outside its window is refused before anything is asked, exit 2 ``invalid_sending_hours``,
 naming the next allowed time.
 """

@@ -109,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, account: Account, staged: StagedNumbers) -> int:
     import asyncio
 
+    from providers.base import provider_info
     from tui.cli.sends import open_outbox
     from tui.sending.recipients import as_recipients
 
@@ -127,7 +128,7 @@ def _run(args: argparse.Namespace, account: Account, staged: StagedNumbers) -> i
     with store:
         try:
             # Sending hours, and the opted-out numbers left out (counted, for the confirmation).
-            shown = check_send(args, store, message)
+            shown = check_send(args, store, message, provider_info(account.provider))
             if not args.dry_run and not allow_duplicates:
                 refuse_duplicates(store, account.name, message)
             # A warning, never a refusal: said before the question, and kept for --json.

@@ -68,6 +68,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="with --all and --yes: resend numbers that may already have the message",
     )
+    resend.add_argument(
+        "--promotional",
+        action="store_true",
+        help="the resend is commercial (kept to the French sending hours) even on a "
+        "notification route: the mark is not stored with a send, say it again here",
+    )
     resend.add_argument("--json", action="store_true")
 
 

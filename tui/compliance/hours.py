@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import phonenumbers
 
+from providers.base import Capability, ProviderInfo
 from providers.errors import InputError
 from providers.models import Message, Route, SmsMessage, VoiceMessage
 
@@ -340,3 +341,12 @@ M = TypeVar("M", SmsMessage, VoiceMessage)
 def scheduled_at(messages: Sequence[M], when: datetime) -> list[M]:
     """``messages`` scheduled at ``when`` (Paris time, as every schedule is entered)."""
     return [dataclasses.replace(m, schedule=when.astimezone(PARIS)) for m in messages]
+
+
+def schedulable(info: ProviderInfo, messages: Sequence[SmsMessage | VoiceMessage]) -> bool:
+    """Whether the provider can schedule these messages, as the composers decide whether to
+    offer a schedule field: an SMS with ``Capability.SCHEDULE``, a voice message with
+    ``voice_schedule`` (CapitoleMobile schedules SMS but its voice API has no date)."""
+    if any(isinstance(message, VoiceMessage) for message in messages):
+        return info.voice_schedule
+    return bool(info.capabilities & Capability.SCHEDULE)
