@@ -111,6 +111,20 @@ def code_name(exc: BaseException) -> str:
     return _family(exc)[1]
 
 
+def stored_code_name(code: str, unknown: bool = False) -> str:
+    """The name ``code_name`` gave a send's error, read back from the code the outbox kept
+    (the exception itself is gone): ``configuration``, ``connection``, ``rate_limited``,
+    ``unknown_outcome`` (``unknown``: the send's outcome is), else ``provider``."""
+    text = code.strip()
+    if text == BAD_URL:
+        return "configuration"
+    if text in UNREACHABLE:
+        return "connection"
+    if text in ("RATE_LIMITED", "HTTP 429"):
+        return "rate_limited"
+    return "unknown_outcome" if unknown or text == "UNKNOWN" else "provider"
+
+
 def _family(exc: BaseException) -> tuple[str, str]:
     """The title and the code name of a local error (not a provider's or an input's)."""
     # Imported here: only an error being worded pays for its layer's module.

@@ -63,6 +63,10 @@ def test_sends_lists_and_shows_the_outbox(porte_voix: Cli, monkeypatch: pytest.M
         "number", "state", "message_id", "error", "delivery_state", "delivery_code",
         "delivery_at",
     }  # fmt: skip
+    # The error: a name in "code", the code the outbox kept in "provider_code".
+    error = detail["error"]
+    assert set(error) == {"code", "provider_code", "message"}
+    assert error["code"] == "unknown_outcome" and error["provider_code"], error
     text = porte_voix.run("sends", "show", reference).stdout
     assert "+33611223344" in text and "unknown" in text
 

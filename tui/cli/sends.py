@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from tui.cli.support import EXIT_INPUT, EXIT_OK, CliFailure, emit_json, json_text
-from tui.errors import visible
+from tui.errors import stored_code_name, visible
 
 if TYPE_CHECKING:
     from tui.outbox.schema import RecipientRow, SendRow
@@ -199,12 +199,20 @@ def _run_list(args: argparse.Namespace) -> int:
 
 
 def _run_show(args: argparse.Namespace) -> int:
+    from tui.outbox.schema import SendState
+
     with open_outbox() as store:
         row = store.get_send(args.reference.strip().upper())
         if row is None:
             raise CliFailure(EXIT_INPUT, "unknown_send", f"no send {visible(args.reference)}")
         head = send_json(row, store.resends_of(row.reference))
-        head["error"] = {"code": row.error_code, "message": row.error_message}
+        # Names everywhere, the provider's own code in its own field (as a failure's --json).
+        code = row.error_code
+        head["error"] = {
+            "code": stored_code_name(code, row.state is SendState.UNKNOWN) if code else None,
+            "provider_code": code,
+            "message": row.error_message,
+        }
         members = store.group_totals(row.reference)
         # An eCampaign group send: what became of the members the provider sent to.
         head["group_members"] = None if members is None else dataclasses.asdict(members)
