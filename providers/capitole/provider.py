@@ -43,6 +43,7 @@ from providers.models import (
     SmsMessage,
     VoiceMessage,
 )
+from providers.prepared import LastPrepared
 from providers.redact import guard_provider, scrub
 from providers.xml import XmlRefused, parse
 
@@ -77,6 +78,7 @@ class CapitoleProvider:
         self.vms_test_url = options.get("vms_test_url") or self.vms_url + TEST_SUFFIX
         self.last_balance: LastBalance | None = None
         self._client = make_client(transport)
+        self._prepared: LastPrepared[bytes] = LastPrepared()
 
     def __repr__(self) -> str:
         return f"CapitoleProvider(account={self.settings.name!r}, login={self.settings.login!r})"
@@ -86,8 +88,13 @@ class CapitoleProvider:
 
     # -- validation -----------------------------------------------------------------------------
     def validate_sms(self, message: SmsMessage) -> None:
+        self._prepared.keep(message, self._sms_xml(message))
+
+    def _sms_xml(self, message: SmsMessage) -> bytes:
+        """The message checked, then its XML document."""
         rules.check_credentials(self.settings.login, self._secret)
         rules.check_sms(message)
+        return rules.sms_xml(message, self.settings.login, self._secret)
 
     def validate_voice(self, message: VoiceMessage) -> None:
         rules.check_credentials(self.settings.login, self._secret)
@@ -95,8 +102,8 @@ class CapitoleProvider:
 
     # -- sending --------------------------------------------------------------------------------
     async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
-        self.validate_sms(message)
-        xml = rules.sms_xml(message, self.settings.login, self._secret)
+        # Checked (and built) already when this very message was validated last.
+        xml = self._prepared.take(message) or self._sms_xml(message)
         if dry_run:
             return await self._dry_run(
                 "sms_test_url", self.sms_test_url, self.sms_url, xml, message

@@ -17,6 +17,7 @@ from providers.ecampaign.hlr import HlrMixin
 from providers.ecampaign.sending import SendingMixin
 from providers.ecampaign.templates import TemplatesMixin
 from providers.ecampaign.tracking import TrackingMixin
+from providers.prepared import LastPrepared
 from providers.redact import guard_provider
 
 
@@ -42,6 +43,7 @@ class EcampaignProvider(
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._core = EcampaignCore(settings, secret, transport)
+        self._prepared = LastPrepared()
 
     @property
     def _secret(self) -> str:

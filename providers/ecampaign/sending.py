@@ -38,6 +38,7 @@ from providers.models import (
     SmsMessage,
     VoiceMessage,
 )
+from providers.prepared import LastPrepared
 from providers.text import check_sms_text
 
 DRY_RUN_NOTE = "dry run: checked locally (eCampaign has no test mode); nothing was sent"
@@ -182,9 +183,11 @@ def _fax_request(core: EcampaignCore, message: FaxMessage) -> _Request:
 
 class SendingMixin:
     _core: EcampaignCore
+    #: The request the last ``validate_sms`` built, for ``send_sms`` of that very message.
+    _prepared: LastPrepared[_Request]
 
     def validate_sms(self, message: SmsMessage) -> None:
-        _sms_request(self._core, message)
+        self._prepared.keep(message, _sms_request(self._core, message))
 
     def validate_voice(self, message: VoiceMessage) -> None:
         _voice_request(self._core, message)
@@ -196,7 +199,9 @@ class SendingMixin:
         _fax_request(self._core, message)
 
     async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
-        return await self._send(_sms_request(self._core, message), dry_run)
+        # Checked (and built) already when this very message was validated last.
+        planned = self._prepared.take(message) or _sms_request(self._core, message)
+        return await self._send(planned, dry_run)
 
     async def send_voice(self, message: VoiceMessage, *, dry_run: bool = False) -> SendReceipt:
         return await self._send(_voice_request(self._core, message), dry_run)

@@ -62,6 +62,7 @@ from providers.octopush.codes import (
 )
 from providers.octopush.rules import SmsType, from_sending_timestamp, sending_timestamp
 from providers.phone import normalise
+from providers.prepared import LastPrepared
 from providers.redact import excerpt, guard_provider
 
 #: Characters of a reply kept in an error (replies are short; an HTML page is not).
@@ -96,6 +97,7 @@ class OctopushProvider:
         self._settings = settings
         self._secret = secret
         self._client = make_client(transport)
+        self._prepared: LastPrepared[_Prepared] = LastPrepared()
 
     def __repr__(self) -> str:
         return (
@@ -116,7 +118,7 @@ class OctopushProvider:
         raise InputError("channel", "Octopush (historic API) sends SMS only, not voice messages")
 
     def validate_sms(self, message: SmsMessage) -> None:
-        self._prepare(message)
+        self._prepared.keep(message, self._prepare(message))
 
     def _login(self) -> str:
         login = self._settings.login.strip()
@@ -156,7 +158,8 @@ class OctopushProvider:
         self.validate_voice(message)
 
     async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
-        prepared = self._prepare(message)
+        # Checked (and prepared) already when this very message was validated last.
+        prepared = self._prepared.take(message) or self._prepare(message)
         fields = list(prepared.fields)
         if dry_run:
             fields.append(("request_mode", "simu"))

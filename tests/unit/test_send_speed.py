@@ -4,6 +4,7 @@ French shortcut for plain national numbers, replies read with their amounts read
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import sqlite3
@@ -23,7 +24,7 @@ from providers.ecampaign.core import Reply as EcampaignReply
 from providers.ecampaign.receipt import EcampaignRecipientResult, send_receipt
 from providers.errors import InputError
 from providers.forms import form_encode
-from providers.models import RecipientResult, SendReceipt, SendStatus, SmsMessage
+from providers.models import RecipientResult, SendReceipt, SendStatus, SmsMessage, VoiceMessage
 from providers.octopush.codes import parse_json, recipient_e164
 from providers.phone import Number, parse_number
 from tests.unit.sending_fakes import FakeProvider
@@ -351,3 +352,95 @@ def test_a_batch_is_checked_a_kind_at_a_time_with_the_same_refusals() -> None:
     for check in checks:
         with pytest.raises(InputError, match="premium"):
             check((*mobiles, premium))
+
+
+# --------------------------------------------------------------------------- a batch ahead
+
+
+def test_a_prepared_request_is_taken_for_that_very_message_once() -> None:
+    from providers.prepared import LastPrepared
+
+    last: LastPrepared[str] = LastPrepared()
+    message = SmsMessage("hi", (A,))
+    last.keep(message, "body")
+    assert last.take(SmsMessage("hi", (A,))) is None  # equal, not the same: built anew
+    assert last.take(message) == "body"
+    assert last.take(message) is None  # once
+
+
+async def test_octopush_sends_the_request_its_validation_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import httpx
+
+    from providers.base import AccountSettings
+    from providers.octopush import rules
+    from providers.octopush.provider import OctopushProvider
+
+    bodies: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        return httpx.Response(200, json={"error_code": "000", "ticket": "T"})
+
+    checked = 0
+    check = rules.check_recipients
+
+    def counting(recipients: tuple[str, ...]) -> tuple[Number, ...]:
+        nonlocal checked
+        checked += 1
+        return check(recipients)
+
+    monkeypatch.setattr(rules, "check_recipients", counting)
+    settings = AccountSettings(name="o", provider="octopush", login="me@example.org")
+    provider = OctopushProvider(settings, "key", httpx.MockTransport(answer))
+    message = SmsMessage("hi", (parse_number(A), parse_number(B)))
+    provider.validate_sms(message)
+    await provider.send_sms(message)
+    assert checked == 1  # validated and sent: checked and built once
+    await provider.send_sms(message)  # again (a retry): checked and built anew
+    assert checked == 2
+    await provider.send_sms(SmsMessage("hi", (parse_number(A), parse_number(B))))
+    assert checked == 3
+    assert bodies[0] == bodies[1] == bodies[2]
+    await provider.aclose()
+
+
+async def test_the_batch_ahead_is_checked_during_a_request_and_never_journalled_early(
+    tmp_path: Path,
+) -> None:
+    from tests.unit.sending_fakes import fail
+
+    numbers = tuple(f"+3361{i:07d}" for i in range(300))
+
+    class Watching(Recording):
+        """Records, at each request, which batches the outbox has as leaving."""
+
+        def __init__(self, outbox: Path) -> None:
+            super().__init__()
+            self.outbox = outbox
+            self.leaving: list[list[int]] = []
+
+        async def _send(self, message: SmsMessage | VoiceMessage, dry_run: bool) -> SendReceipt:
+            conn = sqlite3.connect(self.outbox)
+            self.leaving.append([b for (b,) in conn.execute("SELECT batch FROM send_batches")])
+            conn.close()
+            await asyncio.sleep(0)  # the request is out: the loop runs what waits meanwhile
+            return await super()._send(message, dry_run)
+
+    db = tmp_path / "outbox.db"
+    provider = Watching(db)
+    provider.script = [lambda m: accepted(*m.recipients), fail(InputError("text", "refused"))]
+    with Store(db) as store:
+        outcome = await send(store, provider, "acct", SmsMessage("hi", numbers), batch_size=100)
+        batches = store._conn.execute(
+            "SELECT batch, state FROM send_batches ORDER BY batch"
+        ).fetchall()
+        assert [tuple(row) for row in batches] == [(0, "accepted"), (1, "rejected")]
+        assert (outcome.accepted, outcome.rejected, outcome.cancelled) == (100, 100, 100)
+    # Two requests; each found only itself and the batches before it journalled.
+    assert provider.leaving == [[0], [0, 1]]
+    # The whole message was checked, then the first batch before the intent; each next batch
+    # while the request before it was out, the third one too, though it never left.
+    assert [len(checked) for checked in provider.validated] == [300, 100, 100, 100]
+    assert [m.recipients for m, _ in provider.calls] == [numbers[:100], numbers[100:200]]

@@ -49,6 +49,7 @@ knowingly. The console and the CLI both go through them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -138,16 +139,26 @@ async def send(
     state: SendState | None = None
     # A batch's result is committed with the next batch's intent, one sync to disk instead of
     # two (``Store.grouped_steps``); nothing below awaits between the two but the request.
+    # The next batch is read and checked while this one's request is out (``_ahead``): the
+    # provider keeps the request it checked, and sends that very message without building it
+    # again (``providers.prepared``). Nothing of it is journalled before its turn.
+    upcoming: tuple[Sequence[str], Message] = (first.recipients, first)
+    ahead: asyncio.Task[tuple[Sequence[str], Message]] | None = None
     with store.grouped_steps():
         try:
             for index in range(batches):
-                chunk = numbers[index * size : (index + 1) * size]
+                if ahead is not None:
+                    upcoming, ahead = await ahead, None
+                chunk, batch_message = upcoming
                 if cancel is not None and cancel.is_set():
                     journal.stop()
                     state = SendState.CANCELLED
                     run.report()
                     break
-                batch_message = _batch_message(message, chunk, index, campaign, ids)
+                if index + 1 < batches:
+                    ahead = asyncio.create_task(
+                        _ahead(provider, message, numbers, size, index + 1, campaign, ids)
+                    )
                 try:
                     await run.batch(index, chunk, batch_message, cancel, rate_limit_wait)
                 except Stop as stop:
@@ -160,10 +171,33 @@ async def send(
             # was in flight is unknown; say so before letting the exception go.
             run.abandon(exc)
             raise
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
     if state is None or state is SendState.REJECTED:
         state = run.final_state()
     outcome = run.outcome(journal.finish(state))
     return dataclasses.replace(outcome, opted_out=screened.opted_out)
+
+
+async def _ahead(
+    provider: Provider,
+    message: Message,
+    numbers: Sequence[str],
+    size: int,
+    index: int,
+    campaign: str | None,
+    ids: _RequestIds,
+) -> tuple[Sequence[str], Message]:
+    """Batch ``index``'s numbers and message, checked by the provider (which keeps the request
+    it built for them). A refusal is left for the send itself to meet and record."""
+    chunk = numbers[index * size : (index + 1) * size]
+    batch_message = _batch_message(message, chunk, index, campaign, ids)
+    with contextlib.suppress(Exception):
+        validate(provider, batch_message)
+    return chunk, batch_message
 
 
 def _checked(provider: Provider, message: Message) -> Message:
