@@ -8,7 +8,8 @@ sides read the same file, each in a fresh process:
 * **streaming**: ``EcampaignProvider.iter_cdr`` (the path of the History screen and of
   ``porte-voix cdr``: request, ``providers.http_stream``, ``providers.ecampaign.cdr``), the
   file served by an ``httpx.MockTransport`` in 64 KB chunks, every row written to a CSV file
-  (``csv`` module, one line per message, every field);
+  by ``porte-voix cdr --csv``'s own writer (``tui.history.cdr_output.CsvWriter``: a ``kind``
+  column, every field, outside text made visible), the bytes the command prints;
 * **yardstick**: plain lxml, ``etree.fromstring`` of the same bytes (the whole tree, no rows,
   no output).
 
@@ -17,17 +18,20 @@ reading the reply and writing the CSV.
 
 Time is measured inside each process, from its first byte read to its last byte written (the
 interpreter's start and the imports are left out on both sides); peak memory is the process's
-``ru_maxrss``. Rounds interleave the two sides (a machine getting busier favours neither); the
-medians are compared. Goals: streaming ≤ 2× the yardstick's time, peak ≤ 200 MB (a full lxml
-tree of 100,000 messages takes about 420 MB).
+``ru_maxrss``. Rounds interleave the two sides (a machine getting busier favours neither); every
+round is printed, then the medians, the median of the rounds' own ratios and the ratio of the
+CPU times (user+system inside the process, which other work on the machine disturbs less than
+the time). The goal is judged on the ratio of the median times. Goals: streaming ≤ 2× the
+yardstick's time, peak ≤ 200 MB (a full lxml tree of 100,000 messages takes about 420 MB).
 
 Part 2, the store (``history_store.py``): time to the first page and to each filter on a store
 of 1,000,000 rows (goal < 0.3 s), and the 1,000,000-row CSV export against the ``sqlite3``
 shell's CSV dump of the same SELECT (goal ≤ 2×, peak ≤ 100 MB). Without a ``sqlite3`` shell
 (``apt-get install sqlite3``), the yardstick is Python's ``iterdump`` and the summary says so.
 
-Run: ``.venv/bin/python benchmarks/history.py [--messages 100000] [--rounds 5]
-[--store-rows 1000000] [--part reply|store|both]`` (``--quick``: 3 rounds).
+Run: ``.venv/bin/python benchmarks/history.py [--messages 100000] [--repeat 5]
+[--store-rows 1000000] [--part reply|store|both]`` (``--quick``: 3 rounds; ``--rounds`` is
+``--repeat``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,10 @@ plain sqlite3, as ``bench_store.py`` does. Then, in fresh processes, interleaved
   columns, same order: ``HistoryReader.sql``). The export also puts each provider code's
   meaning into words and makes outside text visible; the shell writes the columns raw. Time
   inside the process (its first query to its last byte; the interpreter's start and imports
-  left out; the shell's whole run on its side), and peak memory (``ru_maxrss``) of each.
+  left out; the shell's whole run on its side), the CPU time over the same span (user+system,
+  less disturbed by other work on the machine), and peak memory (``ru_maxrss``) of each. Every
+  round is printed (one export, then one shell dump), then the medians, the median of the
+  rounds' own ratios and the CPU ratio; the goal is judged on the ratio of the median times.
   Goals: time ≤ 2× the shell's, peak ≤ 100 MB (one batch of rows in memory at a time).
 
 If no ``sqlite3`` shell is installed (``apt-get install sqlite3``), the yardstick falls back
