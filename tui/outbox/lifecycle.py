@@ -239,7 +239,7 @@ class SendLifecycle(StoreBase):
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
             found = sql.batch_rows(conn, reference, batch)
             overall = _STATUS_TO_RECIPIENT[receipt.status]
-            results = sql.results_by_number(receipt.recipients, [r["number"] for r in found])
+            results = sql.results_by_number(receipt.recipients, [row[1] for row in found])
             # The send's counters move by what this batch changed: no recount of the send.
             changes = sql.write_results(conn, found, results, overall.value, _STATE_TEXT, now)
             conn.execute(

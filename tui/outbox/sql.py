@@ -55,25 +55,28 @@ def batch_in_flight(conn: sqlite3.Connection, reference: str) -> int:
     return int(rows[0][0])
 
 
-def batch_rows(conn: sqlite3.Connection, reference: str, batch: int) -> list[sqlite3.Row]:
+def batch_rows(conn: sqlite3.Connection, reference: str, batch: int) -> list[tuple[int, str, str]]:
     """(id, number, state) of the recipients of one batch whose answer is awaited, in order;
     found through ``send_recipients_batch``, so a batch costs the same at any send size."""
     # "unknown" too: another process's start-up recovery may have run meanwhile; the
     # provider's answer is still the truth.
-    return conn.execute(
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: read once per number of every batch
+    rows: list[tuple[int, str, str]] = cursor.execute(
         "SELECT id, number, state FROM send_recipients WHERE reference = ? AND batch = ? "
         "AND state IN (?, ?) ORDER BY position",
         (reference, batch, RecipientState.SENDING.value, RecipientState.UNKNOWN.value),
     ).fetchall()
+    return rows
 
 
 def batch_numbers(conn: sqlite3.Connection, reference: str, batch: int) -> list[str]:
-    return [row["number"] for row in batch_rows(conn, reference, batch)]
+    return [number for _id, number, _state in batch_rows(conn, reference, batch)]
 
 
 def write_results(
     conn: sqlite3.Connection,
-    found: Sequence[sqlite3.Row],
+    found: Sequence[tuple[int, str, str]],
     results: Mapping[str, RecipientResult],
     overall: str,
     state_text: Mapping[SendStatus, str],
@@ -90,19 +93,19 @@ def write_results(
     changes: Counter[str] = Counter()
     alike: dict[tuple[str, str | None, str | None], list[int]] = {}
     with_id: list[tuple[str, str, str | None, str | None, str, int]] = []
-    for row in found:
-        result = results.get(row["number"])
+    for row_id, number, was in found:
+        result = results.get(number)
         state = overall if result is None else state_text[result.status]
-        changes[row["state"]] -= 1
+        changes[was] -= 1
         changes[state] += 1
         if result is None:
-            alike.setdefault((state, None, None), []).append(row["id"])
+            alike.setdefault((state, None, None), []).append(row_id)
             continue
         cost = None if result.cost is None else str(result.cost)
         if result.message_id is None:
-            alike.setdefault((state, result.error, cost), []).append(row["id"])
+            alike.setdefault((state, result.error, cost), []).append(row_id)
         else:
-            with_id.append((state, result.message_id, result.error, cost, now, row["id"]))
+            with_id.append((state, result.message_id, result.error, cost, now, row_id))
     for (state, error, cost), ids in alike.items():
         conn.execute(
             "UPDATE send_recipients SET state = ?, error = ?, cost = ?, updated_at = ? "
