@@ -16,24 +16,44 @@ over ``MAX_LINE`` characters. The file is read a line at a time, and rows are ke
 from __future__ import annotations
 
 import contextlib
-import csv
 import itertools
-import os
-import re
-import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, overload
+from typing import TYPE_CHECKING, overload
+
+from tui.csv_lines import (
+    LIMITS,
+    MAX_FILE_BYTES,
+    MAX_LINE,
+    MAX_ROWS,
+    CsvImportError,
+    StrictRows,
+    open_lines,
+    text_lines,
+)
 
 if TYPE_CHECKING:
     from providers.phone import RecipientList
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_ROWS = 2_000_000
-MAX_LINE = 65_536  # characters; also the longest cell
-#: The limits in words, for ``--help`` and the README.
-LIMITS = f"a regular file of at most {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows"
+__all__ = [
+    "LIMITS",
+    "MAX_FILE_BYTES",
+    "MAX_LINE",
+    "MAX_ROWS",
+    "NUMBER_COLUMNS",
+    "SHOWN_PROBLEMS",
+    "CsvImportError",
+    "RowStream",
+    "Rows",
+    "Table",
+    "open_table",
+    "parse_lines",
+    "parse_table",
+    "read_table",
+    "stream_lines",
+]
+
 #: How many problems a refusal lists before "and N more".
 SHOWN_PROBLEMS = 10
 NUMBER_COLUMNS = (
@@ -41,19 +61,6 @@ NUMBER_COLUMNS = (
     "portable", "msisdn",
 )  # fmt: skip
 _DELIMITERS = (";", "\t", ",")
-#: A carriage return not followed by a line feed ends a line too (old Mac files).
-_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
-
-
-def _split_lf(text: str) -> list[str]:
-    """``text`` cut after each line feed, the line feeds kept."""
-    lines = text.split("\n")
-    last = lines.pop()  # what follows the last line feed: "" when the text ends with one
-    return [line + "\n" for line in lines] + ([last] if last else [])
-
-
-class CsvImportError(ValueError):
-    pass
 
 
 def _listing(problems: Sequence[str], what: str) -> str:
@@ -156,54 +163,13 @@ def open_table(path: Path) -> Iterator[RowStream]:
     """The file at ``path`` read as it goes (``RowStream``): its header at once, its rows one at
     a time, none kept. The same limits and refusals as ``read_table``, raised as the rows are
     read (rows wider than the header: after the last one)."""
-    try:
-        # Non-blocking: opening a FIFO without a writer would otherwise wait for ever.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise CsvImportError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise CsvImportError(
-                f"{path} is not a regular file (a directory, a pipe or a device): save the "
-                "list to a file first"
-            )
-        if info.st_size > MAX_FILE_BYTES:
-            raise CsvImportError(f"{path} is larger than {LIMITS}")
-    except BaseException:
-        os.close(fd)
-        raise
-    with open(fd, "rb") as handle:
-        try:
-            yield stream_lines(_decoded_lines(handle, path))
-        except OSError as exc:  # the disk failed under us
-            raise CsvImportError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def _decoded_lines(handle: BinaryIO, path: Path) -> Iterator[str]:
-    """The file's lines as text, within the limits; a line that is not UTF-8 is named."""
-    size, number = 0, 0
-    while raw := handle.readline(MAX_LINE * 4 + 1):  # UTF-8: at most 4 bytes a character
-        size += len(raw)
-        if size > MAX_FILE_BYTES:  # a file that grows while it is read, or lies about its size
-            raise CsvImportError(f"{path} is larger than {LIMITS}")
-        try:
-            text = raw.decode("utf-8-sig" if number == 0 else "utf-8")
-        except UnicodeDecodeError:
-            raise CsvImportError(f"{path} is not UTF-8 text (line {number + 1})") from None
-        # A line without a carriage return (nearly every one) needs no split.
-        for line in _LONE_CR.split(text) if "\r" in text else (text,):
-            number += 1
-            if len(line) > MAX_LINE or len(raw) > MAX_LINE * 4:
-                raise CsvImportError(f"line {number} is longer than {MAX_LINE:,} characters")
-            yield line
+    with open_lines(path) as lines:
+        yield stream_lines(lines)
 
 
 def parse_table(content: str) -> Table:
     """``content`` read as a recipients file (``read_table`` without the file)."""
-    if content.startswith("\ufeff"):
-        content = content[1:]
-    return parse_lines(line for text in _split_lf(content) for line in _LONE_CR.split(text))
+    return parse_lines(text_lines(content))
 
 
 def _looks_like_a_number(cell: str) -> bool:
@@ -286,7 +252,7 @@ def _one_column(
 def _csv(
     first_line: int, first: str, numbered: Iterator[tuple[int, str]], delimiter: str
 ) -> RowStream:
-    rows_read = _Reader(first_line, first, numbered, delimiter).rows()
+    rows_read = StrictRows(first_line, first, numbered, delimiter).rows()
     header_line, header_cells = next(rows_read, (first_line, [""]))
     header = [cell.strip() for cell in header_cells]
     has_header = not any(_looks_like_a_number(cell) for cell in header if cell)
@@ -330,59 +296,3 @@ def _csv_rows(
         yield line, tuple(cell.strip() for cell in row)
     if too_wide:
         raise CsvImportError(_listing(too_wide, "row(s) with more cells than the header"))
-
-
-class _Reader:
-    """``csv.reader`` over numbered lines, strict about quotes: a refusal names the line."""
-
-    def __init__(
-        self, first_line: int, first: str, numbered: Iterator[tuple[int, str]], delimiter: str
-    ) -> None:
-        self.line = first_line  # the line the reader has read up to
-        self.first, self.numbered, self.delimiter = first, numbered, delimiter
-
-    def _lines(self) -> Iterator[str]:
-        yield self.first
-        for line, text in self.numbered:
-            self.line = line
-            yield text
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(the line a row starts on, its cells) for every row with something in it."""
-        reader = csv.reader(self._lines(), delimiter=self.delimiter, strict=True)
-        start = self.line
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise CsvImportError(self._broken(start, str(exc))) from None
-            if self.line > start:
-                self._check_span(start, row)
-            if any(cell.strip() for cell in row):
-                yield start, row
-            start = self.line + 1
-
-    def _broken(self, start: int, error: str) -> str:
-        if "end of data" in error:
-            return f"line {start}: a quote opened on this line is never closed"
-        if "field larger" in error:
-            return f"line {start}: a cell is longer than {csv.field_size_limit():,} characters"
-        if "expected after" in error:
-            return (
-                f"line {self.line}: a quote closes a cell but more text follows it before the "
-                f"next {self.delimiter!r}"
-            )
-        return f"line {self.line}: unreadable CSV ({error})"
-
-    def _check_span(self, start: int, row: list[str]) -> None:
-        """A quoted cell may hold a line break (an address), but not a line break *and* the
-        separator: that is a stray quote that took in the rest of its line and the rows after
-        it, which would be lost as recipients."""
-        for cell in row:
-            if self.delimiter in cell and len(cell.splitlines()) > 1:
-                raise CsvImportError(
-                    f"line {start}: a quote opened on this line runs to line {self.line}, taking "
-                    f"the rows between into one cell; close it or remove it"
-                )

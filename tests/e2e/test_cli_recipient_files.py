@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import tui.csv_import
+import tui.csv_lines
 from tests.e2e.conftest import Cli, assert_error_json, assert_nothing_sent, requests_to
 
 TEXT = ["--text", "Bonjour"]
@@ -103,7 +104,7 @@ def test_too_many_rows_is_refused_with_the_limit(
 def test_a_file_over_the_size_limit_is_refused_unread(
     porte_voix: Cli, accounts: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tui.csv_import, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(tui.csv_lines, "MAX_FILE_BYTES", 100)
     listing = tmp_path / "numbers.txt"
     listing.write_text("0612345601\n" * 20, encoding="utf-8")
     refused(porte_voix, listing, "larger than")

@@ -52,6 +52,32 @@ def test_unreadable_files(tmp_path: Path) -> None:
         read_csv(tmp_path / "missing.csv")
 
 
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        # A quote never closed took the next row into a member's name (issue 10: nothing is
+        # half-imported silently).
+        ('nom,mobile\n"Jean\n0611000043\n', "line 2: a quote opened on this line is never"),
+        ('nom,mobile\n"unterminated,0611000032\n', "line 2: a quote opened"),
+        ('nom;mobile\nAnne;0611000001\n"Léa;0611000002\nBob;0611000003\n', "line 3"),
+        ("nom,mobile\nAnne,0611000001,extra\n", r"more cells than the first line.*line\(s\) 2"),
+    ],
+)
+def test_a_broken_row_refuses_the_file_naming_its_line(content: str, reason: str) -> None:
+    with pytest.raises(CsvImportError, match=reason):
+        parse_csv(content)
+
+
+def test_only_a_regular_file_is_read(tmp_path: Path) -> None:
+    with pytest.raises(CsvImportError, match="not a regular file"):
+        read_csv(Path("/dev/zero"))
+    with pytest.raises(CsvImportError, match="not a regular file"):
+        read_csv(tmp_path)
+    good = tmp_path / "ok.csv"
+    good.write_text("nom;mobile\nAnne;0611000001\n", encoding="utf-8")
+    assert [row.cells["mobile"] for row in read_csv(good).rows] == ["0611000001"]
+
+
 def test_same_named_columns_map_themselves_and_map_overrides() -> None:
     columns = ("NOM", "portable", "Ville", "note")
     assert default_mapping(columns, GROUP) == {"NOM": "nom", "Ville": "ville"}
@@ -106,3 +132,18 @@ def test_control_characters_in_cells_are_refused_and_shown_visibly() -> None:
     plan = plan_import(source, GROUP, {"nom": "nom"})
     assert plan.rejected[0].line == 2
     assert "\x1b" not in plan.rejected[0].reason and "U+001B" in plan.rejected[0].reason
+
+
+def test_the_terminal_progress_line_ends_before_the_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The last progress line was left open: the report ran into it ("1 imported1 imported")."""
+    from tui.cli.groups_import import _TerminalProgress
+    from tui.groups.importer import ImportProgress
+
+    progress = _TerminalProgress()
+    progress.end()  # nothing shown: nothing to end
+    assert capsys.readouterr().err == ""
+    progress(ImportProgress(done=1, total=1, imported=1, refused=0))
+    progress.end()
+    assert capsys.readouterr().err == "\r1/1 sent, 1 imported\n"

@@ -86,6 +86,7 @@ def test_values_in_the_providers_form(name: str, raw: str, expected: MemberValue
     ("name", "raw", "reason"),
     [
         ("mobile", "01 45 00 00 02", "landline"),
+        ("mobile", "08 11 22 33 44", "cannot receive SMS"),
         ("mobile", "12", "wrong length|not a phone"),
         ("fixe", "06 12 ab", "cannot hold"),
         ("email", "lea.example.fr", "e-mail"),

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from tui.cli.groups import confirm, with_groups
@@ -61,7 +61,12 @@ def import_members(args: argparse.Namespace) -> int:
             confirm(f"Import {len(plan.ready):,} member(s)?", "import without a terminal")
         cancel = asyncio.Event()
         with _ctrl_c_sets(cancel):
-            return await run_import(service, group.id, plan, progress=_progress(), cancel=cancel)
+            progress = _TerminalProgress() if sys.stderr.isatty() else None
+            try:
+                return await run_import(service, group.id, plan, progress=progress, cancel=cancel)
+            finally:
+                if progress is not None:
+                    progress.end()
 
     outcome = with_groups(args.account, session)
     if isinstance(outcome, ImportPlan):  # nothing could be sent
@@ -92,12 +97,14 @@ def _ctrl_c_sets(cancel: asyncio.Event) -> Iterator[None]:
         loop.remove_signal_handler(signal.SIGINT)
 
 
-def _progress() -> Callable[[ImportProgress], None] | None:
-    """On a terminal, where the import stands (every 100 rows, on stderr)."""
-    if not sys.stderr.isatty():
-        return None
+class _TerminalProgress:
+    """On a terminal, where the import stands (every 100 rows, on stderr, one line rewritten);
+    ``end`` finishes that line, so that the report after it starts on its own."""
 
-    def show(progress: ImportProgress) -> None:
+    def __init__(self) -> None:
+        self.open = False
+
+    def __call__(self, progress: ImportProgress) -> None:
         if progress.done % 100 == 0 or progress.done == progress.total:
             print(
                 f"\r{progress.done:,}/{progress.total:,} sent, {progress.imported:,} imported",
@@ -105,8 +112,12 @@ def _progress() -> Callable[[ImportProgress], None] | None:
                 file=sys.stderr,
                 flush=True,
             )
+            self.open = True
 
-    return show
+    def end(self) -> None:
+        if self.open:
+            print(file=sys.stderr, flush=True)
+            self.open = False
 
 
 def preview(plan: ImportPlan, source: CsvFile, group_name: str) -> None:

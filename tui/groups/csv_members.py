@@ -10,15 +10,13 @@ Line numbers are the file's own (the header is line 1), so the operator can find
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from providers.errors import InputError
 from providers.models import Group, MemberValue
-from tui.csv_import import CsvImportError
+from tui.csv_lines import CsvImportError, open_lines, strict_rows, text_lines
 from tui.errors import visible
 from tui.groups.values import field_named, member_value
 
@@ -70,46 +68,56 @@ class ImportPlan:
 
 
 def read_csv(path: Path) -> CsvFile:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise CsvImportError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB")
-        content = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CsvImportError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CsvImportError(f"{path} is not UTF-8 text") from None
-    return parse_csv(content)
+    """The member file at ``path``: a regular file within the limits, read as strictly as a
+    recipients file (``tui.csv_lines``), refused (``CsvImportError``) naming the line."""
+    with open_lines(path) as lines:
+        first, size = "", 0
+        read: list[str] = []
+        for line in lines:
+            read.append(line)
+            size += len(line)
+            if size > MAX_FILE_BYTES:
+                raise CsvImportError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB")
+            if not first and line.strip():
+                first = line
+        return _parse(read, first)
 
 
 def parse_csv(content: str) -> CsvFile:
     """Columns from the first line (``;``, tab or ``,`` separated), then the rows with the
-    number of the line each starts on; blank lines are skipped."""
-    first = next((line for line in content.splitlines() if line.strip()), "")
+    number of the line each starts on; blank lines are skipped. A quote never closed, one that
+    swallows the rows after it, or a row with more cells than the header names is refused
+    naming its line: no row is imported half-read."""
+    lines = text_lines(content)
+    return _parse(lines, next((line for line in lines if line.strip()), ""))
+
+
+def _parse(lines: list[str], first: str) -> CsvFile:
     if not first:
         raise CsvImportError("the file is empty")
     delimiter = next((sep for sep in (";", "\t", ",") if sep in first), ",")
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[SourceRow] = []
-    read = 0  # lines read so far: a record starts on the next one
-    try:
-        for record in reader:
-            start, read = read + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header = [cell.strip() for cell in record]
-                _check_header(header)
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise CsvImportError(f"more than {MAX_ROWS:,} rows: split the file")
-            cells = {
-                name: (record[i].strip() if i < len(record) else "")
-                for i, name in enumerate(header)
-            }
-            rows.append(SourceRow(start, cells))
-    except csv.Error as exc:
-        raise CsvImportError(f"line {reader.line_num}: not readable as CSV ({exc})") from None
+    too_wide: list[int] = []
+    for start, record in strict_rows(lines, delimiter):
+        if header is None:
+            header = [cell.strip() for cell in record]
+            _check_header(header)
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise CsvImportError(f"more than {MAX_ROWS:,} rows: split the file")
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+            too_wide.append(start)  # a cell with no column would be lost without a word
+        cells = {
+            name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(header)
+        }
+        rows.append(SourceRow(start, cells))
+    if too_wide:
+        shown = ", ".join(map(str, too_wide[:10])) + (" …" if len(too_wide) > 10 else "")
+        raise CsvImportError(
+            f"{len(too_wide)} row(s) have more cells than the first line names columns "
+            f"(line(s) {shown}): name every column, or remove the extra cells"
+        )
     assert header is not None
     return CsvFile(tuple(header), tuple(rows))
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from providers.errors import InputError
-from providers.models import Group, GroupField, MemberValue
-from providers.phone import LineType, for_ecampaign, line_type, normalise
+from providers.models import Channel, Group, GroupField, MemberValue
+from providers.phone import LineType, check_reachable, for_ecampaign, line_type, normalise
 
 #: eCampaign's field types and what each one holds.
 FIELD_TYPES: dict[str, str] = {
@@ -114,6 +114,10 @@ def _phone_value(field: GroupField, value: str) -> MemberValue:
     e164 = normalise(value, field=field.name)
     if field.type == "mobile" and line_type(e164) is LineType.FIXED:
         raise InputError(field.name, f"{value!r} is a landline number, not a mobile one")
+    if field.type == "mobile":
+        # A member's mobile is where the group's SMS go: a special-rate or service number
+        # cannot receive one, whatever eCampaign would store.
+        check_reachable(e164, Channel.SMS, field=field.name)
     code, number = for_ecampaign(e164)
     return MemberValue(field.name, number, code)
 
