@@ -173,12 +173,14 @@ def _csv(
             else:
                 out.write(data.decode("ascii"))
         else:
-            odd = reader.rows([recipient for line, recipient in batch if not _plain(line, 1)])
-            for line, recipient in batch:
-                if recipient in odd:
-                    writer.writerows(next(records([[odd[recipient]]])))
-                else:
+            plain = [_plain(line, 1) for line, _recipient in batch]
+            # Read in the cursor's own snapshot (same connection): every odd row is found.
+            odd = reader.rows([row[1] for row, ok in zip(batch, plain, strict=True) if not ok])
+            for (line, recipient), ok in zip(batch, plain, strict=True):
+                if ok:
                     out.write(line.decode("ascii"))
+                else:
+                    writer.writerows(next(records([[odd[recipient]]])))
         written += len(batch)
         if progress is not None:
             progress(written)
