@@ -78,6 +78,20 @@ def entry_json(entry: BlacklistEntry) -> dict[str, Any]:
     return asdict(entry)
 
 
+def blacklist_recipient(channel: str, raw: str) -> str:
+    """What ``raw`` names on ``channel``'s blacklist: a number in E.164 (sms, fax), an address
+    as typed (mail, checked by the provider layer). ``InputError`` (field ``recipient``) for
+    what a number blacklist cannot hold."""
+    from providers.errors import InputError
+    from providers.phone import normalise
+
+    if channel == "mail":
+        return raw.strip()
+    if "@" in raw:
+        raise InputError("recipient", f"the {CHANNEL_LABELS[channel]} blacklist holds numbers")
+    return str(normalise(raw, field="recipient"))
+
+
 # -- replies -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Reply:
@@ -113,6 +127,44 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 
 
 # -- number look-up ------------------------------------------------------------------------------
+def hlr_number(raw: str) -> str:
+    """``raw`` read as a number, in E.164 (``InputError``, field ``number``, as the look-up's
+    own check says it)."""
+    from providers.phone import normalise
+
+    return str(normalise(raw, field="number"))
+
+
+def hlr_refusal(e164: str) -> str | None:
+    """Why a look-up of ``e164`` would be money spent for nothing, or None when it is a mobile.
+
+    The HLR is the mobile networks' register (IMSI, MCC/MNC, roaming, "subscriber absent"):
+    a service number (08…, it cannot receive SMS) or a landline is not in it. A number whose
+    type its country's plan leaves open (fixed line or mobile, as in North America) is let
+    through: the look-up is what tells.
+    """
+    from phonenumbers import PhoneNumberType
+
+    from providers.models import Channel
+    from providers.phone import display, number_of, unreachable_reason
+
+    number = number_of(e164)
+    reason = unreachable_reason(number, Channel.SMS)
+    if reason is not None:
+        return f"{reason}; a number look-up (HLR) is for mobile numbers (nothing was looked up)"
+    kinds = {
+        PhoneNumberType.FIXED_LINE: "a landline",
+        PhoneNumberType.VOIP: "an internet (VoIP) line",
+    }
+    what = kinds.get(number.kind)
+    if what is None:
+        return None
+    return (
+        f"{display(number)} is {what}: a number look-up (HLR) only knows mobile numbers "
+        "(nothing was looked up)"
+    )
+
+
 def _coded(code: str | None, meaning: str | None) -> str:
     if not code:
         return "—"

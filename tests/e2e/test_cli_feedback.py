@@ -136,7 +136,8 @@ def test_replies_mark_the_stop_ones(cli: Cli) -> None:
     assert all(r["date"] for r in replies)
 
     human = cli.run("replies", "--account", ACCOUNT)  # --channel sms by default
-    lines = human.stdout.splitlines()
+    header, *lines = human.stdout.splitlines()
+    assert header.split() == ["DATE", "(Paris)", "NUMBER", "STOP", "MESSAGE"]
     assert "STOP" in lines[0].split("+33612345699", 1)[1]
     assert "STOP" not in lines[1]
 

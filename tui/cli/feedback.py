@@ -4,19 +4,41 @@ channel, the replies received, and what the mobile network knows about a number.
 Exit codes and ``--json`` errors follow ``tui.cli.support``. Taking someone off a blacklist lets
 messages reach a person who asked for none: it asks on a terminal (``--yes`` otherwise).
 Everything printed from a reply (numbers, reasons, messages, operators) is made visible.
+
+``--account`` may be left out (``tui.cli.ecampaign_account``). Tables have a header line and
+say their dates are Paris time (eCampaign's own clock; ``--json`` gives them as received).
+``hlr`` looks up mobile numbers only: a service or landline number is refused before anything
+is sent (exit 2, ``invalid_recipient``), as the look-up is paid for and knows only mobiles.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from providers.base import Capability, Provider
 from tui import feedback
-from tui.cli.support import EXIT_OK, emit_json
+from tui.cli.columns import ZONE_LABEL, Column, cell, print_table
+from tui.cli.ecampaign_account import add_account_option, resolve_account
+from tui.cli.support import EXIT_INPUT, EXIT_OK, CliFailure, emit_json, mapped_errors
 from tui.cli.templates import confirm, print_rows, with_provider
 from tui.errors import visible
 
 BLACKLIST = "blacklist or replies service"
+#: eCampaign's code for "member not found": on a blacklist, the recipient is not on it.
+NOT_LISTED_CODE = "22"
+#: Dates are eCampaign's, in its platform's local time (Paris): the heading says so.
+BLACKLIST_COLUMNS = (
+    Column(f"DATE ({ZONE_LABEL})", cap=19),
+    Column("NUMBER/ADDRESS", cap=40),
+    Column("REASON"),
+)
+REPLY_COLUMNS = (
+    Column(f"DATE ({ZONE_LABEL})", cap=19),
+    Column("NUMBER", cap=16),
+    Column("STOP", cap=4),
+    Column("MESSAGE"),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,12 +63,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     hlr = commands.add_parser("hlr", help="look a number up on the mobile network (HLR)")
     hlr.set_defaults(handler=run_hlr)
     hlr.add_argument("number", metavar="NUMBER")
-    hlr.add_argument("--account", required=True)
+    add_account_option(hlr)
     hlr.add_argument("--json", action="store_true")
 
 
 def _common(parser: argparse.ArgumentParser, default: str | None = None) -> None:
-    parser.add_argument("--account", required=True)
+    add_account_option(parser)
     parser.add_argument(
         "--channel", choices=feedback.CHANNELS, required=default is None, default=default
     )
@@ -56,6 +78,7 @@ def _common(parser: argparse.ArgumentParser, default: str | None = None) -> None
 def run_blacklist(args: argparse.Namespace) -> int:
     if args.blacklist_command == "remove":
         return _remove(args)
+    args.account = resolve_account(args.account, Capability.BLACKLIST).name
     account, entries = with_provider(
         args.account,
         Capability.BLACKLIST,
@@ -75,10 +98,12 @@ def run_blacklist(args: argparse.Namespace) -> int:
     label = feedback.CHANNEL_LABELS[args.channel]
     if not shown:
         print(f"no entry on the {label} blacklist" + (" matches" if entries else ""))
-    for entry in shown:
-        recipient = feedback.recipient_of(entry)
-        print(f"{visible(entry.date or ''):<19}  {visible(recipient):<28}  ", end="")
-        print(visible(entry.reason or ""))
+        return EXIT_OK
+    rows = [
+        [cell(entry.date), cell(feedback.recipient_of(entry)), cell(entry.reason)]
+        for entry in shown
+    ]
+    print_table(BLACKLIST_COLUMNS, rows)
     return EXIT_OK
 
 
@@ -88,36 +113,52 @@ def _feedback(provider: Provider, args: argparse.Namespace) -> feedback.Feedback
 
 def _remove(args: argparse.Namespace) -> int:
     label = feedback.CHANNEL_LABELS[args.channel]
+    # Read before anything is asked or sent: a number the list cannot hold is refused here, and
+    # the confirmation, the messages and --json name it in E.164 as every other command does.
+    with mapped_errors():
+        recipient = feedback.blacklist_recipient(args.channel, args.recipient)
+    args.account = resolve_account(args.account, Capability.BLACKLIST).name
     if not args.yes:
         refused = "remove without a terminal (nothing was removed)"
         confirm(
-            f"Take {args.recipient} off the {label} blacklist of {args.account}? They will "
+            f"Take {recipient} off the {label} blacklist of {args.account}? They will "
             "receive messages again.",
             refused,
         )
-    account, _ = with_provider(
-        args.account,
-        Capability.BLACKLIST,
-        BLACKLIST,
-        lambda provider: _feedback(provider, args).del_blacklist_member(
-            args.channel, args.recipient
-        ),
-    )
+    try:
+        account, _ = with_provider(
+            args.account,
+            Capability.BLACKLIST,
+            BLACKLIST,
+            lambda provider: _feedback(provider, args).del_blacklist_member(
+                args.channel, recipient
+            ),
+        )
+    except CliFailure as failure:
+        if failure.provider_code != NOT_LISTED_CODE:
+            raise
+        # eCampaign says "member not found": on a blacklist, that means it was not on it.
+        message = (
+            f"{visible(recipient)} is not on the {label} blacklist of {visible(args.account)} "
+            f"(eCampaign code {NOT_LISTED_CODE}): nothing was removed"
+        )
+        raise dataclasses.replace(failure, message=message) from None
     if args.json:
         emit_json(
             {
                 "account": account.name,
                 "channel": args.channel,
-                "recipient": args.recipient,
+                "recipient": recipient,
                 "status": "removed",
             }
         )
     else:
-        print(f"{visible(args.recipient)} is off the {label} blacklist")
+        print(f"{visible(recipient)} is off the {label} blacklist of {visible(account.name)}")
     return EXIT_OK
 
 
 def run_replies(args: argparse.Namespace) -> int:
+    args.account = resolve_account(args.account, Capability.BLACKLIST).name
     account, received = with_provider(
         args.account,
         Capability.BLACKLIST,
@@ -138,22 +179,29 @@ def run_replies(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not replies:
         print("no reply" + (" matches" if received else ""))
-    for reply in replies:
-        mark = "STOP" if reply.stop else ""
-        print(
-            f"{visible(reply.date or ''):<19}  {visible(reply.number or ''):<16}  {mark:<4}  ",
-            end="",
-        )
-        print(visible(reply.message).replace("\n", " "))
+        return EXIT_OK
+    rows = [
+        [cell(reply.date), cell(reply.number), "STOP" if reply.stop else "", cell(reply.message)]
+        for reply in replies
+    ]
+    print_table(REPLY_COLUMNS, rows)
     return EXIT_OK
 
 
 def run_hlr(args: argparse.Namespace) -> int:
+    # A look-up is paid for and only means something for a mobile: anything else is refused
+    # here, before any account is opened or any request made.
+    with mapped_errors():
+        number = feedback.hlr_number(args.number)
+    refusal = feedback.hlr_refusal(number)
+    if refusal is not None:
+        raise CliFailure(EXIT_INPUT, "invalid_recipient", refusal)
+    args.account = resolve_account(args.account, Capability.HLR).name
     account, result = with_provider(
         args.account,
         Capability.HLR,
         "number look-up (HLR)",
-        lambda provider: feedback.number_lookup(provider, args.account).hlr_lookup(args.number),
+        lambda provider: feedback.number_lookup(provider, args.account).hlr_lookup(number),
     )
     if args.json:
         emit_json({"account": account.name, **feedback.hlr_json(result)})

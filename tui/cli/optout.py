@@ -1,28 +1,42 @@
 """``porte-voix optout``: the local opt-out list every send screens its numbers against.
 
-``list``, ``add NUMBER``, ``remove NUMBER`` (asks on a terminal, ``--yes`` otherwise: the
-number may be messaged again), ``import FILE`` (one number a line, or a CSV whose header names
-the number column; every row added or named with its line and reason) and ``sync --account A``
-(the account's eCampaign SMS blacklist copied in, ``tui.compliance.sync``). Every command has
-``--json``; errors follow ``tui.cli.support`` (an invalid number exits 2, ``invalid_number``).
+``list`` (a header line, times in Paris time as the heading says; ``--json`` keeps ISO 8601
+with the offset), ``add NUMBER``, ``remove NUMBER`` (asks on a terminal, ``--yes`` otherwise:
+the number may be messaged again), ``import FILE`` (one number a line, or a CSV whose header
+names the number column; every row added, counted as a repeat of an earlier row
+(``duplicate``), or named with its line and reason: ``tui.compliance.optout_file``) and
+``sync [--account A]`` (the account's eCampaign SMS blacklist copied in, ``tui.compliance.sync``;
+without ``--account``, ``tui.cli.ecampaign_account`` picks it). Every command has ``--json``;
+errors follow ``tui.cli.support`` (an invalid number exits 2, ``invalid_number``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from tui.cli.columns import ZONE_LABEL, Column, cell, print_table
+from tui.cli.ecampaign_account import add_account_option, resolve_account
 from tui.cli.support import EXIT_INPUT, EXIT_OK, EXIT_PROVIDER, CliFailure, emit_json, mapped_errors
 from tui.errors import visible
 
 if TYPE_CHECKING:
-    from tui.csv_import import Table
     from tui.outbox.optout import OptOut, OptOuts
 
 SOURCES = ("manual", "import", "blacklist", "stop")
 SHOWN_REJECTED = 20
+PARIS = ZoneInfo("Europe/Paris")
+LIST_COLUMNS = (
+    Column("NUMBER", cap=16),
+    Column("SOURCE", cap=9),
+    Column(f"ADDED ({ZONE_LABEL})", cap=16),
+    Column("ACCOUNT", cap=32),
+    Column("NOTE"),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,7 +69,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     imported.add_argument("--json", action="store_true")
 
     sync = sub.add_parser("sync", help="copy an eCampaign account's SMS blacklist in")
-    sync.add_argument("--account", required=True)
+    add_account_option(sync)
     sync.add_argument("--json", action="store_true")
 
 
@@ -83,12 +97,20 @@ def entry_json(entry: OptOut) -> dict[str, Any]:
     }
 
 
-def _line(entry: OptOut) -> str:
-    when = f"{entry.added_at:%Y-%m-%d %H:%M} UTC"
-    account = visible(entry.account or "")
-    return (
-        f"{entry.number:<16}  {entry.source:<9}  {when}  {account:<16}  {visible(entry.note or '')}"
-    )
+def paris_time(moment: datetime) -> str:
+    """``moment`` in Paris time, as every human time of these commands is shown (the heading
+    or the text says so); --json keeps ISO 8601 with its offset."""
+    return f"{moment.astimezone(PARIS):%Y-%m-%d %H:%M}"
+
+
+def _row(entry: OptOut) -> list[str]:
+    return [
+        cell(entry.number),
+        cell(str(entry.source)),
+        paris_time(entry.added_at),
+        cell(entry.account),
+        cell(entry.note),
+    ]
 
 
 def _list(args: argparse.Namespace, optouts: OptOuts) -> int:
@@ -108,8 +130,8 @@ def _list(args: argparse.Namespace, optouts: OptOuts) -> int:
         return EXIT_OK
     if not entries:
         print("no number on the opt-out list" + (" matches" if total else ""))
-    for entry in entries:
-        print(_line(entry))
+    else:
+        print_table(LIST_COLUMNS, [_row(entry) for entry in entries])
     if entries and len(entries) < total:
         print(f"({len(entries)} shown of {total})", file=sys.stderr)
     return EXIT_OK
@@ -148,46 +170,37 @@ def _remove(args: argparse.Namespace, optouts: OptOuts) -> int:
     else:
         print(
             f"{removed.number} is off the opt-out list (it was there since "
-            f"{removed.added_at:%Y-%m-%d}, {removed.source})"
+            f"{paris_time(removed.added_at)} Paris time, {removed.source})"
         )
     return EXIT_OK
 
 
 def _import(args: argparse.Namespace, optouts: OptOuts) -> int:
-    from providers.phone import parse_recipients
-    from tui.csv_import import NUMBER_COLUMNS, read_table
+    from tui.compliance.optout_file import read_optout_file
     from tui.outbox.optout import OptOutSource
 
     path = Path(args.file)
-    table = read_table(path)
-    if table.number_column is None:
-        raise CliFailure(
-            EXIT_INPUT,
-            "invalid_file",
-            f"{path}: no number column in the header {list(table.columns)!r} "
-            f"(expected one of: {', '.join(NUMBER_COLUMNS)})",
-        )
-    column = [row.get(table.number_column, "") for row in table.rows]
-    valid: list[str] = []
-    rejected: list[dict[str, Any]] = []
-    for index, value in enumerate(column):
-        line = _line_number(table, index)
-        parsed = parse_recipients([value]) if value.strip() else None
-        if parsed is None or parsed.invalid:
-            reason = parsed.invalid[0].reason if parsed else "no number"
-            rejected.append({"line": line, "value": visible(value), "reason": reason})
-        else:
-            valid.extend(parsed.valid)
-    result = optouts.add_many(valid, OptOutSource.IMPORT, note=args.note or f"from {path.name}")
+    found = read_optout_file(path)
+    rejected = found.rejected
+    result = optouts.add_many(
+        found.numbers, OptOutSource.IMPORT, note=args.note or f"from {path.name}"
+    )
+    valid = found.numbers
     code = EXIT_OK if not rejected else EXIT_PROVIDER if valid else EXIT_INPUT
     if args.json:
         emit_json(
-            {"added": len(result.added), "already": len(result.already), "rejected": rejected}
+            {
+                "added": len(result.added),
+                "already": len(result.already),
+                "duplicate": found.duplicate,
+                "rejected": rejected,
+            }
         )
         return code
     stream = sys.stdout if code == EXIT_OK else sys.stderr
     print(
         f"{len(result.added)} number(s) added, {len(result.already)} already listed, "
+        f"{found.duplicate} repeated in the file (counted once), "
         f"{len(rejected)} line(s) rejected",
         file=stream,
     )
@@ -198,19 +211,13 @@ def _import(args: argparse.Namespace, optouts: OptOuts) -> int:
     return code
 
 
-def _line_number(table: Table, index: int) -> int:
-    """The file's line of row ``index`` (the header being line 1 of a CSV)."""
-    from tui.csv_import import Rows
-
-    return table.rows.line(index) if isinstance(table.rows, Rows) else index + 1
-
-
 def _sync(args: argparse.Namespace) -> int:
     from providers.base import Capability
     from tui.cli.sends import open_outbox
     from tui.cli.templates import with_provider
     from tui.compliance.sync import fetch_blacklist, store_blacklist
 
+    args.account = resolve_account(args.account, Capability.BLACKLIST).name
     account, entries = with_provider(
         args.account,
         Capability.BLACKLIST,

@@ -4,6 +4,8 @@ fetch the MP3 recordings of voice templates (eCampaign).
 Exit codes and ``--json`` errors follow ``tui.cli.support``. A modification replaces the whole
 template, so ``edit`` reads it first and sends it back with the options given changed
 (``tui.templates``). A deletion asks on a terminal (``--yes`` otherwise), as a send does.
+``--account`` may be left out: ``tui.cli.ecampaign_account`` says which account is used then.
+Dates are eCampaign's, in Paris time: the list's heading and the detail's labels say so.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from providers.base import Capability, Provider, provider_info
 from providers.models import VoiceTemplateSettings
 from tui import templates as tpl
 from tui.accounts.config import Account
+from tui.cli.columns import ZONE_LABEL, Column, cell, print_table
+from tui.cli.ecampaign_account import add_account_option, resolve_account
 from tui.cli.support import (
     EXIT_INPUT,
     EXIT_OK,
     CliFailure,
     emit_json,
-    load_account,
     mapped_errors,
     open_provider,
 )
@@ -43,14 +46,28 @@ VOICE_OPTIONS = (
 
 
 NOT_DELETED = "delete without a terminal (nothing was deleted)"
+#: eCampaign's dates are its platform's local time, Paris (given as they come, zone said).
+DATED_ROWS = ("Created", "Updated")
+LIST_COLUMNS = (
+    Column("ID", cap=10, right=True),
+    Column("TYPE", cap=7),
+    Column(f"UPDATED ({ZONE_LABEL})", cap=19),
+    Column("NAME"),
+)
 
 
 # -- shared by the feedback commands ------------------------------------------------------------
 def with_provider(
-    account_name: str, capability: Capability, what: str, call: Callable[[Provider], Awaitable[T]]
+    account_name: str | None,
+    capability: Capability,
+    what: str,
+    call: Callable[[Provider], Awaitable[T]],
 ) -> tuple[Account, T]:
-    """Run ``call`` on the account's provider, closing it after; errors mapped to exit codes."""
-    account = load_account(account_name)
+    """Run ``call`` on the account's provider, closing it after; errors mapped to exit codes.
+
+    Without ``account_name``, the account is the one ``resolve_account`` picks for
+    ``capability`` (the default account, or the only one offering it)."""
+    account = resolve_account(account_name, capability)
     info = provider_info(account.provider)
     if not info.capabilities & capability:
         raise CliFailure(EXIT_INPUT, "unsupported", f"{info.label} has no {what}")
@@ -141,7 +158,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--account", required=True)
+    add_account_option(parser)
     parser.add_argument("--json", action="store_true")
 
 
@@ -158,6 +175,8 @@ def _content(parser: argparse.ArgumentParser) -> None:
 # -- commands ----------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
     command = args.templates_command
+    # Resolved once: the confirmation and the messages name the account actually used.
+    args.account = resolve_account(args.account, Capability.TEMPLATES).name
     if command == "mp3":
         return _push(args) if args.mp3_command == "push" else _get(args)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -187,11 +206,17 @@ def _list(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not shown:
         print("no template" + (" matches" if found else ""))
-    for template in shown:
-        kind = tpl.TYPE_LABELS.get(template.type, template.type)
-        updated = template.updated or template.created or ""
-        print(f"{visible(template.id):>6}  {visible(kind):<7} {visible(updated):<19}  ", end="")
-        print(visible(template.name))
+        return EXIT_OK
+    rows = [
+        [
+            cell(template.id),
+            cell(tpl.TYPE_LABELS.get(template.type, template.type)),
+            cell(template.updated or template.created),
+            cell(template.name),
+        ]
+        for template in shown
+    ]
+    print_table(LIST_COLUMNS, rows)
     return EXIT_OK
 
 
@@ -200,8 +225,13 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"account": account.name, "template": tpl.as_json(template)})
     else:
-        print_rows(tpl.detail_rows(template))
+        rows = tpl.detail_rows(template)
+        print_rows([(_zoned(label), value) for label, value in rows])
     return EXIT_OK
+
+
+def _zoned(label: str) -> str:
+    return f"{label} ({ZONE_LABEL})" if label in DATED_ROWS else label
 
 
 def _text(args: argparse.Namespace) -> str | None:
