@@ -60,7 +60,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--search", metavar="TEXT", help="only replies containing TEXT (stop: STOP replies)"
     )
 
-    hlr = commands.add_parser("hlr", help="look a number up on the mobile network (HLR)")
+    hlr = commands.add_parser("hlr", help="look a mobile number up on its network (HLR)")
     hlr.set_defaults(handler=run_hlr)
     hlr.add_argument("number", metavar="NUMBER")
     add_account_option(hlr)
