@@ -355,17 +355,6 @@ class HistoryReader:
             finally:
                 cursor.close()
 
-    def row(self, recipient_id: int) -> list[Any]:
-        """One row (``_SELECT``'s columns) by its recipient's id."""
-        with self._lock:
-            return list(
-                self._conn.execute(
-                    f"SELECT {_SELECT} FROM sends s JOIN send_recipients r "
-                    "ON r.reference = s.reference WHERE r.id = ?",
-                    (recipient_id,),
-                ).fetchone()
-            )
-
     def rows(self, recipient_ids: Sequence[int]) -> dict[int, list[Any]]:
         """Rows (``_SELECT``'s columns) by their recipients' ids, in one query: an export
         rewrites the lines of a batch that SQLite could not write plain (French error texts
