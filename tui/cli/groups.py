@@ -114,7 +114,12 @@ def _command(
     parser = sub.add_parser(name, help=help_text)
     if group:
         parser.add_argument("group", metavar="GROUP", help="the group's id or name")
-    parser.add_argument("--account", required=True)
+    # Without it: the default or the only eCampaign account (``resolve_account`` in ``run``).
+    parser.add_argument(
+        "--account",
+        metavar="NAME",
+        help="the account (default: the default account, or the only eCampaign one)",
+    )
     if json:
         parser.add_argument("--json", action="store_true")
     if changes:
@@ -124,8 +129,12 @@ def _command(
 
 
 def run(args: argparse.Namespace) -> int:
+    from providers.base import Capability
+    from tui.cli.ecampaign_account import resolve_account
     from tui.cli.groups_commands import HANDLERS
 
+    # Named once here: every command after this prints and emits the account it worked on.
+    args.account = resolve_account(args.account, Capability.GROUPS).name
     return HANDLERS[args.groups_command](args)
 
 
