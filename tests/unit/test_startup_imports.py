@@ -149,3 +149,22 @@ def test_the_console_s_first_screen_loads_no_client_keyring_or_receiver(tmp_path
     loaded = _loaded(code, _home(tmp_path, ("capitole", "octopush")))
     assert "screens.compose.sms" in loaded  # the first screen was made
     assert _heavy(loaded) == []
+
+
+def test_the_accounts_screen_loads_no_client_until_an_account_is_checked(tmp_path: Path) -> None:
+    """The Accounts screen opens first on a first run: its form's option checks and the account
+    check load the provider rules and httpx when they run, not with the screen."""
+    code = """
+    import screens.accounts.screen
+    from tui.accounts.options import check_options
+    """
+    assert _heavy(_loaded(code, _home(tmp_path))) == []
+    code = """
+    from tui.accounts.config import Account
+    from tui.accounts.options import OptionError, check_options
+    try:
+        check_options(Account("x", "ecampaign", "me", {"route": "abc"}))
+    except OptionError as exc:
+        print(exc)
+    """
+    assert "providers.ecampaign.rules" in _loaded(code, _home(tmp_path))

@@ -18,9 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from providers.base import Capability, Provider, create_provider, provider_info
 from providers.errors import (
@@ -36,7 +34,11 @@ from tui.accounts.config import Account, ConfigError
 from tui.accounts.credentials import CredentialError, PassphraseRequired, WrongPassphrase
 from tui.accounts.os_keyring import KeyringUnavailableError, NoKeyringError
 from tui.errors import code_name, describe, visible
-from tui.sending import dispatch
+
+# httpx and the send path load when an account is checked: the Accounts screen (which can be the
+# console's first) shows the verdicts of earlier checks without them.
+if TYPE_CHECKING:
+    import httpx
 
 #: The dry-run recipient of the CapitoleMobile echo; the echo URL never sends.
 PROBE_NUMBER = "+33600000000"
@@ -186,6 +188,8 @@ async def _probe(provider: Provider) -> tuple[CheckStatus, str, Balance | None]:
         echo = SmsMessage("porte-voix check", (PROBE_NUMBER,))
     else:
         echo = VoiceMessage((PROBE_NUMBER,), tts="porte-voix check")
+    from tui.sending import dispatch
+
     receipt = await dispatch.request(provider, echo, dry_run=True)
     if receipt.status is not SendStatus.DRY_RUN:
         raise ProviderError(
@@ -211,6 +215,8 @@ async def check_provider(
 
     ``secret``, when known, is blanked out of any text that would echo it.
     """
+    import httpx
+
     try:
         status, message, balance = await _probe(provider)
     except ProviderError as exc:

@@ -9,6 +9,9 @@ public, so that the value accepted here is the value the send accepts. Moving th
 
 Only edits are checked this strictly: ``config.load`` keeps accepting a hand-edited file whose
 option a send would refuse, so that the account can still be listed and fixed.
+
+The providers' rules (and httpx, lxml) load when a value is checked, not with this module: the
+account form imports it, and the Accounts screen may be the console's first.
 """
 
 from __future__ import annotations
@@ -16,13 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-import httpx
-
-from providers import phone
-from providers.ecampaign import rules as ecampaign_rules
-from providers.ecampaign.core import parse_flag
 from providers.errors import InputError
-from providers.octopush import rules as octopush_rules
 from tui.accounts.config import Account, ConfigError, validate_account
 
 #: VoicePartner's own test of its e-mail option (its rules keep it private).
@@ -41,15 +38,54 @@ class OptionError(ConfigError):
 
 
 def _ecampaign_route(key: str) -> OptionCheck:
-    return lambda value: ecampaign_rules.numeric_id(key, value)
+    def check(value: str) -> object:
+        from providers.ecampaign.rules import numeric_id
+
+        return numeric_id(key, value)
+
+    return check
+
+
+def _ecampaign_md5(value: str) -> object:
+    from providers.ecampaign.core import parse_flag
+
+    return parse_flag("md5", value, default=False)
+
+
+def _ecampaign_sender(value: str) -> object:
+    from providers.ecampaign.rules import sender_id
+
+    return sender_id(value)
+
+
+def _ecampaign_caller_id(value: str) -> object:
+    from providers.ecampaign.rules import caller_id
+
+    return caller_id(value)
+
+
+def _octopush_sms_type(value: str) -> object:
+    from providers.octopush.rules import sms_type_option
+
+    return sms_type_option(value)
+
+
+def _octopush_reply_format(value: str) -> object:
+    from providers.octopush.rules import reply_format_option
+
+    return reply_format_option(value)
 
 
 def _octopush_sender(value: str) -> object:
+    from providers.octopush.rules import SmsType, choose_sender
+
     # The sender of FR and WWW sends (XXX carries none): the provider's rule for a default one.
-    return octopush_rules.choose_sender(None, value, octopush_rules.SmsType.PREMIUM)
+    return choose_sender(None, value, SmsType.PREMIUM)
 
 
 def _french_mobile(value: str) -> object:
+    from providers import phone
+
     e164 = phone.normalise(value, field="sender")
     if not phone.is_french(e164) or not phone.is_mobile(e164):
         raise InputError("sender", f"{phone.display(e164)} is not a French mobile number")
@@ -64,6 +100,8 @@ def _email(value: str) -> object:
 
 def check_url(key: str, value: str) -> None:
     """An endpoint no request could go to is refused when it is set (``BAD_URL`` otherwise)."""
+    import httpx  # the URL as the client will read it
+
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError):
@@ -76,16 +114,16 @@ def check_url(key: str, value: str) -> None:
 
 #: (provider kind, option) -> its check. URL options (``*url``) are checked by ``check_url``.
 VALIDATORS: Mapping[tuple[str, str], OptionCheck] = {
-    ("octopush", "sms_type"): octopush_rules.sms_type_option,
-    ("octopush", "reply_format"): octopush_rules.reply_format_option,
+    ("octopush", "sms_type"): _octopush_sms_type,
+    ("octopush", "reply_format"): _octopush_reply_format,
     ("octopush", "sender"): _octopush_sender,
     ("ecampaign", "route"): _ecampaign_route("route"),
     ("ecampaign", "voice_route"): _ecampaign_route("voice_route"),
     ("ecampaign", "mail_route"): _ecampaign_route("mail_route"),
     ("ecampaign", "fax_route"): _ecampaign_route("fax_route"),
-    ("ecampaign", "md5"): lambda value: parse_flag("md5", value, default=False),
-    ("ecampaign", "sender"): ecampaign_rules.sender_id,
-    ("ecampaign", "caller_id"): ecampaign_rules.caller_id,
+    ("ecampaign", "md5"): _ecampaign_md5,
+    ("ecampaign", "sender"): _ecampaign_sender,
+    ("ecampaign", "caller_id"): _ecampaign_caller_id,
     ("voicepartner", "sender"): _french_mobile,
     ("voicepartner", "email"): _email,
 }
@@ -112,8 +150,10 @@ def check_options(account: Account) -> None:
 
 def _check_combination(account: Account) -> None:
     if account.provider == "octopush":
-        kind = octopush_rules.sms_type_option(account.options.get("sms_type"))
-        if kind is octopush_rules.SmsType.LOW_COST and account.options.get("sender", "").strip():
+        from providers.octopush.rules import SmsType, sms_type_option
+
+        kind = sms_type_option(account.options.get("sms_type"))
+        if kind is SmsType.LOW_COST and account.options.get("sender", "").strip():
             raise OptionError(
                 "sender",
                 "an Octopush account with sms_type XXX (low cost) cannot have a sender: XXX "
