@@ -19,7 +19,6 @@ from providers.ecampaign.codes import KIND, OK, SEND_ERRORS, meaning
 from providers.ecampaign.core import (
     EcampaignCore,
     Reply,
-    attr,
     e164_or_raw,
 )
 from providers.errors import OutcomeUnknownError
@@ -43,12 +42,16 @@ def _destination(
     mails: Mapping[str, str],
     amounts: dict[str, Decimal | None],
 ) -> EcampaignRecipientResult:
-    mail = attr(element, "mail")
-    code, number = attr(element, "code"), attr(element, "number")
+    # ``attr`` and ``phone_key`` written out: a reply has one destination per recipient.
+    get = element.get
+    mail = (get("mail") or "").strip()
     if mail:
         address = mails.get(mail.lower(), mail)
     else:
-        address = phones.get(phone_key(code, number)) or e164_or_raw(code, number) or ""
+        code = (get("code") or "").strip() or None
+        number = (get("number") or "").strip() or None
+        key = ((code or "").lstrip("+"), (number or "").lstrip("0"))
+        address = phones.get(key) or e164_or_raw(code, number) or ""
     # The children read in one pass (what ``findtext`` would find: the first of each name);
     # a reply has one destination per recipient.
     found: dict[str, str | None] = {}
