@@ -8,6 +8,7 @@ import asyncio
 import json
 import random
 import sqlite3
+import threading
 import urllib.parse
 from collections.abc import Callable, Sized
 from decimal import Decimal
@@ -366,6 +367,13 @@ def test_a_prepared_request_is_taken_for_that_very_message_once() -> None:
     assert last.take(SmsMessage("hi", (A,))) is None  # equal, not the same: built anew
     assert last.take(message) == "body"
     assert last.take(message) is None  # once
+    # Prepared in another thread (the first batch's check runs in a worker): built anew here.
+    worker = threading.Thread(target=last.keep, args=(message, "elsewhere"))
+    worker.start()
+    worker.join()
+    assert last.take(message) is None
+    last.keep(message, "here")
+    assert last.take(message) == "here"
 
 
 async def test_octopush_sends_the_request_its_validation_built(
