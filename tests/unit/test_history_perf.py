@@ -319,3 +319,13 @@ def test_json_fields_are_asdicts(row: CdrRecord | CdrCampaign) -> None:
     assert [type(value) for value in fields.values()] == [
         type(value) for value in plain_fields(row).values()
     ]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+@pytest.mark.parametrize("field", ["content", "status_meaning", "sender", "id"])
+def test_one_awkward_field_among_plain_ones(text: str | None, field: str) -> None:
+    """The usual reply: plain fields, and a text with commas or quotes (an SMS), which the
+    fast line quotes itself; any other field that needs quoting sends the line the csv
+    module's way."""
+    rows: list[CdrRecord | CdrCampaign] = [message("plain", **{field: text or ""})]
+    assert written(rows) == reference(rows)
