@@ -287,6 +287,10 @@ def check_url(provider: str, url: str) -> None:
     # httpx percent-encodes a space in a host, which would then fail as a DNS error, retried.
     if not parsed.host or not all(c.isalnum() or c in "-._:" for c in parsed.host):
         raise _bad_url(provider, "it names no valid host")
+    # httpx reads any number as a port; the connection would then fail inside asyncio, after
+    # the send was journalled, and read as an answer that may have been processed.
+    if parsed.port is not None and not 0 < parsed.port <= 65535:
+        raise _bad_url(provider, f"its port {parsed.port} is not between 1 and 65535")
 
 
 def _bad_url(provider: str, reason: str) -> ProviderError:

@@ -264,6 +264,10 @@ async def test_an_oversized_server_error_still_reports_its_status() -> None:
         "http://[::1/send?key=SECRETKEY",
         "http://api example.test/?key=SECRETKEY",
         "\thttp://127.0.0.1:1/?key=SECRETKEY",
+        # A port no socket has: asyncio failed inside the connection, read as "may have been
+        # processed" after the send was journalled.
+        "http://127.0.0.1:99999/api?key=SECRETKEY",
+        "http://127.0.0.1:0/api?key=SECRETKEY",
     ],
 )
 async def test_a_malformed_url_is_a_configuration_error_and_nothing_is_sent(url: str) -> None:
