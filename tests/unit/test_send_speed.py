@@ -243,6 +243,7 @@ def read_states(db: Path, reference: str) -> list[str]:
 
 
 A, B, C = "+33611223344", "+33622334455", "+33633445566"
+D, E = "+33644556677", "+33655667788"
 
 
 def accepted(*numbers: str) -> SendReceipt:
@@ -452,3 +453,30 @@ async def test_the_batch_ahead_is_checked_during_a_request_and_never_journalled_
     # while the request before it was out, the third one too, though it never left.
     assert [len(checked) for checked in provider.validated] == [300, 100, 100, 100]
     assert [m.recipients for m, _ in provider.calls] == [numbers[:100], numbers[100:200]]
+
+
+def test_a_batch_answer_keeps_each_cost_as_written(tmp_path: Path) -> None:
+    shared = Decimal("0.045")
+    results = (
+        RecipientResult(A, SendStatus.ACCEPTED, cost=shared),
+        RecipientResult(B, SendStatus.ACCEPTED, cost=Decimal("0.050")),
+        RecipientResult(C, SendStatus.REJECTED, error="no", cost=Decimal("0.05")),
+        RecipientResult(D, SendStatus.ACCEPTED, cost=shared, message_id="M4"),
+    )
+    with Store(tmp_path / "outbox.db") as store:
+        ref = store.begin_send("acct", "fake", "sms", SmsMessage("hi", (A, B, C, D, E)))
+        store.mark_batch_sending(ref, 0, [A, B, C, D, E])
+        store.record_batch_result(ref, SendReceipt("fake", SendStatus.ACCEPTED, results), batch=0)
+        rows = store._conn.execute(
+            "SELECT number, state, cost, error, message_id FROM send_recipients "
+            "WHERE reference = ? ORDER BY position",
+            (ref,),
+        ).fetchall()
+        assert [tuple(row) for row in rows] == [
+            (A, "accepted", "0.045", None, None),
+            (B, "accepted", "0.050", None, None),
+            (C, "rejected", "0.05", "no", None),
+            (D, "accepted", "0.045", None, "M4"),
+            (E, "accepted", None, None, None),  # not listed: the receipt's status
+        ]
+        assert store.counters(ref) == (5, 4, 1, 0, 0)

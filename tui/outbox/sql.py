@@ -90,22 +90,39 @@ def write_results(
     there is one (the numbers of a batch in flight have none yet: rewriting its index for
     nothing is half the cost).
     """
-    changes: Counter[str] = Counter()
+    moves: dict[tuple[str, str], int] = {}  # (state left, state entered) -> how many
     alike: dict[tuple[str, str | None, str | None], list[int]] = {}
     with_id: list[tuple[str, str, str | None, str | None, str, int]] = []
+    # A reply's costs are a few objects shared by its numbers: each written as text once.
+    costs: dict[int, str] = {}
+    get = results.get
     for row_id, number, was in found:
-        result = results.get(number)
-        state = overall if result is None else state_text[result.status]
-        changes[was] -= 1
-        changes[state] += 1
+        result = get(number)
         if result is None:
-            alike.setdefault((state, None, None), []).append(row_id)
-            continue
-        cost = None if result.cost is None else str(result.cost)
-        if result.message_id is None:
-            alike.setdefault((state, result.error, cost), []).append(row_id)
+            state, error, cost = overall, None, None
         else:
-            with_id.append((state, result.message_id, result.error, cost, now, row_id))
+            state, error = state_text[result.status], result.error
+            amount = result.cost
+            if amount is None:
+                cost = None
+            else:
+                cost = costs.get(id(amount))
+                if cost is None:
+                    cost = costs[id(amount)] = str(amount)
+        move = (was, state)
+        moves[move] = moves.get(move, 0) + 1
+        if result is not None and result.message_id is not None:
+            with_id.append((state, result.message_id, error, cost, now, row_id))
+            continue
+        group = alike.get((state, error, cost))
+        if group is None:
+            alike[state, error, cost] = [row_id]
+        else:
+            group.append(row_id)
+    changes: Counter[str] = Counter()
+    for (was, state), count in moves.items():
+        changes[was] -= count
+        changes[state] += count
     for (state, error, cost), ids in alike.items():
         conn.execute(
             "UPDATE send_recipients SET state = ?, error = ?, cost = ?, updated_at = ? "
