@@ -39,7 +39,11 @@ How a failed batch is treated:
 
 Every write goes through the send's ``SendJournal`` (``tui.outbox.journal``): begin, batch
 leaving, batch result, stop, finish. Its steps are synchronous SQLite calls of a few
-milliseconds; they run on the event loop. Run ``send`` in a worker.
+milliseconds; they run on the event loop. Run ``send`` in a worker. While the batches go, a
+batch's result is committed together with the next batch's leaving (``Store.grouped_steps``:
+one sync to disk a batch), and the next batch's numbers are read and checked by the provider
+while the current request is out (the provider keeps the request it built for that message:
+``providers.prepared``); nothing is journalled for a batch before its turn.
 
 Around this module: ``personalised.deliver`` sends several messages in a row (one per distinct
 personalised text) and journals those it never began; ``resend`` sends a stored message again,
