@@ -152,3 +152,26 @@ def test_ctrl_c_during_a_send_still_names_its_reference(porte_voix: Cli) -> None
     )
     assert row["state"] == "unknown"
     assert "interrupted" in stderr and row["reference"] in stderr
+
+
+def test_ctrl_c_before_the_send_began_says_nothing_was_sent(
+    porte_voix: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted before its intent was journalled, a send has requested nothing: it says so
+    (it said "a request may have left", with no reference to look at)."""
+    from tui.outbox.journal import SendJournal
+
+    def interrupted(*_args: object, **_kwargs: object) -> SendJournal:
+        raise KeyboardInterrupt
+
+    account = porte_voix.add_account("capitole")
+    monkeypatch.setattr(SendJournal, "begin", interrupted)
+    result = porte_voix.run(
+        "send", "sms", "--account", account, "--to", NUMBERS[0], "--text", "x", "--yes", "--json"
+    )
+    assert result.code == 130
+    assert assert_error_json(result, "interrupted") == (
+        "interrupted before the send began: nothing was sent"
+    )
+    assert porte_voix.sends() == []
+    assert requests_to(porte_voix.cluster, "capitole") == []

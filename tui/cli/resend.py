@@ -29,6 +29,7 @@ from tui.cli.outcome import report_interrupted, report_outcome, stored_report
 from tui.cli.sends import open_outbox
 from tui.cli.support import (
     EXIT_INPUT,
+    EXIT_INTERRUPTED,
     CliFailure,
     load_account,
     mapped_errors,
@@ -118,7 +119,12 @@ def run(args: argparse.Namespace, ask: Ask = terminal_answer) -> int:
             raise CliFailure(EXIT_INPUT, "not_resendable", visible(str(exc))) from None
         except KeyboardInterrupt:
             if not begun:
-                raise
+                # Stopped before the intent was journalled: no request can have left.
+                raise CliFailure(
+                    EXIT_INTERRUPTED,
+                    "interrupted",
+                    "interrupted before the resend began: nothing was sent",
+                ) from None
             return report_interrupted(args, store, begun[-1])
         extra = {"resend_of": reference, "already_sent": report.outcome.already_sent}
         return report_outcome(args, report, extra)

@@ -26,6 +26,7 @@ from tui.cli.compliance import add_send_options, check_send
 from tui.cli.outcome import outcome_json, report_interrupted, report_outcome, stored_report
 from tui.cli.support import (
     EXIT_INPUT,
+    EXIT_INTERRUPTED,
     CliFailure,
     load_account,
     mapped_errors,
@@ -157,7 +158,12 @@ def _run(args: argparse.Namespace, account: Account, staged: StagedNumbers) -> i
             )
         except KeyboardInterrupt:
             if not begun:
-                raise
+                # Stopped before the intent was journalled: no request can have left.
+                raise CliFailure(
+                    EXIT_INTERRUPTED,
+                    "interrupted",
+                    "interrupted before the send began: nothing was sent",
+                ) from None
             return report_interrupted(args, store, begun[-1])
         report = stored_report(store, outcome)
         extra = None

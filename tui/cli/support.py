@@ -34,6 +34,7 @@ EXIT_OK = 0
 EXIT_PROVIDER = 1  # the provider refused, or the outcome is unknown
 EXIT_INPUT = 2  # refused locally; nothing was sent
 EXIT_CONFIG = 3  # configuration or credentials
+EXIT_INTERRUPTED = 130  # Ctrl+C before anything was sent (the shell's 128 + SIGINT)
 
 #: Code names whose exit code is 3; ``invalid_*`` exit 2, every other name 1.
 CONFIG_CODES = frozenset({"configuration", "authentication"})
