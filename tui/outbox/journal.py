@@ -1,7 +1,9 @@
 """One send's journal while it runs: the only way a running send writes to the outbox.
 
-A send tells its journal what happens, in this order, and each step is one committed
-transaction of the ``Store``:
+A send tells its journal what happens, in this order, and each step is one transaction of
+the ``Store``, committed before the next request leaves (inside ``Store.grouped_steps``, as the
+orchestrator runs a send, a batch's ``result`` is committed together with the step after it,
+the next batch's ``leaving``: one sync to disk a batch):
 
 1. ``begin``: the intent (state ``sending``, every recipient ``pending``), before any request;
 2. ``leaving(batch)``: this batch's request is about to leave; refused when a number is not
