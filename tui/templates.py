@@ -14,8 +14,6 @@ edit needs the text typed again when the provider did not return it (``text_need
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any, Protocol, cast
 
 from providers.base import Capability, Provider
 from providers.models import Template, TemplateCreated, VoiceTemplateSettings
+from tui.atomic import replaced_atomically
 from tui.errors import visible
 
 TEMPLATE_TYPES = ("sms", "voice", "mail")
@@ -248,12 +247,6 @@ def save_recording(data: bytes, path: Path, *, overwrite: bool) -> Path:
         raise IsADirectoryError(f"{target} is a folder: give a file name")
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists already")
-    handle, temporary = tempfile.mkstemp(prefix=".porte-voix-", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(target, prefix=".porte-voix-") as file:
+        file.write(data)
     return target

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,7 @@ from pathlib import Path
 import platformdirs
 
 from providers.base import PROVIDER_KINDS, AccountSettings, provider_info
+from tui.atomic import replaced_atomically
 
 APP_NAME = "porte-voix"
 HOME_ENV = "PORTE_VOIX_HOME"
@@ -175,15 +175,8 @@ def save(config: Config, path: Path | None = None) -> None:
     """Write atomically, readable by the owner only."""
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dumps(config))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path, prefix=".config-") as handle:
+        handle.write(dumps(config).encode("utf-8"))
 
 
 def with_account(config: Config, account: Account) -> Config:

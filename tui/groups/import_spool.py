@@ -28,7 +28,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -41,6 +40,7 @@ except ImportError:  # pragma: no cover - Windows: one process at a time there
     fcntl = None  # type: ignore[assignment]
 
 from providers.models import ImportReport
+from tui.atomic import replaced_atomically
 from tui.groups.csv_members import ImportPlan
 
 SPOOL_NAME = "imports"
@@ -147,14 +147,8 @@ class ImportSpool:
         self._ensure_dir()
         token = secrets.token_urlsafe(TOKEN_BYTES)
         ident = token_id(token)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".part-", suffix=".xml")
-        try:
-            with os.fdopen(fd, "wb") as out:  # mkstemp: 0600 already
-                submitted = write(plan, out)
-            os.replace(tmp, self._payload(ident))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replaced_atomically(self._payload(ident)) as out:
+            submitted = write(plan, out)
         now = self.clock()
         record = ImportRecord(
             id=ident,
@@ -331,14 +325,8 @@ class ImportSpool:
         return sorted(records, key=lambda r: (r.created, r.id), reverse=True)
 
     def _write(self, record: ImportRecord) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".part-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(asdict(record), out, ensure_ascii=False)
-            os.replace(tmp, self.directory / f"{record.id}.json")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replaced_atomically(self.directory / f"{record.id}.json") as out:
+            out.write(json.dumps(asdict(record), ensure_ascii=False).encode("utf-8"))
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

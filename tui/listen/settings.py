@@ -15,8 +15,6 @@ the tokens live with the accounts' secrets (``tui.listen.tokens``). Every key is
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import tomllib
 import urllib.parse
 from dataclasses import dataclass, fields, replace
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.accounts.config import ConfigError, config_dir
+from tui.atomic import replaced_atomically
 
 FILE_NAME = "listen.toml"
 RECEIVERS = ("daemon", "embedded")
@@ -124,12 +123,5 @@ def save(settings: ListenSettings, path: Path | None = None) -> None:
     """Write atomically, readable by the owner only."""
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".listen-", suffix=".toml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dumps(settings))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path, prefix=".listen-") as handle:
+        handle.write(dumps(settings).encode("utf-8"))
