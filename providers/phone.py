@@ -54,7 +54,7 @@ class Number(str):
 
     @property
     def line_type(self) -> LineType:
-        return _LINE_TYPES.get(self.kind) or _line_type_of(self.kind)
+        return _line_type_of(self.kind)
 
     def __reduce__(self) -> tuple[object, tuple[str, int, int]]:
         return (restore, (str(self), self.country_code, self.kind))
@@ -93,8 +93,6 @@ normalise = parse_number
 def number_of(value: str, *, field: str = "number") -> Number:
     """``value`` itself when it is a ``Number``, else ``value`` parsed (``normalise``): a rule
     that needs what a number is asks here, and nothing is parsed twice."""
-    if isinstance(value, Number):
-        return value
     return parse_number(value, field=field)
 
 
@@ -145,8 +143,6 @@ def _facts(e164: str) -> tuple[int, int]:
 
 
 def line_type(e164: str) -> LineType:
-    if isinstance(e164, Number):
-        return e164.line_type
     return _line_type_of(_facts(e164)[1])
 
 
@@ -158,20 +154,12 @@ def _line_type_of(kind: int) -> LineType:
     return LineType.OTHER
 
 
-#: Each ``phonenumbers`` type's line type (``Number.line_type`` is asked for every recipient).
-_LINE_TYPES: dict[int, LineType] = {
-    kind: _line_type_of(kind) for kind in vars(PhoneNumberType).values() if type(kind) is int
-}
-
-
 def is_mobile(e164: str) -> bool:
     return line_type(e164) is LineType.MOBILE
 
 
 def is_french(e164: str) -> bool:
     """Metropolitan France (+33); overseas departments have their own country codes."""
-    if isinstance(e164, Number):
-        return e164.country_code == 33
     return _facts(e164)[0] == 33
 
 
