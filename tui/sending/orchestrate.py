@@ -177,13 +177,20 @@ async def send(
             raise
         finally:
             if ahead is not None:
+                # A batch not reached: its task (which never waits) has not started, or is
+                # done. Not awaited here, so that a cancellation of this send is never absorbed.
                 ahead.cancel()
-                with contextlib.suppress(BaseException):
-                    await ahead
+                ahead.add_done_callback(_forget)
     if state is None or state is SendState.REJECTED:
         state = run.final_state()
     outcome = run.outcome(journal.finish(state))
     return dataclasses.replace(outcome, opted_out=screened.opted_out)
+
+
+def _forget(task: asyncio.Task[tuple[Sequence[str], Message]]) -> None:
+    """Retrieve what the task of a batch never reached raised, if anything: nobody needs it."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _ahead(
