@@ -21,7 +21,7 @@ from providers import text as sms_text
 from providers.base import Capability, ProviderInfo, provider_info
 from providers.errors import InputError
 from providers.models import GroupTarget, SmsMessage, VoiceMessage
-from screens.base import ModeScreen
+from screens.base import COMPACT_TYPES, ModeScreen, compact_before_mount
 from screens.compose.confirm import describe_group
 from screens.dialogs.group import GroupTargetDialog
 from screens.widgets.recipients import RecipientsField
@@ -43,7 +43,11 @@ def schedule_text(when: datetime | None) -> str:
 
 def option_row(label: str, field: Widget, row_id: str | None = None) -> Horizontal:
     """A field with its name on its left, so that an empty field never reads as part of the
-    next one (two placeholders side by side ran together at 80 columns)."""
+    next one (two placeholders side by side ran together at 80 columns). The field is made
+    compact here, before it is mounted: given to a container, it does not pass through
+    ``ModeScreen.compose``, and compacting it once mounted restyles it again."""
+    if isinstance(field, COMPACT_TYPES):
+        compact_before_mount(field)
     return Horizontal(Label(label, classes="option-label"), field, classes="option-row", id=row_id)
 
 
@@ -70,6 +74,8 @@ class ComposeForm(ModeScreen, Generic[M]):
         self.query_one("#resend", Button).display = False
         self.fill_accounts()
         self.watch(self.porte_voix, "current_account", self._follow_current_account)
+        # Focused here, before the first layout, rather than by AUTO_FOCUS: AUTO_FOCUS scrolls
+        # the recipients to the top at 80x24, hiding the account they will be sent from.
         self.query_one("#recipients-input").focus()
 
     def on_screen_resume(self) -> None:

@@ -31,15 +31,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-import holidays
 import phonenumbers
 
 from providers.base import Capability, ProviderInfo
 from providers.errors import InputError
 from providers.models import Message, Route, SmsMessage, VoiceMessage
+
+if TYPE_CHECKING:
+    import holidays
 
 PARIS = ZoneInfo("Europe/Paris")
 #: How far ahead ``next_allowed`` looks for a moment every recipient's window shares.
@@ -138,7 +140,10 @@ ALSACE_MOSELLE = "57"  # Moselle; Alsace ("6AE") has the same two days
 
 @lru_cache(maxsize=32)
 def _calendar(subdiv: str | None) -> holidays.HolidayBase:
-    # The library fills in each year as it is first asked about (expand=True).
+    # Imported here: the largest import on the console's way to its first screen, and only a
+    # send's check needs it. The library fills in each year as first asked (expand=True).
+    import holidays
+
     return holidays.country_holidays("FR", subdiv=subdiv)
 
 
