@@ -215,7 +215,7 @@ def unreachable_reason(e164: str, channel: Channel | str) -> str | None:
     return None
 
 
-def check_reachable(e164: str, channel: Channel | str, *, field: str = "recipients") -> None:
+def check_reachable(e164: str, channel: Channel | str, *, field: str = "recipient") -> None:
     """Raise ``InputError`` when ``e164`` cannot receive ``channel`` (``unreachable_reason``)."""
     reason = unreachable_reason(e164, channel)
     if reason is not None:

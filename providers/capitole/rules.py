@@ -128,7 +128,7 @@ def check_recipients(
 ) -> tuple[phone.Number, ...]:
     """The recipients as ``phone.Number`` (parsed only when they are plain strings)."""
     if not recipients:
-        raise InputError("recipients", "no recipient")
+        raise InputError("recipient", "no recipient")
     seen: set[str] = set()
     numbers: list[phone.Number] = []
     # What is checked of a parsed number depends on its kind alone (its class): each kind is
@@ -136,12 +136,12 @@ def check_recipients(
     passed: set[type] = set()
     for raw in recipients:
         known = type(raw) in passed
-        number = cast(phone.Number, raw) if known else phone.number_of(raw, field="recipients")
+        number = cast(phone.Number, raw) if known else phone.number_of(raw, field="recipient")
         if not known and number != raw:
-            raise InputError("recipients", f"{raw!r} is not in E.164 form (+33611223344)")
+            raise InputError("recipient", f"{raw!r} is not in E.164 form (+33611223344)")
         if number in seen:
             raise InputError(
-                "recipients", f"{phone.display(number)} is listed twice (it would be charged twice)"
+                "recipient", f"{phone.display(number)} is listed twice (it would be charged twice)"
             )
         if not known:
             phone.check_reachable(number, channel)
@@ -293,19 +293,17 @@ def _check_caller(sender: str | None) -> None:
 def _check_voice_recipient(number: phone.Number, vms_type: VmsType) -> None:
     if not phone.is_french(number):
         raise InputError(
-            "recipients", f"{phone.display(number)}: CapitoleMobile calls French numbers only"
+            "recipient", f"{phone.display(number)}: CapitoleMobile calls French numbers only"
         )
     kind = phone.line_type(number)
     if vms_type is VmsType.DD and kind is not phone.LineType.MOBILE:
         raise InputError(
-            "recipients",
+            "recipient",
             f"{phone.display(number)} is not a mobile number: type DD drops the message into a "
             "mobile's voicemail (use type AD to call landlines)",
         )
     if kind is phone.LineType.OTHER and number.kind != phonenumbers.PhoneNumberType.VOIP:
-        raise InputError(
-            "recipients", f"{phone.display(number)} is neither a landline nor a mobile"
-        )
+        raise InputError("recipient", f"{phone.display(number)} is neither a landline nor a mobile")
 
 
 def _check_tts(spoken: str, lang: str) -> None:

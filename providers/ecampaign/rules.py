@@ -116,11 +116,11 @@ def phone_recipients(numbers: Iterable[str], channel: Channel) -> tuple[tuple[st
     passed: set[type] = set()
     for raw in numbers:
         known = type(raw) in passed
-        e164 = raw if known else number_of(raw, field="recipients")
+        e164 = raw if known else number_of(raw, field="recipient")
         if not known and e164 != raw.strip():
-            raise InputError("recipients", f"{raw!r} is not in E.164 form (+33611223344)")
+            raise InputError("recipient", f"{raw!r} is not in E.164 form (+33611223344)")
         if e164 in seen:
-            raise InputError("recipients", f"{display(e164)} is listed twice")
+            raise InputError("recipient", f"{display(e164)} is listed twice")
         if not known:
             check_reachable(e164, channel)
             if e164 is raw:
@@ -137,9 +137,9 @@ def email_recipients(addresses: Iterable[str]) -> tuple[str, ...]:
     for raw in addresses:
         address = raw.strip()
         if not _EMAIL.fullmatch(address):
-            raise InputError("recipients", f"{raw!r} is not an e-mail address")
+            raise InputError("recipient", f"{raw!r} is not an e-mail address")
         if address.lower() in seen:
-            raise InputError("recipients", f"{address} is listed twice")
+            raise InputError("recipient", f"{address} is listed twice")
         seen.add(address.lower())
         result.append(address)
     return tuple(result)
@@ -215,7 +215,7 @@ def add_recipients(
 ) -> None:
     """``<recipients>``: groupID, groupFields, groupFilter, then phones or mails."""
     if group is None and not phones and not mails:
-        raise InputError("recipients", "no recipient and no group to send to")
+        raise InputError("recipient", "no recipient and no group to send to")
     recipients = el(parent, "recipients")
     if group is not None:
         el(recipients, "groupID", group.group_id)

@@ -152,7 +152,7 @@ def refuse_foreign_fields(message: SmsMessage) -> None:
 def check_recipients(recipients: tuple[str, ...]) -> tuple[phone.Number, ...]:
     """The recipients as ``phone.Number`` (parsed only when they are plain strings)."""
     if not recipients:
-        raise InputError("recipients", "the message has no recipient")
+        raise InputError("recipient", "the message has no recipient")
     seen: set[str] = set()
     numbers: list[phone.Number] = []
     # What is checked of a parsed number depends on its kind alone (its class): each kind is
@@ -162,16 +162,16 @@ def check_recipients(recipients: tuple[str, ...]) -> tuple[phone.Number, ...]:
         if type(raw) in passed:
             number = cast(phone.Number, raw)
         else:
-            number = phone.number_of(raw, field="recipients")
+            number = phone.number_of(raw, field="recipient")
             if number != raw:
-                raise InputError("recipients", f"{raw!r} is not in E.164 form ({number})")
+                raise InputError("recipient", f"{raw!r} is not in E.164 form ({number})")
             phone.check_reachable(number, Channel.SMS)
             if phone.is_french(number):
                 phone.require_mobile(number, "an SMS needs a mobile number")
             if number is raw:
                 passed.add(type(number))
         if number in seen:
-            raise InputError("recipients", f"{phone.display(number)} is listed twice")
+            raise InputError("recipient", f"{phone.display(number)} is listed twice")
         seen.add(number)
         numbers.append(number)
     return tuple(numbers)

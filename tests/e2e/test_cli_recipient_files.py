@@ -137,3 +137,23 @@ def test_a_fifo_is_refused_at_once_instead_of_hanging(
     assert result.code == 2, result.output
     assert "not a regular file" in assert_error_json(result, "invalid_file")
     assert_nothing_sent(porte_voix)
+
+
+def test_a_number_that_cannot_receive_sms_is_named_with_its_line(
+    porte_voix: Cli, accounts: dict[str, str], tmp_path: Path
+) -> None:
+    """A special-rate number in a file was refused by the provider's rules with no line, under
+    another code name (invalid_recipients): it is named with its line, as a bad number is."""
+    listing = tmp_path / "numbers.txt"
+    listing.write_text("0611000011\n0811223344\n", encoding="utf-8")
+    refused(porte_voix, listing, "line 2", "cannot receive SMS")
+
+
+def test_a_typed_number_that_cannot_receive_sms_is_an_invalid_recipient(
+    porte_voix: Cli, accounts: dict[str, str]
+) -> None:
+    args = ["send", "sms", "--account", "demo-octopush", "--to", "0811223344", "--text", "x"]
+    result = porte_voix.run(*args, "--yes", "--json")
+    assert result.code == 2, result.output
+    assert "cannot receive SMS" in assert_error_json(result, "invalid_recipient")
+    assert_nothing_sent(porte_voix)

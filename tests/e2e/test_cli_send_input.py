@@ -70,7 +70,7 @@ def test_capitole_sms_is_checked_before_any_request(
     [
         pytest.param(
             ["--to", "0145000001", "--sender", "0145000000", "--type", "DD"],
-            "invalid_recipients",
+            "invalid_recipient",
             ["01 45 00 00 01", "mobile"],
             id="landline-for-DD",
         ),

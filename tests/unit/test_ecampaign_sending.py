@@ -370,10 +370,10 @@ async def test_dry_run_validates_and_sends_nothing() -> None:
 INVALID_SMS: list[tuple[dict[str, Any], str, str]] = [
     ({"text": ""}, "text", "empty"),
     ({"text": "Bip\x07"}, "text", "U+0007"),
-    ({"recipients": ()}, "recipients", "no recipient"),
-    ({"recipients": ("0612345678",)}, "recipients", "E.164"),
-    ({"recipients": ("+33612345678", "+33612345678")}, "recipients", "twice"),
-    ({"recipients": ("+3361234",)}, "recipients", ""),
+    ({"recipients": ()}, "recipient", "no recipient"),
+    ({"recipients": ("0612345678",)}, "recipient", "E.164"),
+    ({"recipients": ("+33612345678", "+33612345678")}, "recipient", "twice"),
+    ({"recipients": ("+3361234",)}, "recipient", ""),
     ({"sender": "TrèsLongNom"}, "sender", "1 to 11"),
     ({"sender": "Ma Boutique"}, "sender", "no spaces"),
     ({"sender": "Boutique2030"}, "sender", "1 to 11"),
@@ -454,7 +454,7 @@ INVALID_VOICE: list[tuple[dict[str, Any], str]] = [
     ({"notify_url": "http://x/cb"}, "notify_url"),
     ({"campaign_id": "1"}, "campaign_id"),
     ({"sender": "abc"}, "sender"),
-    ({"recipients": ()}, "recipients"),
+    ({"recipients": ()}, "recipient"),
 ]
 
 
@@ -467,12 +467,12 @@ def test_invalid_voice(fields: dict[str, Any], field: str) -> None:
 
 
 INVALID_MAIL: list[tuple[dict[str, Any], str]] = [
-    ({"recipients": ("not-an-address",)}, "recipients"),
-    ({"recipients": ("a@example.fr", "A@example.fr")}, "recipients"),
+    ({"recipients": ("not-an-address",)}, "recipient"),
+    ({"recipients": ("a@example.fr", "A@example.fr")}, "recipient"),
     ({"message": None}, "message"),
     ({"reply_to": "nobody"}, "reply_to"),
     ({"subject": "Bad\x00"}, "subject"),
-    ({"recipients": ()}, "recipients"),
+    ({"recipients": ()}, "recipient"),
 ]
 
 
@@ -489,7 +489,7 @@ def test_invalid_mail(fields: dict[str, Any], field: str) -> None:
     [
         ({"filename": " "}, "filename"),
         ({"caller_id": "x"}, "caller_id"),
-        ({"recipients": ()}, "recipients"),
+        ({"recipients": ()}, "recipient"),
     ],
 )
 def test_invalid_fax(fields: dict[str, Any], field: str) -> None:

@@ -55,12 +55,14 @@ def read_recipients(args: argparse.Namespace) -> StagedNumbers:
 
     folder = config_module.data_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # What the numbers must be able to receive: a special-rate number is named with its line.
+    channel = {"sms": "sms", "vms": "voice"}.get(getattr(args, "send_kind", ""))
     staged = StagedNumbers(folder)
     try:
         if args.to_file:
-            _read_file(Path(args.to_file), staged)
+            _read_file(Path(args.to_file), staged, channel)
         else:
-            _read_typed(args.to, staged)
+            _read_typed(args.to, staged, channel)
         if not staged:
             raise CliFailure(EXIT_INPUT, "invalid_recipient", "no recipient")
     except BaseException:
@@ -71,29 +73,38 @@ def read_recipients(args: argparse.Namespace) -> StagedNumbers:
     return staged
 
 
-def _parsed(items: Iterable[tuple[str, str]], problems: Problems) -> Iterator[Number]:
-    """``items`` (where, raw) parsed; those that are not numbers go to ``problems``."""
+def _parsed(
+    items: Iterable[tuple[str, str]], problems: Problems, channel: str | None = None
+) -> Iterator[Number]:
+    """``items`` (where, raw) parsed; those that are not numbers, or that cannot receive
+    ``channel`` ("sms", "voice": a special-rate number), go to ``problems``, with their line."""
     from providers.errors import InputError
-    from providers.phone import parse_number
+    from providers.phone import parse_number, unreachable_reason
 
     for where, raw in items:
         try:
-            yield parse_number(raw, field="recipient")
+            number = parse_number(raw, field="recipient")
         except InputError as exc:
             problems.add(f"{where}{exc.message}")
+            continue
+        reason = None if channel is None else unreachable_reason(number, channel)
+        if reason is not None:
+            problems.add(f"{where}{reason}")
+            continue
+        yield number
 
 
-def _read_typed(values: list[str], staged: StagedNumbers) -> None:
+def _read_typed(values: list[str], staged: StagedNumbers, channel: str | None = None) -> None:
     from providers.phone import split_recipients
 
     invalid = Problems()
     typed = ((f"{raw.strip()!r}: ", raw) for value in values for raw in split_recipients(value))
-    staged.add(_parsed(typed, invalid))
+    staged.add(_parsed(typed, invalid, channel))
     if invalid.count:
         raise CliFailure(EXIT_INPUT, "invalid_recipient", invalid.text("invalid number(s)"))
 
 
-def _read_file(path: Path, staged: StagedNumbers) -> None:
+def _read_file(path: Path, staged: StagedNumbers, channel: str | None = None) -> None:
     """A text file (one number a line) or a CSV whose header names a number column."""
     from tui.csv_import import NUMBER_COLUMNS, CsvImportError, open_table
     from tui.errors import describe_text
@@ -117,7 +128,7 @@ def _read_file(path: Path, staged: StagedNumbers) -> None:
                     else:
                         empty.add(f"line {line}")
 
-            staged.add(_parsed(cells(), invalid))
+            staged.add(_parsed(cells(), invalid, channel))
         # Every row is read first: a file is refused whole, naming each line, or not at all.
         if empty.count:
             raise CsvImportError(empty.text(f"row(s) with nothing in the column {column!r}"))
