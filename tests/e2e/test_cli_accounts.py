@@ -175,7 +175,8 @@ def test_check_names_what_failed(porte_voix: Cli) -> None:
     assert "not-the-secret" not in result.output
     assert (verdict["code"], verdict["provider_code"]) == ("authentication", "101")
     saved = config_of(porte_voix.home)["accounts"]["demo-octopush"]
-    assert saved["last_check"].endswith(" " + verdict["provider_code"])
+    # The failure's name first (as in --json), then the provider's own code.
+    assert saved["last_check"].endswith(" authentication: " + verdict["provider_code"])
 
 
 def test_check_of_an_unreachable_provider_is_a_connection_failure(porte_voix: Cli) -> None:

@@ -86,11 +86,14 @@ class CheckResult:
         return self.status is CheckStatus.OK
 
     def last_check_text(self) -> str:
-        """What the config keeps: ``2026-11-22 10:00 ok`` / ``… unverified`` / ``… AUTH_FAILED``."""
+        """What the config keeps: ``2026-11-22 10:00 ok`` / ``… unverified`` /
+        ``… authentication: AUTH_FAILED``: a failure's name (as in ``--json``), then the
+        provider's own code when there is one (names everywhere, the code in its own place)."""
         outcome = str(self.status)
-        failure = self.provider_code or self.code
-        if self.status is CheckStatus.FAILED and failure:
-            outcome = visible(failure)  # the provider's code first, kept in the config and shown
+        if self.status is CheckStatus.FAILED:
+            parts = [part for part in (self.code, self.provider_code) if part]
+            if parts:
+                outcome = visible(": ".join(parts))
         return f"{self.checked_at:%Y-%m-%d %H:%M} {outcome}"
 
     def headline(self) -> str:
