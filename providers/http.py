@@ -276,21 +276,29 @@ def _deadline_error(
     return ProviderError(provider, "NO_ANSWER", meaning, retryable=True)
 
 
-def check_url(provider: str, url: str) -> None:
-    """Refuse, before anything is sent, a URL no request could go to."""
+def url_problem(url: str) -> str | None:
+    """Why no request could go to ``url`` ("it names no valid host"...), or None."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):
-        raise _bad_url(provider, "it cannot be parsed") from None
+        return "it cannot be parsed"
     if parsed.scheme not in ("http", "https"):
-        raise _bad_url(provider, "it does not start with http:// or https://")
+        return "it does not start with http:// or https://"
     # httpx percent-encodes a space in a host, which would then fail as a DNS error, retried.
     if not parsed.host or not all(c.isalnum() or c in "-._:" for c in parsed.host):
-        raise _bad_url(provider, "it names no valid host")
+        return "it names no valid host"
     # httpx reads any number as a port; the connection would then fail inside asyncio, after
     # the send was journalled, and read as an answer that may have been processed.
     if parsed.port is not None and not 0 < parsed.port <= 65535:
-        raise _bad_url(provider, f"its port {parsed.port} is not between 1 and 65535")
+        return f"its port {parsed.port} is not between 1 and 65535"
+    return None
+
+
+def check_url(provider: str, url: str) -> None:
+    """Refuse, before anything is sent, a URL no request could go to."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise _bad_url(provider, problem)
 
 
 def _bad_url(provider: str, reason: str) -> ProviderError:

@@ -66,6 +66,24 @@ def test_a_url_without_a_scheme_is_refused_when_set(
     assert options_of(porte_voix, "demo-capitole") == before
 
 
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("http://127.0.0.1:99999/api", "port 99999"),
+        ("ftp://127.0.0.1/api", "http:// or https://"),
+        ("http://api example.test/", "http:// or https://"),
+    ],
+)
+def test_an_unusable_url_is_refused_when_set_and_says_why(
+    porte_voix: Cli, accounts: dict[str, str], url: str, named: str
+) -> None:
+    before = options_of(porte_voix, "demo-capitole")
+    result = porte_voix.run("accounts", "edit", "demo-capitole", "--set", f"sms_url={url}")
+    assert result.code == 3, result.output
+    assert "sms_url" in result.stderr and named in result.stderr
+    assert options_of(porte_voix, "demo-capitole") == before
+
+
 def test_a_malformed_url_in_the_config_is_a_configuration_error(
     porte_voix: Cli, accounts: dict[str, str]
 ) -> None:

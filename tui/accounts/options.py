@@ -99,17 +99,13 @@ def _email(value: str) -> object:
 
 
 def check_url(key: str, value: str) -> None:
-    """An endpoint no request could go to is refused when it is set (``BAD_URL`` otherwise)."""
-    import httpx  # the URL as the client will read it
+    """An endpoint no request could go to is refused when it is set (``BAD_URL`` otherwise),
+    by the very rule the HTTP layer applies before a request (imported here: httpx reads it)."""
+    from providers.http import url_problem
 
-    try:
-        url = httpx.URL(value)
-    except (httpx.InvalidURL, TypeError):
-        raise OptionError(key, f"option {key!r} is not a usable URL") from None
-    if url.scheme not in ("http", "https"):
-        raise OptionError(key, f"option {key!r} must start with http:// or https://")
-    if not url.host or not all(c.isalnum() or c in "-._:" for c in url.host):
-        raise OptionError(key, f"option {key!r} names no valid host")
+    problem = url_problem(value)
+    if problem is not None:
+        raise OptionError(key, f"option {key!r} is not a usable URL: {problem}")
 
 
 #: (provider kind, option) -> its check. URL options (``*url``) are checked by ``check_url``.
