@@ -224,3 +224,18 @@ def create_provider(
 ) -> Provider:
     """Build the provider object for an account (``transport`` is for tests and the sandbox)."""
     return provider_info(settings.provider).factory(settings, secret, transport)
+
+
+def lazy_attributes(package: str, names: Mapping[str, str]) -> Callable[[str], object]:
+    """A provider package's module ``__getattr__`` (PEP 562): each of ``names`` (name ->
+    module) is imported when first asked for, so that importing the package for its ``INFO``
+    loads no HTTP client or XML parser."""
+
+    def attribute(name: str) -> object:
+        module = names.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value: object = getattr(importlib.import_module(module), name)
+        return value
+
+    return attribute

@@ -11,7 +11,6 @@ import them from here.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from providers.base import (
@@ -22,6 +21,7 @@ from providers.base import (
     TtsCheck,
     VoiceMode,
     VoiceType,
+    lazy_attributes,
 )
 from providers.text import TextProfile
 
@@ -101,15 +101,7 @@ def _tts_check(spoken: str) -> TtsCheck:
 
 
 #: Names this package offers from its heavy modules, loaded when asked for.
-_LAZY = {"CapitoleProvider": "providers.capitole.provider"}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(module), name)
-    return value
+__getattr__ = lazy_attributes(__name__, {"CapitoleProvider": "providers.capitole.provider"})
 
 
 INFO = ProviderInfo(

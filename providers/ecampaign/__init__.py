@@ -12,10 +12,16 @@ states are defined here, once; the heavy modules import them from here.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-from providers.base import AccountSettings, Capability, OptionSpec, ProviderInfo, VoiceMode
+from providers.base import (
+    AccountSettings,
+    Capability,
+    OptionSpec,
+    ProviderInfo,
+    VoiceMode,
+    lazy_attributes,
+)
 from providers.text import TextProfile
 
 if TYPE_CHECKING:
@@ -87,19 +93,14 @@ def _describe_refusal(code: str) -> str:
 
 
 #: Names this package offers from its heavy modules, loaded when asked for.
-_LAZY = {
-    "EcampaignProvider": "providers.ecampaign.provider",
-    "EcampaignRecipientResult": "providers.ecampaign.receipt",
-    "HlrResult": "providers.ecampaign.hlr",
-}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(module), name)
-    return value
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "EcampaignProvider": "providers.ecampaign.provider",
+        "EcampaignRecipientResult": "providers.ecampaign.receipt",
+        "HlrResult": "providers.ecampaign.hlr",
+    },
+)
 
 
 INFO = ProviderInfo(

@@ -8,10 +8,15 @@ meanings (``codes``) load on their first use, through the small functions below.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-from providers.base import AccountSettings, Capability, OptionSpec, ProviderInfo
+from providers.base import (
+    AccountSettings,
+    Capability,
+    OptionSpec,
+    ProviderInfo,
+    lazy_attributes,
+)
 from providers.text import TextProfile
 
 if TYPE_CHECKING:
@@ -77,15 +82,7 @@ def _describe_refusal(code: str) -> str:
 
 
 #: Names this package offers from its heavy modules, loaded when asked for.
-_LAZY = {"OctopushProvider": "providers.octopush.provider"}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(module), name)
-    return value
+__getattr__ = lazy_attributes(__name__, {"OctopushProvider": "providers.octopush.provider"})
 
 
 INFO = ProviderInfo(

@@ -9,7 +9,6 @@ them from here.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from providers.base import (
@@ -19,6 +18,7 @@ from providers.base import (
     ProviderInfo,
     TtsCheck,
     VoiceMode,
+    lazy_attributes,
 )
 from providers.text import TextProfile
 
@@ -87,15 +87,7 @@ def _tts_check(spoken: str) -> TtsCheck:
 
 
 #: Names this package offers from its heavy modules, loaded when asked for.
-_LAZY = {"VoicePartnerProvider": "providers.voicepartner.provider"}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(module), name)
-    return value
+__getattr__ = lazy_attributes(__name__, {"VoicePartnerProvider": "providers.voicepartner.provider"})
 
 
 INFO = ProviderInfo(
