@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Flag, auto
-from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 # Names for annotations only: importing providers.base (every command does) loads neither
 # httpx nor the models' dataclasses; providers.text asks the registry for profiles.
@@ -239,3 +239,54 @@ def lazy_attributes(package: str, names: Mapping[str, str]) -> Callable[[str], o
         return value
 
     return attribute
+
+
+# -- hooks loaded on first call: a package's INFO names them without importing their modules --
+
+
+def _loaded(path: str) -> Any:
+    """The object ``path`` names ("providers.capitole.callbacks.parse_callback")."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def deferred_factory(path: str) -> ProviderFactory:
+    """The provider class at ``path``, imported when the first account is opened."""
+
+    def open_provider(
+        settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
+    ) -> Provider:
+        factory: ProviderFactory = _loaded(path)
+        return factory(settings, secret, transport)
+
+    return open_provider
+
+
+def deferred_parser(path: str) -> CallbackParser:
+    """The callback parser at ``path``, imported with the first callback."""
+
+    def parse(request: CallbackRequest) -> list[CallbackItem]:
+        parser: CallbackParser = _loaded(path)
+        return parser(request)
+
+    return parse
+
+
+def deferred_describer(path: str) -> CodeDescriber:
+    """The code describer at ``path``, imported with the first code to put into words."""
+
+    def describe(code: str) -> str:
+        describer: CodeDescriber = _loaded(path)
+        return describer(code)
+
+    return describe
+
+
+def deferred_tts_check(path: str) -> TtsChecker:
+    """The text-to-speech check at ``path``, imported with the first text to judge."""
+
+    def check(spoken: str) -> TtsCheck:
+        checker: TtsChecker = _loaded(path)
+        return checker(spoken)
+
+    return check

@@ -14,23 +14,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from providers.base import (
-    AccountSettings,
     Capability,
     OptionSpec,
     ProviderInfo,
-    TtsCheck,
     VoiceMode,
     VoiceType,
+    deferred_describer,
+    deferred_factory,
+    deferred_parser,
+    deferred_tts_check,
     lazy_attributes,
 )
 from providers.text import TextProfile
 
 if TYPE_CHECKING:
-    import httpx
-
-    from providers.base import CallbackRequest
     from providers.capitole.provider import CapitoleProvider as CapitoleProvider
-    from providers.models import CallbackItem
 
 __all__ = ["INFO", "KIND", "CapitoleProvider"]
 
@@ -67,39 +65,6 @@ TEXT_PROFILE = TextProfile(
 )
 
 
-# The parts of INFO that need the heavy modules, each imported when first called.
-def _open(
-    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
-) -> CapitoleProvider:
-    from providers.capitole.provider import CapitoleProvider
-
-    return CapitoleProvider(settings, secret, transport)
-
-
-def _parse_callback(request: CallbackRequest) -> list[CallbackItem]:
-    from providers.capitole.callbacks import parse_callback
-
-    return parse_callback(request)
-
-
-def _describe_delivery(code: str) -> str:
-    from providers.capitole.callbacks import describe_delivery
-
-    return describe_delivery(code)
-
-
-def _describe_refusal(code: str) -> str:
-    from providers.capitole.codes import describe_refusal
-
-    return describe_refusal(code)
-
-
-def _tts_check(spoken: str) -> TtsCheck:
-    from providers.capitole.rules import tts_check
-
-    return tts_check(spoken)
-
-
 #: Names this package offers from its heavy modules, loaded when asked for.
 __getattr__ = lazy_attributes(__name__, {"CapitoleProvider": "providers.capitole.provider"})
 
@@ -122,9 +87,9 @@ INFO = ProviderInfo(
             "inferred, the voice spec documents no test URL)",
         ),
     ),
-    factory=_open,
+    factory=deferred_factory("providers.capitole.provider.CapitoleProvider"),
     text_profile=TEXT_PROFILE,
-    parse_callback=_parse_callback,
+    parse_callback=deferred_parser("providers.capitole.callbacks.parse_callback"),
     login_label="username",
     secret_label="API password",
     batch_size=500,
@@ -149,7 +114,7 @@ INFO = ProviderInfo(
     # from it (a message sent with no type at all still goes as DD, see rules).
     default_voice_type="AD",
     voice_schedule=False,  # the VMS API has no date field (its SMS API has one)
-    check_tts=_tts_check,
-    describe_delivery=_describe_delivery,
-    describe_refusal=_describe_refusal,
+    check_tts=deferred_tts_check("providers.capitole.rules.tts_check"),
+    describe_delivery=deferred_describer("providers.capitole.callbacks.describe_delivery"),
+    describe_refusal=deferred_describer("providers.capitole.codes.describe_refusal"),
 )

@@ -15,23 +15,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from providers.base import (
-    AccountSettings,
     Capability,
     OptionSpec,
     ProviderInfo,
     VoiceMode,
+    deferred_describer,
+    deferred_factory,
+    deferred_parser,
     lazy_attributes,
 )
 from providers.text import TextProfile
 
 if TYPE_CHECKING:
-    import httpx
-
-    from providers.base import CallbackRequest
     from providers.ecampaign.hlr import HlrResult as HlrResult
     from providers.ecampaign.provider import EcampaignProvider as EcampaignProvider
     from providers.ecampaign.receipt import EcampaignRecipientResult as EcampaignRecipientResult
-    from providers.models import CallbackItem
 
 __all__ = ["INFO", "KIND", "EcampaignProvider", "EcampaignRecipientResult", "HlrResult"]
 
@@ -63,33 +61,6 @@ TEXT_PROFILE = TextProfile(
     max_segments=10,
     note="No documented maximum; 10 SMS is our conservative cap (code 14 otherwise).",
 )
-
-
-# The parts of INFO that need the heavy modules, each imported when first called.
-def _open(
-    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
-) -> EcampaignProvider:
-    from providers.ecampaign.provider import EcampaignProvider
-
-    return EcampaignProvider(settings, secret, transport)
-
-
-def _parse_callback(request: CallbackRequest) -> list[CallbackItem]:
-    from providers.ecampaign.callbacks import parse_callback
-
-    return parse_callback(request)
-
-
-def _describe_delivery(code: str) -> str:
-    from providers.ecampaign.states import describe_delivery
-
-    return describe_delivery(code)
-
-
-def _describe_refusal(code: str) -> str:
-    from providers.ecampaign.codes import describe_refusal
-
-    return describe_refusal(code)
 
 
 #: Names this package offers from its heavy modules, loaded when asked for.
@@ -124,9 +95,9 @@ INFO = ProviderInfo(
         OptionSpec("sender", "default SMS sender name (1 to 11 letters or digits)"),
         OptionSpec("caller_id", "default caller number for calls, faxes and SMS"),
     ),
-    factory=_open,
+    factory=deferred_factory("providers.ecampaign.provider.EcampaignProvider"),
     text_profile=TEXT_PROFILE,
-    parse_callback=_parse_callback,
+    parse_callback=deferred_parser("providers.ecampaign.callbacks.parse_callback"),
     login_label="user name",
     secret_label="password",
     # No per-request maximum is documented. 500 destinations keep one request around 50 KB
@@ -139,6 +110,6 @@ INFO = ProviderInfo(
         "is international without '+' (e.g. 33123456789). Send to numbers or to a group."
     ),
     voice_schedule=True,
-    describe_delivery=_describe_delivery,
-    describe_refusal=_describe_refusal,
+    describe_delivery=deferred_describer("providers.ecampaign.states.describe_delivery"),
+    describe_refusal=deferred_describer("providers.ecampaign.codes.describe_refusal"),
 )

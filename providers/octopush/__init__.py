@@ -11,19 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from providers.base import (
-    AccountSettings,
     Capability,
     OptionSpec,
     ProviderInfo,
+    deferred_describer,
+    deferred_factory,
+    deferred_parser,
     lazy_attributes,
 )
 from providers.text import TextProfile
 
 if TYPE_CHECKING:
-    import httpx
-
-    from providers.base import CallbackRequest
-    from providers.models import CallbackItem
     from providers.octopush.provider import OctopushProvider as OctopushProvider
 
 __all__ = ["INFO", "KIND", "OctopushProvider"]
@@ -54,33 +52,6 @@ TEXT_PROFILE = TextProfile(
 )
 
 
-# The parts of INFO that need the heavy modules, each imported when first called.
-def _open(
-    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
-) -> OctopushProvider:
-    from providers.octopush.provider import OctopushProvider
-
-    return OctopushProvider(settings, secret, transport)
-
-
-def _parse_callback(request: CallbackRequest) -> list[CallbackItem]:
-    from providers.octopush.callbacks import parse_callback
-
-    return parse_callback(request)
-
-
-def _describe_delivery(code: str) -> str:
-    from providers.octopush.callbacks import describe_delivery
-
-    return describe_delivery(code)
-
-
-def _describe_refusal(code: str) -> str:
-    from providers.octopush.codes import describe_refusal
-
-    return describe_refusal(code)
-
-
 #: Names this package offers from its heavy modules, loaded when asked for.
 __getattr__ = lazy_attributes(__name__, {"OctopushProvider": "providers.octopush.provider"})
 
@@ -99,12 +70,12 @@ INFO = ProviderInfo(
         OptionSpec("sender", "default sender of FR/WWW sends: 3-11 characters a-z A-Z 0-9"),
         OptionSpec("reply_format", "json or xml: the reply format asked for", "json"),
     ),
-    factory=_open,
+    factory=deferred_factory("providers.octopush.provider.OctopushProvider"),
     text_profile=TEXT_PROFILE,
-    parse_callback=_parse_callback,
+    parse_callback=deferred_parser("providers.octopush.callbacks.parse_callback"),
     login_label="login (account e-mail)",
     secret_label="API key",
     batch_size=500,
-    describe_delivery=_describe_delivery,
-    describe_refusal=_describe_refusal,
+    describe_delivery=deferred_describer("providers.octopush.callbacks.describe_delivery"),
+    describe_refusal=deferred_describer("providers.octopush.codes.describe_refusal"),
 )

@@ -12,21 +12,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from providers.base import (
-    AccountSettings,
     Capability,
     OptionSpec,
     ProviderInfo,
-    TtsCheck,
     VoiceMode,
+    deferred_describer,
+    deferred_factory,
+    deferred_parser,
+    deferred_tts_check,
     lazy_attributes,
 )
 from providers.text import TextProfile
 
 if TYPE_CHECKING:
-    import httpx
-
-    from providers.base import CallbackRequest
-    from providers.models import CallbackItem
     from providers.voicepartner.provider import VoicePartnerProvider as VoicePartnerProvider
 
 __all__ = ["INFO", "KIND", "VoicePartnerProvider"]
@@ -53,39 +51,6 @@ TEXT_PROFILE = TextProfile(
 )
 
 
-# The parts of INFO that need the heavy modules, each imported when first called.
-def _open(
-    settings: AccountSettings, secret: str, transport: httpx.AsyncBaseTransport | None
-) -> VoicePartnerProvider:
-    from providers.voicepartner.provider import VoicePartnerProvider
-
-    return VoicePartnerProvider(settings, secret, transport)
-
-
-def _parse_callback(request: CallbackRequest) -> list[CallbackItem]:
-    from providers.voicepartner.callbacks import parse_callback
-
-    return parse_callback(request)
-
-
-def _describe_delivery(code: str) -> str:
-    from providers.voicepartner.callbacks import describe_delivery
-
-    return describe_delivery(code)
-
-
-def _describe_refusal(code: str) -> str:
-    from providers.voicepartner.codes import describe_refusal
-
-    return describe_refusal(code)
-
-
-def _tts_check(spoken: str) -> TtsCheck:
-    from providers.voicepartner.rules import tts_check
-
-    return tts_check(spoken)
-
-
 #: Names this package offers from its heavy modules, loaded when asked for.
 __getattr__ = lazy_attributes(__name__, {"VoicePartnerProvider": "providers.voicepartner.provider"})
 
@@ -100,9 +65,9 @@ INFO = ProviderInfo(
         OptionSpec("sender", "call-back mobile number, validated on the VoicePartner platform"),
         OptionSpec("notify_url", "callback URL for delivery reports (notifyUrl)"),
     ),
-    factory=_open,
+    factory=deferred_factory("providers.voicepartner.provider.VoicePartnerProvider"),
     text_profile=TEXT_PROFILE,
-    parse_callback=_parse_callback,
+    parse_callback=deferred_parser("providers.voicepartner.callbacks.parse_callback"),
     login_label="login (unused)",
     secret_label="API key",
     batch_size=MAX_NUMBERS_PER_REQUEST,
@@ -117,7 +82,7 @@ INFO = ProviderInfo(
     # Each send names the URL its reports go to (notifyUrl).
     callback_option="notify_url",
     voice_schedule=True,
-    check_tts=_tts_check,
-    describe_delivery=_describe_delivery,
-    describe_refusal=_describe_refusal,
+    check_tts=deferred_tts_check("providers.voicepartner.rules.tts_check"),
+    describe_delivery=deferred_describer("providers.voicepartner.callbacks.describe_delivery"),
+    describe_refusal=deferred_describer("providers.voicepartner.codes.describe_refusal"),
 )
