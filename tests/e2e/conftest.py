@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Contract keys of a send's ``--json`` output (issue 2, section 4) ...
 SEND_KEYS = {"account", "provider", "status", "recipients", "balance", "cost", "reference"}
 #: ... plus the command line's extensions: the provider's own reference, the outbox's precise
-#: state (partial, cancelled...) and the provider's warnings.
-SEND_EXTRA_KEYS = {"provider_reference", "state", "warnings"}
+#: state (partial, cancelled...), the provider's warnings, and what stopped the send (null).
+SEND_EXTRA_KEYS = {"provider_reference", "state", "warnings", "failure"}
 RECIPIENT_KEYS = {"number", "status", "message_id", "error"}
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -318,6 +318,8 @@ def assert_send_json(
     for key in ("balance", "cost"):
         assert payload[key] is None or isinstance(payload[key], str), payload
     assert isinstance(payload["warnings"], list), payload
+    if status in ("accepted", "dry-run"):
+        assert payload["failure"] is None, payload  # no request failed
     precise = {"accepted": {"accepted"}, "dry-run": {"dry-run"}, "unknown": {"unknown"}}
     allowed = precise.get(status, {"rejected", "partial", "cancelled"})
     assert payload["state"] in allowed, payload

@@ -182,12 +182,16 @@ def test_bad_credentials_exit_3(porte_voix: Cli, case: Case) -> None:
 
     assert result.code == 3, result.output
     payload = result.json
-    # Either shape names the provider's own code: a failure object, or the rejected send.
-    if "error" in payload:
-        assert payload["error"]["code"] == AUTH_CODES[case.provider], payload
-    else:
-        assert payload["status"] == "rejected", payload
-        assert payload["recipients"][0]["error"].startswith(AUTH_CODES[case.provider] + ":")
+    # The rejected send's report says what stopped it: a name, and the provider's own code in
+    # its own field (a script need not read the recipients' error texts).
+    assert payload["status"] == "rejected", payload
+    assert payload["recipients"][0]["error"].startswith(AUTH_CODES[case.provider] + ":")
+    failure = payload["failure"]
+    assert (failure["code"], failure["provider_code"]) == (
+        "authentication",
+        AUTH_CODES[case.provider],
+    ), failure
+    assert failure["message"] and "not-the-secret" not in failure["message"]
     assert len(requests_to(porte_voix.cluster, case.provider)) == 1
     assert "not-the-secret" not in result.output
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
+from providers.errors import ProviderError
 from tui.cli.compliance import opted_out_rows
 from tui.cli.support import (
     EXIT_CONFIG,
@@ -27,7 +28,7 @@ from tui.cli.support import (
     json_text,
     printable_json,
 )
-from tui.errors import code_name, visible
+from tui.errors import code_name, describe, visible
 
 if TYPE_CHECKING:
     from tui.outbox.store import Store
@@ -117,6 +118,22 @@ def outcome_json(report: SendReport) -> dict[str, Any]:
         # a partial or cancelled send (some recipients accepted) from an outright refusal.
         "state": str(outcome.state),
         "warnings": _warnings(outcome),
+        "failure": _failure_json(outcome),
+    }
+
+
+def _failure_json(outcome: SendOutcome) -> dict[str, Any] | None:
+    """What stopped the send, when a request failed (a refused login, an unreachable
+    provider...): its name (as a failure's ``--json`` gives it), the provider's own code in its
+    own field, and the sentence; None when no request failed. A script tells a wrong password
+    from a refused number without reading the recipients' error texts."""
+    if not outcome.errors:
+        return None
+    error = outcome.errors[-1]  # the one that stopped the send: nothing was requested after it
+    return {
+        "code": code_name(error),
+        "provider_code": error.code if isinstance(error, ProviderError) else None,
+        "message": describe(error).message,
     }
 
 
