@@ -52,7 +52,7 @@ def check_send(
     many numbers the opt-out list leaves out. Returns the message as it will go (for the
     confirmation); the send itself leaves them out again, and reports them."""
     from tui.compliance import hours
-    from tui.compliance.optout import opted_out_in, override_refusal
+    from tui.compliance.optout import left_out, opted_out_in, override_refusal
     from tui.compliance.settings import load_settings
 
     promotional = bool(getattr(args, "promotional", False))
@@ -94,9 +94,7 @@ def check_send(
 
         with mapped_errors():
             raise AllOptedOut(listed)
-    left_out = set(listed)
-    kept = tuple(number for number in message.recipients if number not in left_out)
-    return dataclasses.replace(message, recipients=kept)
+    return dataclasses.replace(message, recipients=left_out(message.recipients, listed))
 
 
 def opted_out_rows(outcome: SendOutcome) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -320,8 +320,25 @@ def check_messages(
     at = first.schedule if first is not None and first.schedule is not None else moment
     purposes = {purpose_of(m, promotional=promotional) for m in messages}
     purpose = next((p for p in RULES if p in purposes), Purpose.NOTIFICATION)
-    numbers = (number for message in messages for number in message.recipients)
+    numbers = (number for message in messages for number in _samples(message.recipients))
     return check(purpose, numbers, at, alsace_moselle=alsace_moselle)
+
+
+@runtime_checkable
+class SampledNumbers(Protocol):
+    """A list of numbers that gives one number per distinct prefix without being read
+    (``tui.sending.recipients.StagedNumbers``)."""
+
+    def samples(self, length: int) -> Sequence[str]: ...
+
+
+def _samples(numbers: Sequence[str]) -> Sequence[str]:
+    """Numbers with the same places as ``numbers``: a number's place depends on its first
+    ``_PREFIX`` characters alone (``place_of``), so a staged list of a million numbers gives one
+    number per prefix instead of being walked."""
+    if isinstance(numbers, SampledNumbers):
+        return numbers.samples(_PREFIX)
+    return numbers
 
 
 def require_within_hours(

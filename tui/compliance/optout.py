@@ -18,8 +18,9 @@ are not screened here (``optout sync`` brings that blacklist into the local list
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from providers.errors import InputError
 from providers.models import Message, Route, SmsMessage
@@ -32,6 +33,15 @@ OVERRIDE_FLAG = "--include-opted-out"
 OPTED_OUT = "opted_out"
 SHOWN = 10
 PAGE = 5000
+
+
+@runtime_checkable
+class IndexedNumbers(Protocol):
+    """A list of numbers that can find a few numbers in itself, and copy itself without them,
+    without being read (``tui.sending.recipients.StagedNumbers``)."""
+
+    def among(self, numbers: Iterable[str]) -> tuple[str, ...]: ...
+    def without(self, numbers: Iterable[str]) -> Sequence[str]: ...
 
 
 class AllOptedOut(InputError):
@@ -91,18 +101,46 @@ def screen(store: Store, message: Message, *, include_opted_out: bool = False) -
         if refusal is not None:
             raise InputError("include_opted_out", refusal)
     numbers = message.recipients
-    if not numbers:
-        return Screened(message)
-    found = OptOuts(store).among(numbers)
-    listed = tuple(number for number in numbers if number in found)
+    listed = _listed(OptOuts(store), numbers)
     if not listed:
         return Screened(message)
     if include_opted_out:
         return Screened(message, included=listed)
-    kept = tuple(number for number in numbers if number not in found)
+    kept = left_out(numbers, listed)
     if not kept and message.group is None:
         raise AllOptedOut(listed)
     return Screened(dataclasses.replace(message, recipients=kept), opted_out=listed)
+
+
+def left_out(numbers: tuple[str, ...], listed: Sequence[str]) -> tuple[str, ...]:
+    """``numbers`` without those ``listed``, in their order. A staged list is copied by SQLite
+    (typed as the model's tuple, as ``tui.sending.recipients.as_recipients`` says)."""
+    if isinstance(numbers, IndexedNumbers):
+        return numbers.without(listed)  # type: ignore[return-value]
+    gone = set(listed)
+    return tuple(number for number in numbers if number not in gone)
+
+
+def _listed(optouts: OptOuts, numbers: Sequence[str]) -> tuple[str, ...]:
+    """The numbers of ``numbers`` on the opt-out list, in their order, once each.
+
+    The shorter of the two lists is walked: an empty or short opt-out list is looked up in a
+    staged list of a million numbers (which is not read), a long one is asked about the
+    numbers a page at a time."""
+    if not numbers:
+        return ()
+    size = optouts.count()
+    if size == 0:
+        return ()
+    if isinstance(numbers, IndexedNumbers) and size <= len(numbers):
+        return numbers.among(optouts.numbers())
+    found: dict[str, None] = {}
+    for start in range(0, len(numbers), PAGE):
+        page = numbers[start : start + PAGE]
+        listed = optouts.among(page)
+        if listed:
+            found.update((number, None) for number in page if number in listed)
+    return tuple(found)
 
 
 def drop_opted_out(
@@ -133,10 +171,5 @@ def opted_out_in(store: Store, messages: Sequence[Message]) -> tuple[str, ...]:
     optouts = OptOuts(store)
     found: dict[str, None] = {}
     for message in messages:
-        numbers = message.recipients
-        for start in range(0, len(numbers), PAGE):
-            page = numbers[start : start + PAGE]
-            listed = optouts.among(page)
-            if listed:
-                found.update((number, None) for number in page if number in listed)
+        found.update(dict.fromkeys(_listed(optouts, message.recipients)))
     return tuple(found)

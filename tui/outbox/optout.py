@@ -219,6 +219,11 @@ class OptOuts:
         with self.store._read() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM optouts").fetchone()[0])
 
+    def numbers(self) -> list[str]:
+        """Every number on the list (E.164), in no particular order."""
+        with self.store._read() as conn:
+            return [row[0] for row in conn.execute("SELECT number FROM optouts")]
+
     def entries(
         self,
         *,

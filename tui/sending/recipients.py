@@ -22,6 +22,8 @@ cost what they touch; what must not be done with it is copying it whole (``tuple
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import os
 import re
 import secrets
@@ -142,6 +144,54 @@ class StagedNumbers(Sequence[str]):
                 "(SELECT min(position) FROM numbers GROUP BY country, kind) ORDER BY position"
             ).fetchall()
         return _restored(rows)
+
+    def samples(self, length: int) -> tuple[str, ...]:
+        """One number for each distinct beginning of ``length`` characters, found by SQLite
+        in one pass: what depends on a number's prefix alone (its place, for the sending
+        hours: ``tui.compliance.hours``) is known without reading the list into Python."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT min(number) FROM numbers GROUP BY substr(number, 1, ?)", (length,)
+            ).fetchall()
+        return tuple(row[0] for row in rows)
+
+    def among(self, numbers: Iterable[str]) -> tuple[str, ...]:
+        """Those of ``numbers`` that are here, in the order given here (each once): a few
+        numbers (an opt-out list) are looked up, the list is not read."""
+        found: list[tuple[int, str]] = []
+        wanted = iter(numbers)
+        with self._lock:
+            while chunk := list(itertools.islice(wanted, PAGE)):
+                found += self._db.execute(
+                    "SELECT position, number FROM numbers "
+                    "WHERE number IN (SELECT value FROM json_each(?))",
+                    (json.dumps(chunk),),
+                ).fetchall()
+        return tuple(number for _position, number in sorted(found))
+
+    def without(self, numbers: Iterable[str]) -> StagedNumbers:
+        """A new staged list: these numbers but ``numbers``, in the same order, copied by
+        SQLite (never through Python). Close it too (or leave it to garbage collection)."""
+        left_out = json.dumps(list(dict.fromkeys(numbers)))
+        kept = StagedNumbers(self.database.parent)
+        try:
+            with kept._lock:
+                kept._db.execute("ATTACH DATABASE ? AS source", (str(self.database),))
+                try:
+                    with self._lock:  # the source's own writes are committed: it is read whole
+                        kept._count = kept._db.execute(
+                            "INSERT INTO numbers (number, country, kind) "
+                            "SELECT number, country, kind FROM source.numbers "
+                            "WHERE number NOT IN (SELECT value FROM json_each(?)) "
+                            "ORDER BY position",
+                            (left_out,),
+                        ).rowcount
+                finally:
+                    kept._db.execute("DETACH DATABASE source")
+        except BaseException:
+            kept.close()
+            raise
+        return kept
 
     def __iter__(self) -> Iterator[str]:
         for start in range(0, self._count, PAGE):
