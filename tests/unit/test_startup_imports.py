@@ -58,7 +58,8 @@ def _loaded(code: str, env: dict[str, str]) -> set[str]:
         import atexit, json, os, sys
         def report():
             with open(os.environ["MODULES_OUT"], "w") as out:
-                json.dump(sorted(sys.modules), out)
+                # A name marked absent (None: httpx._main) is not a module loaded.
+                json.dump(sorted(k for k, v in sys.modules.items() if v is not None), out)
         atexit.register(report)
         """
     )
@@ -168,3 +169,16 @@ def test_the_accounts_screen_loads_no_client_until_an_account_is_checked(tmp_pat
         print(exc)
     """
     assert "providers.ecampaign.rules" in _loaded(code, _home(tmp_path))
+
+
+def test_httpx_comes_without_its_own_command_line_tool(tmp_path: Path) -> None:
+    """httpx would import its command-line tool (click, rich, pygments: ~0.1 s) with itself;
+    the provider layer marks it absent, and the client is whole all the same."""
+    code = (
+        "import tui.cli.main, httpx\n"
+        "assert httpx.AsyncClient and httpx.Client and httpx.MockTransport\n"
+        "assert callable(httpx.main)\n"
+    )
+    loaded = _loaded(code, _home(tmp_path))
+    assert "httpx" in loaded and "httpx._client" in loaded
+    assert not {"httpx._main", "click", "pygments"} & loaded
