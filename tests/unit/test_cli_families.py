@@ -65,7 +65,7 @@ def test_a_known_error_reaching_main_keeps_the_exit_code_contract(
         raise ConfigError("the config says no")
 
     parser = cli.build_parser()
-    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(cli, "build_parser", lambda *_: parser)
     count = _subcommands(parser)["sms-count"]
     count.set_defaults(handler=broken)
     assert cli.main(["sms-count", "x"]) == 3
@@ -95,3 +95,31 @@ def test_cheap_commands_load_no_heavy_layer(argv: list[str], tmp_path: Path) -> 
     )
     loaded = json.loads(done.stderr.strip().splitlines()[-1])
     assert loaded == [], f"{argv} loaded {loaded}"
+
+
+def test_each_command_names_its_own_family() -> None:
+    """``COMMAND_FAMILIES`` says which family registers each command (a command line builds
+    that family's parser alone): checked against what the families register."""
+    registered = {}
+    for family in cli.FAMILIES:
+        commands = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(family).register(commands)
+        registered.update(dict.fromkeys(commands.choices, family))
+    assert registered == cli.COMMAND_FAMILIES
+    assert set(_subcommands(cli.build_parser())) == set(cli.COMMAND_FAMILIES)
+    only = _subcommands(cli.build_parser("resend"))
+    assert set(only) == {"sends", "resend"}
+    assert cli.command_of(["--demo", "send", "sms", "--to", "x"]) == "send"
+    assert cli.command_of(["--version"]) is None and cli.command_of(["nope"]) is None
+
+
+def test_a_command_line_builds_the_parser_it_needs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole help lists every command; a mistyped one is refused by the whole parser."""
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in cli.COMMAND_FAMILIES)
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["sendd", "sms"])
+    assert refused.value.code == 2
+    assert "invalid choice: 'sendd'" in capsys.readouterr().err
