@@ -123,3 +123,20 @@ def test_a_command_line_builds_the_parser_it_needs(capsys: pytest.CaptureFixture
         cli.main(["sendd", "sms"])
     assert refused.value.code == 2
     assert "invalid choice: 'sendd'" in capsys.readouterr().err
+
+
+def test_the_program_freezes_what_is_left_for_the_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``porte-voix`` (``entry``) is ``main`` and its exit code; what is left is frozen out of
+    the final collections, by the program only (``main`` never touches the collector)."""
+    frozen: list[bool] = []
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(cli, "main", lambda: 7)
+    assert cli.entry() == 7 and frozen == [True]
+    run = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "sms-count", "hello", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0 and json.loads(run.stdout)["segments"] == 1

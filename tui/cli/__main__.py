@@ -2,6 +2,6 @@
 
 import sys
 
-from tui.cli.main import main
+from tui.cli.main import entry
 
-sys.exit(main())
+sys.exit(entry())
