@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Select, TextArea
+from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Select, TextArea
 
 from screens.host import HostApp, host_app
 from screens.widgets.account_bar import AccountBar
@@ -17,6 +18,8 @@ COMPACT_TYPES = (Input, Select, TextArea, Button, Checkbox)
 COMPACT_QUERY = "Input, Select, TextArea, Button, Checkbox"
 #: The class Textual's ``compact`` reactive toggles on these widgets (its CSS keys on it).
 COMPACT_CLASS = "-textual-compact"
+#: The class a collapsed ``Collapsible`` has (its CSS hides its contents with it).
+COLLAPSED_CLASS = "-collapsed"
 
 
 def compact_before_mount(widget: Widget) -> None:
@@ -28,6 +31,17 @@ def compact_before_mount(widget: Widget) -> None:
     """
     widget.set_reactive(type(widget).compact, True)  # type: ignore[attr-defined]
     widget.add_class(COMPACT_CLASS, update=False)
+
+
+def collapsed_before_mount(collapsible: Collapsible) -> Collapsible:
+    """``collapsible``, given now the class Textual adds when a collapsed one mounts.
+
+    Added on mount, the class restyles the Collapsible and all it holds a second time (the
+    composer's options: two dozen nodes); given before, they are styled once, already collapsed.
+    """
+    if collapsible.collapsed:
+        collapsible.add_class(COLLAPSED_CLASS, update=False)
+    return collapsible
 
 
 def _is_mode_binding(active: ActiveBinding) -> bool:
@@ -52,6 +66,23 @@ class ModeScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    #: Whether the screen was ever put aside (another mode, or a dialog over it).
+    _suspended = False
+
+    @on(events.ScreenSuspend)
+    def _note_suspended(self) -> None:
+        self._suspended = True
+
+    @on(events.ScreenResume)
+    def _keep_fresh_styles(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own resume handler (a subclass's handlers come first). A screen
+        # opened by switch_mode is resumed twice before its first paint, and each resume
+        # restyles every node: twice the cost of mounting it, for nothing, since each node was
+        # styled as it mounted and every change since restyled what it touched. A screen
+        # coming back from being suspended is restyled as Textual does.
+        if not self._suspended:
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         # The fields compose did not yield one by one (given to a container as arguments, or

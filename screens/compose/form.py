@@ -52,6 +52,10 @@ def option_row(label: str, field: Widget, row_id: str | None = None) -> Horizont
 
 
 class ComposeForm(ModeScreen, Generic[M]):
+    # No auto-focus: on_mount focuses the recipients. Textual's would first focus the form
+    # (the first focusable widget), restyling its every field, then on_mount's focus would move
+    # it and restyle them all again; it would also come back on a resume with nothing focused.
+    AUTO_FOCUS = ""
     CAPABILITY = Capability.SMS
     #: What the composer sends, in words ("an account that sends no SMS").
     CHANNEL_WORDS = "SMS"

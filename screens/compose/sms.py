@@ -19,6 +19,7 @@ from providers.base import Capability
 from providers.errors import InputError
 from providers.models import Channel, Route, SmsMessage
 from providers.phone import normalise
+from screens.base import collapsed_before_mount
 from screens.compose.common import ComposeScreen
 from screens.compose.confirm import excerpt
 from screens.compose.form import option_row, schedule_text
@@ -63,7 +64,7 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
         yield TextArea(id="sms-text", soft_wrap=True)
         yield SegmentCounter(id="counter")
         yield Static("", id="preview")
-        with Collapsible(title="Options", id="options"):
+        with collapsed_before_mount(Collapsible(title="Options", id="options")):
             yield option_row("Sender", Input(placeholder="up to 11 characters", id="sender"))
             yield option_row(
                 "Route",

@@ -22,6 +22,7 @@ from providers import text as sms_text
 from providers.base import Capability
 from providers.errors import InputError, ProviderError
 from providers.models import Channel, VmsType, VoiceMessage
+from screens.base import collapsed_before_mount
 from screens.compose.common import ComposeScreen
 from screens.compose.confirm import excerpt
 from screens.compose.form import option_row, schedule_text
@@ -66,7 +67,7 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
             yield Button("Load audio files", id="load-audio")
         yield Input(placeholder="voice template id", id="template")
         yield option_row("Caller", Input(placeholder="caller / sender number", id="sender"))
-        with Collapsible(title="Options", id="options"):
+        with collapsed_before_mount(Collapsible(title="Options", id="options")):
             yield option_row(
                 "Schedule",
                 Input(placeholder="YYYY-MM-DD HH:MM, Paris time", id="schedule"),

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from time import monotonic
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets.data_table import ColumnKey
 
 from providers.base import ProviderInfo
 from providers.phone import display
@@ -69,22 +69,10 @@ class SendPanel(Vertical):
     SendPanel #results-note { height: auto; color: $text-muted; }
     """
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="send-status")
-        yield ProgressBar(id="send-progress", show_eta=False)
-        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="row-detail")
-        yield Static("", id="results-note")
-
     def on_mount(self) -> None:
         self.display = False
-        table = self.query_one(DataTable)
-        self._columns = [
-            table.add_column("number"),
-            table.add_column("send"),
-            table.add_column("delivery", width=DELIVERY_WIDTH),
-            table.add_column("detail"),
-        ]
+        #: The parts are mounted when the panel first shows something (``_parts``).
+        self._columns: list[ColumnKey] = []
         #: The cell values on screen, by row key, so a refresh changes only what changed.
         self._shown: dict[str, Cells] = {}
         self._rows: dict[str, RecipientRow] = {}
@@ -96,7 +84,34 @@ class SendPanel(Vertical):
         self.shown_account = ""
         self._reveal_until = 0.0
 
+    def _parts(self) -> None:
+        """Mount the status, progress bar, table and notes, the first time they are needed.
+
+        The panel is hidden until a send starts or a stored one is shown: composed with the
+        composer, its table and progress bar would be styled at every console start for
+        nothing. ``mount`` puts them in the DOM at once, so they can be queried and filled
+        right after this call."""
+        if self._columns:
+            return
+        table: DataTable[str | Text] = DataTable(
+            id="results", cursor_type="row", zebra_stripes=True
+        )
+        self.mount(
+            Static("", id="send-status"),
+            ProgressBar(id="send-progress", show_eta=False),
+            table,
+            Static("", id="row-detail"),
+            Static("", id="results-note"),
+        )
+        self._columns = [
+            table.add_column("number"),
+            table.add_column("send"),
+            table.add_column("delivery", width=DELIVERY_WIDTH),
+            table.add_column("detail"),
+        ]
+
     def start(self, total: int, what: str) -> None:
+        self._parts()
         self.display = True
         self.shown_state = None
         self.query_one(DataTable).clear()
@@ -111,6 +126,7 @@ class SendPanel(Vertical):
         )
 
     def show_progress(self, progress: SendProgress) -> None:
+        self._parts()
         bar = self.query_one(ProgressBar)
         finished = progress.done + progress.failed + progress.cancelled
         bar.update(total=max(progress.total, 1), progress=finished)
@@ -133,6 +149,7 @@ class SendPanel(Vertical):
         warnings: Sequence[str],
         context: ResultContext,
     ) -> None:
+        self._parts()
         self.display = True
         self.query_one(ProgressBar).display = False
         self.shown_state = send.state
@@ -179,6 +196,7 @@ class SendPanel(Vertical):
     def focus_results(self) -> None:
         """After a send: the results have the focus (their highlighted row written out whole
         under them), not the field the confirmation was opened from."""
+        self._parts()
         table = self.query_one(DataTable)
         if table.display and table.row_count:
             table.focus(scroll_visible=False)
@@ -212,6 +230,7 @@ class SendPanel(Vertical):
         Delivery reports refresh this as they arrive: rebuilding the table each time would
         throw the operator's cursor and scroll back to the top while they read the results.
         """
+        self._parts()
         table = self.query_one(DataTable)
         info = self.context.info if self.context else None
         whole = _campaign_cell(self.context.totals) if self.context else ""
