@@ -15,6 +15,7 @@ A reply too large to hold even so (eCampaign's getCDR) is read chunk by chunk th
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -296,9 +297,15 @@ def url_problem(url: str) -> str | None:
 
 def check_url(provider: str, url: str) -> None:
     """Refuse, before anything is sent, a URL no request could go to."""
-    problem = url_problem(url)
+    problem = _known_problem(url)
     if problem is not None:
         raise _bad_url(provider, problem)
+
+
+@functools.lru_cache(maxsize=32)
+def _known_problem(url: str) -> str | None:
+    # A send asks about the same URL before each of its batches: it is judged once.
+    return url_problem(url)
 
 
 def _bad_url(provider: str, reason: str) -> ProviderError:

@@ -34,7 +34,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from providers.errors import InputError, OutcomeUnknownError, ProviderError
-from providers.models import SendReceipt
+from providers.models import RecipientResult, SendReceipt
 
 MASK = "***"
 #: Shorter secrets would blank ordinary words; their element or field is blanked instead.
@@ -100,7 +100,7 @@ def excerpt(raw: bytes | str, secret: str, limit: int = EXCERPT_CHARS) -> str:
     secret, grown until the scrubbed window still reaches that far or holds the whole reply.
     """
     forms = _ordered_forms(secret)
-    margin = max((len(f) for form in forms for f in (form, form.lower())), default=0) + 1
+    margin = max((len(form) for form in forms), default=0) + 1
     size = limit + margin
     while True:
         window = raw[:size]
@@ -119,32 +119,60 @@ def _element(tag: str) -> re.Pattern[str]:
     )
 
 
-def _ordered_forms(secret: str) -> list[str]:
-    # Longest first, so that a form containing another is replaced whole.
-    return sorted(secret_forms(secret), key=len, reverse=True)
+@functools.lru_cache(maxsize=8)
+def _ordered_forms(secret: str) -> tuple[str, ...]:
+    """What scrubbing replaces, in order: each form longest first (so that a form containing
+    another is replaced whole), each followed by its lower case when that differs.
+
+    Worked out once per secret, not for every reply and receipt: a send scrubs each of its
+    batches with the same one. The few secrets kept here are the ones the providers in this
+    process hold anyway; nothing here is ever written out.
+    """
+    replacements: list[str] = []
+    for form in sorted(secret_forms(secret), key=len, reverse=True):
+        replacements.append(form)
+        if form.lower() != form:
+            replacements.append(form.lower())
+    return tuple(replacements)
 
 
-def _scrub_forms(text: str, forms: list[str]) -> str:
+def _scrub_forms(text: str, forms: tuple[str, ...]) -> str:
     for form in forms:
         text = text.replace(form, MASK)
-        if form.lower() != form:
-            text = text.replace(form.lower(), MASK)
     return text
 
 
 def scrub_receipt(receipt: SendReceipt, secret: str) -> SendReceipt:
-    """The receipt with the secret gone from every text that came from the provider."""
-    forms = _ordered_forms(secret)  # once, not per recipient: a batch holds 500 of them
+    """The receipt with the secret gone from every text that came from the provider.
+
+    A batch's 500 results share a handful of error texts: each distinct one is scrubbed once,
+    and a receipt with nothing to scrub is returned as it is.
+    """
+    forms = _ordered_forms(secret)
     if not forms:
+        return receipt
+    warnings = tuple(_scrub_forms(w, forms) for w in receipt.warnings)
+    echo = None if receipt.echo is None else _scrub_forms(receipt.echo, forms)
+    clean: dict[str, str] = {}
+    recipients: list[RecipientResult] | None = None  # a copy, made at the first change
+    for index, result in enumerate(receipt.recipients):
+        error = result.error
+        if not error:
+            continue
+        scrubbed = clean.get(error)
+        if scrubbed is None:
+            scrubbed = clean[error] = _scrub_forms(error, forms)
+        if scrubbed != error:
+            if recipients is None:
+                recipients = list(receipt.recipients)
+            recipients[index] = replace(result, error=scrubbed)
+    if recipients is None and warnings == receipt.warnings and echo == receipt.echo:
         return receipt
     return replace(
         receipt,
-        warnings=tuple(_scrub_forms(w, forms) for w in receipt.warnings),
-        recipients=tuple(
-            replace(r, error=_scrub_forms(r.error, forms)) if r.error else r
-            for r in receipt.recipients
-        ),
-        echo=None if receipt.echo is None else _scrub_forms(receipt.echo, forms),
+        warnings=warnings,
+        recipients=receipt.recipients if recipients is None else tuple(recipients),
+        echo=echo,
     )
 
 

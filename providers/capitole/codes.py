@@ -237,13 +237,18 @@ def receipt_from_reply(
     warnings = [f"{c}: {meaning(c)}" for c in reply.codes if c != SENDING_OK]
     warnings += notes
     warnings += [f"unrecognised part of the reply: {part!r}" for part in reply.unknown]
-    results = tuple(
-        RecipientResult(n, SendStatus.REJECTED, error=refused[n])
-        if n in refused
-        else RecipientResult(n, SendStatus.ACCEPTED)
-        for n in recipients
-    )
-    everyone_refused = bool(recipients) and set(refused) == set(recipients)
+    accepted = SendStatus.ACCEPTED
+    if refused:
+        results = tuple(
+            RecipientResult(n, SendStatus.REJECTED, error=refused[n])
+            if n in refused
+            else RecipientResult(n, accepted)
+            for n in recipients
+        )
+    else:  # the usual reply, SENDING_OK: one result per number, nothing to look up
+        results = tuple([RecipientResult(n, accepted) for n in recipients])
+    # ``refused`` holds recipients only: none refused is never everyone refused.
+    everyone_refused = bool(refused) and set(refused) == set(recipients)
     return SendReceipt(
         provider=KIND,
         status=SendStatus.REJECTED if everyone_refused else SendStatus.ACCEPTED,

@@ -78,7 +78,7 @@ class CapitoleProvider:
         self.vms_test_url = options.get("vms_test_url") or self.vms_url + TEST_SUFFIX
         self.last_balance: LastBalance | None = None
         self._client = make_client(transport)
-        self._prepared: LastPrepared[bytes] = LastPrepared()
+        self._prepared: LastPrepared[tuple[bytes, bytes]] = LastPrepared()
 
     def __repr__(self) -> str:
         return f"CapitoleProvider(account={self.settings.name!r}, login={self.settings.login!r})"
@@ -90,11 +90,15 @@ class CapitoleProvider:
     def validate_sms(self, message: SmsMessage) -> None:
         self._prepared.keep(message, self._sms_xml(message))
 
-    def _sms_xml(self, message: SmsMessage) -> bytes:
-        """The message checked, then its XML document."""
+    def _sms_xml(self, message: SmsMessage) -> tuple[bytes, bytes]:
+        """The message checked, then its XML document and the form body carrying it.
+
+        Both built here: validation runs while the previous batch's request is out, so the
+        send of this one has nothing left to build."""
         rules.check_credentials(self.settings.login, self._secret)
         rules.check_sms(message)
-        return rules.sms_xml(message, self.settings.login, self._secret)
+        xml = rules.sms_xml(message, self.settings.login, self._secret)
+        return xml, rules.form_body(xml)
 
     def validate_voice(self, message: VoiceMessage) -> None:
         rules.check_credentials(self.settings.login, self._secret)
@@ -103,33 +107,28 @@ class CapitoleProvider:
     # -- sending --------------------------------------------------------------------------------
     async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
         # Checked (and built) already when this very message was validated last.
-        xml = self._prepared.take(message) or self._sms_xml(message)
+        xml, body = self._prepared.take(message) or self._sms_xml(message)
         if dry_run:
             return await self._dry_run(
-                "sms_test_url", self.sms_test_url, self.sms_url, xml, message
+                "sms_test_url", self.sms_test_url, self.sms_url, xml, message, body
             )
-        return await self._send(self.sms_url, xml, message.recipients, message.campaign_id)
+        return await self._send(self.sms_url, body, message.recipients, message.campaign_id)
 
     async def send_voice(self, message: VoiceMessage, *, dry_run: bool = False) -> SendReceipt:
         self.validate_voice(message)
         xml = rules.vms_xml(message, self.settings.login, self._secret)
+        body = rules.form_body(xml)
         if dry_run:
             return await self._dry_run(
-                "vms_test_url", self.vms_test_url, self.vms_url, xml, message
+                "vms_test_url", self.vms_test_url, self.vms_url, xml, message, body
             )
-        return await self._send(self.vms_url, xml, message.recipients, message.campaign_id)
+        return await self._send(self.vms_url, body, message.recipients, message.campaign_id)
 
     async def _send(
-        self, url: str, xml: bytes, recipients: Sequence[str], reference: str | None
+        self, url: str, body: bytes, recipients: Sequence[str], reference: str | None
     ) -> SendReceipt:
         response = await request(
-            self._client,
-            KIND,
-            "POST",
-            url,
-            sends=True,
-            content=rules.form_body(xml),
-            headers=FORM_HEADERS,
+            self._client, KIND, "POST", url, sends=True, content=body, headers=FORM_HEADERS
         )
         reply = codes.parse_reply(_decode(response), self._secret)
         self._note_balance(reply)
@@ -143,6 +142,7 @@ class CapitoleProvider:
         live_url: str,
         xml: bytes,
         message: SmsMessage | VoiceMessage,
+        body: bytes,
     ) -> SendReceipt:
         if test_url.rstrip("/") == live_url.rstrip("/"):
             raise InputError(option, "the test URL is the sending URL: a dry run would send")
@@ -152,7 +152,7 @@ class CapitoleProvider:
             "POST",
             test_url,
             sends=False,
-            content=rules.form_body(xml),
+            content=body,
             headers=FORM_HEADERS,
         )
         echo = _decode(response)

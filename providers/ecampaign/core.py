@@ -142,6 +142,10 @@ class EcampaignCore:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    def form(self, root: etree._Element) -> bytes:
+        """The form body carrying ``root``: one field, ``xml``, the UTF-8 document encoded."""
+        return form_encode([("xml", to_bytes(root, "UTF-8"))])
+
     async def post(
         self,
         path: str,
@@ -151,7 +155,12 @@ class EcampaignCore:
         max_bytes: int = MAX_REPLY_BYTES,
     ) -> httpx.Response:
         """``max_bytes`` bounds the reply (a whole group's members are larger than most)."""
-        body = form_encode([("xml", to_bytes(root, "UTF-8"))])
+        return await self.post_form(path, self.form(root), sends=sends, max_bytes=max_bytes)
+
+    async def post_form(
+        self, path: str, body: bytes, *, sends: bool, max_bytes: int = MAX_REPLY_BYTES
+    ) -> httpx.Response:
+        """``post`` of a body built already (``form``)."""
         return await request(
             self.client,
             KIND,
@@ -184,6 +193,10 @@ class EcampaignCore:
     async def exchange(self, path: str, root: etree._Element, *, sends: bool) -> Reply:
         """POST ``root`` and return the reply whatever its code."""
         return self.read_reply(await self.post(path, root, sends=sends), sends=sends)
+
+    async def exchange_form(self, path: str, body: bytes, *, sends: bool) -> Reply:
+        """``exchange`` of a body built already (``form``)."""
+        return self.read_reply(await self.post_form(path, body, sends=sends), sends=sends)
 
     # -- replies ------------------------------------------------------------------------------
     def read_reply(

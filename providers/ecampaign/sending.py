@@ -8,7 +8,7 @@ eCampaign has no test mode: a dry run is this local validation and nothing else.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 
@@ -52,6 +52,23 @@ class _Request:
     mails: tuple[str, ...] = ()
     channel: str = "sms"
     route: tuple[str, str] = ("route", "")  # the option used and its route id
+    body: bytes | None = None  # the whole request's form body, when built ahead (``_sealed``)
+
+
+def _sealed(core: EcampaignCore, planned: _Request) -> _Request:
+    """``planned`` with the form body of its whole request (the envelope around the operation).
+
+    Built when a message is validated, which a send does while the previous batch's request is
+    out, so that the send of this one has nothing left to build. Without a login or password
+    the envelope cannot be built: the request is left as it was, and its send refuses it, as
+    it always has, rather than the check.
+    """
+    try:
+        root = core.envelope()
+        root.append(planned.operation)
+        return replace(planned, body=core.form(root))
+    except (InputError, ValueError):
+        return planned
 
 
 def _route(core: EcampaignCore, channel: str) -> tuple[str, str]:
@@ -187,7 +204,7 @@ class SendingMixin:
     _prepared: LastPrepared[_Request]
 
     def validate_sms(self, message: SmsMessage) -> None:
-        self._prepared.keep(message, _sms_request(self._core, message))
+        self._prepared.keep(message, _sealed(self._core, _sms_request(self._core, message)))
 
     def validate_voice(self, message: VoiceMessage) -> None:
         _voice_request(self._core, message)
@@ -221,10 +238,13 @@ class SendingMixin:
                 recipients=tuple(RecipientResult(item, SendStatus.DRY_RUN) for item in listed),
                 warnings=(DRY_RUN_NOTE,),
             )
-        root = self._core.envelope()
-        root.append(planned.operation)
         # Every code goes to send_receipt: a refusal may still list destinations that were sent.
-        reply = await self._core.exchange(planned.path, root, sends=True)
+        if planned.body is not None:
+            reply = await self._core.exchange_form(planned.path, planned.body, sends=True)
+        else:
+            root = self._core.envelope()
+            root.append(planned.operation)
+            reply = await self._core.exchange(planned.path, root, sends=True)
         try:
             return send_receipt(self._core, reply, planned.phones, planned.mails)
         except ProviderError as exc:

@@ -225,7 +225,7 @@ def recipient_e164(value: Any) -> str:
 def parse_json(body: bytes) -> Reply:
     try:
         # utf-8-sig: PHP services sometimes prefix their output with a byte-order mark.
-        data = json.loads(body.decode("utf-8-sig"), parse_float=Decimal)
+        data = json.loads(body.decode("utf-8-sig"), parse_float=_Decimals().__getitem__)
     except (UnicodeDecodeError, ValueError):
         raise ReplyUnreadable("not valid JSON") from None
     if not isinstance(data, dict):
@@ -240,12 +240,7 @@ def parse_json(body: bytes) -> Reply:
                 balances[str(kind)] = value
     else:
         balance = to_decimal(raw_balance)
-    read = _Amounts()
-    successes = tuple(
-        _json_success(item, read)
-        for item in _json_items(_first(data, ("successs", "successes", "success")))
-        if isinstance(item, dict) and "recipient" in item
-    )
+    successes = _json_successes(_json_items(_first(data, ("successs", "successes", "success"))))
     failures = tuple(_json_failure(item) for item in _json_items(data.get("failures")))
     return Reply(
         error_code=_code(data.get("error_code")),
@@ -279,37 +274,41 @@ def _json_items(value: Any) -> list[Any]:
     return [value]
 
 
-class _Amounts:
-    """The per-recipient fields of one reply, each distinct value read once: a reply lists
-    hundreds of numbers with the same country, cost and SMS count."""
+class _Decimals(dict[str, Decimal]):
+    """``parse_float`` of a reply: each writing read once, one ``Decimal`` for all its uses."""
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[object, ...], tuple[str | None, Decimal | None, int | None]] = {}
+    def __missing__(self, text: str) -> Decimal:
+        value = self[text] = Decimal(text)
+        return value
 
-    def __call__(self, country: Any, cost: Any, needed: Any) -> tuple[Any, ...]:
-        # Keyed by type and text: equal amounts may be written differently (0.05, 0.050), and
-        # each keeps its own writing.
-        key = (type(country), country, type(cost), str(cost), type(needed), str(needed))
+
+def _json_successes(items: list[Any]) -> tuple[Success, ...]:
+    """A ``Success`` for every item that is an object with a recipient, in one loop (one item
+    per number), each distinct (country, cost, SMS count) read once. Told apart by type and
+    value; a text read from a ``Decimal`` keeps its writing (0.050), so a ``Decimal`` country
+    or cost is told by identity: ``_Decimals`` makes one object per writing, and ``items``
+    keeps every one alive, and its id its own, meanwhile."""
+    seen: dict[tuple[object, ...], tuple[Any, ...]] = {}
+    successes: list[Success] = []
+    append = successes.append
+    for item in items:
+        if not (isinstance(item, dict) and "recipient" in item):
+            continue
+        get = item.get
+        country, cost, needed = get("country_code"), get("cost"), get("sms_needed")
+        country_key = id(country) if type(country) is Decimal else country
+        cost_key = id(cost) if type(cost) is Decimal else cost
+        key = (type(country), country_key, type(cost), cost_key, type(needed), needed)
         try:
-            return self._seen[key]
+            read = seen[key]
         except KeyError:
-            pass
+            read = seen[key] = (_text(country), to_decimal(cost), _int(needed))
         except TypeError:  # a list or an object where a value was expected: read it as is
-            return _text(country), to_decimal(cost), _int(needed)
-        read = self._seen[key] = (_text(country), to_decimal(cost), _int(needed))
-        return read
-
-
-def _json_success(item: Mapping[str, Any], read: _Amounts | None = None) -> Success:
-    country, cost, needed = (read or _Amounts())(
-        item.get("country_code"), item.get("cost"), item.get("sms_needed")
-    )
-    return Success(
-        recipient=recipient_e164(item["recipient"]),
-        country_code=country,
-        cost=cost,
-        sms_needed=needed,
-    )
+            read = (_text(country), to_decimal(cost), _int(needed))
+        raw = item["recipient"]  # usually JSON's bare 33601010101
+        number = "+" + str(raw) if type(raw) is int and raw > 0 else recipient_e164(raw)
+        append(Success(number, *read))
+    return tuple(successes)
 
 
 def _json_failure(item: Any) -> Failure:

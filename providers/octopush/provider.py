@@ -22,7 +22,8 @@ in ``providers.octopush.rules``.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import ClassVar, NoReturn
 
 import httpx
@@ -67,15 +68,28 @@ from providers.redact import excerpt, guard_provider
 
 #: Characters of a reply kept in an error (replies are short; an HTML page is not).
 MAX_ORIGINAL = 500
+#: What a dry run adds to the send's body: Octopush's own simulation (``request_mode=simu``).
+SIMULATION = b"&" + form_encode([("request_mode", "simu")])
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """What validation decided: the form fields of the send, in order."""
+    """What validation decided: the form fields of the send, in order, and the rest derived
+    from them here, with the checks: validation runs while the previous batch's request is out,
+    so the send of this one has nothing left to build."""
 
     fields: tuple[tuple[str, str], ...]
     recipients: tuple[str, ...]
     sending_date: int | None
+    body: bytes = field(init=False)  # the fields encoded (form_encode)
+    sent: frozenset[str] = field(init=False)  # the recipients, to match the reply against
+    request_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "body", form_encode(self.fields))
+        object.__setattr__(self, "sent", frozenset(self.recipients))
+        request_id = next((v for k, v in self.fields if k == "request_id"), "")
+        object.__setattr__(self, "request_id", request_id)
 
 
 @guard_provider
@@ -160,16 +174,14 @@ class OctopushProvider:
     async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
         # Checked (and prepared) already when this very message was validated last.
         prepared = self._prepared.take(message) or self._prepare(message)
-        fields = list(prepared.fields)
-        if dry_run:
-            fields.append(("request_mode", "simu"))
+        body = prepared.body + SIMULATION if dry_run else prepared.body
         # A simulation spends nothing: its failures are ordinary errors, not unknown outcomes.
-        reply = await self._call("sms", fields, sends=not dry_run)
+        reply = await self._call("sms", body, sends=not dry_run, request_id=prepared.request_id)
         return _receipt(reply, prepared, dry_run=dry_run)
 
     async def balance(self) -> Balance:
-        fields = [("user_login", self._login()), ("api_key", self._secret)]
-        reply = await self._call("balance", fields, sends=False)
+        body = form_encode([("user_login", self._login()), ("api_key", self._secret)])
+        reply = await self._call("balance", body, sends=False)
         lines = tuple(
             BalanceLine(
                 label=rules.TYPE_LABELS.get(kind, f"SMS type {kind}"),
@@ -184,10 +196,11 @@ class OctopushProvider:
             raise ProviderError(KIND, "BAD_REPLY", "the balance reply lists no balance")
         return Balance(KIND, lines, as_of=rules.now())
 
-    async def _call(self, operation: str, fields: list[tuple[str, str]], *, sends: bool) -> Reply:
-        # UTF-8 percent-escapes (é → %C3%A9, + → %2B), as urlencode writes them; the body is
-        # built here, not by httpx, so that tests can assert the exact bytes.
-        body = form_encode(fields)
+    async def _call(
+        self, operation: str, body: bytes, *, sends: bool, request_id: str = ""
+    ) -> Reply:
+        # ``body``: the form fields as urlencode writes them, UTF-8 percent-escapes (é → %C3%A9,
+        # + → %2B), built by form_encode, not by httpx, so that tests can assert the exact bytes.
         suffix = "/json" if self._reply_format == "json" else ""
         response = await request(
             self._client,
@@ -198,7 +211,6 @@ class OctopushProvider:
             content=body,
             headers={"Content-Type": FORM_CONTENT_TYPE},
         )
-        original = excerpt(response.content, self._secret, MAX_ORIGINAL)
         if 400 <= response.status_code < 500:
             # Refused before any processing (wrong base_url, a proxy...): nothing was sent.
             raise ProviderError(
@@ -206,7 +218,7 @@ class OctopushProvider:
                 f"HTTP {response.status_code}",
                 f"the server refused the request with HTTP {response.status_code}; "
                 "check the account's base_url",
-                original,
+                self._original(response),
             )
         try:
             reply = parse_reply(response.content, self._reply_format)
@@ -215,28 +227,39 @@ class OctopushProvider:
                 raise OutcomeUnknownError(
                     KIND,
                     f"the reply could not be read ({exc}); the SMS may have been sent",
-                    original,
+                    self._original(response),
                 ) from None
             raise ProviderError(
-                KIND, "BAD_REPLY", f"the reply could not be read ({exc})", original
+                KIND, "BAD_REPLY", f"the reply could not be read ({exc})", self._original(response)
             ) from None
         if not reply.ok:
             code = reply.error_code
             if code == ALREADY_RECEIVED:
                 # Not a failure: the first request with this id was received; this one was
                 # not sent again (PROVIDER-NOTES: "duplicate -> error 120").
-                request_id = next((v for k, v in fields if k == "request_id"), "")
-                raise AlreadySentError(KIND, code, meaning(code), original, request_id=request_id)
+                raise AlreadySentError(
+                    KIND, code, meaning(code), self._original(response), request_id=request_id
+                )
             error_class = AuthenticationError if code in AUTHENTICATION else ProviderError
             raise error_class(
                 KIND,
                 code,
                 meaning(code),
-                original,
+                self._original(response),
                 retryable=code in RETRYABLE,
                 balance=str(reply.balance) if reply.balance is not None else None,
             )
         return reply
+
+    def _original(self, response: httpx.Response) -> str:
+        """The start of the reply for an error, scrubbed: read only when an error needs it."""
+        return excerpt(response.content, self._secret, MAX_ORIGINAL)
+
+
+#: The error of a number a reply that lists others leaves out.
+NOT_LISTED = "the provider's reply does not list this number; check its history"
+#: ``costs.get`` default: a listed number may have no cost (None).
+_UNLISTED = Decimal(-1)
 
 
 def _same_number(number: str, sent: Collection[str]) -> str:
@@ -250,34 +273,37 @@ def _same_number(number: str, sent: Collection[str]) -> str:
 
 
 def _receipt(reply: Reply, prepared: _Prepared, *, dry_run: bool) -> SendReceipt:
-    sent = frozenset(prepared.recipients)
+    sent = prepared.sent
     failures = {_same_number(failure.recipient, sent): failure for failure in reply.failures}
-    successes = {_same_number(success.recipient, sent): success for success in reply.successes}
+    costs: dict[str, Decimal | None] = {}
+    for success in reply.successes:
+        number = success.recipient
+        costs[number if number in sent else _same_number(number, sent)] = success.cost
     # A reply that lists recipients vouches only for those it lists.
-    listed = bool(failures or successes)
+    unlisted_unknown = bool(failures or costs) and not dry_run
     ok_status = SendStatus.DRY_RUN if dry_run else SendStatus.ACCEPTED
+    accepted = False
     results: list[RecipientResult] = []
+    append = results.append
     for number in prepared.recipients:
-        failure = failures.pop(number, None)
-        if failure is not None:
-            results.append(_rejected(number, failure.error_code))
-            continue
-        success = successes.get(number)
-        if success is None and listed and not dry_run:
-            results.append(
-                RecipientResult(
-                    number,
-                    SendStatus.UNKNOWN,
-                    error="the provider's reply does not list this number; check its history",
-                )
-            )
-            continue
-        results.append(RecipientResult(number, ok_status, cost=success.cost if success else None))
+        if failures:
+            failure = failures.pop(number, None)
+            if failure is not None:
+                append(_rejected(number, failure.error_code))
+                continue
+        cost = costs.get(number, _UNLISTED)
+        if cost is _UNLISTED:
+            if unlisted_unknown:
+                append(RecipientResult(number, SendStatus.UNKNOWN, error=NOT_LISTED))
+                continue
+            cost = None
+        append(RecipientResult(number, ok_status, None, None, cost))
+        accepted = True
     # Numbers the provider reports in a form we did not send: shown, never hidden.
     results.extend(_rejected(number, failure.error_code) for number, failure in failures.items())
     if dry_run:
         status = SendStatus.DRY_RUN
-    elif any(result.status is SendStatus.ACCEPTED for result in results):
+    elif accepted:
         status = SendStatus.ACCEPTED
     else:
         status = SendStatus.REJECTED
