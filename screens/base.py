@@ -44,6 +44,24 @@ def collapsed_before_mount(collapsible: Collapsible) -> Collapsible:
     return collapsible
 
 
+class ModeFooter(Footer):
+    """Textual's footer, rebuilt once for a burst of binding changes, not once per change.
+
+    Each change of the screen's bindings makes Textual's footer recompose after the next
+    refresh, a change at a time: a screen opened by switch_mode is resumed twice, so its footer
+    was built twice more before the first paint (and each FooterKey styled twice). Here a burst
+    asks one recompose, which Textual makes when the footer is next idle, from the bindings as
+    they then stand.
+    """
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.refresh(recompose=True)
+
+
 def _is_mode_binding(active: ActiveBinding) -> bool:
     """The app's F1–F8 bindings (ids ``mode.<name>``, keys ``f1``…``f8``)."""
     return (active.binding.id or "").startswith("mode.") and active.binding.key[1:].isdigit()
@@ -62,7 +80,7 @@ class ModeScreen(Screen[None]):
             if isinstance(widget, COMPACT_TYPES):
                 compact_before_mount(widget)
             yield widget
-        yield Footer(compact=True)
+        yield ModeFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError

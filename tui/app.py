@@ -54,6 +54,12 @@ def _opener(mode: str) -> Callable[[], Screen[object]]:
 
     def make() -> Screen[object]:
         screen: Screen[object] = getattr(importlib.import_module(module), name)()
+        # Made now, it is styled from the stylesheet as it stands now. Textual counts the
+        # stylesheet's changes per screen, and a count behind the app's (a new screen's 0)
+        # makes switch_mode parse every CSS source again and restyle the app, twice (once
+        # when the mode is made, once when it is shown), for nothing. A theme changed later
+        # still restyles this screen as any other.
+        screen._css_update_count = screen.app._css_update_count
         return screen
 
     return make

@@ -164,3 +164,40 @@ async def test_a_collapsible_collapsed_before_mount_ends_as_textual_leaves_one()
 def test_an_expanded_collapsible_is_left_as_it_is() -> None:
     expanded = collapsed_before_mount(Collapsible(title="Options", collapsed=False))
     assert not expanded.has_class(COLLAPSED_CLASS)
+
+
+async def test_opening_a_mode_parses_no_css_again(
+    console: PorteVoixApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new screen's own CSS is parsed when it mounts; the rest is not parsed anew."""
+    reparsed: list[Stylesheet] = []
+    reparse = Stylesheet.reparse
+
+    def counting(self: Stylesheet) -> None:
+        reparsed.append(self)
+        reparse(self)
+
+    monkeypatch.setattr(Stylesheet, "reparse", counting)
+    async with console.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        await pilot.pause()
+        before = len(reparsed)
+        await pilot.press("f2")
+        await wait_for_screen(pilot, ComposeVmsScreen)
+        await pilot.pause()
+        assert len(reparsed) == before
+        assert console.screen.query_one("#form").styles.padding.left == 1  # its CSS applies
+
+
+async def test_a_theme_chosen_after_start_restyles_the_first_screen(
+    console: PorteVoixApp,
+) -> None:
+    async with console.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, ComposeSmsScreen)
+        await pilot.pause()
+        screen = console.screen
+        dark = screen.styles.background
+        console.theme = "textual-light"
+        await pilot.pause()
+        assert screen.styles.background != dark
+        assert _styles(screen) == _restyled_in_full(console, screen)
