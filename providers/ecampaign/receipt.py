@@ -25,11 +25,32 @@ from providers.errors import OutcomeUnknownError
 from providers.models import RecipientResult, SendReceipt, SendStatus
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class EcampaignRecipientResult(RecipientResult):
     """A ``RecipientResult`` with the group member it went to (``memberID``, group sends)."""
 
     member_id: str | None = None
+
+    def __init__(
+        self,
+        number: str,
+        status: SendStatus,
+        message_id: str | None = None,
+        error: str | None = None,
+        cost: Decimal | None = None,
+        member_id: str | None = None,
+    ) -> None:
+        # One per destination, 500 a batch: the fields are written in one step, about three
+        # times faster than the generated frozen __init__ (an object.__setattr__ per field).
+        # The instance is as frozen: assigning an attribute still raises.
+        self.__dict__.update(
+            number=number,
+            status=status,
+            message_id=message_id,
+            error=error,
+            cost=cost,
+            member_id=member_id,
+        )
 
 
 def phone_key(code: str | None, number: str | None) -> tuple[str, str]:
@@ -74,12 +95,7 @@ def _destination(
     else:
         cost = amounts[credits] = to_decimal(credits)
     return EcampaignRecipientResult(
-        number=address,
-        status=status,
-        message_id=found.get("msgid"),
-        error=error,
-        cost=cost,
-        member_id=found.get("memberID"),
+        address, status, found.get("msgid"), error, cost, found.get("memberID")
     )
 
 
@@ -94,7 +110,10 @@ def send_receipt(
     ``phones`` (E.164, code, national) and ``mails`` are the listed recipients of the request:
     replies are matched back to them so that results carry the numbers as the caller gave them.
     """
-    by_phone = {phone_key(code, national): e164 for e164, code, national in phones}
+    by_phone = {  # ``phone_key`` written out: one entry per recipient
+        ((code or "").strip().lstrip("+"), (national or "").strip().lstrip("0")): e164
+        for e164, code, national in phones
+    }
     by_mail = {address.lower(): address for address in mails}
     amounts: dict[str, Decimal | None] = {}
     results = [

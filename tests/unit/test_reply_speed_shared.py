@@ -5,7 +5,8 @@ message is validated, byte for byte the ones built at the send."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, astuple, dataclass, replace
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -188,3 +189,40 @@ async def test_ecampaign_without_credentials_is_refused_by_the_send_as_before(
     assert caught.value.field == field
     assert recorder.requests == []
     await provider.aclose()
+
+
+# --------------------------------------------------------------------------- eCampaign's results
+
+
+@dataclass(frozen=True)
+class GeneratedResult(RecipientResult):
+    """``EcampaignRecipientResult`` with the ``__init__`` dataclasses writes."""
+
+    member_id: str | None = None
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        (("+33612345678", SendStatus.ACCEPTED), {}),
+        (("+33612345678", SendStatus.ACCEPTED, "M1", None, Decimal("1.5"), "42"), {}),
+        (("+33612345678",), {"status": SendStatus.REJECTED, "error": "KO", "member_id": "7"}),
+        ((), {"number": "a@b.fr", "status": SendStatus.UNKNOWN, "cost": Decimal(0)}),
+    ],
+)
+def test_an_ecampaign_result_is_the_dataclass_it_was(
+    args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
+    made = EcampaignRecipientResult(*args, **kwargs)  # type: ignore[arg-type]
+    generated = GeneratedResult(*args, **kwargs)  # type: ignore[arg-type]
+    assert astuple(made) == astuple(generated)
+    assert repr(made) == repr(generated).replace("GeneratedResult", "EcampaignRecipientResult")
+    assert hash(made) == hash(EcampaignRecipientResult(*args, **kwargs))  # type: ignore[arg-type]
+    assert made == EcampaignRecipientResult(*astuple(made))
+    changed = replace(made, error="scrubbed")
+    assert type(changed) is EcampaignRecipientResult and changed.error == "scrubbed"
+    assert changed.member_id == made.member_id and made.error != "scrubbed"
+    with pytest.raises(FrozenInstanceError):
+        made.error = "changed"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        EcampaignRecipientResult("+33612345678")  # type: ignore[call-arg]
