@@ -182,3 +182,21 @@ def test_httpx_comes_without_its_own_command_line_tool(tmp_path: Path) -> None:
     loaded = _loaded(code, _home(tmp_path))
     assert "httpx" in loaded and "httpx._client" in loaded
     assert not {"httpx._main", "click", "pygments"} & loaded
+
+
+def test_the_listings_records_load_when_first_named(tmp_path: Path) -> None:
+    """``providers.models`` names the records of the listings (groups, templates, CDR...)
+    without defining them: a send or the first screen does not pay for fourteen dataclasses
+    it never uses; each name still reaches its class."""
+    import providers.models as models
+    import providers.records as records
+
+    assert "providers.records" not in _loaded("import providers.models", _home(tmp_path))
+    for name in models._RECORDS:
+        assert getattr(models, name) is getattr(records, name), name
+    defined = {
+        n
+        for n, v in vars(records).items()
+        if isinstance(v, type) and v.__module__ == records.__name__
+    }
+    assert defined == models._RECORDS
