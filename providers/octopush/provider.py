@@ -81,12 +81,16 @@ class _Prepared:
     fields: tuple[tuple[str, str], ...]
     recipients: tuple[str, ...]
     sending_date: int | None
-    body: bytes = field(init=False)  # the fields encoded (form_encode)
+    body: bytes | None = field(init=False)  # the fields encoded, when they can be (see below)
     sent: frozenset[str] = field(init=False)  # the recipients, to match the reply against
     request_id: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "body", form_encode(self.fields))
+        try:
+            body: bytes | None = form_encode(self.fields)
+        except UnicodeEncodeError:  # a login or key with a lone surrogate: the send meets it
+            body = None
+        object.__setattr__(self, "body", body)
         object.__setattr__(self, "sent", frozenset(self.recipients))
         request_id = next((v for k, v in self.fields if k == "request_id"), "")
         object.__setattr__(self, "request_id", request_id)
@@ -174,7 +178,9 @@ class OctopushProvider:
     async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
         # Checked (and prepared) already when this very message was validated last.
         prepared = self._prepared.take(message) or self._prepare(message)
-        body = prepared.body + SIMULATION if dry_run else prepared.body
+        body = form_encode(prepared.fields) if prepared.body is None else prepared.body
+        if dry_run:
+            body += SIMULATION
         # A simulation spends nothing: its failures are ordinary errors, not unknown outcomes.
         reply = await self._call("sms", body, sends=not dry_run, request_id=prepared.request_id)
         return _receipt(reply, prepared, dry_run=dry_run)

@@ -266,3 +266,20 @@ async def test_an_error_carries_the_reply_scrubbed(
     if isinstance(raised, AlreadySentError):
         assert raised.request_id == "b7"
     await provider.aclose()
+
+
+async def test_a_key_that_cannot_be_encoded_fails_the_send_as_it_did_validated_or_not() -> None:
+    failures = []
+    for validated in (False, True):
+        replier = Replier(b'{"error_code": "000"}')
+        settings_ = AccountSettings("main", "octopush", "ops@example.fr", {"sms_type": "XXX"})
+        provider = OctopushProvider(settings_, "k\udcffey-long", httpx.MockTransport(replier))
+        sent = message()
+        if validated:
+            provider.validate_sms(sent)  # the key is not the message's: its check passes
+        with pytest.raises(ProviderError) as caught:
+            await provider.send_sms(sent)
+        failures.append((type(caught.value), caught.value.code, caught.value.meaning))
+        assert replier.bodies == []
+        await provider.aclose()
+    assert failures[0] == failures[1]
