@@ -28,11 +28,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from tui.outbox.codec import CodecError, decode_message
 from tui.outbox.content import content_hash
 from tui.outbox.schema import BATCH_INDEX, DDL, SCHEMA_VERSION, to_text
+
+if TYPE_CHECKING:
+    from tui.outbox.inflight import Marked
 
 BUSY_TIMEOUT_MS = 10_000
 #: Owner read and write, nobody else: the outbox is the list of everyone messaged.
@@ -84,6 +87,9 @@ class StoreBase:
         self._grouping = 0
         #: A step's changes are written but not committed yet (``_write(hold=True)``).
         self._held = False
+        #: Per send, the batch this store marked in flight by its positions
+        #: (``tui.outbox.inflight``): its answer is written without reading its rows again.
+        self._marked: dict[str, Marked] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._token = secrets.token_hex(8)
         self._owner = f"{_HOST}:{os.getpid()}:{self._token}"

@@ -10,6 +10,7 @@ through these steps; tests and benchmarks may call them directly.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -19,6 +20,7 @@ from typing import Protocol, runtime_checkable
 from providers.errors import InputError, OutcomeUnknownError, ProviderError
 from providers.models import Channel, Message, SendReceipt, SendStatus
 from tui.outbox import events as ev
+from tui.outbox import inflight as inflight
 from tui.outbox import sql as sql
 from tui.outbox.base import StoreBase, StoreError, new_reference, valid_reference
 from tui.outbox.codec import encode_message
@@ -169,32 +171,21 @@ class SendLifecycle(StoreBase):
             ).fetchone()
             if busy is not None:
                 raise StoreError(f"batch {batch} of {reference} was already requested")
-            # One statement for the batch: its numbers as a JSON list, each found through
-            # (reference, number) ("+" keeps SQLite off the index of states, which would walk
-            # every pending number of the send).
-            changed = conn.execute(
-                """UPDATE send_recipients SET state = ?, batch = ?, updated_at = ?
-                   WHERE reference = ? AND +state = ?
-                   AND number IN (SELECT value FROM json_each(?))""",
-                (
-                    RecipientState.SENDING.value,
-                    batch,
-                    now,
-                    reference,
-                    RecipientState.PENDING.value,
-                    json.dumps([str(number) for number in numbers]),
-                ),
-            ).rowcount
-            if changed != len(numbers) or len(set(numbers)) != len(numbers):
-                raise StoreError(
-                    f"batch {batch} of {reference}: some numbers are not pending in this send"
-                )
+            # The batch's numbers are usually the send's next positions: one range of them.
+            marked = inflight.mark(conn, reference, batch, numbers, now)
+            if marked is None:
+                _mark_by_number(conn, reference, batch, numbers, now)
             conn.execute(
                 """INSERT INTO send_batches (reference, batch, provider, state, size, request_id,
                        started_at)
                    SELECT reference, ?, provider, ?, ?, ?, ? FROM sends WHERE reference = ?""",
                 (batch, SendState.SENDING.value, len(numbers), request_id, now, reference),
             )
+        # Kept once committed: the answer to this batch is written on these rows.
+        if marked is None:
+            self._marked.pop(reference, None)
+        else:
+            self._marked[reference] = marked
 
     def batch_state(self, reference: str, batch: int) -> RecipientState | None:
         """The outcome of one batch's request (``sending`` while in flight), None if never made."""
@@ -208,6 +199,7 @@ class SendLifecycle(StoreBase):
     def release_batch(self, reference: str, batch: int) -> None:
         """Undo ``mark_batch_sending`` for a request the provider refused before doing anything
         (HTTP 429, our own rate limiter): its numbers are pending again."""
+        self._marked.pop(reference, None)
         with self._write() as conn:
             conn.execute(
                 "UPDATE send_recipients SET state = ?, batch = NULL, updated_at = ? "
@@ -234,14 +226,23 @@ class SendLifecycle(StoreBase):
         since a callback may have overtaken this reply.
         """
         now = self._now()
+        marked = self._marked.pop(reference, None)
         # Held inside ``grouped_steps``: committed with the next batch's intent.
         with self._write(hold=True) as conn:
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
-            found = sql.batch_rows(conn, reference, batch)
             overall = _STATUS_TO_RECIPIENT[receipt.status]
-            results = sql.results_by_number(receipt.recipients, [row[1] for row in found])
             # The send's counters move by what this batch changed: no recount of the send.
-            changes = sql.write_results(conn, found, results, overall.value, _STATE_TEXT, now)
+            changes = None
+            if marked is not None and marked.batch == batch:
+                # The rows its leaving marked, not read again (unless one changed meanwhile).
+                results = sql.results_by_number(receipt.recipients, marked.numbers)
+                changes = inflight.answer(
+                    conn, reference, marked, results, overall.value, _STATE_TEXT, now
+                )
+            if changes is None:
+                found = sql.batch_rows(conn, reference, batch)
+                results = sql.results_by_number(receipt.recipients, [row[1] for row in found])
+                changes = sql.write_results(conn, found, results, overall.value, _STATE_TEXT, now)
             conn.execute(
                 """UPDATE send_batches SET state = ?, provider_reference = ?, finished_at = ?,
                        error_code = NULL, error_message = NULL
@@ -289,6 +290,7 @@ class SendLifecycle(StoreBase):
         else:
             code, text = "INPUT", str(error)
         now = self._now()
+        self._marked.pop(reference, None)
         with self._write() as conn:
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
             targets = sql.batch_numbers(conn, reference, batch) if numbers is None else numbers
@@ -340,6 +342,7 @@ class SendLifecycle(StoreBase):
         if final not in FINAL_SEND_STATES:
             raise StoreError(f"{final} is not a final state")
         now = self._now()
+        self._marked.pop(reference, None)
         with self._write() as conn:
             if sql.send_state(conn, reference) is None:
                 raise StoreError(f"no send {reference!r}")
@@ -356,3 +359,28 @@ class SendLifecycle(StoreBase):
                 sql.derive_settled_state(conn, reference, now)
                 final = sql.send_state(conn, reference) or final
         return final
+
+
+def _mark_by_number(
+    conn: sqlite3.Connection, reference: str, batch: int, numbers: Sequence[str], now: str
+) -> None:
+    """Mark ``numbers`` ``sending`` in ``batch``, wherever they are in the send; refuse
+    (``StoreError``) when one of them is not ``pending`` in it, or is given twice."""
+    # One statement for the batch: its numbers as a JSON list, each found through
+    # (reference, number) ("+" keeps SQLite off the index of states, which would walk
+    # every pending number of the send).
+    changed = conn.execute(
+        """UPDATE send_recipients SET state = ?, batch = ?, updated_at = ?
+           WHERE reference = ? AND +state = ?
+           AND number IN (SELECT value FROM json_each(?))""",
+        (
+            RecipientState.SENDING.value,
+            batch,
+            now,
+            reference,
+            RecipientState.PENDING.value,
+            json.dumps([str(number) for number in numbers]),
+        ),
+    ).rowcount
+    if changed != len(numbers) or len(set(numbers)) != len(numbers):
+        raise StoreError(f"batch {batch} of {reference}: some numbers are not pending in this send")

@@ -74,22 +74,28 @@ def batch_numbers(conn: sqlite3.Connection, reference: str, batch: int) -> list[
     return [number for _id, number, _state in batch_rows(conn, reference, batch)]
 
 
-def write_results(
-    conn: sqlite3.Connection,
+#: A batch's outcome, sorted for writing (``sort_results``): how many recipients left each
+#: state and entered another, the row ids that end alike under (state, error, cost), and the
+#: rows with a message id of their own (state, message id, error, cost, time, row id).
+Sorted = tuple[
+    Counter[str],
+    dict[tuple[str, str | None, str | None], list[int]],
+    list[tuple[str, str, str | None, str | None, str, int]],
+]
+
+
+def sort_results(
     found: Sequence[tuple[int, str, str]],
     results: Mapping[str, RecipientResult],
     overall: str,
     state_text: Mapping[SendStatus, str],
     now: str,
-) -> Counter[str]:
-    """Write a batch's outcome on its recipients (``found``: ``batch_rows``); return how many
-    left each state and entered another (state -> change).
-
-    The numbers that end alike (state, error, cost: nearly all of a batch) go in one
+) -> Sorted:
+    """A batch's outcome on its recipients (``found``: (id, number, state) of each), sorted for
+    writing: the numbers that end alike (state, error, cost: nearly all of a batch) go in one
     statement; those with a message id one by one, and a message id is written only where
     there is one (the numbers of a batch in flight have none yet: rewriting its index for
-    nothing is half the cost).
-    """
+    nothing is half the cost)."""
     moves: dict[tuple[str, str], int] = {}  # (state left, state entered) -> how many
     alike: dict[tuple[str, str | None, str | None], list[int]] = {}
     with_id: list[tuple[str, str, str | None, str | None, str, int]] = []
@@ -123,6 +129,20 @@ def write_results(
     for (was, state), count in moves.items():
         changes[was] -= count
         changes[state] += count
+    return changes, alike, with_id
+
+
+def write_results(
+    conn: sqlite3.Connection,
+    found: Sequence[tuple[int, str, str]],
+    results: Mapping[str, RecipientResult],
+    overall: str,
+    state_text: Mapping[SendStatus, str],
+    now: str,
+) -> Counter[str]:
+    """Write a batch's outcome on its recipients (``found``: ``batch_rows``, see
+    ``sort_results``); return how many left each state and entered another (state -> change)."""
+    changes, alike, with_id = sort_results(found, results, overall, state_text, now)
     for (state, error, cost), ids in alike.items():
         conn.execute(
             "UPDATE send_recipients SET state = ?, error = ?, cost = ?, updated_at = ? "
