@@ -49,17 +49,23 @@ class ModeFooter(Footer):
 
     Each change of the screen's bindings makes Textual's footer recompose after the next
     refresh, a change at a time: a screen opened by switch_mode is resumed twice, so its footer
-    was built twice more before the first paint (and each FooterKey styled twice). Here a burst
-    asks one recompose, which Textual makes when the footer is next idle, from the bindings as
-    they then stand.
+    was built twice before the first paint (and each of its keys styled twice). Here the
+    changes until that refresh share one recompose, made from the bindings as they then stand.
     """
+
+    _recompose_pending = False
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
-            self.refresh(recompose=True)
+        if self.is_attached and screen is self.screen and not self._recompose_pending:
+            self._recompose_pending = True
+            self.call_after_refresh(self._recompose_once)
+
+    async def _recompose_once(self) -> None:
+        self._recompose_pending = False
+        await self.recompose()
 
 
 def _is_mode_binding(active: ActiveBinding) -> bool:

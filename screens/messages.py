@@ -15,11 +15,13 @@ They live under ``screens`` because they are Textual messages; what they carry i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tui.listen.live import SendSummary
-from tui.sending import Delivery, SendProgress
+if TYPE_CHECKING:  # field types only: a composer's first paint need not load the sending code
+    from tui.listen.live import SendSummary
+    from tui.sending import Delivery, SendProgress
 
 
 @dataclass

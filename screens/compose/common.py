@@ -31,18 +31,18 @@ from providers.models import DeliveryEvent, SendReceipt
 from screens.compose import confirm
 from screens.compose.form import ComposeForm, M
 from screens.compose.results import resend_offered, result_context
-from screens.dialogs import compliance
 from screens.messages import DeliveriesStored, SendFinished, SendProgressed
 from screens.widgets.send_panel import SHOWN_ROWS, SendPanel
 from tui.accounts.credentials import CredentialError
 from tui.errors import describe_text
 from tui.outbox.store import SendState, StoreError
-from tui.sending import Delivery, SendProgress, deliver, plan_resend, resend, validate_all
-from tui.sending.overlap import find_overlap
-from tui.sending.resend import resend_message
 
+# The sending code (tui.sending) and the rules' dialogs (screens.dialogs.compliance) are
+# imported by the methods that send: a composer is the console's first screen, and its first
+# paint needs neither.
 if TYPE_CHECKING:  # a name for an annotation: the receiver (aiohttp) loads only where it runs
     from tui.receiver import Receiver
+    from tui.sending import SendProgress
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,9 @@ class ComposeScreen(ComposeForm[M]):
             self.call_later(self._idle)
 
     async def _compose_and_send(self) -> None:
+        from screens.dialogs import compliance
+        from tui.sending import deliver, validate_all
+
         account = self.account
         if account is None:
             self.notify("Choose an account first (F9 or the list at the top).", severity="error")
@@ -183,6 +186,8 @@ class ComposeScreen(ComposeForm[M]):
 
     async def _no_duplicate(self, account: str, messages: Sequence[M]) -> bool:
         """Whether the send may go: it repeats no unfinished send, or the operator said so."""
+        from tui.sending.overlap import find_overlap
+
         overlap = await asyncio.to_thread(find_overlap, self.session.store, account, messages)
         if overlap is None:
             return True
@@ -237,6 +242,10 @@ class ComposeScreen(ComposeForm[M]):
         self.busy = False
 
     async def _resend(self, reference: str) -> None:
+        from screens.dialogs import compliance
+        from tui.sending import Delivery, plan_resend, resend
+        from tui.sending.resend import resend_message
+
         store = self.session.store
         plan = plan_resend(store, reference)
         if plan is None:
@@ -289,6 +298,8 @@ class ComposeScreen(ComposeForm[M]):
         self.query_one(SendPanel).show_progress(message.progress)
 
     def on_send_finished(self, message: SendFinished) -> None:
+        from screens.dialogs import compliance
+
         delivery = message.delivery
         if delivery.error is not None:
             self._error(message.failure_title, delivery.error)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widget import Widget
@@ -25,7 +26,9 @@ from tui.errors import visible
 from tui.outbox.balances import balance_warning
 from tui.outbox.sends import Overlap
 from tui.outbox.store import Store
-from tui.sending import ResendPlan
+
+if TYPE_CHECKING:  # a type only: the composers import this module before any send
+    from tui.sending import ResendPlan
 
 #: The buttons that go ahead (the others, and Escape, mean "no").
 SEND, DRY_RUN = "send", "dry-run"

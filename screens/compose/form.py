@@ -23,11 +23,9 @@ from providers.errors import InputError
 from providers.models import GroupTarget, SmsMessage, VoiceMessage
 from screens.base import COMPACT_TYPES, ModeScreen, compact_before_mount
 from screens.compose.confirm import describe_group
-from screens.dialogs.group import GroupTargetDialog
 from screens.widgets.recipients import RecipientsField
 from screens.widgets.send_panel import SendPanel
 from tui.accounts.config import Account
-from tui.compliance.hours import paris_text
 
 #: The kind of message a composer builds.
 M = TypeVar("M", SmsMessage, VoiceMessage)
@@ -38,6 +36,9 @@ def schedule_text(when: datetime | None) -> str:
     past, which every provider would refuse: the message then goes now."""
     if when is None or when <= datetime.now(UTC):
         return ""
+    # The sending-hours rules, imported with the first message shown, not with the composer.
+    from tui.compliance.hours import paris_text
+
     return paris_text(when)
 
 
@@ -95,10 +96,14 @@ class ComposeForm(ModeScreen, Generic[M]):
         """
         select = self.query_one("#account", Select)
         accounts = self.session.accounts_with(self.CAPABILITY)
-        with self.prevent(Select.Changed):
-            select.set_options(
-                [(Text(f"{a.name} · {provider_info(a.provider).label}"), a.name) for a in accounts]
-            )
+        choices = [(f"{a.name} · {provider_info(a.provider).label}", a.name) for a in accounts]
+        # The same list again (each resume, the first two included, refills it) is left as
+        # it is: set anew, it would blank the choice and choose it again, restyling the field
+        # twice for nothing.
+        if choices != self._account_choices:
+            self._account_choices = choices
+            with self.prevent(Select.Changed):
+                select.set_options([(Text(label), name) for label, name in choices])
         self._follow_current_account(self.porte_voix.current_account)
 
     def _follow_current_account(self, name: str | None) -> None:
@@ -137,6 +142,8 @@ class ComposeForm(ModeScreen, Generic[M]):
         return provider_info(account.provider) if account else None
 
     _previous_account: str | None = None
+    #: The account list as last set (label, name), by ``fill_accounts``.
+    _account_choices: list[tuple[str, str]] | None = None
     group: GroupTarget | None = None
 
     def _on_account(self) -> None:
@@ -187,6 +194,8 @@ class ComposeForm(ModeScreen, Generic[M]):
         self.notify("Replaced the characters the provider cannot carry.")
 
     def action_pick_group(self) -> None:
+        from screens.dialogs.group import GroupTargetDialog  # loads when first asked for
+
         info = self.provider_info()
         if info is None or not info.capabilities & Capability.GROUPS or self.account is None:
             self.notify("This account has no groups (choose one that has, e.g. eCampaign).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from textual import work
@@ -23,11 +23,12 @@ from screens.base import collapsed_before_mount
 from screens.compose.common import ComposeScreen
 from screens.compose.confirm import excerpt
 from screens.compose.form import option_row, schedule_text
-from screens.dialogs.csv_import import CsvImportDialog
 from screens.widgets.counter import SegmentCounter
 from screens.widgets.recipients import RecipientsField
-from tui.csv_import import Table
 from tui.schedule import parse_schedule
+
+if TYPE_CHECKING:  # a type only: the CSV reader loads with its dialog, on the first import
+    from tui.csv_import import Table
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
 PREVIEW_COUNT = 3
@@ -189,6 +190,8 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
             )
 
     def action_import_csv(self) -> None:
+        from screens.dialogs.csv_import import CsvImportDialog
+
         def imported(table: Table | None) -> None:
             if table is None or table.number_column is None:
                 return

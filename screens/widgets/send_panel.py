@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from time import monotonic
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.containers import Vertical
@@ -26,7 +27,9 @@ from screens.compose.results import ResultContext
 from tui.errors import visible
 from tui.outbox.group_deliveries import GroupTotals
 from tui.outbox.schema import EventRow, RecipientRow, RecipientState, SendRow, SendState
-from tui.sending.events import SendProgress
+
+if TYPE_CHECKING:  # a type only: the panel is made with the composer, before any send
+    from tui.sending.events import SendProgress
 
 #: Rows shown under a result; the History screen pages through the rest.
 SHOWN_ROWS = 200
