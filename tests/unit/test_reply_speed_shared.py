@@ -5,8 +5,9 @@ message is validated, byte for byte the ones built at the send."""
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError, astuple, dataclass, replace
+from dataclasses import FrozenInstanceError, astuple, dataclass, fields, replace
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -191,38 +192,63 @@ async def test_ecampaign_without_credentials_is_refused_by_the_send_as_before(
     await provider.aclose()
 
 
-# --------------------------------------------------------------------------- eCampaign's results
+# --------------------------------------------------------------------------- per-recipient results
 
 
 @dataclass(frozen=True)
-class GeneratedResult(RecipientResult):
-    """``EcampaignRecipientResult`` with the ``__init__`` dataclasses writes."""
+class GeneratedResult:
+    """``RecipientResult`` with the ``__init__`` dataclasses writes."""
 
+    number: str
+    status: SendStatus
+    message_id: str | None = None
+    error: str | None = None
+    cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedEcampaignResult(GeneratedResult):
     member_id: str | None = None
 
 
+CALLS: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+    (("+33612345678", SendStatus.ACCEPTED), {}),
+    (("+33612345678", SendStatus.ACCEPTED, "M1", None, Decimal("1.5")), {}),
+    (("+33612345678",), {"status": SendStatus.REJECTED, "error": "KO"}),
+    ((), {"number": "a@b.fr", "status": SendStatus.UNKNOWN, "cost": Decimal(0)}),
+]
+
+
 @pytest.mark.parametrize(
-    ("args", "kwargs"),
+    ("made_by", "generated_by", "extra"),
     [
-        (("+33612345678", SendStatus.ACCEPTED), {}),
-        (("+33612345678", SendStatus.ACCEPTED, "M1", None, Decimal("1.5"), "42"), {}),
-        (("+33612345678",), {"status": SendStatus.REJECTED, "error": "KO", "member_id": "7"}),
-        ((), {"number": "a@b.fr", "status": SendStatus.UNKNOWN, "cost": Decimal(0)}),
+        (RecipientResult, GeneratedResult, {}),
+        (EcampaignRecipientResult, GeneratedEcampaignResult, {}),
+        (EcampaignRecipientResult, GeneratedEcampaignResult, {"member_id": "42"}),
     ],
 )
-def test_an_ecampaign_result_is_the_dataclass_it_was(
-    args: tuple[object, ...], kwargs: dict[str, object]
+@pytest.mark.parametrize(("args", "kwargs"), CALLS)
+def test_a_result_is_the_dataclass_it_was(
+    made_by: type[RecipientResult],
+    generated_by: type[GeneratedResult],
+    extra: dict[str, Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> None:
-    made = EcampaignRecipientResult(*args, **kwargs)  # type: ignore[arg-type]
-    generated = GeneratedResult(*args, **kwargs)  # type: ignore[arg-type]
+    kwargs = {**kwargs, **extra}
+    made = made_by(*args, **kwargs)
+    generated = generated_by(*args, **kwargs)
     assert astuple(made) == astuple(generated)
-    assert repr(made) == repr(generated).replace("GeneratedResult", "EcampaignRecipientResult")
-    assert hash(made) == hash(EcampaignRecipientResult(*args, **kwargs))  # type: ignore[arg-type]
-    assert made == EcampaignRecipientResult(*astuple(made))
+    assert [f.name for f in fields(made)] == [f.name for f in fields(generated)]
+    assert repr(made) == repr(generated).replace(generated_by.__name__, made_by.__name__)
+    assert hash(made) == hash(made_by(*args, **kwargs))
+    assert made == made_by(*astuple(made))
     changed = replace(made, error="scrubbed")
-    assert type(changed) is EcampaignRecipientResult and changed.error == "scrubbed"
-    assert changed.member_id == made.member_id and made.error != "scrubbed"
+    assert type(changed) is made_by and changed.error == "scrubbed"
+    assert astuple(changed)[:3] == astuple(made)[:3] and made.error != "scrubbed"
     with pytest.raises(FrozenInstanceError):
         made.error = "changed"  # type: ignore[misc]
     with pytest.raises(TypeError):
-        EcampaignRecipientResult("+33612345678")  # type: ignore[call-arg]
+        made_by("+33612345678")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        made_by("+33612345678", SendStatus.ACCEPTED, unknown=1)  # type: ignore[call-arg]
