@@ -61,9 +61,7 @@ async def test_a_locked_file_store_asks_its_passphrase_for_the_embedded_receiver
     Credentials(config_module.data_dir()).unlock_file_store(PASSPHRASE)  # the store exists
     app = PorteVoixApp(Session.open(demo=False))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(
-            pilot, lambda: isinstance(app.screen, PassphraseDialog), what="the passphrase dialog"
-        )
+        await wait_for_screen(pilot, PassphraseDialog)  # mounted: its field exists
         app.screen.query_one("#passphrase", Input).value = PASSPHRASE
         await click(pilot, "#ok")
         session = app.session
