@@ -110,6 +110,11 @@ ANSWERS = {
             for n in batch
         ),
     ),
+    "an empty message id": lambda batch: SendReceipt(
+        "octopush",
+        SendStatus.ACCEPTED,
+        tuple(RecipientResult(n, SendStatus.ACCEPTED, message_id="") for n in batch),
+    ),
     "mixed": lambda batch: SendReceipt(
         "octopush",
         SendStatus.ACCEPTED,

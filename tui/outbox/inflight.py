@@ -12,6 +12,7 @@ of ``tui.outbox.lifecycle`` (nothing changed) when the check fails:
   way then refuses, saying so);
 - answering: every row written must still be ``sending`` in this batch, else something else
   (another process's start-up recovery) changed one meanwhile, and the general way reads them.
+  An answer with message ids goes the general way too (a statement per number there anyway).
 
 The guarantees are the general way's: the same rows change, to the same values; only the
 statements that find them differ. A row's number and position never change once the intent is
@@ -49,13 +50,6 @@ _ANSWER_RANGE = """UPDATE send_recipients SET state = ?, error = ?, cost = ?, up
 _ANSWER_SOME = """UPDATE send_recipients SET state = ?, error = ?, cost = ?, updated_at = ?
    WHERE reference = ? AND position IN (SELECT value FROM json_each(?))
    AND +state = ? AND +batch = ?"""
-_ANSWER_ONE = """UPDATE send_recipients SET state = ?, message_id = ?, error = ?, cost = ?,
-   updated_at = ? WHERE id = ? AND +state = ? AND +batch = ?"""
-#: The ids of a range, from the (reference, position) index alone: a row is found by its id
-#: faster than by its position, once per number with a message id of its own.
-_IDS = """SELECT id FROM send_recipients WHERE reference = ? AND position BETWEEN ? AND ?
-   ORDER BY position"""
-
 _STATUS = attrgetter("status")
 _ERROR = attrgetter("error")
 _COST = attrgetter("cost")
@@ -133,27 +127,33 @@ def answer(
     conn: sqlite3.Connection,
     reference: str,
     marked: Marked,
-    results: Mapping[str, RecipientResult],
+    answers: Sequence[RecipientResult],
     overall: str,
     state_text: Mapping[SendStatus, str],
     now: str,
 ) -> Counter[str] | None:
-    """Write a batch's outcome on the rows ``mark`` marked, as ``sql.write_results`` would
-    (``sql.sort_results``: a row named by its position, or by its id when it takes a message id
-    of its own); return how many left each state and entered another. None, nothing changed,
-    when one of them is no longer ``sending`` in this batch."""
+    """Write a batch's outcome (``answers``: the receipt's results) on the rows ``mark``
+    marked, as ``sql.write_results`` would (``sql.sort_results``, a row named by its position);
+    return how many left each state and entered another. None, nothing changed, when one of
+    them is no longer ``sending`` in this batch, or when the answer gives message ids (the
+    general way writes those best)."""
+    if answers and set(map(_MESSAGE_ID, answers)) != {None}:
+        # Message ids (eCampaign gives one a number) take a statement per number either way:
+        # the general way finds each row by its id, cheaper than by position under the guard.
+        return None
+    results = sql.results_by_number(answers, marked.numbers)
     count = len(marked.numbers)
     guard = (_SENDING, marked.batch)
-    conn.execute("SAVEPOINT answer")
-    span = (reference, marked.first, marked.last)
     outcome = _alike(results, count, overall, state_text)
     if outcome is None:
         found = [(marked.first + i, number, _SENDING) for i, number in enumerate(marked.numbers)]
         outcome = sql.sort_results(found, results, overall, state_text, now)
-    changes, groups, with_id = outcome
-    if len(groups) == 1 and not with_id:
+    changes, groups, _with_id = outcome  # none: no message id
+    conn.execute("SAVEPOINT answer")
+    if len(groups) == 1:
         # The whole batch ends alike (the usual answer): its range, in one statement.
         ((state, error, cost),) = groups
+        span = (reference, marked.first, marked.last)
         written = conn.execute(_ANSWER_RANGE, (state, error, cost, now, *span, *guard)).rowcount
     else:
         written = 0
@@ -161,15 +161,6 @@ def answer(
             written += conn.execute(
                 _ANSWER_SOME, (state, error, cost, now, reference, json.dumps(positions), *guard)
             ).rowcount
-        if with_id:
-            cursor = conn.cursor()
-            cursor.row_factory = None  # plain tuples
-            ids = [row[0] for row in cursor.execute(_IDS, span)]
-            if len(ids) == count:  # else a row is missing: the general way
-                first = marked.first
-                written += conn.executemany(
-                    _ANSWER_ONE, ((*row[:5], ids[row[5] - first], *guard) for row in with_id)
-                ).rowcount
     if written == count:
         conn.execute("RELEASE answer")
         return changes
@@ -185,13 +176,13 @@ def _alike(
     state_text: Mapping[SendStatus, str],
 ) -> sql.Sorted | None:
     """``sql.sort_results``'s answer when every number of the batch ends alike (state, error,
-    cost) with no message id, found without a step per number in Python; else None."""
+    cost), found without a step per number in Python; else None. No message id is given."""
     if results:
         if len(results) != count:
             return None
         values = results.values()
         # The same cost object, not an equal one: the text written is that object's.
-        if len(set(map(id, map(_COST, values)))) != 1 or set(map(_MESSAGE_ID, values)) != {None}:
+        if len(set(map(id, map(_COST, values)))) != 1:
             return None
         statuses, errors = set(map(_STATUS, values)), set(map(_ERROR, values))
         if len(statuses) != 1 or len(errors) != 1:

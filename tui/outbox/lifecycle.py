@@ -232,17 +232,17 @@ class SendLifecycle(StoreBase):
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
             overall = _STATUS_TO_RECIPIENT[receipt.status]
             # The send's counters move by what this batch changed: no recount of the send.
-            changes = None
+            changes, message_ids = None, []
             if marked is not None and marked.batch == batch:
                 # The rows its leaving marked, not read again (unless one changed meanwhile).
-                results = sql.results_by_number(receipt.recipients, marked.numbers)
                 changes = inflight.answer(
-                    conn, reference, marked, results, overall.value, _STATE_TEXT, now
+                    conn, reference, marked, receipt.recipients, overall.value, _STATE_TEXT, now
                 )
             if changes is None:
                 found = sql.batch_rows(conn, reference, batch)
                 results = sql.results_by_number(receipt.recipients, [row[1] for row in found])
                 changes = sql.write_results(conn, found, results, overall.value, _STATE_TEXT, now)
+                message_ids = [r.message_id for r in results.values()]
             conn.execute(
                 """UPDATE send_batches SET state = ?, provider_reference = ?, finished_at = ?,
                        error_code = NULL, error_message = NULL
@@ -267,7 +267,7 @@ class SendLifecycle(StoreBase):
             ).fetchone()
             # Only events this reply can explain: a pile of unmatchable orphans is not walked.
             ids = [reference, send["campaign_id"], receipt.reference]
-            ids += [r.message_id for r in results.values()]
+            ids += message_ids
             keys = sorted({key for key in ids if key})
             ev.match_orphans(conn, self._clock(), send["provider"], keys)
 
