@@ -2,8 +2,9 @@
 
 A send checks each batch's message before its request (``tui.sending``), and may do so while the
 previous batch's request is in flight, when the process would otherwise wait: the provider's
-``validate_sms`` then builds the request it checked (form fields, an XML document) and keeps it
-here, and ``send_sms`` of the same message object takes it instead of building it again. Only
+``validate_sms`` then builds the request it checked, down to the bytes of its body (Octopush's
+form fields, CapitoleMobile's and eCampaign's XML document in its form), and keeps it here, and
+``send_sms`` of the same message object takes it instead of building it again. Only
 the very same object matches (a message is immutable), in the thread that prepared it (an lxml
 document is not handed from thread to thread), and only once: a request retried after a rate
 limit is built anew.
