@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,32 +74,44 @@ def read_recipients(args: argparse.Namespace) -> StagedNumbers:
 
 
 def _parsed(
-    items: Iterable[tuple[str, str]], problems: Problems, channel: str | None = None
+    items: Iterable[tuple[object, str]],
+    problems: Problems,
+    channel: str | None = None,
+    where: Callable[[object], str] = str,
 ) -> Iterator[Number]:
-    """``items`` (where, raw) parsed; those that are not numbers, or that cannot receive
-    ``channel`` ("sms", "voice": a special-rate number), go to ``problems``, with their line."""
+    """``items`` (place, raw) parsed; those that are not numbers, or that cannot receive
+    ``channel`` ("sms", "voice": a special-rate number), go to ``problems``, named by
+    ``where(place)`` (worded only for them: a million good rows word nothing)."""
     from providers.errors import InputError
     from providers.phone import parse_number, unreachable_reason
 
-    for where, raw in items:
+    for place, raw in items:
         try:
             number = parse_number(raw, field="recipient")
         except InputError as exc:
-            problems.add(f"{where}{exc.message}")
+            problems.add(f"{where(place)}{exc.message}")
             continue
         reason = None if channel is None else unreachable_reason(number, channel)
         if reason is not None:
-            problems.add(f"{where}{reason}")
+            problems.add(f"{where(place)}{reason}")
             continue
         yield number
+
+
+def _typed(raw: object) -> str:
+    return f"{str(raw).strip()!r}: "
+
+
+def _line(line: object) -> str:
+    return f"line {line}: "
 
 
 def _read_typed(values: list[str], staged: StagedNumbers, channel: str | None = None) -> None:
     from providers.phone import split_recipients
 
     invalid = Problems()
-    typed = ((f"{raw.strip()!r}: ", raw) for value in values for raw in split_recipients(value))
-    staged.add(_parsed(typed, invalid, channel))
+    typed = ((raw, raw) for value in values for raw in split_recipients(value))
+    staged.add(_parsed(typed, invalid, channel, _typed))
     if invalid.count:
         raise CliFailure(EXIT_INPUT, "invalid_recipient", invalid.text("invalid number(s)"))
 
@@ -121,14 +133,14 @@ def _read_file(path: Path, staged: StagedNumbers, channel: str | None = None) ->
                     f"(expected one of: {', '.join(NUMBER_COLUMNS)})",
                 )
 
-            def cells() -> Iterator[tuple[str, str]]:
+            def cells() -> Iterator[tuple[int, str]]:
                 for line, cell in table.cells(column):
                     if cell.strip():
-                        yield f"line {line}: ", cell
+                        yield line, cell
                     else:
                         empty.add(f"line {line}")
 
-            staged.add(_parsed(cells(), invalid, channel))
+            staged.add(_parsed(cells(), invalid, channel, _line))
         # Every row is read first: a file is refused whole, naming each line, or not at all.
         if empty.count:
             raise CsvImportError(empty.text(f"row(s) with nothing in the column {column!r}"))
