@@ -224,8 +224,16 @@ def test_a_number_padded_like_another_is_not_taken_for_it(store: Store) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("answer_name", "outcome"),
+    [
+        ("all alike", ["accepted"] * 4),
+        ("an error each", ["rejected"] * 4),  # one statement per error
+        ("some listed", ["accepted", "accepted", "rejected", "rejected"]),
+    ],
+)
 def test_an_answer_after_another_process_settled_a_number_is_counted_right(
-    store: Store, tmp_path: Path
+    store: Store, tmp_path: Path, answer_name: str, outcome: list[str]
 ) -> None:
     journal = begin(store)
     journal.leaving(0, NUMBERS[:4], request_id=None)
@@ -237,9 +245,9 @@ def test_an_answer_after_another_process_settled_a_number_is_counted_right(
     )
     other.execute("UPDATE sends SET unknown = 1 WHERE reference = ?", (journal.reference,))
     other.close()
-    journal.result(0, ANSWERS["all alike"](NUMBERS[:4]))  # the provider's answer is the truth
+    journal.result(0, ANSWERS[answer_name](NUMBERS[:4]))  # the provider's answer is the truth
     states = state_of(store, journal.reference)
-    assert [states[n] for n in NUMBERS[:4]] == ["accepted"] * 4
+    assert [states[n] for n in NUMBERS[:4]] == outcome
     assert counted_right(journal)
     assert journal.tally().unknown == 0
 

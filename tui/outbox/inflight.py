@@ -10,9 +10,10 @@ of ``tui.outbox.lifecycle`` (nothing changed) when the check fails:
 - marking: each position of the range must hold the number given for it, pending, else the
   numbers are not that range (another order, a gap), or one is not pending (which the general
   way then refuses, saying so);
-- answering: every row written must still be ``sending`` in this batch, else something else
-  (another process's start-up recovery) changed one meanwhile, and the general way reads them.
-  An answer with message ids goes the general way too (a statement per number there anyway).
+- answering: a row is written only while still ``sending`` in this batch; one that something
+  else changed meanwhile (another process's start-up recovery) is left to the general way,
+  which reads the batch's rows still awaiting an answer. An answer with message ids goes the
+  general way whole (a statement per number there anyway).
 
 The guarantees are the general way's: the same rows change, to the same values; only the
 statements that find them differ. A row's number and position never change once the intent is
@@ -131,12 +132,13 @@ def answer(
     overall: str,
     state_text: Mapping[SendStatus, str],
     now: str,
-) -> Counter[str] | None:
+) -> tuple[Counter[str], bool] | None:
     """Write a batch's outcome (``answers``: the receipt's results) on the rows ``mark``
-    marked, as ``sql.write_results`` would (``sql.sort_results``, a row named by its position);
-    return how many left each state and entered another. None, nothing changed, when one of
-    them is no longer ``sending`` in this batch, or when the answer gives message ids (the
-    general way writes those best)."""
+    marked that are still ``sending`` in this batch, as ``sql.write_results`` would
+    (``sql.sort_results``, a row named by its position); return how many left each state and
+    entered another, and whether that was every row marked (else another process changed one
+    meanwhile: the general way is left the others). None, nothing written, when the answer gives
+    message ids (the general way writes those best)."""
     if answers and set(map(_MESSAGE_ID, answers)) != {None}:
         # Message ids (eCampaign gives one a number) take a statement per number either way:
         # the general way finds each row by its id, cheaper than by position under the guard.
@@ -148,25 +150,24 @@ def answer(
     if outcome is None:
         found = [(marked.first + i, number, _SENDING) for i, number in enumerate(marked.numbers)]
         outcome = sql.sort_results(found, results, overall, state_text, now)
-    changes, groups, _with_id = outcome  # none: no message id
-    conn.execute("SAVEPOINT answer")
+    _, groups, _ = outcome  # no row with a message id
+    # Counted from what each statement wrote: a row the guard left is not counted (and no
+    # savepoint is needed, whose journal of the pages written would cost as much again).
+    changes: Counter[str] = Counter()
     if len(groups) == 1:
         # The whole batch ends alike (the usual answer): its range, in one statement.
         ((state, error, cost),) = groups
         span = (reference, marked.first, marked.last)
         written = conn.execute(_ANSWER_RANGE, (state, error, cost, now, *span, *guard)).rowcount
+        changes.update({_SENDING: -written, state: written})
     else:
-        written = 0
         for (state, error, cost), positions in groups.items():
-            written += conn.execute(
+            done = conn.execute(
                 _ANSWER_SOME, (state, error, cost, now, reference, json.dumps(positions), *guard)
             ).rowcount
-    if written == count:
-        conn.execute("RELEASE answer")
-        return changes
-    conn.execute("ROLLBACK TO answer")
-    conn.execute("RELEASE answer")
-    return None
+            changes.update({_SENDING: -done})
+            changes.update({state: done})
+    return changes, -changes[_SENDING] == count
 
 
 def _alike(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -232,16 +233,20 @@ class SendLifecycle(StoreBase):
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
             overall = _STATUS_TO_RECIPIENT[receipt.status]
             # The send's counters move by what this batch changed: no recount of the send.
-            changes, message_ids = None, []
+            changes: Counter[str] = Counter()
+            answered, message_ids = False, []
             if marked is not None and marked.batch == batch:
                 # The rows its leaving marked, not read again (unless one changed meanwhile).
-                changes = inflight.answer(
+                written = inflight.answer(
                     conn, reference, marked, receipt.recipients, overall.value, _STATE_TEXT, now
                 )
-            if changes is None:
-                found = sql.batch_rows(conn, reference, batch)
+                if written is not None:
+                    changes, answered = written
+            if not answered:
+                found = sql.batch_rows(conn, reference, batch)  # those still awaiting it
                 results = sql.results_by_number(receipt.recipients, [row[1] for row in found])
-                changes = sql.write_results(conn, found, results, overall.value, _STATE_TEXT, now)
+                moved = sql.write_results(conn, found, results, overall.value, _STATE_TEXT, now)
+                changes.update(moved)  # adds, negative counts too
                 message_ids = [r.message_id for r in results.values()]
             conn.execute(
                 """UPDATE send_batches SET state = ?, provider_reference = ?, finished_at = ?,
