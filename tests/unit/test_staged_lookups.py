@@ -13,6 +13,7 @@ import pytest
 from providers.models import GroupTarget, Route, SmsMessage
 from providers.phone import parse_number
 from tui.compliance import hours
+from tui.compliance import optout as optout_module
 from tui.compliance.optout import AllOptedOut, opted_out_in, screen
 from tui.outbox.optout import OptOuts, OptOutSource
 from tui.outbox.store import Store
@@ -70,9 +71,17 @@ def test_without_copies_the_rest_in_order_and_leaves_the_source_as_it_was() -> N
     assert not kept.database.exists()
 
 
-@pytest.mark.parametrize("listed", [1, 5_000], ids=["short list", "list longer than the send"])
-def test_screening_a_staged_list_matches_screening_the_tuple(store: Store, listed: int) -> None:
-    """Whichever list is walked (the shorter), the numbers left out and kept are the same."""
+@pytest.mark.parametrize(
+    ("listed", "limit"),
+    [(1, 100_000), (5_000, 100_000), (2, 1)],
+    ids=["short list", "list longer than the send", "list beyond the lookup limit"],
+)
+def test_screening_a_staged_list_matches_screening_the_tuple(
+    store: Store, listed: int, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whichever list is walked (the shorter, or the send's pages when the opt-out list is too
+    long to read whole), the numbers left out and kept are the same."""
+    monkeypatch.setattr(optout_module, "LOOKUP_LIMIT", limit)
     # One number of the send, or two among thousands that are not in it.
     on_list = [MAINLAND[2_500]] if listed == 1 else [MAINLAND[2_500], MAINLAND[10]]
     others = [f"+3362{i:07d}" for i in range(listed - len(on_list))]

@@ -33,6 +33,9 @@ OVERRIDE_FLAG = "--include-opted-out"
 OPTED_OUT = "opted_out"
 SHOWN = 10
 PAGE = 5000
+#: The longest opt-out list read whole to be looked up in a staged list (a few MB); a longer
+#: one is asked about the numbers a page at a time, so memory stays flat at any size.
+LOOKUP_LIMIT = 100_000
 
 
 @runtime_checkable
@@ -132,7 +135,7 @@ def _listed(optouts: OptOuts, numbers: Sequence[str]) -> tuple[str, ...]:
     size = optouts.count()
     if size == 0:
         return ()
-    if isinstance(numbers, IndexedNumbers) and size <= len(numbers):
+    if isinstance(numbers, IndexedNumbers) and size <= min(len(numbers), LOOKUP_LIMIT):
         return numbers.among(optouts.numbers())
     found: dict[str, None] = {}
     for start in range(0, len(numbers), PAGE):
