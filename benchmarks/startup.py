@@ -145,12 +145,11 @@ def main() -> None:
     runs = args.runs or (QUICK_RUNS if args.quick else RUNS)
 
     with h.temp_home() as home:
+        if not args.source:
+            h.use_bytecode_cache(home / "pycache")
         env = prepare_home(home)
         if args.source:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
-        else:
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
         console = [h.PYTHON, "-c", CONSOLE]
         minimal = [h.PYTHON, "-c", MINIMAL]
         commands = {
