@@ -76,8 +76,8 @@ def read_recipients(args: argparse.Namespace) -> StagedNumbers:
 def _parsed(
     items: Iterable[tuple[object, str]],
     problems: Problems,
-    channel: str | None = None,
-    where: Callable[[object], str] = str,
+    channel: str | None,
+    where: Callable[[object], str],
 ) -> Iterator[Number]:
     """``items`` (place, raw) parsed; those that are not numbers, or that cannot receive
     ``channel`` ("sms", "voice": a special-rate number), go to ``problems``, named by
