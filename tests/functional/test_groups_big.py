@@ -10,10 +10,17 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
+from providers.sandbox.common import Faults
 from providers.sandbox.ecampaign.demo import BIG_GROUP_SIZE
 from screens.groups.members_table import PAGE_SIZE, MembersTable
 from tests.functional.conftest import wait_for
-from tests.functional.groups_helpers import member_rows, members_loaded, open_group, text_of
+from tests.functional.groups_helpers import (
+    member_rows,
+    members_loaded,
+    open_group,
+    open_groups,
+    text_of,
+)
 from tui.app import PorteVoixApp
 
 BIG = "4"
@@ -30,8 +37,16 @@ def send_key(app: PorteVoixApp, key: str, char: str) -> None:
 
 async def test_keys_are_answered_while_the_pages_load(demo_app: PorteVoixApp) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
+        await open_groups(pilot)
+        # The group's request and its members' first one each answer a second late: the load
+        # lasts long enough to type during it on any machine (the demo's own sandbox alone
+        # can now answer 50,000 members before a key is read).
+        cluster = demo_app.session.cluster
+        assert cluster is not None
+        cluster.sandboxes["ecampaign"].faults = Faults(hang_seconds=1.0, count=2)
         detail = await open_group(pilot, BIG, loaded=False)
-        assert detail.fetching and "Loading the members" in text_of(detail, "#members-pager")
+        await wait_for(pilot, lambda: detail.fetching, what="the members' load to start")
+        assert "Loading the members" in text_of(detail, "#members-pager")
         search = detail.query_one("#member-search", Input)
         # Typed as a person types (Pilot's press waits for an idle loop, which a loading
         # console is not): each key sent, then its effect waited for.
