@@ -12,19 +12,37 @@ Pages are keyset pages on the row id within a fetch (index ``cdr_rows_fetch``), 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from providers.models import CdrCampaign, CdrRecord
 from tui.outbox.base import StoreBase
-from tui.outbox.schema import decimal_or_none, from_text
+from tui.outbox.schema import from_text
 
-CdrRow = CdrRecord | CdrCampaign
+if TYPE_CHECKING:
+    from providers.models import CdrCampaign, CdrRecord
+    from tui.outbox.cdr_rows import CdrFetch as CdrFetch
+    from tui.outbox.cdr_rows import CdrReader as CdrReader
+    from tui.outbox.cdr_rows import StoredCdr as StoredCdr
+
+    CdrRow = CdrRecord | CdrCampaign
+
+#: What ``tui.outbox.cdr_rows`` defines and this module names, loaded when first named
+#: (``__getattr__``, PEP 562): the outbox of a send never reads a getCDR row, and its fourteen
+#: listing records and these three classes would cost it ~15 ms of start-up.
+_ROWS = frozenset({"CdrFetch", "CdrReader", "StoredCdr"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _ROWS:
+        from tui.outbox import cdr_rows
+
+        value: object = getattr(cdr_rows, name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _COLUMNS = (
     "fetch_id, account, kind, cdr_id, campaign_id, channel, date_init, sender, from_api, "
@@ -44,48 +62,9 @@ _UPSERT = (
 )
 
 
-@dataclass(frozen=True)
-class StoredCdr:
-    """One getCDR row as stored: a message (``kind`` ``message``) or a campaign."""
-
-    id: int
-    kind: str
-    cdr_id: str
-    campaign_id: str
-    channel: str | None
-    date_init: str | None
-    sender: str | None
-    from_api: bool | None
-    credits: Decimal | None
-    number: str | None
-    mail_recipient: str | None
-    status_code: str | None
-    state: str | None
-    status_date: str | None
-    status_meaning: str | None
-    content: str | None
-    message_ref: str | None
-    recipients_count: int | None
-
-    @property
-    def target(self) -> str:
-        return self.number or self.mail_recipient or ""
-
-
-@dataclass(frozen=True)
-class CdrFetch:
-    id: int
-    account: str
-    first_day: date
-    last_day: date
-    options: Mapping[str, object]
-    rows: int
-    done_through: date | None
-    finished_at: datetime | None
-    error: str | None
-
-
 def _values(fetch_id: int, account: str, scope: str, row: CdrRow) -> tuple[object, ...]:
+    from providers.models import CdrRecord  # with the first rows, which are made of it
+
     if isinstance(row, CdrRecord):
         return (
             fetch_id, account, "message", row.id, scope, row.channel, row.date_init, row.sender,
@@ -151,6 +130,8 @@ class CdrStore(StoreBase):
             )
 
     def cdr_fetch(self, fetch_id: int) -> CdrFetch | None:
+        from tui.outbox.cdr_rows import CdrFetch
+
         with self._read() as conn:
             row = conn.execute("SELECT * FROM cdr_fetches WHERE id = ?", (fetch_id,)).fetchone()
         if row is None:
@@ -178,8 +159,10 @@ class CdrStore(StoreBase):
     ) -> list[StoredCdr]:
         """A page of a fetch's rows in reading order: those after row ``after`` (the next
         page), or the ``limit`` rows before row ``before`` (the previous page)."""
+        from tui.outbox.cdr_rows import read_page
+
         with self._read() as conn:
-            return _page(conn, fetch_id, after, before, limit)
+            return read_page(conn, fetch_id, after, before, limit)
 
     def iter_cdr_rows(self, fetch_id: int, page: int = 1000) -> Iterator[StoredCdr]:
         after = -1
@@ -189,66 +172,3 @@ class CdrStore(StoreBase):
             if len(rows) < page:
                 return
             after = rows[-1].id
-
-
-def _page(
-    conn: sqlite3.Connection, fetch_id: int, after: int | None, before: int | None, limit: int
-) -> list[StoredCdr]:
-    if before is not None:
-        query = "SELECT * FROM cdr_rows WHERE fetch_id = ? AND id < ? ORDER BY id DESC LIMIT ?"
-        params: tuple[object, ...] = (fetch_id, before, limit)
-    else:
-        query = "SELECT * FROM cdr_rows WHERE fetch_id = ? AND id > ? ORDER BY id LIMIT ?"
-        params = (fetch_id, -1 if after is None else after, limit)
-    found = [_stored(row) for row in conn.execute(query, params).fetchall()]
-    return found[::-1] if before is not None else found
-
-
-class CdrReader:
-    """Pages of getCDR rows on a connection of its own (WAL: it reads while a fetch writes),
-    so the screen's reads never wait for the outbox's lock. One query at a time."""
-
-    def __init__(self, path: Path | str) -> None:
-        self._conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA query_only = ON")
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def page(
-        self, fetch_id: int, *, after: int | None = None, before: int | None = None, limit: int
-    ) -> tuple[list[StoredCdr], bool, bool]:
-        """The page, and whether rows lie before it and after it."""
-        with self._lock:
-            rows = _page(self._conn, fetch_id, after, before, limit)
-            if not rows:
-                return rows, False, False
-            earlier = _page(self._conn, fetch_id, None, rows[0].id, 1)
-            later = _page(self._conn, fetch_id, rows[-1].id, None, 1)
-        return rows, bool(earlier), bool(later)
-
-
-def _stored(row: sqlite3.Row) -> StoredCdr:
-    from_api, count = row["from_api"], row["recipients_count"]
-    return StoredCdr(
-        id=row["id"],
-        kind=row["kind"],
-        cdr_id=row["cdr_id"],
-        campaign_id=row["campaign_id"],
-        channel=row["channel"],
-        date_init=row["date_init"],
-        sender=row["sender"],
-        from_api=None if from_api is None else bool(from_api),
-        credits=decimal_or_none(row["credits"]),
-        number=row["number"],
-        mail_recipient=row["mail_recipient"],
-        status_code=row["status_code"],
-        state=row["state"],
-        status_date=row["status_date"],
-        status_meaning=row["status_meaning"],
-        content=row["content"],
-        message_ref=row["message_ref"],
-        recipients_count=None if count is None else int(count),
-    )
