@@ -17,13 +17,13 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from providers.decimals import to_decimal
 from providers.errors import generic_meaning
-from providers.xml import XmlRefused, parse
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 KIND = "octopush"
 OK = "000"
@@ -325,6 +325,9 @@ def _json_failure(item: Any) -> Failure:
 
 
 def parse_xml(body: bytes) -> Reply:
+    # The XML parser (lxml, ~10 ms to import) only with the first XML reply: sends ask for JSON.
+    from providers.xml import XmlRefused, parse
+
     try:
         root = parse(body)
     except XmlRefused as exc:
