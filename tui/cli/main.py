@@ -21,15 +21,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 from tui.cli.support import EXIT_CONFIG, EXIT_PROVIDER, CliFailure, fail, known_failure
-from tui.csv_import import LIMITS
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 #: A family's ``register``: adds its parser(s) to the ``porte-voix`` sub-commands.
 Register = Callable[[Commands], None]
-
-#: What ``--to-file`` reads (``send``'s parser shows it), with the limits ``tui.csv_import``
-#: enforces.
-TO_FILE_HELP = f"numbers, one per line, or a CSV whose header names the number column; {LIMITS}"
 
 
 def _version() -> str:

@@ -75,13 +75,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     vms.add_argument("--email", metavar="ADDR", help="VoicePartner end-of-campaign e-mail")
 
 
+#: What ``--to-file`` reads, with the limits ``tui.csv_import`` enforces (``tui.csv_lines``
+#: words them: the CSV reader itself loads only when a file is read).
+TO_FILE_HELP = "numbers, one per line, or a CSV whose header names the number column; {limits}"
+
+
 def _add_common_send(parser: argparse.ArgumentParser) -> None:
-    from tui.cli.main import TO_FILE_HELP
+    from tui.csv_lines import LIMITS
 
     parser.add_argument("--account", required=True)
     targets = parser.add_mutually_exclusive_group(required=True)
     targets.add_argument("--to", action="append", metavar="NUMBER", help="repeatable")
-    targets.add_argument("--to-file", metavar="FILE", help=TO_FILE_HELP)
+    targets.add_argument("--to-file", metavar="FILE", help=TO_FILE_HELP.format(limits=LIMITS))
     parser.add_argument("--schedule", metavar="'YYYY-MM-DD HH:MM:SS'", help="Paris time")
     parser.add_argument("--campaign-id", metavar="ID")
     parser.add_argument("--dry-run", action="store_true", help="validate without sending")

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from providers.base import Provider, create_provider
+from providers.base import Provider, create_provider, provider_info
 from providers.errors import ProviderError
 from tui.accounts import config as config_module
 from tui.accounts.config import Account
@@ -155,11 +155,14 @@ def load_account(name: str) -> Account:
 
 
 def open_provider(account: Account) -> Provider:
-    from tui.listen.routes import with_callback_url
-
     with mapped_errors():
         store = credentials()
         secret = store.get(account)
         # Once a public URL is configured, the account's callback URL goes with each send
-        # (VoicePartner's notifyUrl); nothing changes for the others.
-        return create_provider(with_callback_url(account, store).settings(), secret)
+        # (VoicePartner's notifyUrl); nothing changes for the others, which do not load the
+        # receiver's routes and settings at all.
+        if provider_info(account.provider).callback_option is not None:
+            from tui.listen.routes import with_callback_url
+
+            account = with_callback_url(account, store)
+        return create_provider(account.settings(), secret)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from providers.errors import InputError
-from providers.phone import normalise
 from tui.outbox.base import StoreBase
 from tui.outbox.schema import UNFINISHED, RecipientRow, SendRow, SendState, to_text
 
@@ -296,6 +295,10 @@ def _filters(
 def _as_number(text: str) -> str | None:
     if not any(c.isdigit() for c in text) or any(c.isalpha() for c in text):
         return None
+    # The number parser (and phonenumbers, ~20 ms) with the first search by number: the outbox
+    # opens for the console's first screen and for every send.
+    from providers.phone import normalise
+
     try:
         return normalise(text)
     except InputError:
