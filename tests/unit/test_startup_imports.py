@@ -53,6 +53,11 @@ def _home(tmp_path: Path, kinds: tuple[str, ...] = PROVIDER_KINDS) -> dict[str, 
 
 def _loaded(code: str, env: dict[str, str]) -> set[str]:
     """The modules loaded when ``code`` has run (it may exit), in a fresh interpreter."""
+    return _run(code, env)[0]
+
+
+def _run(code: str, env: dict[str, str]) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """``_loaded``, and the finished process (its exit code and output)."""
     wrapper = textwrap.dedent(
         """
         import atexit, json, os, sys
@@ -74,7 +79,7 @@ def _loaded(code: str, env: dict[str, str]) -> set[str]:
     )
     assert out.exists(), run.stderr
     modules: list[str] = json.loads(out.read_text())
-    return set(modules)
+    return set(modules), run
 
 
 def _heavy(modules: set[str]) -> list[str]:
@@ -128,7 +133,8 @@ def test_a_short_command_loads_no_client_keyring_or_console(
     """
     loaded = _loaded(code, _home(tmp_path))
     assert _heavy(loaded) == []
-    assert not {"textual", "tui.app", "tui.outbox.store"} & loaded
+    # The CSV reader: with a file of numbers only (``send --to-file``), not with every parser.
+    assert sorted({"textual", "tui.app", "tui.outbox.store", "tui.csv_import"} & loaded) == []
 
 
 def test_the_console_s_first_screen_loads_no_client_keyring_or_receiver(tmp_path: Path) -> None:
@@ -150,6 +156,8 @@ def test_the_console_s_first_screen_loads_no_client_keyring_or_receiver(tmp_path
     loaded = _loaded(code, _home(tmp_path, ("capitole", "octopush")))
     assert "screens.compose.sms" in loaded  # the first screen was made
     assert _heavy(loaded) == []
+    # The outbox opens without what only the History screen's getCDR tab reads.
+    assert sorted({"providers.records", "tui.outbox.cdr_rows"} & loaded) == []
 
 
 def test_the_accounts_screen_loads_no_client_until_an_account_is_checked(tmp_path: Path) -> None:
@@ -200,3 +208,48 @@ def test_the_listings_records_load_when_first_named(tmp_path: Path) -> None:
         if isinstance(v, type) and v.__module__ == records.__name__
     }
     assert defined == models._RECORDS
+
+
+#: What a plain SMS send (numbers on the command line, a JSON reply) never uses, each loaded
+#: when first needed: the listings' records and the outbox's getCDR rows, the resend rules, the
+#: XML parser (Octopush answers JSON), the receiver's routes and settings (Octopush carries no
+#: callback URL), the CSV reader (no file of numbers).
+NOT_ON_A_PLAIN_SEND = {
+    "providers.records",
+    "tui.outbox.cdr_rows",
+    "tui.sending.resend",
+    "lxml",
+    "providers.xml",
+    "tui.listen.routes",
+    "tui.listen.settings",
+    "tui.csv_import",
+}
+
+
+def test_a_plain_send_loads_only_what_it_sends_with(tmp_path: Path) -> None:
+    from providers.sandbox import SandboxThread
+    from providers.sandbox.common import SANDBOX_EMAIL_LOGIN, SANDBOX_SECRET
+
+    with SandboxThread() as cluster:
+        options = {"base_url": cluster.api_url("octopush"), "sms_type": "XXX"}
+        account = Account("acme-octopush", "octopush", SANDBOX_EMAIL_LOGIN, options, "env")
+        config_module.save(Config({account.name: account}, account.name), tmp_path / "config.toml")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PORTE_VOIX_")}
+        env["PORTE_VOIX_HOME"] = str(tmp_path)
+        env["PORTE_VOIX_SECRET_ACME_OCTOPUSH"] = SANDBOX_SECRET
+        argv = ["send", "sms", "--account", account.name, "--to", "06 11 22 33 44"]
+        argv += ["--to", "+33622334455", "--text", "Bonjour", "--yes", "--json"]
+        code = f"""
+        import sys
+        from tui.cli.main import main
+        sys.exit(main({argv!r}))
+        """
+        loaded, run = _run(code, env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    assert report["status"] == "accepted"
+    assert [r["number"] for r in report["recipients"]] == ["+33611223344", "+33622334455"]
+    # The send did go through the client, its rules and its replies' codes...
+    assert {"providers.octopush.provider", "providers.octopush.codes", "httpx"} <= loaded
+    # ... and through nothing else.
+    assert sorted(NOT_ON_A_PLAIN_SEND & loaded) == []
