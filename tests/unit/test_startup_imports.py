@@ -213,7 +213,7 @@ def test_the_listings_records_load_when_first_named(tmp_path: Path) -> None:
 #: What a plain SMS send (numbers on the command line, a JSON reply) never uses, each loaded
 #: when first needed: the listings' records and the outbox's getCDR rows, the resend rules, the
 #: XML parser (Octopush answers JSON), the receiver's routes and settings (Octopush carries no
-#: callback URL), the CSV reader (no file of numbers).
+#: callback URL), the CSV reader (no file of numbers), the log file's rotation (nothing logged).
 NOT_ON_A_PLAIN_SEND = {
     "providers.records",
     "tui.outbox.cdr_rows",
@@ -223,6 +223,7 @@ NOT_ON_A_PLAIN_SEND = {
     "tui.listen.routes",
     "tui.listen.settings",
     "tui.csv_import",
+    "logging.handlers",
 }
 
 
