@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:  # named from here, defined in providers.records (see __getattr__)
     from providers.records import AudioFile as AudioFile
@@ -29,6 +29,10 @@ if TYPE_CHECKING:  # named from here, defined in providers.records (see __getatt
     from providers.records import Template as Template
     from providers.records import TemplateCreated as TemplateCreated
     from providers.records import VoiceTemplateSettings as VoiceTemplateSettings
+if TYPE_CHECKING:  # named from here, defined in providers.models_ecampaign (see __getattr__)
+    from providers.models_ecampaign import FaxMessage as FaxMessage
+    from providers.models_ecampaign import ImportReport as ImportReport
+    from providers.models_ecampaign import MailMessage as MailMessage
 
 
 class Channel(StrEnum):
@@ -119,30 +123,6 @@ class VoiceMessage:
 
 #: What the send orchestration carries: an SMS or a voice message.
 Message = SmsMessage | VoiceMessage
-
-
-@dataclass(frozen=True)
-class MailMessage:
-    """eCampaign e-mail."""
-
-    recipients: tuple[str, ...] = ()  # e-mail addresses
-    subject: str | None = None
-    message: str | None = None
-    template_id: str | None = None
-    reply_to: str | None = None
-    schedule: datetime | None = None
-    group: GroupTarget | None = None
-
-
-@dataclass(frozen=True)
-class FaxMessage:
-    """eCampaign fax: ``filename`` is a PDF stored in the account's file manager."""
-
-    filename: str
-    recipients: tuple[str, ...] = ()
-    caller_id: str | None = None
-    schedule: datetime | None = None
-    group: GroupTarget | None = None
 
 
 # --------------------------------------------------------------------------- send results
@@ -273,16 +253,8 @@ class DeliveryEvent:
     reported_at: datetime | None = None  # the provider's own date when too far ahead (callbacks)
 
 
-@dataclass(frozen=True)
-class ImportReport:
-    """eCampaign's importMembers report, by callback. ``state`` is the provider's own."""
-
-    state: str
-    imported: int | None
-    errors: tuple[str, ...] = ()
-
-
-CallbackItem = DeliveryEvent | ImportReport  # what one callback carries
+if TYPE_CHECKING:  # at run time, made with ImportReport (see __getattr__)
+    CallbackItem: TypeAlias = DeliveryEvent | ImportReport  # what one callback carries
 
 
 # --------------------------------------------------------------------------- listings' records
@@ -309,9 +281,21 @@ _RECORDS = frozenset(
 )
 
 
+#: What only eCampaign sends or reports (e-mail, fax, its import report), in
+#: ``providers.models_ecampaign`` and named from here, loaded when first named: a send of
+#: another provider, or the console's first screen, does not pay for their dataclasses.
+_ECAMPAIGN = frozenset({"FaxMessage", "ImportReport", "MailMessage"})
+
+
 def __getattr__(name: str) -> object:
+    value: object
     if name in _RECORDS:
-        value: object = getattr(importlib.import_module("providers.records"), name)
-        globals()[name] = value  # found directly from now on
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module("providers.records"), name)
+    elif name in _ECAMPAIGN:
+        value = getattr(importlib.import_module("providers.models_ecampaign"), name)
+    elif name == "CallbackItem":  # what one callback carries
+        value = DeliveryEvent | importlib.import_module("providers.models_ecampaign").ImportReport
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # found directly from now on
+    return value

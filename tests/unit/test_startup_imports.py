@@ -158,6 +158,7 @@ def test_the_console_s_first_screen_loads_no_client_keyring_or_receiver(tmp_path
     assert _heavy(loaded) == []
     # The outbox opens without what only the History screen's getCDR tab reads.
     assert sorted({"providers.records", "tui.outbox.cdr_rows"} & loaded) == []
+    assert "providers.models_ecampaign" not in loaded  # e-mail, fax, import report
 
 
 def test_the_accounts_screen_loads_no_client_until_an_account_is_checked(tmp_path: Path) -> None:
@@ -216,6 +217,7 @@ def test_the_listings_records_load_when_first_named(tmp_path: Path) -> None:
 #: callback URL), the CSV reader (no file of numbers), the log file's rotation (nothing logged).
 NOT_ON_A_PLAIN_SEND = {
     "providers.records",
+    "providers.models_ecampaign",
     "tui.outbox.cdr_rows",
     "tui.sending.resend",
     "lxml",
@@ -254,3 +256,20 @@ def test_a_plain_send_loads_only_what_it_sends_with(tmp_path: Path) -> None:
     assert {"providers.octopush.provider", "providers.octopush.codes", "httpx"} <= loaded
     # ... and through nothing else.
     assert sorted(NOT_ON_A_PLAIN_SEND & loaded) == []
+
+
+def test_ecampaign_s_own_types_load_when_first_named(tmp_path: Path) -> None:
+    """E-mail, fax and the import report: named from ``providers.models``, defined apart."""
+    import providers.models as models
+    import providers.models_ecampaign as ecampaign
+
+    assert "providers.models_ecampaign" not in _loaded("import providers.models", _home(tmp_path))
+    for name in models._ECAMPAIGN:
+        assert getattr(models, name) is getattr(ecampaign, name), name
+    assert models.CallbackItem == models.DeliveryEvent | ecampaign.ImportReport
+    defined = {
+        n
+        for n, v in vars(ecampaign).items()
+        if isinstance(v, type) and v.__module__ == ecampaign.__name__
+    }
+    assert defined == models._ECAMPAIGN
