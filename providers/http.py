@@ -18,7 +18,8 @@ import asyncio
 import functools
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -46,6 +47,14 @@ REPLY_TOO_LARGE = "REPLY_TOO_LARGE"
 #: (providers/redact.py) must see the text before any short cut, or a secret straddling the cut
 #: would survive in part; the final, short cut belongs to the scrubber and describe layers.
 EXCERPT_CHARS = 2000
+
+#: Called once a request's body has been written out, in the context the request runs in (a
+#: task copies it when created). A sender with bookkeeping to do besides waiting for the answer
+#: (the previous batch's result) does it then, while the provider works, rather than before
+#: the request leaves. Set it around creating the request's task; None (the default): nobody.
+#: Never called by a transport that reports nothing (a test's MockTransport): wait for the
+#: request itself too.
+request_sent: ContextVar[Callable[[], None] | None] = ContextVar("request_sent", default=None)
 
 
 def make_client(
@@ -101,11 +110,18 @@ class _Progress:
         self.in_flight = False  # False between connect retries: nothing is on the wire
         self.traced = False
         self.sent = False
+        self._on_sent = request_sent.get()
 
     async def trace(self, event: str, info: Mapping[str, Any]) -> None:
         self.traced = True
         if ".send_request" in event:
             self.sent = True
+            if self._on_sent is not None and event.endswith("send_request_body.complete"):
+                on_sent, self._on_sent = self._on_sent, None
+                try:
+                    on_sent()
+                except Exception:  # the request is out: a listener's bug must not fail it
+                    logging.getLogger(__name__).exception("request_sent listener failed")
 
     @property
     def nothing_sent(self) -> bool:

@@ -29,7 +29,7 @@ from providers.models import RecipientResult, SendReceipt, SendStatus, SmsMessag
 from providers.octopush.codes import parse_json, recipient_e164
 from providers.phone import Number, parse_number
 from tests.unit.sending_fakes import FakeProvider
-from tui.outbox.store import Store, StoreError
+from tui.outbox.store import Store
 from tui.sending import send
 from tui.sending.dispatch import validate
 from tui.sending.recipients import StagedNumbers, as_recipients
@@ -226,7 +226,7 @@ def test_a_report_page_with_odd_characters_is_escaped_alike() -> None:
     assert _page_json(page) == json_text(dicts)[1:-1]
 
 
-# --------------------------------------------------------------------------- grouped commits
+# --------------------------------------------------------------------------- commits
 
 
 def read_states(db: Path, reference: str) -> list[str]:
@@ -252,54 +252,7 @@ def accepted(*numbers: str) -> SendReceipt:
     )
 
 
-def test_a_result_is_committed_with_the_next_batch_intent(tmp_path: Path) -> None:
-    db = tmp_path / "outbox.db"
-    with Store(db) as store:
-        ref = store.begin_send("acct", "fake", "sms", SmsMessage("hi", (A, B, C)))
-        with store.grouped_steps():
-            store.mark_batch_sending(ref, 0, [A])
-            store.record_batch_result(ref, accepted(A), batch=0)
-            # Held: this process sees it, another does not yet.
-            assert store.counters(ref)[1] == 1
-            assert read_states(db, ref) == ["sending", "pending", "pending"]
-            store.mark_batch_sending(ref, 1, [B])
-            assert read_states(db, ref) == ["accepted", "sending", "pending"]
-            store.record_batch_result(ref, accepted(B), batch=1)
-        # The end of the group commits what is held.
-        assert read_states(db, ref) == ["accepted", "accepted", "pending"]
-        # Outside a group, a result is committed at once, as before.
-        store.mark_batch_sending(ref, 2, [C])
-        store.record_batch_result(ref, accepted(C), batch=2)
-        assert read_states(db, ref) == ["accepted", "accepted", "accepted"]
-
-
-def test_a_step_refused_after_a_held_result_leaves_the_result_committed(tmp_path: Path) -> None:
-    db = tmp_path / "outbox.db"
-    with Store(db) as store:
-        ref = store.begin_send("acct", "fake", "sms", SmsMessage("hi", (A, B)))
-        with store.grouped_steps():
-            store.mark_batch_sending(ref, 0, [A])
-            store.record_batch_result(ref, accepted(A), batch=0)
-            with pytest.raises(StoreError):
-                store.mark_batch_sending(ref, 1, [A, B])  # A is not pending: refused whole
-            assert read_states(db, ref) == ["accepted", "pending"]
-            store.mark_batch_sending(ref, 1, [B])  # the store goes on
-            assert read_states(db, ref) == ["accepted", "sending"]
-
-
-def test_closing_the_store_commits_a_held_result(tmp_path: Path) -> None:
-    db = tmp_path / "outbox.db"
-    store = Store(db)
-    ref = store.begin_send("acct", "fake", "sms", SmsMessage("hi", (A,)))
-    grouped = store.grouped_steps()
-    grouped.__enter__()
-    store.mark_batch_sending(ref, 0, [A])
-    store.record_batch_result(ref, accepted(A), batch=0)
-    store.close()
-    assert read_states(db, ref) == ["accepted"]
-
-
-async def test_a_send_commits_once_a_batch_and_each_intent_before_its_request(
+async def test_a_send_commits_each_intent_before_its_request_and_two_steps_a_batch(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "outbox.db"
@@ -316,10 +269,9 @@ async def test_a_send_commits_once_a_batch_and_each_intent_before_its_request(
         assert read_states(db, outcome.reference) == ["accepted"] * 1_200
     # Each request found its batch committed as leaving, by another connection.
     assert [seen[0] for seen in provider.seen] == [("sending", "sending")] * 12
-    # One commit a batch (its intent, with the result before it), plus the intent of the send
-    # and its end: not two a batch.
+    # A batch's intent and its result, plus the intent of the send and its end: nothing more.
     assert len(provider.calls) == 12
-    assert len(commits) <= 12 + 4
+    assert len(commits) <= 2 * 12 + 4
 
 
 def test_a_batch_is_checked_a_kind_at_a_time_with_the_same_refusals() -> None:

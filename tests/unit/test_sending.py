@@ -184,19 +184,13 @@ async def test_per_recipient_refusals_do_not_stop_the_send(store: Store) -> None
 async def test_cancellation_between_batches(store: Store) -> None:
     cancel = asyncio.Event()
 
-    def after_second_batch(progress: SendProgress) -> None:
-        if progress.batches_done == 2:
-            cancel.set()
+    def cancelled_while_out(message: SmsMessage | VoiceMessage) -> SendReceipt:
+        cancel.set()  # the operator cancels while the second request is out
+        return ok(message)
 
-    provider = FakeProvider()
+    provider = FakeProvider(ok, cancelled_while_out)
     outcome = await send(
-        store,
-        provider,
-        "acct",
-        sms(*NUMBERS[:10]),
-        batch_size=2,
-        cancel=cancel,
-        progress=after_second_batch,
+        store, provider, "acct", sms(*NUMBERS[:10]), batch_size=2, cancel=cancel
     )
     assert len(provider.calls) == 2
     assert (outcome.state, outcome.accepted, outcome.cancelled) == (SendState.CANCELLED, 4, 6)

@@ -83,13 +83,10 @@ class StoreBase:
         self.path = Path(path)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
-        #: Inside ``grouped_steps``: a held step's transaction is left open for the next one.
-        self._grouping = 0
-        #: A step's changes are written but not committed yet (``_write(hold=True)``).
-        self._held = False
-        #: Per send, the batch this store marked in flight by its positions
-        #: (``tui.outbox.inflight``): its answer is written without reading its rows again.
-        self._marked: dict[str, Marked] = {}
+        #: Per send and batch, the batches this store marked in flight by their positions
+        #: (``tui.outbox.inflight``): an answer is written without reading its rows again. Two
+        #: of one send at most: a batch answered and the next, out meanwhile.
+        self._marked: dict[tuple[str, int], Marked] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._token = secrets.token_hex(8)
         self._owner = f"{_HOST}:{os.getpid()}:{self._token}"
@@ -131,7 +128,6 @@ class StoreBase:
         with _LIVE_LOCK:
             _LIVE_TOKENS.discard(self._token)
         with self._lock:
-            self._commit_held()
             self._conn.close()
 
     def __enter__(self) -> Self:
@@ -149,60 +145,16 @@ class StoreBase:
         return to_text(self._clock())
 
     @contextmanager
-    def _write(self, *, hold: bool = False) -> Iterator[sqlite3.Connection]:
-        """One step, one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``).
-
-        ``hold``: inside ``grouped_steps``, the step is written but its commit is left to the
-        next step (which joins the open transaction, under a savepoint of its own) or to the
-        end of the group. A step that fails rolls back to its savepoint: the held step stays,
-        and is committed."""
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One step, one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
         with self._lock:
-            joined = self._held
-            self._conn.execute("SAVEPOINT step" if joined else "BEGIN IMMEDIATE")
+            self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                if joined:
-                    self._conn.execute("ROLLBACK TO step")
-                    self._conn.execute("RELEASE step")
-                    self._commit_held()
-                else:
-                    self._conn.execute("ROLLBACK")
+                self._conn.execute("ROLLBACK")
                 raise
-            if joined:
-                self._conn.execute("RELEASE step")
-            if hold and self._grouping:
-                self._held = True
-            else:
-                self._held = False
-                self._conn.execute("COMMIT")
-
-    def _commit_held(self) -> None:
-        if self._held:
-            self._held = False
             self._conn.execute("COMMIT")
-
-    @contextmanager
-    def grouped_steps(self) -> Iterator[None]:
-        """A running send's steps, committed fewer times: a batch's result
-        (``record_batch_result``) is committed with the step after it, the next batch's
-        ``mark_batch_sending``, in one transaction and one sync to disk; whatever is held when
-        the group ends is committed then. The intent of every batch is still committed before
-        its request leaves, and a result before any later request: only a process killed
-        between a result and the next step loses that result, and its batch is then found in
-        flight, ``unknown``, never resent (``recover_interrupted_sends``).
-
-        Nothing may ``await`` between a held step and the next: the transaction would keep
-        other writers of the outbox waiting meanwhile (``tui.sending.orchestrate`` does not)."""
-        with self._lock:
-            self._grouping += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._grouping -= 1
-                if not self._grouping:
-                    self._commit_held()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:

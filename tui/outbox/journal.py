@@ -1,9 +1,8 @@
 """One send's journal while it runs: the only way a running send writes to the outbox.
 
 A send tells its journal what happens, in this order, and each step is one transaction of
-the ``Store``, committed before the next request leaves (inside ``Store.grouped_steps``, as the
-orchestrator runs a send, a batch's ``result`` is committed together with the step after it,
-the next batch's ``leaving``: one sync to disk a batch):
+the ``Store``, committed before the next request leaves, except a batch's ``result``, which the
+orchestrator may write while the next batch's request is out (after that batch's ``leaving``):
 
 1. ``begin``: the intent (state ``sending``, every recipient ``pending``), before any request;
 2. ``leaving(batch)``: this batch's request is about to leave; refused when a number is not
@@ -140,7 +139,10 @@ class SendJournal:
             self.store.record_batch_result(self.reference, answer, batch=batch)
         else:
             self.store.record_batch_error(self.reference, None, answer, batch=batch)
-        self.in_flight = None
+        if self.in_flight == batch:
+            # A result may be written while the next batch is out (``tui.sending.run``): that
+            # one is still in flight.
+            self.in_flight = None
 
     def stop(self, reason: str = "cancelled by the operator") -> None:
         """The numbers not requested yet will not be: ``cancelled``, saying ``reason``."""

@@ -141,7 +141,6 @@ class SendLifecycle(StoreBase):
             yield
             return
         with self._lock:
-            self._commit_held()  # ATTACH is refused inside a transaction
             self._conn.execute("ATTACH DATABASE ? AS staged", (str(staged.database),))
             try:
                 yield
@@ -183,10 +182,8 @@ class SendLifecycle(StoreBase):
                 (batch, SendState.SENDING.value, len(numbers), request_id, now, reference),
             )
         # Kept once committed: the answer to this batch is written on these rows.
-        if marked is None:
-            self._marked.pop(reference, None)
-        else:
-            self._marked[reference] = marked
+        if marked is not None:
+            self._marked[reference, batch] = marked
 
     def batch_state(self, reference: str, batch: int) -> RecipientState | None:
         """The outcome of one batch's request (``sending`` while in flight), None if never made."""
@@ -200,7 +197,7 @@ class SendLifecycle(StoreBase):
     def release_batch(self, reference: str, batch: int) -> None:
         """Undo ``mark_batch_sending`` for a request the provider refused before doing anything
         (HTTP 429, our own rate limiter): its numbers are pending again."""
-        self._marked.pop(reference, None)
+        self._marked.pop((reference, batch), None)
         with self._write() as conn:
             conn.execute(
                 "UPDATE send_recipients SET state = ?, batch = NULL, updated_at = ? "
@@ -227,15 +224,14 @@ class SendLifecycle(StoreBase):
         since a callback may have overtaken this reply.
         """
         now = self._now()
-        marked = self._marked.pop(reference, None)
-        # Held inside ``grouped_steps``: committed with the next batch's intent.
-        with self._write(hold=True) as conn:
+        with self._write() as conn:
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
+            marked = self._marked.pop((reference, batch), None)
             overall = _STATUS_TO_RECIPIENT[receipt.status]
             # The send's counters move by what this batch changed: no recount of the send.
             changes: Counter[str] = Counter()
             answered, message_ids = False, []
-            if marked is not None and marked.batch == batch:
+            if marked is not None:
                 # The rows its leaving marked, not read again (unless one changed meanwhile).
                 written = inflight.answer(
                     conn, reference, marked, receipt.recipients, overall.value, _STATE_TEXT, now
@@ -295,9 +291,9 @@ class SendLifecycle(StoreBase):
         else:
             code, text = "INPUT", str(error)
         now = self._now()
-        self._marked.pop(reference, None)
         with self._write() as conn:
             batch = sql.batch_in_flight(conn, reference) if batch is None else batch
+            self._marked.pop((reference, batch), None)
             targets = sql.batch_numbers(conn, reference, batch) if numbers is None else numbers
             conn.executemany(
                 "UPDATE send_recipients SET state = ?, error = ?, updated_at = ? "
@@ -347,7 +343,8 @@ class SendLifecycle(StoreBase):
         if final not in FINAL_SEND_STATES:
             raise StoreError(f"{final} is not a final state")
         now = self._now()
-        self._marked.pop(reference, None)
+        for key in [key for key in self._marked if key[0] == reference]:
+            del self._marked[key]
         with self._write() as conn:
             if sql.send_state(conn, reference) is None:
                 raise StoreError(f"no send {reference!r}")

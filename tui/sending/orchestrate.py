@@ -40,10 +40,10 @@ How a failed batch is treated:
 Every write goes through the send's ``SendJournal`` (``tui.outbox.journal``): begin, batch
 leaving, batch result, stop, finish. Its steps are synchronous SQLite calls of a few
 milliseconds; they run on the event loop. Run ``send`` in a worker. While the batches go, a
-batch's result is committed together with the next batch's leaving (``Store.grouped_steps``:
-one sync to disk a batch), and the next batch's numbers are read and checked by the provider
-while the current request is out (the provider keeps the request it built for that message:
-``providers.prepared``); nothing is journalled for a batch before its turn.
+batch's result is journalled once the next batch's request is out (``Run.batch``: the journal
+works while the provider does), and the next batch's numbers are read and checked by the
+provider while the current request is out (the provider keeps the request it built for that
+message: ``providers.prepared``); nothing is journalled for a batch before its turn.
 
 Around this module: ``personalised.deliver`` sends several messages in a row (one per distinct
 personalised text) and journals those it never began; ``resend`` sends a stored message again,
@@ -141,46 +141,47 @@ async def send(
 
     run = Run(journal, provider, len(numbers), batches, dry_run, progress)
     state: SendState | None = None
-    # A batch's result is committed with the next batch's intent, one sync to disk instead of
-    # two (``Store.grouped_steps``); nothing below awaits between the two but the request.
-    # The next batch is read and checked while this one's request is out (``_ahead``): the
-    # provider keeps the request it checked, and sends that very message without building it
-    # again (``providers.prepared``). Nothing of it is journalled before its turn.
+    # A batch's result is journalled while the next batch's request is out (``Run.batch``),
+    # and the next batch is read and checked then too (``_ahead``): the provider keeps the
+    # request it checked, and sends that very message without building it again
+    # (``providers.prepared``). Between two requests there is only the next batch's intent,
+    # committed before it leaves; nothing of a batch is journalled before its turn.
     upcoming: tuple[Sequence[str], Message] = (first.recipients, first)
     ahead: asyncio.Task[tuple[Sequence[str], Message]] | None = None
-    with store.grouped_steps():
-        try:
-            for index in range(batches):
-                if ahead is not None:
-                    upcoming, ahead = await ahead, None
-                chunk, batch_message = upcoming
-                if cancel is not None and cancel.is_set():
-                    journal.stop()
-                    state = SendState.CANCELLED
-                    run.report()
-                    break
-                if index + 1 < batches:
-                    ahead = asyncio.create_task(
-                        _ahead(provider, message, numbers, size, index + 1, campaign, ids)
-                    )
-                try:
-                    await run.batch(index, chunk, batch_message, cancel, rate_limit_wait)
-                except Stop as stop:
-                    state = stop.state
-                    run.report()
-                    break
-                run.report()
-        except BaseException as exc:
-            # Task cancelled (the console quits) or a bug while a request may be out: whatever
-            # was in flight is unknown; say so before letting the exception go.
-            run.abandon(exc)
-            raise
-        finally:
+    try:
+        for index in range(batches):
             if ahead is not None:
-                # A batch not reached: its task (which never waits) has not started, or is
-                # done. Not awaited here, so that a cancellation of this send is never absorbed.
-                ahead.cancel()
-                ahead.add_done_callback(_forget)
+                upcoming, ahead = await ahead, None
+            chunk, batch_message = upcoming
+            if cancel is not None and cancel.is_set():
+                run.settle()
+                journal.stop()
+                state = SendState.CANCELLED
+                run.report()
+                break
+            more = index + 1 < batches
+            if more:
+                ahead = asyncio.create_task(
+                    _ahead(provider, message, numbers, size, index + 1, campaign, ids)
+                )
+            try:
+                await run.batch(index, chunk, batch_message, cancel, rate_limit_wait, more=more)
+            except Stop as stop:
+                state = stop.state
+                run.report()
+                break
+        run.settle()
+    except BaseException as exc:
+        # Task cancelled (the console quits) or a bug while a request may be out: whatever
+        # was in flight is unknown; say so before letting the exception go.
+        run.abandon(exc)
+        raise
+    finally:
+        if ahead is not None:
+            # A batch not reached: its task (which never waits) has not started, or is
+            # done. Not awaited here, so that a cancellation of this send is never absorbed.
+            ahead.cancel()
+            ahead.add_done_callback(_forget)
     if state is None or state is SendState.REJECTED:
         state = run.final_state()
     outcome = run.outcome(journal.finish(state))

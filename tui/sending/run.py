@@ -22,6 +22,7 @@ from providers.errors import (
     ProviderError,
     RateLimitedError,
 )
+from providers.http import request_sent
 from providers.models import Message, RecipientResult, SendReceipt, SendStatus
 from tui.outbox.journal import SendJournal
 from tui.outbox.store import SendState
@@ -98,6 +99,9 @@ class Run:
         # Outcomes of batches without numbers (eCampaign group sends).
         self.batch_states: list[SendStatus] = []
         self.already_sent = 0
+        #: A batch answered whose result is not journalled yet: it is written while the next
+        #: batch's request is out (``_request``), or by ``settle`` before any other step.
+        self._held: tuple[int, SendReceipt] | None = None
 
     async def batch(
         self,
@@ -106,12 +110,18 @@ class Run:
         message: Message,
         cancel: asyncio.Event | None,
         rate_limit_wait: float,
+        *,
+        more: bool = False,
     ) -> None:
+        """Send batch ``index`` and record its outcome. ``more``: another batch follows if this
+        one goes well, so its result may wait to be written until that batch's request is out
+        (``_request``): the journal's work for one batch then overlaps the provider's for the
+        next, instead of both keeping the wire idle."""
         request_id = getattr(message, "request_id", None)
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             self.journal.leaving(index, numbers, request_id=request_id)
             try:
-                receipt = await request(self.provider, message, self.dry_run)
+                receipt = await self._request(message)
             except OutcomeUnknownError as exc:
                 self._failed(index, exc, SendStatus.UNKNOWN)
                 raise Stop(SendState.UNKNOWN) from None
@@ -134,19 +144,57 @@ class Run:
                 raise Stop(SendState.REJECTED) from None
             if self.dry_run and receipt.status is not SendStatus.DRY_RUN:
                 receipt = _not_a_dry_run(receipt)
-            self.journal.result(index, receipt)
+            unsure = receipt.status is SendStatus.UNKNOWN or any(
+                r.status is SendStatus.UNKNOWN for r in receipt.recipients
+            )
+            self._held = (index, receipt)
             self.batches_done += 1
             self._keep(receipt)
             self.batch_states.append(receipt.status)
             if receipt.balance is not None:
                 self.balance = receipt.balance
-            unsure = any(r.status is SendStatus.UNKNOWN for r in receipt.recipients)
-            if receipt.status is SendStatus.UNKNOWN or unsure:
+            # Written at once when no request follows soon, and for a group send, whose result
+            # names the group's members from the numbers of the batch in flight
+            # (``SendJournal.result``).
+            if unsure or not more or self.journal.group:
+                self.settle()
+            if unsure:
                 # Some number may or may not have been sent: stop spending until the operator
                 # has looked, whatever the receipt's overall status says.
                 self.journal.stop(f"not sent: batch {index + 1} left an outcome unknown")
                 raise Stop(SendState.UNKNOWN)
             return
+
+    async def _request(self, message: Message) -> SendReceipt:
+        """The provider's receipt for ``message``. A result held from the previous batch is
+        journalled as soon as this request's body is out (``providers.http.request_sent``),
+        while the provider works on it, or once the request is over when the transport does not
+        say (whatever its outcome: nothing is journalled for this batch before that)."""
+        if self._held is None:
+            return await request(self.provider, message, self.dry_run)
+        token = request_sent.set(self._settle_quietly)
+        try:
+            return await request(self.provider, message, self.dry_run)
+        finally:
+            request_sent.reset(token)
+            self.settle()
+
+    def _settle_quietly(self) -> None:
+        """``settle``, from inside the request: a failure to write is left for the ``settle``
+        after it, which raises, rather than failing a request that is out."""
+        try:
+            self.settle()
+        except Exception:
+            log.exception("send %s: a result is left for after the request", self.reference)
+
+    def settle(self) -> None:
+        """Journal the batch result held back, if any, and report progress. Every other step
+        of the journal comes after it."""
+        if self._held is not None:
+            index, receipt = self._held
+            self.journal.result(index, receipt)
+            self._held = None
+            self.report()
 
     def _already_sent(self, index: int, numbers: Sequence[str]) -> None:
         """The provider had received this batch before and did not send it again: its numbers
@@ -165,6 +213,7 @@ class Run:
         self._keep(receipt)
         self.batch_states.append(status)
         self.already_sent += len(numbers)
+        self.report()
 
     def _keep(self, receipt: SendReceipt) -> None:
         """Keep a batch's receipt for the outcome without its per-number results: those are in
@@ -184,6 +233,10 @@ class Run:
 
     def abandon(self, exc: BaseException) -> None:
         """Settle the outbox when the send dies abnormally (task cancelled, bug)."""
+        try:
+            self.settle()  # an answer received is an answer: not "unknown"
+        except Exception:
+            log.exception("could not record a batch's result of send %s", self.reference)
         try:
             self.journal.interrupted(exc)
         except Exception:  # the original exception matters more; recovery at start-up remains

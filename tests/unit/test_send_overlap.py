@@ -1,0 +1,232 @@
+"""A batch's result is journalled while the next batch's request is out.
+
+``providers.http.request_sent`` says when a request's body has left (httpcore's trace); the
+send (``tui.sending.run``) writes the previous batch's result then, while the provider works,
+instead of between two requests. The rules that must hold whatever the timing: a batch's
+intent is committed before its request; an answer received is journalled even when the next
+request fails or the send is cancelled while it is out; the batch then in flight is unknown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from providers.errors import OutcomeUnknownError
+from providers.http import make_client, request, request_sent
+from providers.models import GroupTarget, SendReceipt, SmsMessage
+from tests.unit.sending_fakes import NUMBERS, FakeProvider, fail, ok
+from tests.unit.test_http_loopback import LoopbackServer
+from tui.outbox.store import SendState, Store
+from tui.sending import SendProgress, send
+
+GUARD = 30.0
+
+
+def states(db: Path, numbers: tuple[str, ...]) -> set[str]:
+    """The states another process reads for ``numbers`` (committed steps only)."""
+    conn = sqlite3.connect(db)
+    try:
+        marks = ",".join("?" * len(numbers))
+        rows = conn.execute(
+            f"SELECT DISTINCT state FROM send_recipients WHERE number IN ({marks})", numbers
+        ).fetchall()
+    finally:
+        conn.close()
+    return {row[0] for row in rows}
+
+
+class Announcing(FakeProvider):
+    """A provider whose transport says when each request's body is out, as httpcore's trace
+    does, and which records what another connection read of the batch before, just before and
+    just after saying so."""
+
+    def __init__(self, db: Path, size: int, *script: object) -> None:
+        super().__init__(*script, db=db)  # type: ignore[arg-type]
+        self.size = size
+        self.before: list[set[str]] = []  # the previous batch, before the body is out
+        self.after: list[set[str]] = []  # and once it is
+
+    async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
+        index = NUMBERS.index(message.recipients[0]) // self.size
+        previous = NUMBERS[(index - 1) * self.size : index * self.size] if index else ()
+        assert self.db is not None
+        self.before.append(states(self.db, previous))
+        announce = request_sent.get()
+        if announce is not None:
+            announce()
+        self.after.append(states(self.db, previous))
+        return await super().send_sms(message, dry_run=dry_run)
+
+
+async def test_a_result_is_journalled_once_the_next_request_is_out(tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+    provider = Announcing(db, 100)
+    reports: list[SendProgress] = []
+    statements: list[str] = []
+    with Store(db) as store:
+        store._conn.set_trace_callback(statements.append)
+        outcome = await send(
+            store,
+            provider,
+            "acct",
+            SmsMessage("hi", NUMBERS[:400]),
+            batch_size=100,
+            progress=reports.append,
+        )
+        store._conn.set_trace_callback(None)
+        assert store.recipient_counts(outcome.reference) == {"accepted": 400}
+    assert outcome.state is SendState.ACCEPTED
+    # Each answer was written on the range of positions its batch's leaving marked, though the
+    # next batch had been marked meanwhile: the store keeps both batches apart.
+    by_range = [s for s in statements if "SET state = 'accepted'" in s and "BETWEEN" in s]
+    assert len(by_range) == 4
+    # Each request finds its own batch committed as leaving (the intent before the request)...
+    assert [seen[0] for seen in provider.seen] == [("sending", "sending")] * 4
+    # ... and the batch before it still waiting for its result until its body is out, then
+    # answered: the journal's work for one batch is done while the next one is out.
+    assert provider.before == [set(), {"sending"}, {"sending"}, {"sending"}]
+    assert provider.after == [set(), {"accepted"}, {"accepted"}, {"accepted"}]
+    # One progress report a batch, each once its result is in the outbox.
+    assert [(r.batches_done, r.done, r.remaining) for r in reports] == [
+        (1, 100, 300),
+        (2, 200, 200),
+        (3, 300, 100),
+        (4, 400, 0),
+    ]
+
+
+async def test_without_a_signal_a_result_is_journalled_once_the_next_request_is_over(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "outbox.db"
+    provider = FakeProvider(db=db)  # says nothing of its requests (a test's MockTransport)
+    with Store(db) as store:
+        outcome = await send(
+            store, provider, "acct", SmsMessage("hi", NUMBERS[:300]), batch_size=100
+        )
+        assert store.recipient_counts(outcome.reference) == {"accepted": 300}
+    assert [seen[0] for seen in provider.seen] == [("sending", "sending")] * 3
+    assert outcome.state is SendState.ACCEPTED
+
+
+async def test_an_answer_is_kept_when_the_next_request_has_an_unknown_outcome(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "outbox.db"
+    provider = Announcing(db, 100, ok, fail(OutcomeUnknownError("fake", "timed out")))
+    with Store(db) as store:
+        outcome = await send(
+            store, provider, "acct", SmsMessage("hi", NUMBERS[:300]), batch_size=100
+        )
+    assert len(provider.calls) == 2
+    assert (outcome.state, outcome.accepted, outcome.unknown, outcome.cancelled) == (
+        SendState.UNKNOWN,
+        100,
+        100,
+        100,
+    )
+    assert states(db, NUMBERS[:100]) == {"accepted"}
+    assert states(db, NUMBERS[100:200]) == {"unknown"}
+    assert states(db, NUMBERS[200:300]) == {"cancelled"}
+
+
+async def test_an_answer_is_kept_when_the_send_is_cancelled_during_the_next_request(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "outbox.db"
+    out = asyncio.Event()
+
+    class Hanging(FakeProvider):
+        """Answers the first request; the second never comes back."""
+
+        async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
+            if self.calls:
+                self.calls.append((message, dry_run))
+                out.set()
+                await asyncio.Event().wait()
+            return await super().send_sms(message, dry_run=dry_run)
+
+    provider = Hanging()
+    with Store(db) as store:
+        task = asyncio.create_task(
+            send(store, provider, "acct", SmsMessage("hi", NUMBERS[:300]), batch_size=100)
+        )
+        async with asyncio.timeout(GUARD):
+            await out.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        reference = store.list_sends()[0].reference
+        assert store.get_send(reference).state is SendState.UNKNOWN  # type: ignore[union-attr]
+    assert states(db, NUMBERS[:100]) == {"accepted"}  # answered before: not "unknown"
+    assert states(db, NUMBERS[100:200]) == {"unknown"}  # out when the send died
+    assert states(db, NUMBERS[200:300]) == {"cancelled"}
+
+
+async def test_a_group_send_journals_each_result_before_the_next_request(tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+    provider = Announcing(db, 100)
+    message = SmsMessage("hi", NUMBERS[:200], group=GroupTarget("G1"))
+    with Store(db) as store:
+        outcome = await send(store, provider, "acct", message, batch_size=100)
+    assert outcome.state is SendState.ACCEPTED
+    # Its members are told from the numbers of the batch in flight: nothing is held back.
+    assert provider.before == [set(), {"accepted"}]
+
+
+def _reply(body: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+async def test_request_sent_is_called_once_the_body_is_out_and_before_the_answer() -> None:
+    said: list[str] = []
+    sent = asyncio.Event()
+
+    async def answer_once_told(writer: asyncio.StreamWriter) -> None:
+        # The server has read the whole body; it answers only once the client said it was out.
+        async with asyncio.timeout(GUARD):
+            await sent.wait()
+        said.append("answered")
+        writer.write(_reply(b"ok"))
+        await writer.drain()
+
+    def on_sent() -> None:
+        said.append("sent")
+        sent.set()
+
+    async with LoopbackServer(answer_once_told) as server, make_client() as client:
+        token = request_sent.set(on_sent)
+        try:
+            response = await request(
+                client, "fake", "POST", server.url, sends=True, content=b"x" * 100_000
+            )
+        finally:
+            request_sent.reset(token)
+        # Not set: nobody is told of the next request.
+        again = await request(client, "fake", "POST", server.url, sends=True, content=b"y")
+    assert response.content == b"ok" and again.content == b"ok"
+    assert said == ["sent", "answered", "answered"]
+
+
+async def test_a_failing_listener_does_not_fail_the_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def answer(writer: asyncio.StreamWriter) -> None:
+        writer.write(_reply(b"ok"))
+        await writer.drain()
+
+    def broken() -> None:
+        raise RuntimeError("listener bug")
+
+    async with LoopbackServer(answer) as server, make_client() as client:
+        token = request_sent.set(broken)
+        try:
+            response = await request(client, "fake", "POST", server.url, sends=True, content=b"x")
+        finally:
+            request_sent.reset(token)
+    assert response.content == b"ok"
+    assert "request_sent listener failed" in caplog.text
