@@ -230,3 +230,35 @@ async def test_a_failing_listener_does_not_fail_the_request(
             request_sent.reset(token)
     assert response.content == b"ok"
     assert "request_sent listener failed" in caplog.text
+
+
+async def test_the_next_batch_is_read_only_once_the_request_is_out(tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+
+    class Counting(Announcing):
+        """Counts the provider's checks: before its body is out, and once the loop ran."""
+
+        def __init__(self) -> None:
+            super().__init__(db, 100)
+            self.checks = 0
+            self.counted: list[int] = []
+
+        def validate_sms(self, message: SmsMessage) -> None:
+            self.checks += 1
+            super().validate_sms(message)
+
+        async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
+            for _ in range(3):
+                await asyncio.sleep(0)  # as httpcore awaits before the body is out
+            self.counted.append(self.checks)
+            receipt = await super().send_sms(message, dry_run=dry_run)  # announces
+            await asyncio.sleep(0)
+            self.counted.append(self.checks)
+            return receipt
+
+    provider = Counting()
+    with Store(db) as store:
+        await send(store, provider, "acct", SmsMessage("hi", NUMBERS[:300]), batch_size=100)
+    # The whole message, then the first batch, are checked before anything leaves; each next
+    # batch only once the request before it is out, never ahead of it on the event loop.
+    assert provider.counted == [2, 3, 3, 4, 4, 4]

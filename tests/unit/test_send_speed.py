@@ -370,6 +370,7 @@ async def test_octopush_sends_the_request_its_validation_built(
 async def test_the_batch_ahead_is_checked_during_a_request_and_never_journalled_early(
     tmp_path: Path,
 ) -> None:
+    from providers.http import request_sent
     from tests.unit.sending_fakes import fail
 
     numbers = tuple(f"+3361{i:07d}" for i in range(300))
@@ -386,7 +387,10 @@ async def test_the_batch_ahead_is_checked_during_a_request_and_never_journalled_
             conn = sqlite3.connect(self.outbox)
             self.leaving.append([b for (b,) in conn.execute("SELECT batch FROM send_batches")])
             conn.close()
-            await asyncio.sleep(0)  # the request is out: the loop runs what waits meanwhile
+            announce = request_sent.get()  # the request is out, as httpcore's trace says
+            if announce is not None:
+                announce()
+            await asyncio.sleep(0)  # the loop runs what waits meanwhile
             return await super()._send(message, dry_run)
 
     db = tmp_path / "outbox.db"

@@ -141,11 +141,11 @@ async def send(
 
     run = Run(journal, provider, len(numbers), batches, dry_run, progress)
     state: SendState | None = None
-    # A batch's result is journalled while the next batch's request is out (``Run.batch``),
-    # and the next batch is read and checked then too (``_ahead``): the provider keeps the
-    # request it checked, and sends that very message without building it again
-    # (``providers.prepared``). Between two requests there is only the next batch's intent,
-    # committed before it leaves; nothing of a batch is journalled before its turn.
+    # Once a batch's request is out (``Run.batch``), the previous batch's result is journalled
+    # and the next batch is read and checked (``_ahead``): the provider keeps the request it
+    # checked, and sends that very message without building it again (``providers.prepared``).
+    # Between two requests there is only the next batch's intent, committed before it leaves;
+    # nothing of a batch is journalled before its turn.
     upcoming: tuple[Sequence[str], Message] = (first.recipients, first)
     ahead: asyncio.Task[tuple[Sequence[str], Message]] | None = None
     try:
@@ -160,12 +160,25 @@ async def send(
                 run.report()
                 break
             more = index + 1 < batches
-            if more:
-                ahead = asyncio.create_task(
-                    _ahead(provider, message, numbers, size, index + 1, campaign, ids)
-                )
+
+            def read_ahead(following: int = index + 1) -> None:
+                # Once this batch's request is out: never ahead of it on the event loop.
+                nonlocal ahead
+                if ahead is None:
+                    ahead = asyncio.create_task(
+                        _ahead(provider, message, numbers, size, following, campaign, ids)
+                    )
+
             try:
-                await run.batch(index, chunk, batch_message, cancel, rate_limit_wait, more=more)
+                await run.batch(
+                    index,
+                    chunk,
+                    batch_message,
+                    cancel,
+                    rate_limit_wait,
+                    more=more,
+                    while_out=read_ahead if more else None,
+                )
             except Stop as stop:
                 state = stop.state
                 run.report()

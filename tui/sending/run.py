@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -112,16 +112,18 @@ class Run:
         rate_limit_wait: float,
         *,
         more: bool = False,
+        while_out: Callable[[], None] | None = None,
     ) -> None:
         """Send batch ``index`` and record its outcome. ``more``: another batch follows if this
         one goes well, so its result may wait to be written until that batch's request is out
         (``_request``): the journal's work for one batch then overlaps the provider's for the
-        next, instead of both keeping the wire idle."""
+        next, instead of both keeping the wire idle. ``while_out`` is called once the request is
+        out (or over), for work that must not delay it."""
         request_id = getattr(message, "request_id", None)
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             self.journal.leaving(index, numbers, request_id=request_id)
             try:
-                receipt = await self._request(message)
+                receipt = await self._request(message, while_out)
             except OutcomeUnknownError as exc:
                 self._failed(index, exc, SendStatus.UNKNOWN)
                 raise Stop(SendState.UNKNOWN) from None
@@ -165,19 +167,29 @@ class Run:
                 raise Stop(SendState.UNKNOWN)
             return
 
-    async def _request(self, message: Message) -> SendReceipt:
-        """The provider's receipt for ``message``. A result held from the previous batch is
-        journalled as soon as this request's body is out (``providers.http.request_sent``),
-        while the provider works on it, or once the request is over when the transport does not
-        say (whatever its outcome: nothing is journalled for this batch before that)."""
-        if self._held is None:
-            return await request(self.provider, message, self.dry_run)
-        token = request_sent.set(self._settle_quietly)
+    async def _request(self, message: Message, while_out: Callable[[], None] | None) -> SendReceipt:
+        """The provider's receipt for ``message``. As soon as this request's body is out
+        (``providers.http.request_sent``), while the provider works on it, a result held from
+        the previous batch is journalled, then ``while_out`` is called; once the request is
+        over when the transport does not say (whatever its outcome: nothing is journalled for
+        this batch before that)."""
+        called = False
+
+        def out() -> None:
+            nonlocal called
+            if not called:
+                called = True
+                self._settle_quietly()
+                if while_out is not None:
+                    while_out()
+
+        token = request_sent.set(out)
         try:
             return await request(self.provider, message, self.dry_run)
         finally:
             request_sent.reset(token)
             self.settle()
+            out()
 
     def _settle_quietly(self) -> None:
         """``settle``, from inside the request: a failure to write is left for the ``settle``
