@@ -1,12 +1,15 @@
 """Phone numbers: parse what an operator types, keep E.164, render per provider.
 
 French numbers are the default (``06 11 22 33 44`` means ``+33611223344``). Every provider wants
-its own rendering; the functions ``for_*`` are the only place those formats live.
+its own rendering; the functions ``for_*`` (``providers.phone_forms``, named from here) are the
+only place those formats live.
 
 A number is parsed once, at the edge (``parse_number``, ``parse_recipients``) into a ``Number``,
 a ``str`` in E.164 that knows its country code and line type: the layers after it (a provider's
 rules, a send's batches) never parse it again; the functions here parse only a plain ``str``.
-French numbers written the usual ways are read by ``providers.phone_fr``, with the same verdicts.
+French numbers written the usual ways are read by ``providers.phone_fr``, with the same verdicts,
+without the general parser: ``phonenumbers`` is imported by the functions that use it, with the
+first number that reader leaves to it (another country, a refusal to word, ``display``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,24 @@ import contextlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar
-
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from typing import TYPE_CHECKING, ClassVar
 
 from providers import phone_fr
 from providers.errors import InputError
 from providers.models import Channel
+from providers.phone_fr import PhoneNumberType
 
+if TYPE_CHECKING:
+    import phonenumbers
+
+    # Named from here, defined in providers.phone_forms (see __getattr__).
+    from providers.phone_forms import for_capitole as for_capitole
+    from providers.phone_forms import for_ecampaign as for_ecampaign
+    from providers.phone_forms import for_octopush as for_octopush
+    from providers.phone_forms import for_voicepartner as for_voicepartner
+    from providers.phone_forms import from_ecampaign as from_ecampaign
+    from providers.phone_forms import international_digits as international_digits
+    from providers.phone_forms import national_french as national_french
 DEFAULT_REGION = "FR"
 
 # Typed or pasted lists: one per line, or separated by commas, semicolons or tabs. Spaces are
@@ -81,8 +93,10 @@ def parse_number(raw: str, region: str = DEFAULT_REGION, *, field: str = "number
         found = phone_fr.read(raw)
         if found is not None:
             return restore(*found)
+    import phonenumbers
+
     parsed = _parse_valid(raw, region, field)
-    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return restore(e164, parsed.country_code or 0, phonenumbers.number_type(parsed))
 
 
@@ -107,6 +121,8 @@ def as_number(value: str) -> str:
 
 
 def _parse_valid(raw: str, region: str, field: str) -> phonenumbers.PhoneNumber:
+    import phonenumbers
+
     # Pasted numbers carry no-break and narrow no-break spaces (French typography), which the
     # parser does not treat as separators: make every kind of space a plain one.
     text = " ".join(raw.split())
@@ -118,7 +134,7 @@ def _parse_valid(raw: str, region: str, field: str) -> phonenumbers.PhoneNumber:
         raise InputError(field, f"{raw.strip()!r} contains characters a phone number cannot hold")
     try:
         parsed = phonenumbers.parse(text, region)
-    except NumberParseException as exc:
+    except phonenumbers.NumberParseException as exc:
         raise InputError(field, f"{raw.strip()!r} is not a phone number ({exc._msg})") from None
     if not phonenumbers.is_possible_number(parsed):
         raise InputError(field, f"{raw.strip()!r} has the wrong length for its country")
@@ -128,9 +144,11 @@ def _parse_valid(raw: str, region: str, field: str) -> phonenumbers.PhoneNumber:
 
 
 def _parse_e164(e164: str) -> phonenumbers.PhoneNumber:
+    import phonenumbers
+
     try:
         return phonenumbers.parse(e164, None)
-    except NumberParseException:
+    except phonenumbers.NumberParseException:
         raise InputError("number", f"{e164!r} is not in E.164 form") from None
 
 
@@ -138,6 +156,8 @@ def _facts(e164: str) -> tuple[int, int]:
     """(country code, ``phonenumbers`` number type): what a ``Number`` knows, or parsed."""
     if isinstance(e164, Number):
         return e164.country_code, e164.kind
+    import phonenumbers
+
     parsed = _parse_e164(e164)
     return parsed.country_code or 0, phonenumbers.number_type(parsed)
 
@@ -229,84 +249,12 @@ def require_mobile(e164: str, why: str) -> None:
 
 def display(e164: str) -> str:
     """Human form: national for French numbers, international otherwise."""
+    import phonenumbers
+
     parsed = _parse_e164(e164)
     if parsed.country_code == 33:
-        return phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)
-
-
-# --------------------------------------------------------------------------- per-provider forms
-
-
-_FRENCH_E164 = re.compile(r"^\+33([1-9][0-9]{8})$")
-
-
-def _french_nsn(e164: str) -> str | None:
-    """The national significant number of a French E.164, without parsing (renderings run on
-    every recipient of every batch)."""
-    match = _FRENCH_E164.match(e164)
-    return match.group(1) if match else None
-
-
-def national_french(e164: str) -> str:
-    """``+33611223344`` → ``0611223344``; refuses numbers outside France."""
-    nsn = _french_nsn(e164)
-    if nsn is not None:
-        return "0" + nsn
-    parsed = _parse_e164(e164)
-    if parsed.country_code != 33:
-        raise InputError("recipient", f"{e164} is not a French number")
-    return "0" + phonenumbers.national_significant_number(parsed)
-
-
-def for_capitole(e164: str) -> str:
-    """French numbers nationally (``0611223344``), others with their code, no plus (``34622…``)."""
-    nsn = _french_nsn(e164)
-    if nsn is not None:
-        return "0" + nsn
-    parsed = _parse_e164(e164)
-    if parsed.country_code == 33:
-        return "0" + phonenumbers.national_significant_number(parsed)
-    return e164.lstrip("+")
-
-
-def for_ecampaign(e164: str) -> tuple[str, str]:
-    """Country code apart, national number without its trunk 0: ``("33", "611223344")``."""
-    nsn = _french_nsn(e164)
-    if nsn is not None:
-        return "33", nsn
-    parsed = _parse_e164(e164)
-    return str(parsed.country_code), phonenumbers.national_significant_number(parsed)
-
-
-def from_ecampaign(code: str, number: str) -> str:
-    """Inverse of ``for_ecampaign``; tolerates a trunk ``0`` left on the national number.
-
-    The number is tried as given first: in some countries (Italy) the leading 0 belongs to the
-    national significant number and stripping it would name another subscriber.
-    """
-    prefix = f"+{code.strip().lstrip('+')}"
-    digits = number.strip()
-    try:
-        return normalise(prefix + digits)
-    except InputError:
-        if not digits.startswith("0"):
-            raise
-    return normalise(prefix + digits.lstrip("0"))
-
-
-def for_octopush(e164: str) -> str:
-    return e164
-
-
-def for_voicepartner(e164: str) -> str:
-    """VoicePartner takes French numbers only, nationally (``0611223344``)."""
-    return national_french(e164)
-
-
-def international_digits(e164: str) -> str:
-    """``+33611223344`` → ``33611223344`` (eCampaign caller id, Capitole callbacks)."""
-    return e164.lstrip("+")
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 # --------------------------------------------------------------------------- recipient lists
@@ -396,3 +344,28 @@ def parse_recipient(
     if channel is not None:
         check_reachable(number, channel, field="recipient")
     return number
+
+
+#: Each provider's rendering of a number, in ``providers.phone_forms`` and named from here,
+#: loaded when first named (PEP 562).
+_FORMS = frozenset(
+    {
+        "for_capitole",
+        "for_ecampaign",
+        "for_octopush",
+        "for_voicepartner",
+        "from_ecampaign",
+        "international_digits",
+        "national_french",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _FORMS:
+        from providers import phone_forms
+
+        value: object = getattr(phone_forms, name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

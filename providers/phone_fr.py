@@ -8,15 +8,42 @@ national number with the patterns of phonenumbers' own metadata for France, trie
 the two on every three-digit prefix and on generated writings). Anything else (brackets, another
 country, a range that is not allocated) is left to the general parser, which also words the
 refusal.
+
+Those patterns are kept here as the library's file for France spells them (``_FR``), with that
+file's length and checksum: while the installed file is the same, French numbers are read without
+importing ``phonenumbers`` at all (~20 ms of imports and pattern compiles, a noticeable part of
+a send's or the console's start-up); when it differs (another version of the library), the
+patterns are read from the library itself, as before. The number types are the library's values
+(``PhoneNumberType``, a test compares them).
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from phonenumbers import PhoneMetadata, PhoneNumberType
+
+class PhoneNumberType:
+    """``phonenumbers.PhoneNumberType``'s values, named without importing the library."""
+
+    FIXED_LINE = 0
+    MOBILE = 1
+    FIXED_LINE_OR_MOBILE = 2
+    TOLL_FREE = 3
+    PREMIUM_RATE = 4
+    SHARED_COST = 5
+    VOIP = 6
+    PERSONAL_NUMBER = 7
+    PAGER = 8
+    UAN = 9
+    VOICEMAIL = 10
+    UNKNOWN = 99
+
 
 COUNTRY_CODE = 33
 #: What the national significant number of a French number is: nine digits, the first not 0.
@@ -107,7 +134,67 @@ def _applies(desc: Any) -> bool:
 
 @cache
 def _classifier() -> _Classifier | None:
-    metadata = PhoneMetadata.metadata_for_region("FR")
+    metadata = _kept_metadata() if _library_file_unchanged() else _library_metadata()
     if metadata is None or not _applies(metadata.general_desc):
         return None  # metadata unlike today's: the general parser decides everything
     return _Classifier(metadata)
+
+
+def _library_metadata() -> Any:
+    from phonenumbers import PhoneMetadata
+
+    return PhoneMetadata.metadata_for_region("FR")
+
+
+#: What ``_Classifier`` reads of the library's metadata for France (``region_FR.py``), as that
+#: file spells it: (national_number_pattern, possible_length) of each description, None for a
+#: description the file does not give; ``tests/unit/test_cli_imports_phone.py`` compares it.
+_FR: dict[str, tuple[str, tuple[int, ...]] | None] = {
+    "general_desc": (r"[1-9]\d{8}", (9,)),
+    "fixed_line": (
+        r"(?:26[013-9]|59[1-35-9])\d{6}|(?:[13]\d|2[0-57-9]|4[1-9]|5[0-8])\d{7}",
+        (9,),
+    ),
+    "mobile": (r"(?:6(?:[0-24-8]\d|3[0-8]|9[589])|7[3-9]\d)\d{6}", (9,)),
+    "toll_free": (r"80[0-5]\d{6}", (9,)),
+    "premium_rate": (
+        r"836(?:0[0-36-9]|[1-9]\d)\d{4}|8(?:1[2-9]|2[2-47-9]|3[0-57-9]|[569]\d|8[0-35-9])\d{6}",
+        (9,),
+    ),
+    "shared_cost": (r"8(?:1[01]|2[0156]|4[024]|84)\d{6}", (9,)),
+    "voip": (r"9\d{8}", (9,)),
+    "uan": (r"80[6-9]\d{6}", (9,)),
+    "personal_number": None,
+    "pager": None,
+    "voicemail": None,
+}
+_FR_SAME_MOBILE_AND_FIXED_LINE_PATTERN = False
+#: The length and CRC-32 of the library's ``data/region_FR.py`` that ``_FR`` was read from.
+_FR_FILE = (2261, 2646282787)
+
+
+def _kept_metadata() -> SimpleNamespace:
+    """``_FR`` with the attributes of the library's ``PhoneMetadata`` that ``_Classifier`` reads."""
+    descs = {
+        name: None
+        if kept is None
+        else SimpleNamespace(national_number_pattern=kept[0], possible_length=kept[1])
+        for name, kept in _FR.items()
+    }
+    return SimpleNamespace(
+        **descs, same_mobile_and_fixed_line_pattern=_FR_SAME_MOBILE_AND_FIXED_LINE_PATTERN
+    )
+
+
+def _library_file_unchanged() -> bool:
+    """Whether the installed library's file for France is the one ``_FR`` was read from
+    (found without importing the library: a top-level package's spec imports nothing)."""
+    try:
+        spec = find_spec("phonenumbers")
+        folders = spec.submodule_search_locations if spec is not None else None
+        if not folders:
+            return False
+        data = (Path(next(iter(folders))) / "data" / "region_FR.py").read_bytes()
+    except (OSError, ImportError, ValueError):
+        return False
+    return (len(data), zlib.crc32(data)) == _FR_FILE

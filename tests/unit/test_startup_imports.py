@@ -159,6 +159,7 @@ def test_the_console_s_first_screen_loads_no_client_keyring_or_receiver(tmp_path
     # The outbox opens without what only the History screen's getCDR tab reads.
     assert sorted({"providers.records", "tui.outbox.cdr_rows"} & loaded) == []
     assert "providers.models_ecampaign" not in loaded  # e-mail, fax, import report
+    assert "phonenumbers" not in loaded  # no number parsed yet (providers.phone_fr)
 
 
 def test_the_accounts_screen_loads_no_client_until_an_account_is_checked(tmp_path: Path) -> None:
