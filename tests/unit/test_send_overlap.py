@@ -262,3 +262,51 @@ async def test_the_next_batch_is_read_only_once_the_request_is_out(tmp_path: Pat
     # The whole message, then the first batch, are checked before anything leaves; each next
     # batch only once the request before it is out, never ahead of it on the event loop.
     assert provider.counted == [2, 3, 3, 4, 4, 4]
+
+
+def test_impatient_writes_wait_briefly_then_as_long_as_before(tmp_path: Path) -> None:
+    from tui.outbox.base import BUSY_TIMEOUT_MS
+
+    def waits(store: Store) -> int:
+        return int(store._conn.execute("PRAGMA busy_timeout").fetchone()[0])
+
+    with Store(tmp_path / "outbox.db") as store:
+        assert waits(store) == BUSY_TIMEOUT_MS
+        with store.impatient(50):
+            assert waits(store) == 50
+        assert waits(store) == BUSY_TIMEOUT_MS
+        with pytest.raises(RuntimeError), store.impatient(50):
+            raise RuntimeError
+        assert waits(store) == BUSY_TIMEOUT_MS
+
+
+async def test_an_outbox_busy_while_the_request_is_out_delays_the_result_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "outbox.db"
+
+    class Busy(Announcing):
+        """Another process writes to the outbox while each request is out, and is done before
+        the answer comes back."""
+
+        async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
+            other = sqlite3.connect(db, isolation_level=None)
+            other.execute("PRAGMA busy_timeout = 0")
+            other.execute("BEGIN IMMEDIATE")
+            try:
+                return await super().send_sms(message, dry_run=dry_run)  # announces meanwhile
+            finally:
+                other.execute("COMMIT")
+                other.close()
+
+    provider = Busy(db, 100)
+    with Store(db) as store:
+        outcome = await send(
+            store, provider, "acct", SmsMessage("hi", NUMBERS[:300]), batch_size=100
+        )
+        assert store.recipient_counts(outcome.reference) == {"accepted": 300}
+    assert outcome.state is SendState.ACCEPTED
+    # The outbox was busy when each request was out: the result before it could not be written
+    # then, and was once the request was over.
+    assert provider.after == [set(), {"sending"}, {"sending"}]
+    assert caplog.text.count("a result is left for after the request") == 2

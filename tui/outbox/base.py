@@ -157,6 +157,19 @@ class StoreBase:
             self._conn.execute("COMMIT")
 
     @contextmanager
+    def impatient(self, milliseconds: int) -> Iterator[None]:
+        """Inside, a write waits at most ``milliseconds`` for another process's transaction to
+        end (then fails, ``sqlite3.OperationalError``), not ``BUSY_TIMEOUT_MS``: for a step that
+        can be done later, by a caller that must not stall meanwhile (a batch's result written
+        while the next request is out, ``tui.sending.run``)."""
+        with self._lock:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+            try:
+                yield
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self._conn

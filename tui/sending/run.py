@@ -32,6 +32,9 @@ from tui.sending.events import ProgressSink, SendProgress
 log = logging.getLogger("tui.sending.orchestrate")
 
 RATE_LIMIT_RETRIES = 3
+#: How long a result written while the next request is out waits for the outbox, if another
+#: process is writing; past that it is written once the request is over.
+SETTLE_WAIT_MS = 200
 
 #: What a number of a batch the provider had already received says (Octopush code 120).
 ALREADY_SENT = (
@@ -193,9 +196,12 @@ class Run:
 
     def _settle_quietly(self) -> None:
         """``settle``, from inside the request: a failure to write is left for the ``settle``
-        after it, which raises, rather than failing a request that is out."""
+        after it, which raises, rather than failing a request that is out. The outbox busy with
+        another process's transaction is waited for briefly only: the event loop, and so the
+        answer and the request's deadline, would wait as long."""
         try:
-            self.settle()
+            with self.journal.store.impatient(SETTLE_WAIT_MS):
+                self.settle()
         except Exception:
             log.exception("send %s: a result is left for after the request", self.reference)
 
