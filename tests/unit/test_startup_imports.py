@@ -215,7 +215,8 @@ def test_the_listings_records_load_when_first_named(tmp_path: Path) -> None:
 #: What a plain SMS send (numbers on the command line, a JSON reply) never uses, each loaded
 #: when first needed: the listings' records and the outbox's getCDR rows, the resend rules, the
 #: XML parser (Octopush answers JSON), the receiver's routes and settings (Octopush carries no
-#: callback URL), the CSV reader (no file of numbers), the log file's rotation (nothing logged).
+#: callback URL), the CSV reader (no file of numbers), the log file's rotation (nothing logged),
+#: the terminal's passphrase prompt (the secret is in the environment).
 NOT_ON_A_PLAIN_SEND = {
     "providers.records",
     "providers.models_ecampaign",
@@ -227,6 +228,7 @@ NOT_ON_A_PLAIN_SEND = {
     "tui.listen.settings",
     "tui.csv_import",
     "logging.handlers",
+    "getpass",
 }
 
 

@@ -14,7 +14,6 @@ Cheap to import (every command does): the credential stores load only when a sec
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -146,6 +145,8 @@ def terminal_passphrase() -> str | None:
     """The file store's passphrase, asked on the terminal; None when there is none to ask on."""
     if not sys.stdin.isatty():
         return None
+    import getpass  # with the first passphrase asked: most commands never ask one
+
     return getpass.getpass("Passphrase of the porte-voix file store: ")
 
 
