@@ -8,6 +8,7 @@ from textual.binding import ActiveBinding
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, Footer, Input, Select, TextArea
+from textual.widgets._footer import FooterKey
 
 from screens.host import HostApp, host_app
 from screens.widgets.account_bar import AccountBar
@@ -54,6 +55,14 @@ class ModeFooter(Footer):
     """
 
     _recompose_pending = False
+
+    def compose(self) -> ComposeResult:
+        # A key takes the footer's compact class when it mounts, which restyles it; given
+        # before, each key is styled once.
+        for widget in super().compose():
+            if self.compact and isinstance(widget, FooterKey):
+                widget.add_class("-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True

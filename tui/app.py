@@ -13,6 +13,7 @@ from typing import cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from providers.models import Channel
@@ -149,6 +150,14 @@ class PorteVoixApp(HostApp):
 
     async def on_unmount(self) -> None:
         await self.session.stop()
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        # A widget made in a compose and not mounted yet is styled whole when it is mounted.
+        # Textual restyles it at once when it takes a class meanwhile (a Button its variant, a
+        # Select its value, as they are made): work thrown away, a node at a time, by the
+        # dozen on a screen's first paint.
+        if node is self or node.is_attached:
+            super().update_styles(node, animate)
 
     def _fatal_error(self) -> None:
         """Textual's crash report shows local variables, and a local can hold a secret (a

@@ -143,6 +143,7 @@ class ComposeScreen(ComposeForm[M]):
         if account is None:
             self.notify("Choose an account first (F9 or the list at the top).", severity="error")
             return
+        await self.options_ready()  # the message and its rules read them
         try:
             messages = self.build_messages()
             provider = await self.session.provider(account.name)
@@ -246,6 +247,7 @@ class ComposeScreen(ComposeForm[M]):
         from tui.sending import Delivery, plan_resend, resend
         from tui.sending.resend import resend_message
 
+        await self.options_ready()  # the rules read the promotional box among them
         store = self.session.store
         plan = plan_resend(store, reference)
         if plan is None:

@@ -7,6 +7,7 @@ MRO, so a composer's handler never calls ``super()`` for the same message.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
@@ -23,6 +24,7 @@ from providers.errors import InputError
 from providers.models import GroupTarget, SmsMessage, VoiceMessage
 from screens.base import COMPACT_TYPES, ModeScreen, compact_before_mount
 from screens.compose.confirm import describe_group
+from screens.widgets.deferred import DeferredCollapsible
 from screens.widgets.recipients import RecipientsField
 from screens.widgets.send_panel import SendPanel
 from tui.accounts.config import Account
@@ -85,6 +87,44 @@ class ComposeForm(ModeScreen, Generic[M]):
 
     def on_screen_resume(self) -> None:
         self.fill_accounts()
+        if self._options_asked is None:
+            self._options_asked = asyncio.Event()
+            # Read once the app has started: the refreshes of its start are not shown (Textual
+            # batches them). The screen's next refresh from there is its first frame on screen.
+            self.app.call_later(self.call_after_refresh, self._mount_options)
+
+    def _mount_options(self) -> None:
+        # In a worker: the screen keeps handling keys while the options mount.
+        self.run_worker(self.options_ready(), name="options", group="options")
+
+    #: Set once the collapsed options' fields are mounted and fitted to the account.
+    options_mounted = False
+    #: Made when the options' mount is first asked for; set when it is done.
+    _options_asked: asyncio.Event | None = None
+    _options_started = False
+
+    async def options_ready(self) -> None:
+        """Return once the fields of the collapsed options (``DeferredCollapsible``) are mounted
+        and fitted to the account; the first call mounts them.
+
+        Hidden, they are mounted just after the screen's first paint; whatever reads or fills
+        them (a send, a resend, a preset) awaits this first, in case it comes sooner.
+        """
+        if self._options_asked is None:
+            self._options_asked = asyncio.Event()
+        if self._options_started:
+            await self._options_asked.wait()
+            return
+        self._options_started = True
+        try:
+            sections = list(self.query(DeferredCollapsible))
+            for section in sections:
+                await section.mount_contents()
+            self.options_mounted = True
+            if sections:
+                self.account_changed()  # the options now follow the account, as the rest did
+        finally:
+            self._options_asked.set()
 
     def fill_accounts(self) -> None:
         """List the accounts this composer can use, showing the console's current account.
@@ -209,8 +249,9 @@ class ComposeForm(ModeScreen, Generic[M]):
 
         self.app.push_screen(GroupTargetDialog(self.session, self.account.name), chosen)
 
-    def preset_template(self, account: str, template_id: str) -> None:
+    async def preset_template(self, account: str, template_id: str) -> None:
         """Compose with a provider template ("Use this template" on the Templates screen)."""
+        await self.options_ready()
         self.porte_voix.current_account = account
         self._follow_current_account(account)
         for options in self.query(Collapsible):  # Compose SMS keeps the field in its options
@@ -226,12 +267,13 @@ class ComposeForm(ModeScreen, Generic[M]):
         self.query_one("#target-info", Static).update(describe_group(target))
         self.target_changed()
 
-    def preset_message(self, account: str, message: M) -> None:
+    async def preset_message(self, account: str, message: M) -> None:
         """Compose ``message`` from ``account`` ("Resend to the undelivered" on the History
         screen): the account becomes the console's current one, as F9 makes it, so that every
         screen shows the same; then every field shows the message (recipients, its group,
         content and options, ``fill_message``). Nothing is sent: the operator checks it and
         sends it like any other message, through the same rules."""
+        await self.options_ready()  # fill_message fills them too
         self.porte_voix.current_account = account
         self._follow_current_account(account)  # forgets the previous account's fields first
         if self.account is None or self.account.name != account:

@@ -19,11 +19,11 @@ from providers.base import Capability
 from providers.errors import InputError
 from providers.models import Channel, Route, SmsMessage
 from providers.phone import normalise
-from screens.base import collapsed_before_mount
 from screens.compose.common import ComposeScreen
 from screens.compose.confirm import excerpt
 from screens.compose.form import option_row, schedule_text
 from screens.widgets.counter import SegmentCounter
+from screens.widgets.deferred import DeferredCollapsible
 from screens.widgets.recipients import RecipientsField
 from tui.schedule import parse_schedule
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # a type only: the CSV reader loads with its dialog, on the f
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
 PREVIEW_COUNT = 3
+#: The route field's first value, and the route until the options are mounted.
+FIRST_ROUTE = Route.NOTIFICATION
 
 
 class ComposeSmsScreen(ComposeScreen[SmsMessage]):
@@ -65,13 +67,14 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
         yield TextArea(id="sms-text", soft_wrap=True)
         yield SegmentCounter(id="counter")
         yield Static("", id="preview")
-        with collapsed_before_mount(Collapsible(title="Options", id="options")):
+        # Collapsed: its fields are mounted after the first paint (``options_ready``).
+        with DeferredCollapsible(title="Options", id="options"):
             yield option_row("Sender", Input(placeholder="up to 11 characters", id="sender"))
             yield option_row(
                 "Route",
                 Select(
                     [("notification route", "notification"), ("marketing route", "marketing")],
-                    value="notification",
+                    value=FIRST_ROUTE.value,
                     allow_blank=False,
                     id="route",
                 ),
@@ -95,14 +98,15 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
         """Offer only what the account's provider has: the others' options are hidden."""
         info = self.provider_info()
         caps = info.capabilities if info else Capability(0)
-        long = self.query_one("#long", Checkbox)
-        long.display = bool(caps & Capability.LONG_SMS)
-        longest = info.text_profile.max_segments_long if info else None
-        long.label = f"long SMS (up to {longest} SMS)" if longest else "long SMS"
-        self.query_one("#route-row").display = bool(caps & Capability.ROUTE)
-        self.query_one("#campaign-row").display = bool(caps & Capability.CAMPAIGN_ID)
-        self.query_one("#template-row").display = bool(caps & Capability.TEMPLATES)
         self.query_one("#pick-group", Button).display = bool(caps & Capability.GROUPS)
+        if self.options_mounted:  # otherwise fitted when they are (``options_ready``)
+            long = self.query_one("#long", Checkbox)
+            long.display = bool(caps & Capability.LONG_SMS)
+            longest = info.text_profile.max_segments_long if info else None
+            long.label = f"long SMS (up to {longest} SMS)" if longest else "long SMS"
+            self.query_one("#route-row").display = bool(caps & Capability.ROUTE)
+            self.query_one("#campaign-row").display = bool(caps & Capability.CAMPAIGN_ID)
+            self.query_one("#template-row").display = bool(caps & Capability.TEMPLATES)
         self.refresh_counter()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -130,10 +134,16 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
         self.refresh_counter()
 
     # -- the counter and the personalised preview ----------------------------------------------
+    # Until the options are mounted, their fields hold their first values: nothing could
+    # change them (a preset or a send mounts them first).
     def _route(self) -> Route:
+        if not self.options_mounted:
+            return FIRST_ROUTE
         return Route(str(self.query_one("#route", Select).value))
 
     def _long(self) -> bool:
+        if not self.options_mounted:
+            return False  # unticked, as made
         checkbox = self.query_one("#long", Checkbox)
         return checkbox.value and checkbox.display
 

@@ -37,7 +37,7 @@ async def open_compose(app: HostApp, reference: str, numbers: Sequence[str]) -> 
     screen = app.screen
     if not isinstance(screen, ComposeForm):  # pragma: no cover - both modes are composers
         return False
-    screen.preset_message(send.account, message)
+    await screen.preset_message(send.account, message)
     app.notify(
         f"Compose holds {len(numbers)} undelivered number(s) of {reference} and its message: "
         "check it, then send it (ctrl+g). The sending hours, the opt-out list and the "

@@ -310,7 +310,7 @@ class TemplatesPane(AccountPane):
         await self.app.switch_mode(mode)
         composer = self.app.screen
         if isinstance(composer, ComposeForm):
-            composer.preset_template(account, template.id)
+            await composer.preset_template(account, template.id)
             self.notify(
                 f"Template {template.id} is in Compose's template field: add the recipients, "
                 "then send.",

@@ -36,12 +36,17 @@ async def wait_for_screen(pilot: Pilot[Any], screen_type: type[Any], timeout: fl
     """Wait until the current screen is a ``screen_type`` AND mounted.
 
     A pushed screen is ``app.screen`` before its ``on_mount`` has run: checking its focus or its
-    effects then races the app (seen under load). Mounted means composed and set up.
+    effects then races the app (seen under load). Mounted means composed and set up, the parts
+    a composer mounts after its first paint too (its collapsed options: ``options_mounted``).
     """
 
     def ready() -> bool:
         screen = pilot.app.screen
-        return isinstance(screen, screen_type) and screen.is_mounted
+        return (
+            isinstance(screen, screen_type)
+            and screen.is_mounted
+            and getattr(screen, "options_mounted", True)
+        )
 
     await wait_for(pilot, ready, timeout, what=f"{screen_type.__name__} on screen")
 
