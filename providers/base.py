@@ -16,10 +16,15 @@ from enum import Flag, auto
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 # Names for annotations only: importing providers.base (every command does) loads neither
-# httpx nor the models' dataclasses; providers.text asks the registry for profiles.
+# httpx nor the models' dataclasses; providers.text asks the registry for profiles. The
+# providers.info_records names are named from here too (see __getattr__).
 if TYPE_CHECKING:
     import httpx
 
+    from providers.info_records import CallbackRequest as CallbackRequest
+    from providers.info_records import TtsCheck as TtsCheck
+    from providers.info_records import VoiceMode as VoiceMode
+    from providers.info_records import VoiceType as VoiceType
     from providers.models import Balance, CallbackItem, SendReceipt, SmsMessage, VoiceMessage
     from providers.text import TextProfile
 
@@ -88,65 +93,18 @@ class OptionSpec:
     required: bool = False
 
 
-@dataclass(frozen=True)
-class VoiceMode:
-    """A kind of voice message a provider sends, as the composer offers it.
-
-    ``key`` names the fields the message needs: ``voice_msg`` (a message recorded on the
-    platform), ``tts`` (a text to speak), ``audio`` (an uploaded audio file) or ``template``.
-    """
-
-    key: str
-    label: str
-
-
-@dataclass(frozen=True)
-class VoiceType:
-    """A provider's own kind of call (CapitoleMobile AD / DD), as ``VoiceMessage.vms_type``."""
-
-    key: str  # the value of ``VoiceMessage.vms_type`` ("AD", "DD")
-    label: str  # what the composer shows
-    #: Only mobiles can receive it (DD drops the message into a mobile's voicemail).
-    mobile_only: bool = False
-
-
-@dataclass(frozen=True)
-class TtsCheck:
-    """A text to speak, judged as the operator types (``ProviderInfo.check_tts``).
-
-    ``problem`` is the message ``validate_voice`` would give for this text (None: the text
-    itself would pass); ``seconds`` the estimated length of the speech, ``summary`` a line to
-    show under the text ("≈ 24 s of speech..."). Cheap: no request, no account needed.
-    """
-
-    seconds: float
-    summary: str
-    problem: str | None = None
-
-
 def undocumented_code(code: str) -> str:
     return "no meaning documented for this code"
 
 
 #: Judges a text to speak (``TtsCheck``); never raises.
-TtsChecker = Callable[[str], TtsCheck]
+TtsChecker = Callable[[str], "TtsCheck"]
 #: The English meaning of one of the provider's codes; never raises, whatever the text.
 CodeDescriber = Callable[[str], str]
 
 
-@dataclass(frozen=True)
-class CallbackRequest:
-    """One inbound callback, as a provider's parser reads it (``providers.callbacks``)."""
-
-    method: str  # GET or POST
-    query: Mapping[str, str]  # the URL's fields, already decoded
-    body: bytes  # at most ``providers.callbacks.inputs.MAX_BODY_BYTES``
-    media: str  # the Content-Type's media type, lower case ("" when absent)
-    content_type: str  # the whole header: multipart needs its boundary
-
-
 #: Parses one callback; raises ``CallbackError`` and nothing else.
-CallbackParser = Callable[[CallbackRequest], "list[CallbackItem]"]
+CallbackParser = Callable[["CallbackRequest"], "list[CallbackItem]"]
 
 
 @dataclass(frozen=True)
@@ -290,3 +248,17 @@ def deferred_tts_check(path: str) -> TtsChecker:
         return checker(spoken)
 
     return check
+
+
+#: What a provider's voice modes, text-to-speech check and callback parser speak in, in
+#: ``providers.info_records`` and named from here, loaded when first named (PEP 562): an SMS-only
+#: provider's account, or a send that receives no callback, does not create their dataclasses.
+_INFO_RECORDS = frozenset({"CallbackRequest", "TtsCheck", "VoiceMode", "VoiceType"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _INFO_RECORDS:
+        value: object = getattr(importlib.import_module("providers.info_records"), name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -213,13 +213,15 @@ def test_the_listings_records_load_when_first_named(tmp_path: Path) -> None:
 
 
 #: What a plain SMS send (numbers on the command line, a JSON reply) never uses, each loaded
-#: when first needed: the listings' records and the outbox's getCDR rows, the resend rules, the
-#: XML parser (Octopush answers JSON), the receiver's routes and settings (Octopush carries no
+#: when first needed: the listings' records, eCampaign's own types, the registry's voice and
+#: callback records (Octopush: SMS only), the outbox's getCDR rows, the resend rules, the XML
+#: parser (Octopush answers JSON), the receiver's routes and settings (Octopush carries no
 #: callback URL), the CSV reader (no file of numbers), the log file's rotation (nothing logged),
 #: the terminal's passphrase prompt (the secret is in the environment).
 NOT_ON_A_PLAIN_SEND = {
     "providers.records",
     "providers.models_ecampaign",
+    "providers.info_records",
     "tui.outbox.cdr_rows",
     "tui.sending.resend",
     "lxml",
