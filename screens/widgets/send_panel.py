@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, ProgressBar, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Static
 
 from providers.base import ProviderInfo
 from providers.phone import display
@@ -28,7 +27,10 @@ from tui.errors import visible
 from tui.outbox.group_deliveries import GroupTotals
 from tui.outbox.schema import EventRow, RecipientRow, RecipientState, SendRow, SendState
 
-if TYPE_CHECKING:  # a type only: the panel is made with the composer, before any send
+if TYPE_CHECKING:  # types only: the panel is made with the composer, before any send
+    from textual.widgets import DataTable, ProgressBar
+    from textual.widgets.data_table import ColumnKey
+
     from tui.sending.events import SendProgress
 
 #: Rows shown under a result; the History screen pages through the rest.
@@ -87,6 +89,10 @@ class SendPanel(Vertical):
         self.shown_account = ""
         self._reveal_until = 0.0
 
+    #: The parts that hold the result, made by ``_parts``.
+    _table: DataTable[str | Text]
+    _bar: ProgressBar
+
     def _parts(self) -> None:
         """Mount the status, progress bar, table and notes, the first time they are needed.
 
@@ -96,12 +102,17 @@ class SendPanel(Vertical):
         right after this call."""
         if self._columns:
             return
+        # Their modules too load here, with the first send shown, not with every start.
+        from textual.widgets import DataTable, ProgressBar
+
         table: DataTable[str | Text] = DataTable(
             id="results", cursor_type="row", zebra_stripes=True
         )
+        self._table = table
+        self._bar = ProgressBar(id="send-progress", show_eta=False)
         self.mount(
             Static("", id="send-status"),
-            ProgressBar(id="send-progress", show_eta=False),
+            self._bar,
             table,
             Static("", id="row-detail"),
             Static("", id="results-note"),
@@ -117,11 +128,11 @@ class SendPanel(Vertical):
         self._parts()
         self.display = True
         self.shown_state = None
-        self.query_one(DataTable).clear()
+        self._table.clear()
         self._shown, self._rows = {}, {}
         for static in ("#row-detail", "#results-note"):
             self.query_one(static, Static).update("")
-        bar = self.query_one(ProgressBar)
+        bar = self._bar
         bar.display = True
         bar.update(total=max(total, 1), progress=0)
         self.query_one("#send-status", Static).update(
@@ -130,7 +141,7 @@ class SendPanel(Vertical):
 
     def show_progress(self, progress: SendProgress) -> None:
         self._parts()
-        bar = self.query_one(ProgressBar)
+        bar = self._bar
         finished = progress.done + progress.failed + progress.cancelled
         bar.update(total=max(progress.total, 1), progress=finished)
         waiting = (
@@ -154,7 +165,7 @@ class SendPanel(Vertical):
     ) -> None:
         self._parts()
         self.display = True
-        self.query_one(ProgressBar).display = False
+        self._bar.display = False
         self.shown_state = send.state
         self.shown_account = send.account
         self.context = context
@@ -182,7 +193,7 @@ class SendPanel(Vertical):
                 Text(f"showing the first {SHOWN_ROWS} of {send.recipients_total} recipients")
             )
         self.query_one("#send-status", Static).update(Text("\n").join(lines))
-        self.query_one(DataTable).display = bool(rows)
+        self._table.display = bool(rows)
         self.update_rows(rows)
 
     def reveal(self) -> None:
@@ -200,7 +211,7 @@ class SendPanel(Vertical):
         """After a send: the results have the focus (their highlighted row written out whole
         under them), not the field the confirmation was opened from."""
         self._parts()
-        table = self.query_one(DataTable)
+        table = self._table
         if table.display and table.row_count:
             table.focus(scroll_visible=False)
 
@@ -234,7 +245,7 @@ class SendPanel(Vertical):
         throw the operator's cursor and scroll back to the top while they read the results.
         """
         self._parts()
-        table = self.query_one(DataTable)
+        table = self._table
         info = self.context.info if self.context else None
         whole = _campaign_cell(self.context.totals) if self.context else ""
         shown = rows[:SHOWN_ROWS]
@@ -291,7 +302,7 @@ class SendPanel(Vertical):
 
     def _show_row_detail(self) -> None:
         """The highlighted row written out whole: nothing of it is lost to a narrow column."""
-        table = self.query_one(DataTable)
+        table = self._table
         detail = self.query_one("#row-detail", Static)
         if not self._rows or table.cursor_row < 0 or table.cursor_row >= table.row_count:
             detail.update("")
