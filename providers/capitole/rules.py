@@ -34,7 +34,6 @@ from datetime import UTC, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from lxml import etree
 
 from providers import phone, text
@@ -46,6 +45,7 @@ from providers.capitole.codes import KIND
 from providers.errors import InputError
 from providers.forms import form_encode
 from providers.models import Channel, Route, SmsMessage, VmsType, VoiceMessage
+from providers.phone_fr import PhoneNumberType
 from providers.xml import sub, to_bytes
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -302,7 +302,7 @@ def _check_voice_recipient(number: phone.Number, vms_type: VmsType) -> None:
             f"{phone.display(number)} is not a mobile number: type DD drops the message into a "
             "mobile's voicemail (use type AD to call landlines)",
         )
-    if kind is phone.LineType.OTHER and number.kind != phonenumbers.PhoneNumberType.VOIP:
+    if kind is phone.LineType.OTHER and number.kind != PhoneNumberType.VOIP:
         raise InputError("recipient", f"{phone.display(number)} is neither a landline nor a mobile")
 
 

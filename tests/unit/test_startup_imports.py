@@ -194,6 +194,32 @@ def test_httpx_comes_without_its_own_command_line_tool(tmp_path: Path) -> None:
     assert not {"httpx._main", "click", "pygments"} & loaded
 
 
+def test_sniffio_is_marked_absent_only_when_it_is_not_installed(tmp_path: Path) -> None:
+    """httpcore imports sniffio each time it makes a lock: not installed, it is marked absent by
+    the provider layer, so that the import fails at once (real requests through httpcore's pool
+    run in tests/unit/test_http_loopback.py); installed, it is left alone."""
+    code = """
+    import sys
+    import providers
+    try:
+        import sniffio
+        print(sniffio.__name__)
+    except ImportError:
+        print(sys.modules["sniffio"])
+    """
+    env = _home(tmp_path)
+    env.pop("PYTHONPATH", None)
+    _, here = _run("from importlib.util import find_spec\nprint(find_spec('sniffio'))", env)
+    _, absent = _run(code, env)
+    # anyio 4 no longer installs it; were it installed here, it would be left alone too.
+    expected = "None" if here.stdout.strip() == "None" else "sniffio"
+    assert absent.stdout.strip() == expected, absent.stdout + absent.stderr
+    (tmp_path / "fake").mkdir()
+    (tmp_path / "fake" / "sniffio.py").write_text("")
+    _, installed = _run(code, {**env, "PYTHONPATH": str(tmp_path / "fake")})
+    assert installed.stdout.strip() == "sniffio", installed.stdout + installed.stderr
+
+
 def test_the_listings_records_load_when_first_named(tmp_path: Path) -> None:
     """``providers.models`` names the records of the listings (groups, templates, CDR...)
     without defining them: a send or the first screen does not pay for fourteen dataclasses
@@ -217,7 +243,8 @@ def test_the_listings_records_load_when_first_named(tmp_path: Path) -> None:
 #: callback records (Octopush: SMS only), the outbox's getCDR rows, the resend rules, the XML
 #: parser (Octopush answers JSON), the receiver's routes and settings (Octopush carries no
 #: callback URL), the CSV reader (no file of numbers), the log file's rotation (nothing logged),
-#: the terminal's passphrase prompt (the secret is in the environment).
+#: the terminal's passphrase prompt (the secret is in the environment), the general number
+#: parser (French numbers only: providers.phone_fr; the sending hours place them alone).
 NOT_ON_A_PLAIN_SEND = {
     "providers.records",
     "providers.models_ecampaign",
@@ -231,6 +258,7 @@ NOT_ON_A_PLAIN_SEND = {
     "tui.csv_import",
     "logging.handlers",
     "getpass",
+    "phonenumbers",
 }
 
 
