@@ -48,12 +48,12 @@ REPLY_TOO_LARGE = "REPLY_TOO_LARGE"
 #: would survive in part; the final, short cut belongs to the scrubber and describe layers.
 EXCERPT_CHARS = 2000
 
-#: Called once a request's body has been written out, in the context the request runs in (a
-#: task copies it when created). A sender with bookkeeping to do besides waiting for the answer
-#: (the previous batch's result) does it then, while the provider works, rather than before
-#: the request leaves. Set it around creating the request's task; None (the default): nobody.
-#: Never called by a transport that reports nothing (a test's MockTransport): wait for the
-#: request itself too.
+#: Called once a request's body has been written out (httpcore's trace), from inside the
+#: request: a sender with bookkeeping to do besides waiting for the answer (the previous
+#: batch's result) does it then, while the provider works, rather than before the request
+#: leaves. Set it around awaiting ``request`` (a task created meanwhile copies it); None (the
+#: default): nobody. Never called by a transport that reports nothing (a test's
+#: MockTransport): do it once the request is over then.
 request_sent: ContextVar[Callable[[], None] | None] = ContextVar("request_sent", default=None)
 
 
