@@ -95,7 +95,8 @@ class ComposeForm(ModeScreen, Generic[M]):
 
     def _mount_options(self) -> None:
         # In a worker: the screen keeps handling keys while the options mount.
-        self.run_worker(self.options_ready(), name="options", group="options")
+        if self.is_attached:  # not when the console is closing (quit as it started)
+            self.run_worker(self.options_ready(), name="options", group="options")
 
     #: Set once the collapsed options' fields are mounted and fitted to the account.
     options_mounted = False
@@ -119,7 +120,11 @@ class ComposeForm(ModeScreen, Generic[M]):
         try:
             sections = list(self.query(DeferredCollapsible))
             for section in sections:
+                if not self.is_attached:  # the console is closing (quit as it started)
+                    return
                 await section.mount_contents()
+            if not self.is_attached:
+                return
             self.options_mounted = True
             if sections:
                 self.account_changed()  # the options now follow the account, as the rest did

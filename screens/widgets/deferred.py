@@ -35,7 +35,10 @@ class DeferredCollapsible(Collapsible):
         yield self._title
 
     async def mount_contents(self) -> None:
-        """Mount the contents, the first time; return once they are mounted, whole."""
+        """Mount the contents, the first time; return once they are mounted, whole. Nothing
+        is mounted once the console is closing (quit as it started)."""
         if self._contents is None:
+            if not self.is_attached:
+                return
             self._contents = self.mount(self.Contents(*self._contents_list))
         await self._contents

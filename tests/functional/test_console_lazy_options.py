@@ -135,3 +135,24 @@ async def test_a_preset_fills_options_not_mounted_yet(
         await screen.preset_message(account.name, message)
         assert screen.query_one("#sender", Input).value == "Boutique"
         assert not screen.query_one("#options", Collapsible).collapsed  # in sight
+
+
+async def test_a_console_closing_as_the_options_are_due_mounts_nothing(
+    demo_app: PorteVoixApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quit as the console starts: the options' mount, due after the first frame, finds it
+    closing and mounts nothing (mounting then fails, and the console ended on a traceback)."""
+    mount_contents = DeferredCollapsible.mount_contents
+
+    async def closing_first(section: DeferredCollapsible) -> None:
+        section.app.exit()
+        await mount_contents(section)
+
+    monkeypatch.setattr(DeferredCollapsible, "mount_contents", closing_first)
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: demo_app._exit, what="the console closing")
+        await pilot.pause()
+        screen = demo_app.screen
+        assert isinstance(screen, ComposeSmsScreen)
+        assert not screen.options_mounted and not screen.query("#sender")
+    assert demo_app.return_code == 0
