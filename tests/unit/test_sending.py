@@ -189,9 +189,7 @@ async def test_cancellation_between_batches(store: Store) -> None:
         return ok(message)
 
     provider = FakeProvider(ok, cancelled_while_out)
-    outcome = await send(
-        store, provider, "acct", sms(*NUMBERS[:10]), batch_size=2, cancel=cancel
-    )
+    outcome = await send(store, provider, "acct", sms(*NUMBERS[:10]), batch_size=2, cancel=cancel)
     assert len(provider.calls) == 2
     assert (outcome.state, outcome.accepted, outcome.cancelled) == (SendState.CANCELLED, 4, 6)
     cancelled = store.recipients(outcome.reference, offset=4)
