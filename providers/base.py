@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import Flag, auto
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
+from providers.lazy import names_from
+
 # Names for annotations only: importing providers.base (every command does) loads neither
 # httpx nor the models' dataclasses; providers.text asks the registry for profiles. The
 # providers.info_records names are named from here too (see __getattr__).
@@ -253,12 +255,9 @@ def deferred_tts_check(path: str) -> TtsChecker:
 #: What a provider's voice modes, text-to-speech check and callback parser speak in, in
 #: ``providers.info_records`` and named from here, loaded when first named (PEP 562): an SMS-only
 #: provider's account, or a send that receives no callback, does not create their dataclasses.
-_INFO_RECORDS = frozenset({"CallbackRequest", "TtsCheck", "VoiceMode", "VoiceType"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _INFO_RECORDS:
-        value: object = getattr(importlib.import_module("providers.info_records"), name)
-        globals()[name] = value  # found directly from now on
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = names_from(
+    __name__,
+    dict.fromkeys(
+        ("CallbackRequest", "TtsCheck", "VoiceMode", "VoiceType"), "providers.info_records"
+    ),
+)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from providers import phone_fr
 from providers.errors import InputError
+from providers.lazy import names_from
 from providers.models import Channel
 from providers.phone_fr import PhoneNumberType
 
@@ -348,24 +349,13 @@ def parse_recipient(
 
 #: Each provider's rendering of a number, in ``providers.phone_forms`` and named from here,
 #: loaded when first named (PEP 562).
-_FORMS = frozenset(
-    {
-        "for_capitole",
-        "for_ecampaign",
-        "for_octopush",
-        "for_voicepartner",
-        "from_ecampaign",
-        "international_digits",
-        "national_french",
-    }
+_FORMS = (
+    "for_capitole",
+    "for_ecampaign",
+    "for_octopush",
+    "for_voicepartner",
+    "from_ecampaign",
+    "international_digits",
+    "national_french",
 )
-
-
-def __getattr__(name: str) -> object:
-    if name in _FORMS:
-        from providers import phone_forms
-
-        value: object = getattr(phone_forms, name)
-        globals()[name] = value  # found directly from now on
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = names_from(__name__, dict.fromkeys(_FORMS, "providers.phone_forms"))

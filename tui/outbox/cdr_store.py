@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from providers.lazy import names_from
 from tui.outbox.base import StoreBase
 from tui.outbox.schema import from_text
 
@@ -31,17 +32,9 @@ if TYPE_CHECKING:
 #: What ``tui.outbox.cdr_rows`` defines and this module names, loaded when first named
 #: (``__getattr__``, PEP 562): the outbox of a send never reads a getCDR row, and its fourteen
 #: listing records and these three classes would cost it ~15 ms of start-up.
-_ROWS = frozenset({"CdrFetch", "CdrReader", "StoredCdr"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _ROWS:
-        from tui.outbox import cdr_rows
-
-        value: object = getattr(cdr_rows, name)
-        globals()[name] = value  # found directly from now on
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = names_from(
+    __name__, dict.fromkeys(("CdrFetch", "CdrReader", "StoredCdr"), "tui.outbox.cdr_rows")
+)
 
 
 _COLUMNS = (

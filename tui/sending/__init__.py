@@ -13,10 +13,11 @@ send does not load the resend rules (nor the sending hours they check).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING
+
+from providers.lazy import names_from
 
 if TYPE_CHECKING:
     from tui.sending.dispatch import validate as validate
@@ -65,10 +66,4 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-def __getattr__(name: str) -> object:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # found directly from now on
-    return value
+__getattr__ = names_from(__name__, _MODULES)
