@@ -18,7 +18,7 @@ import pytest
 from providers.errors import OutcomeUnknownError
 from providers.http import make_client, request, request_sent
 from providers.models import GroupTarget, SendReceipt, SmsMessage
-from tests.unit.sending_fakes import NUMBERS, FakeProvider, fail, ok
+from tests.unit.sending_fakes import NUMBERS, Behaviour, FakeProvider, fail, ok
 from tests.unit.test_http_loopback import LoopbackServer
 from tui.outbox.store import SendState, Store
 from tui.sending import SendProgress, send
@@ -44,8 +44,8 @@ class Announcing(FakeProvider):
     does, and which records what another connection read of the batch before, just before and
     just after saying so."""
 
-    def __init__(self, db: Path, size: int, *script: object) -> None:
-        super().__init__(*script, db=db)  # type: ignore[arg-type]
+    def __init__(self, db: Path, size: int, *script: Behaviour) -> None:
+        super().__init__(*script, db=db)
         self.size = size
         self.before: list[set[str]] = []  # the previous batch, before the body is out
         self.after: list[set[str]] = []  # and once it is
@@ -161,7 +161,8 @@ async def test_an_answer_is_kept_when_the_send_is_cancelled_during_the_next_requ
         with pytest.raises(asyncio.CancelledError):
             await task
         reference = store.list_sends()[0].reference
-        assert store.get_send(reference).state is SendState.UNKNOWN  # type: ignore[union-attr]
+        stored = store.get_send(reference)
+        assert stored is not None and stored.state is SendState.UNKNOWN
     assert states(db, NUMBERS[:100]) == {"accepted"}  # answered before: not "unknown"
     assert states(db, NUMBERS[100:200]) == {"unknown"}  # out when the send died
     assert states(db, NUMBERS[200:300]) == {"cancelled"}
