@@ -49,9 +49,10 @@ REPLY_TOO_LARGE = "REPLY_TOO_LARGE"
 EXCERPT_CHARS = 2000
 
 #: Called once a request's body has been written out (httpcore's trace), from inside the
-#: request: a sender with bookkeeping to do besides waiting for the answer (the previous
-#: batch's result) does it then, while the provider works, rather than before the request
-#: leaves. Set it around awaiting ``request`` (a task created meanwhile copies it); None (the
+#: request: a sender with work to do besides waiting for the answer (reading and checking the
+#: next batch) does it then, while the provider works, rather than before the request leaves
+#: or on the wire's idle time. Set it around awaiting ``request`` (a task created meanwhile
+#: copies it); None (the
 #: default): nobody. Never called by a transport that reports nothing (a test's
 #: MockTransport): do it once the request is over then.
 request_sent: ContextVar[Callable[[], None] | None] = ContextVar("request_sent", default=None)

@@ -84,9 +84,10 @@ class StoreBase:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
         #: Per send and batch, the batches this store marked in flight by their positions
-        #: (``tui.outbox.inflight``): an answer is written without reading its rows again. Two
-        #: of one send at most: a batch answered and the next, out meanwhile.
+        #: (``tui.outbox.inflight``): an answer is written without reading its rows again.
         self._marked: dict[tuple[str, int], Marked] = {}
+        #: Inside ``steps_together``: each step is a savepoint of the one open transaction.
+        self._together = False
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._token = secrets.token_hex(8)
         self._owner = f"{_HOST}:{os.getpid()}:{self._token}"
@@ -146,8 +147,19 @@ class StoreBase:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One step, one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
+        """One step, one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``); inside
+        ``steps_together``, one savepoint of its transaction, all or nothing all the same."""
         with self._lock:
+            if self._together:
+                self._conn.execute("SAVEPOINT step")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK TO step")
+                    self._conn.execute("RELEASE step")
+                    raise
+                self._conn.execute("RELEASE step")
+                return
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -157,17 +169,28 @@ class StoreBase:
             self._conn.execute("COMMIT")
 
     @contextmanager
-    def impatient(self, milliseconds: int) -> Iterator[None]:
-        """Inside, a write waits at most ``milliseconds`` for another process's transaction to
-        end (then fails, ``sqlite3.OperationalError``), not ``BUSY_TIMEOUT_MS``: for a step that
-        can be done later, by a caller that must not stall meanwhile (a batch's result written
-        while the next request is out, ``tui.sending.run``)."""
+    def steps_together(self) -> Iterator[None]:
+        """The steps inside committed at once: one transaction and one sync to disk instead of
+        one each (a running send's batch result and the next batch's intent,
+        ``tui.outbox.journal``). Each step stays all or nothing; one that fails is undone alone,
+        and the steps before it are committed all the same before its error goes on. Nothing
+        may ``await`` inside: other writers of the outbox wait for the transaction to end."""
         with self._lock:
-            self._conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+            if self._together:
+                yield
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._together = True
             try:
                 yield
             finally:
-                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self._together = False
+                try:
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:

@@ -1,8 +1,8 @@
 """One send's journal while it runs: the only way a running send writes to the outbox.
 
 A send tells its journal what happens, in this order, and each step is one transaction of
-the ``Store``, committed before the next request leaves, except a batch's ``result``, which the
-orchestrator may write while the next batch's request is out (after that batch's ``leaving``):
+the ``Store``, committed before the next request leaves (a batch's ``result`` may be handed to
+the next batch's ``leaving``, and both are then committed together: one sync to disk a batch):
 
 1. ``begin``: the intent (state ``sending``, every recipient ``pending``), before any request;
 2. ``leaving(batch)``: this batch's request is about to leave; refused when a number is not
@@ -116,9 +116,26 @@ class SendJournal:
         journal.finish(SendState.CANCELLED)
         return journal.reference
 
-    def leaving(self, batch: int, numbers: Sequence[str], *, request_id: str | None) -> None:
-        """Commit that the request for ``batch`` (``numbers``) leaves now. Call it, then request."""
-        self.store.mark_batch_sending(self.reference, batch, numbers, request_id=request_id)
+    def leaving(
+        self,
+        batch: int,
+        numbers: Sequence[str],
+        *,
+        request_id: str | None,
+        answered: tuple[int, SendReceipt] | None = None,
+    ) -> None:
+        """Commit that the request for ``batch`` (``numbers``) leaves now. Call it, then request.
+
+        ``answered``: the previous batch's receipt, not journalled yet; its ``result`` is
+        committed with this step, in one transaction, first. A result is thus always committed
+        before any later request leaves (a process killed after it finds only the batch then in
+        flight unknown), and a refusal of this step still leaves it committed."""
+        if answered is None:
+            self.store.mark_batch_sending(self.reference, batch, numbers, request_id=request_id)
+        else:
+            with self.store.steps_together():
+                self.result(*answered)
+                self.store.mark_batch_sending(self.reference, batch, numbers, request_id=request_id)
         self.in_flight = batch
         if self.group:
             self._listed = frozenset(numbers)
@@ -139,10 +156,7 @@ class SendJournal:
             self.store.record_batch_result(self.reference, answer, batch=batch)
         else:
             self.store.record_batch_error(self.reference, None, answer, batch=batch)
-        if self.in_flight == batch:
-            # A result may be written while the next batch is out (``tui.sending.run``): that
-            # one is still in flight.
-            self.in_flight = None
+        self.in_flight = None
 
     def stop(self, reason: str = "cancelled by the operator") -> None:
         """The numbers not requested yet will not be: ``cancelled``, saying ``reason``."""

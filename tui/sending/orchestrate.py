@@ -40,10 +40,11 @@ How a failed batch is treated:
 Every write goes through the send's ``SendJournal`` (``tui.outbox.journal``): begin, batch
 leaving, batch result, stop, finish. Its steps are synchronous SQLite calls of a few
 milliseconds; they run on the event loop. Run ``send`` in a worker. While the batches go, a
-batch's result is journalled once the next batch's request is out (``Run.batch``: the journal
-works while the provider does), and the next batch's numbers are read and checked by the
-provider while the current request is out (the provider keeps the request it built for that
-message: ``providers.prepared``); nothing is journalled for a batch before its turn.
+batch's result is committed together with the next batch's leaving (``Run.batch``: one
+transaction and one sync to disk a batch, always before the next request leaves), and the next
+batch's numbers are read and checked by the provider while the current request is out (the
+provider keeps the request it built for that message: ``providers.prepared``); nothing is
+journalled for a batch before its turn.
 
 Around this module: ``personalised.deliver`` sends several messages in a row (one per distinct
 personalised text) and journals those it never began; ``resend`` sends a stored message again,
@@ -141,10 +142,10 @@ async def send(
 
     run = Run(journal, provider, len(numbers), batches, dry_run, progress)
     state: SendState | None = None
-    # Once a batch's request is out (``Run.batch``), the previous batch's result is journalled
-    # and the next batch is read and checked (``_ahead``): the provider keeps the request it
-    # checked, and sends that very message without building it again (``providers.prepared``).
-    # Between two requests there is only the next batch's intent, committed before it leaves;
+    # Once a batch's request is out (``Run.batch``), the next batch is read and checked
+    # (``_ahead``): the provider keeps the request it checked, and sends that very message
+    # without building it again (``providers.prepared``). Between two requests there is only
+    # the previous result and the next intent, committed together before the request leaves;
     # nothing of a batch is journalled before its turn.
     upcoming: tuple[Sequence[str], Message] = (first.recipients, first)
     ahead: asyncio.Task[tuple[Sequence[str], Message]] | None = None

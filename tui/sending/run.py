@@ -32,9 +32,6 @@ from tui.sending.events import ProgressSink, SendProgress
 log = logging.getLogger("tui.sending.orchestrate")
 
 RATE_LIMIT_RETRIES = 3
-#: How long a result written while the next request is out waits for the outbox, if another
-#: process is writing; past that it is written once the request is over.
-SETTLE_WAIT_MS = 200
 
 #: What a number of a batch the provider had already received says (Octopush code 120).
 ALREADY_SENT = (
@@ -102,8 +99,8 @@ class Run:
         # Outcomes of batches without numbers (eCampaign group sends).
         self.batch_states: list[SendStatus] = []
         self.already_sent = 0
-        #: A batch answered whose result is not journalled yet: it is written while the next
-        #: batch's request is out (``_request``), or by ``settle`` before any other step.
+        #: A batch answered whose result is not journalled yet: committed with the next
+        #: batch's intent (``SendJournal.leaving``), or by ``settle`` before any other step.
         self._held: tuple[int, SendReceipt] | None = None
 
     async def batch(
@@ -118,13 +115,15 @@ class Run:
         while_out: Callable[[], None] | None = None,
     ) -> None:
         """Send batch ``index`` and record its outcome. ``more``: another batch follows if this
-        one goes well, so its result may wait to be written until that batch's request is out
-        (``_request``): the journal's work for one batch then overlaps the provider's for the
-        next, instead of both keeping the wire idle. ``while_out`` is called once the request is
-        out (or over), for work that must not delay it."""
+        one goes well, so its result is kept to be committed with that batch's intent, before
+        its request leaves (one transaction, one sync to disk, instead of two). ``while_out`` is
+        called once the request is out (or over), for work that must not delay it."""
         request_id = getattr(message, "request_id", None)
         for attempt in range(RATE_LIMIT_RETRIES + 1):
-            self.journal.leaving(index, numbers, request_id=request_id)
+            answered, self._held = self._held, None
+            self.journal.leaving(index, numbers, request_id=request_id, answered=answered)
+            if answered is not None:
+                self.report()
             try:
                 receipt = await self._request(message, while_out)
             except OutcomeUnknownError as exc:
@@ -171,39 +170,25 @@ class Run:
             return
 
     async def _request(self, message: Message, while_out: Callable[[], None] | None) -> SendReceipt:
-        """The provider's receipt for ``message``. As soon as this request's body is out
-        (``providers.http.request_sent``), while the provider works on it, a result held from
-        the previous batch is journalled, then ``while_out`` is called; once the request is
-        over when the transport does not say (whatever its outcome: nothing is journalled for
-        this batch before that)."""
+        """The provider's receipt for ``message``; ``while_out`` is called as soon as the
+        request's body is out (``providers.http.request_sent``), while the provider works on it,
+        or once the request is over when the transport does not say, whatever its outcome."""
+        if while_out is None:
+            return await request(self.provider, message, self.dry_run)
         called = False
 
         def out() -> None:
             nonlocal called
             if not called:
                 called = True
-                self._settle_quietly()
-                if while_out is not None:
-                    while_out()
+                while_out()
 
         token = request_sent.set(out)
         try:
             return await request(self.provider, message, self.dry_run)
         finally:
             request_sent.reset(token)
-            self.settle()
             out()
-
-    def _settle_quietly(self) -> None:
-        """``settle``, from inside the request: a failure to write is left for the ``settle``
-        after it, which raises, rather than failing a request that is out. The outbox busy with
-        another process's transaction is waited for briefly only: the event loop, and so the
-        answer and the request's deadline, would wait as long."""
-        try:
-            with self.journal.store.impatient(SETTLE_WAIT_MS):
-                self.settle()
-        except Exception:
-            log.exception("send %s: a result is left for after the request", self.reference)
 
     def settle(self) -> None:
         """Journal the batch result held back, if any, and report progress. Every other step

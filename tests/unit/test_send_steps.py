@@ -1,10 +1,12 @@
-"""A batch's result is journalled while the next batch's request is out.
+"""A running send's steps around each request.
 
-``providers.http.request_sent`` says when a request's body has left (httpcore's trace); the
-send (``tui.sending.run``) writes the previous batch's result then, while the provider works,
-instead of between two requests. The rules that must hold whatever the timing: a batch's
-intent is committed before its request; an answer received is journalled even when the next
-request fails or the send is cancelled while it is out; the batch then in flight is unknown.
+A batch's result is committed together with the next batch's intent, in one transaction,
+before that batch's request leaves (``SendJournal.leaving``, ``Store.steps_together``): a
+process killed once a request is out finds every earlier answer in the outbox, and only the
+batch then out unknown. ``providers.http.request_sent`` says when a request's body has left
+(httpcore's trace); the next batch is read and checked then, while the provider works. An
+answer received is journalled even when the next request fails or the send is cancelled while
+it is out.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import pytest
 
 from providers.errors import OutcomeUnknownError
 from providers.http import make_client, request, request_sent
-from providers.models import GroupTarget, SendReceipt, SmsMessage
+from providers.models import GroupTarget, RecipientResult, SendReceipt, SendStatus, SmsMessage
 from tests.unit.sending_fakes import NUMBERS, Behaviour, FakeProvider, fail, ok
 from tests.unit.test_http_loopback import LoopbackServer
-from tui.outbox.store import SendState, Store
+from tui.outbox.journal import SendJournal
+from tui.outbox.store import SendState, Store, StoreError
 from tui.sending import SendProgress, send
 
 GUARD = 30.0
@@ -41,12 +44,13 @@ def states(db: Path, numbers: tuple[str, ...]) -> set[str]:
 
 class Announcing(FakeProvider):
     """A provider whose transport says when each request's body is out, as httpcore's trace
-    does, and which records what another connection read of the batch before, just before and
-    just after saying so."""
+    does (unless ``announce`` is False: a test's MockTransport), and which records what another
+    connection read of the batch before, just before and just after that moment."""
 
-    def __init__(self, db: Path, size: int, *script: Behaviour) -> None:
+    def __init__(self, db: Path, size: int, *script: Behaviour, announce: bool = True) -> None:
         super().__init__(*script, db=db)
         self.size = size
+        self.announce = announce
         self.before: list[set[str]] = []  # the previous batch, before the body is out
         self.after: list[set[str]] = []  # and once it is
 
@@ -56,13 +60,15 @@ class Announcing(FakeProvider):
         assert self.db is not None
         self.before.append(states(self.db, previous))
         announce = request_sent.get()
-        if announce is not None:
+        if announce is not None and self.announce:
             announce()
         self.after.append(states(self.db, previous))
         return await super().send_sms(message, dry_run=dry_run)
 
 
-async def test_a_result_is_journalled_once_the_next_request_is_out(tmp_path: Path) -> None:
+async def test_each_result_is_committed_with_the_next_intent_before_its_request(
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "outbox.db"
     provider = Announcing(db, 100)
     reports: list[SendProgress] = []
@@ -80,16 +86,24 @@ async def test_a_result_is_journalled_once_the_next_request_is_out(tmp_path: Pat
         store._conn.set_trace_callback(None)
         assert store.recipient_counts(outcome.reference) == {"accepted": 400}
     assert outcome.state is SendState.ACCEPTED
-    # Each answer was written on the range of positions its batch's leaving marked, though the
-    # next batch had been marked meanwhile: the store keeps both batches apart.
+    # Each answer was written on the range of positions its batch's leaving marked.
     by_range = [s for s in statements if "SET state = 'accepted'" in s and "BETWEEN" in s]
     assert len(by_range) == 4
     # Each request finds its own batch committed as leaving (the intent before the request)...
     assert [seen[0] for seen in provider.seen] == [("sending", "sending")] * 4
-    # ... and the batch before it still waiting for its result until its body is out, then
-    # answered: the journal's work for one batch is done while the next one is out.
-    assert provider.before == [set(), {"sending"}, {"sending"}, {"sending"}]
-    assert provider.after == [set(), {"accepted"}, {"accepted"}, {"accepted"}]
+    # ... and the batch before it answered already, for anyone else to read: a process killed
+    # from here on loses no answer.
+    assert provider.before == [set(), {"accepted"}, {"accepted"}, {"accepted"}]
+    assert provider.after == provider.before
+    # A result and the next intent are one transaction: between the first request and the last
+    # result, one commit a batch.
+    marks = [i for i, s in enumerate(statements) if "recipients SET state = 'sending'" in s]
+    results = [i for i, s in enumerate(statements) if "recipients SET state = 'accepted'" in s]
+    commits = [i for i, s in enumerate(statements) if s == "COMMIT"]
+    assert len(marks) == len(results) == 4
+    for answered, leaving in zip(results, marks[1:], strict=False):
+        assert answered < leaving
+        assert not [c for c in commits if answered < c < leaving]
     # One progress report a batch, each once its result is in the outbox.
     assert [(r.batches_done, r.done, r.remaining) for r in reports] == [
         (1, 100, 300),
@@ -99,17 +113,18 @@ async def test_a_result_is_journalled_once_the_next_request_is_out(tmp_path: Pat
     ]
 
 
-async def test_without_a_signal_a_result_is_journalled_once_the_next_request_is_over(
+async def test_without_a_signal_each_result_is_still_committed_before_the_next_request(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "outbox.db"
-    provider = FakeProvider(db=db)  # says nothing of its requests (a test's MockTransport)
+    provider = Announcing(db, 100, announce=False)  # as a test's MockTransport: says nothing
     with Store(db) as store:
         outcome = await send(
             store, provider, "acct", SmsMessage("hi", NUMBERS[:300]), batch_size=100
         )
         assert store.recipient_counts(outcome.reference) == {"accepted": 300}
     assert [seen[0] for seen in provider.seen] == [("sending", "sending")] * 3
+    assert provider.before == [set(), {"accepted"}, {"accepted"}]
     assert outcome.state is SendState.ACCEPTED
 
 
@@ -265,49 +280,41 @@ async def test_the_next_batch_is_read_only_once_the_request_is_out(tmp_path: Pat
     assert provider.counted == [2, 3, 3, 4, 4, 4]
 
 
-def test_impatient_writes_wait_briefly_then_as_long_as_before(tmp_path: Path) -> None:
-    from tui.outbox.base import BUSY_TIMEOUT_MS
-
-    def waits(store: Store) -> int:
-        return int(store._conn.execute("PRAGMA busy_timeout").fetchone()[0])
-
-    with Store(tmp_path / "outbox.db") as store:
-        assert waits(store) == BUSY_TIMEOUT_MS
-        with store.impatient(50):
-            assert waits(store) == 50
-        assert waits(store) == BUSY_TIMEOUT_MS
-        with pytest.raises(RuntimeError), store.impatient(50):
-            raise RuntimeError
-        assert waits(store) == BUSY_TIMEOUT_MS
+def _receipt(numbers: tuple[str, ...]) -> SendReceipt:
+    return SendReceipt(
+        "fake", SendStatus.ACCEPTED, tuple(RecipientResult(n, SendStatus.ACCEPTED) for n in numbers)
+    )
 
 
-async def test_an_outbox_busy_while_the_request_is_out_delays_the_result_only(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_steps_together_are_one_transaction(tmp_path: Path) -> None:
     db = tmp_path / "outbox.db"
-
-    class Busy(Announcing):
-        """Another process writes to the outbox while each request is out, and is done before
-        the answer comes back."""
-
-        async def send_sms(self, message: SmsMessage, *, dry_run: bool = False) -> SendReceipt:
-            other = sqlite3.connect(db, isolation_level=None)
-            other.execute("PRAGMA busy_timeout = 0")
-            other.execute("BEGIN IMMEDIATE")
-            try:
-                return await super().send_sms(message, dry_run=dry_run)  # announces meanwhile
-            finally:
-                other.execute("COMMIT")
-                other.close()
-
-    provider = Busy(db, 100)
     with Store(db) as store:
-        outcome = await send(
-            store, provider, "acct", SmsMessage("hi", NUMBERS[:300]), batch_size=100
-        )
-        assert store.recipient_counts(outcome.reference) == {"accepted": 300}
-    assert outcome.state is SendState.ACCEPTED
-    # The outbox was busy when each request was out: the result before it could not be written
-    # then, and was once the request was over.
-    assert provider.after == [set(), {"sending"}, {"sending"}]
-    assert caplog.text.count("a result is left for after the request") == 2
+        journal = SendJournal.begin(store, "acct", "fake", SmsMessage("hi", NUMBERS[:2]))
+        journal.leaving(0, NUMBERS[:1], request_id=None)
+        with store.steps_together():
+            store.record_batch_result(journal.reference, _receipt(NUMBERS[:1]), batch=0)
+            store.mark_batch_sending(journal.reference, 1, NUMBERS[1:2])
+            # This connection sees its steps; another one nothing of them yet.
+            assert store.counters(journal.reference)[1] == 1
+            assert states(db, NUMBERS[:1]) == {"sending"}
+            assert states(db, NUMBERS[1:2]) == {"pending"}
+        assert states(db, NUMBERS[:1]) == {"accepted"}
+        assert states(db, NUMBERS[1:2]) == {"sending"}
+
+
+def test_a_leaving_refused_after_an_answer_leaves_the_answer_committed(tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+    with Store(db) as store:
+        journal = SendJournal.begin(store, "acct", "fake", SmsMessage("hi", NUMBERS[:2]))
+        journal.leaving(0, NUMBERS[:1], request_id=None)
+        answered = (0, _receipt(NUMBERS[:1]))
+        # The first number is not pending any more: the second batch's leaving is refused whole.
+        with pytest.raises(StoreError):
+            journal.leaving(1, NUMBERS[:2], request_id=None, answered=answered)
+        assert states(db, NUMBERS[:1]) == {"accepted"}
+        assert states(db, NUMBERS[1:2]) == {"pending"}
+        assert journal.in_flight is None
+        # The outbox goes on: no transaction is left open.
+        assert not store._conn.in_transaction
+        journal.leaving(1, NUMBERS[1:2], request_id=None)
+        assert states(db, NUMBERS[1:2]) == {"sending"}
