@@ -18,6 +18,8 @@ from textual.screen import Screen
 
 from providers.models import Channel
 from screens.host import HostApp
+from screens.styles_cache import FILE_NAME as STYLES_FILE
+from screens.styles_cache import StylesCache
 from tui.session import Session
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,15 @@ class PorteVoixApp(HostApp):
         Binding("f10", "app.quit", "Quit", id="app.quit", show=False),
     ]
 
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        # The rules the last start parsed from the CSS, given to the stylesheet before anything
+        # is styled; this start's are saved once its first screen is made (``on_mount``).
+        self._styles_cache = StylesCache(
+            session.credentials.data_dir / STYLES_FILE, self.get_css_variables()
+        )
+        self._styles_cache.load(self.stylesheet)
+
     async def on_mount(self) -> None:
         # The encrypted file store asks its passphrase in a dialog (from workers only). The cast:
         # App's return type is invariant and the prompt takes Textual's usual App[object]; it only
@@ -109,6 +120,9 @@ class PorteVoixApp(HostApp):
 
             await self.switch_mode("accounts")
             self.push_screen(WelcomeDialog(), self._after_welcome)
+        # Its first screen made, the start has parsed what the next start will need. Written
+        # only when the file lacks some of it (a first run, another Textual, a CSS changed).
+        self._styles_cache.save(self.stylesheet)
 
     def _start_listening(self) -> None:
         self.run_worker(self.session.start(), name="delivery states", group="session")
