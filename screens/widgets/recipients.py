@@ -68,6 +68,11 @@ class RecipientsField(Vertical):
     def text(self) -> str:
         return self.query_one(TextArea).text
 
+    @property
+    def parsed_current(self) -> bool:
+        """``parsed`` is that of the text shown (no validation pending for a newer one)."""
+        return self._parsed_for == (self.text, self.mobile_only)
+
     def set_numbers(self, numbers: list[str]) -> None:
         self.query_one(TextArea).load_text("\n".join(numbers))
         self.revalidate()
