@@ -95,7 +95,7 @@ class ComposeForm(ModeScreen, Generic[M]):
 
     def _mount_options(self) -> None:
         # In a worker: the screen keeps handling keys while the options mount.
-        if self.is_attached:  # not when the console is closing (quit as it started)
+        if not self._console_closing():
             self.run_worker(self.options_ready(), name="options", group="options")
 
     #: Set once the collapsed options' fields are mounted and fitted to the account.
@@ -120,16 +120,21 @@ class ComposeForm(ModeScreen, Generic[M]):
         try:
             sections = list(self.query(DeferredCollapsible))
             for section in sections:
-                if not self.is_attached:  # the console is closing (quit as it started)
+                if self._console_closing():
                     return
                 await section.mount_contents()
-            if not self.is_attached:
+            # Closed while they mounted: Textual then makes none of the fields (nothing to fit).
+            if self._console_closing():
                 return
             self.options_mounted = True
             if sections:
                 self.account_changed()  # the options now follow the account, as the rest did
         finally:
             self._options_asked.set()
+
+    def _console_closing(self) -> bool:
+        """The console is closing (quit, or ended, as it started): mount and fit nothing."""
+        return not (self.is_attached and self.app.is_running)
 
     def fill_accounts(self) -> None:
         """List the accounts this composer can use, showing the console's current account.

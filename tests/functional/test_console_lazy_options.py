@@ -8,6 +8,7 @@ of other screens await them first; until then the counter counts with their firs
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -156,3 +157,28 @@ async def test_a_console_closing_as_the_options_are_due_mounts_nothing(
         assert isinstance(screen, ComposeSmsScreen)
         assert not screen.options_mounted and not screen.query("#sender")
     assert demo_app.return_code == 0
+
+
+async def test_a_console_ended_while_the_options_mount_ends_cleanly(
+    demo_app: PorteVoixApp,
+) -> None:
+    """The console ends (its run is over: a test, a closed terminal) just after its first
+    frame, while the options are mounting: Textual then makes none of their fields, so there is
+    nothing to fit (fitting them failed on the missing '#long', and the console ended on the
+    worker's traceback)."""
+    mount_contents = DeferredCollapsible.mount_contents
+    mounting = asyncio.Event()
+
+    async def watched(section: DeferredCollapsible) -> None:
+        mounting.set()
+        await mount_contents(section)
+
+    composer: ComposeSmsScreen | None = None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DeferredCollapsible, "mount_contents", watched)
+        async with demo_app.run_test(size=(80, 24)) as pilot:
+            composer = await _composer(demo_app, pilot)
+            async with asyncio.timeout(20):
+                await mounting.wait()  # then leave at once, the mount under way
+        # Leaving ``run_test`` ends the console; a worker's failure would be raised here.
+    assert composer is not None and not composer.options_mounted
