@@ -28,18 +28,14 @@ from textual.widgets import Button
 from providers.base import provider_info
 from providers.errors import InputError, ProviderError
 from providers.models import DeliveryEvent, SendReceipt
-from screens.compose import confirm
 from screens.compose.form import ComposeForm, M
-from screens.compose.results import resend_offered, result_context
 from screens.messages import DeliveriesStored, SendFinished, SendProgressed
 from screens.widgets.send_panel import SHOWN_ROWS, SendPanel
 from tui.accounts.credentials import CredentialError
 from tui.errors import describe_text
 from tui.outbox.store import SendState, StoreError
 
-# The sending code (tui.sending) and the rules' dialogs (screens.dialogs.compliance) are
-# imported by the methods that send: a composer is the console's first screen, and its first
-# paint needs neither.
+# tui.sending, the dialogs, confirm and results load with a send or result, not the first paint.
 if TYPE_CHECKING:  # a name for an annotation: the receiver (aiohttp) loads only where it runs
     from tui.receiver import Receiver
     from tui.sending import SendProgress
@@ -136,6 +132,7 @@ class ComposeScreen(ComposeForm[M]):
             self.call_later(self._idle)
 
     async def _compose_and_send(self) -> None:
+        from screens.compose import confirm
         from screens.dialogs import compliance
         from tui.sending import deliver, validate_all
 
@@ -187,6 +184,7 @@ class ComposeScreen(ComposeForm[M]):
 
     async def _no_duplicate(self, account: str, messages: Sequence[M]) -> bool:
         """Whether the send may go: it repeats no unfinished send, or the operator said so."""
+        from screens.compose import confirm
         from tui.sending.overlap import find_overlap
 
         overlap = await asyncio.to_thread(find_overlap, self.session.store, account, messages)
@@ -216,6 +214,8 @@ class ComposeScreen(ComposeForm[M]):
         if self.last_reference is None:
             self.notify("Nothing to resend: send something first.")
             return
+        from screens.compose.results import resend_offered
+
         row = self.session.store.get_send(self.last_reference)
         why_not = resend_offered(row, self._said[2]) if row is not None else None
         if why_not is not None:
@@ -243,6 +243,7 @@ class ComposeScreen(ComposeForm[M]):
         self.busy = False
 
     async def _resend(self, reference: str) -> None:
+        from screens.compose import confirm
         from screens.dialogs import compliance
         from tui.sending import Delivery, plan_resend, resend
         from tui.sending.resend import resend_message
@@ -351,6 +352,8 @@ class ComposeScreen(ComposeForm[M]):
     def _show_result(self, reference: str, *, scroll: bool = True) -> None:
         """The send's result, its totals and notes, and the resend button if it can help;
         ``scroll``: bring it into view (not when a report refreshes what the operator reads)."""
+        from screens.compose.results import resend_offered, result_context
+
         store = self.session.store
         row = store.get_send(reference)
         if row is None:

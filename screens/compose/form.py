@@ -23,7 +23,6 @@ from providers.base import Capability, ProviderInfo, provider_info
 from providers.errors import InputError
 from providers.models import GroupTarget, SmsMessage, VoiceMessage
 from screens.base import COMPACT_TYPES, ModeScreen, compact_before_mount
-from screens.compose.confirm import describe_group
 from screens.widgets.deferred import DeferredCollapsible
 from screens.widgets.recipients import RecipientsField
 from screens.widgets.send_panel import SendPanel
@@ -244,6 +243,7 @@ class ComposeForm(ModeScreen, Generic[M]):
         self.notify("Replaced the characters the provider cannot carry.")
 
     def action_pick_group(self) -> None:
+        from screens.compose.confirm import describe_group  # with the first group, as the dialog
         from screens.dialogs.group import GroupTargetDialog  # loads when first asked for
 
         info = self.provider_info()
@@ -271,6 +271,8 @@ class ComposeForm(ModeScreen, Generic[M]):
 
     def preset_group(self, account: str, target: GroupTarget) -> None:
         """Send to ``target`` of ``account`` ("Send to this group" on the Groups screen)."""
+        from screens.compose.confirm import describe_group
+
         self.porte_voix.current_account = account
         self._follow_current_account(account)  # forgets the previous account's group first
         self.group = target
@@ -283,6 +285,8 @@ class ComposeForm(ModeScreen, Generic[M]):
         screen shows the same; then every field shows the message (recipients, its group,
         content and options, ``fill_message``). Nothing is sent: the operator checks it and
         sends it like any other message, through the same rules."""
+        from screens.compose.confirm import describe_group
+
         await self.options_ready()  # fill_message fills them too
         self.porte_voix.current_account = account
         self._follow_current_account(account)  # forgets the previous account's fields first

@@ -20,7 +20,6 @@ from providers.errors import InputError
 from providers.models import Channel, Route, SmsMessage
 from providers.phone import normalise
 from screens.compose.common import ComposeScreen
-from screens.compose.confirm import excerpt
 from screens.compose.form import option_row, schedule_text
 from screens.widgets.counter import SegmentCounter
 from screens.widgets.deferred import DeferredCollapsible
@@ -309,6 +308,8 @@ class ComposeSmsScreen(ComposeScreen[SmsMessage]):
         return sum(c.segments * len(m.recipients) for c, m in zip(counts, messages, strict=True))
 
     def summary_lines(self, messages: Sequence[SmsMessage]) -> list[tuple[str, str]]:
+        from screens.compose.confirm import excerpt  # with the confirmation
+
         counts = self._counts(messages)
         recipients = sum(len(m.recipients) for m in messages)
         segments = max(c.segments for c in counts)

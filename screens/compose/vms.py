@@ -24,7 +24,6 @@ from providers.errors import InputError, ProviderError
 from providers.models import Channel, VmsType, VoiceMessage
 from screens.base import collapsed_before_mount
 from screens.compose.common import ComposeScreen
-from screens.compose.confirm import excerpt
 from screens.compose.form import option_row, schedule_text
 from screens.widgets.recipients import RecipientsField
 from tui.accounts.credentials import CredentialError
@@ -278,6 +277,8 @@ class ComposeVmsScreen(ComposeScreen[VoiceMessage]):
         return [message]
 
     def summary_lines(self, messages: Sequence[VoiceMessage]) -> list[tuple[str, str]]:
+        from screens.compose.confirm import excerpt  # with the confirmation
+
         message = messages[0]
         info = self.provider_info()
         lines: list[tuple[str, str]] = []

@@ -21,8 +21,6 @@ from textual.widgets import Static
 
 from providers.base import ProviderInfo
 from providers.phone import display
-from screens.compose.confirm import describe_group
-from screens.compose.results import ResultContext
 from tui.errors import visible
 from tui.outbox.group_deliveries import GroupTotals
 from tui.outbox.schema import EventRow, RecipientRow, RecipientState, SendRow, SendState
@@ -31,6 +29,7 @@ if TYPE_CHECKING:  # types only: the panel is made with the composer, before any
     from textual.widgets import DataTable, ProgressBar
     from textual.widgets.data_table import ColumnKey
 
+    from screens.compose.results import ResultContext
     from tui.sending.events import SendProgress
 
 #: Rows shown under a result; the History screen pages through the rest.
@@ -220,6 +219,8 @@ class SendPanel(Vertical):
         line.append(" ")
         line.append(send.state.upper(), style=_STATE_STYLE.get(send.state, "bold"))
         if context.group is not None:
+            from screens.compose.confirm import describe_group  # with the confirmations
+
             line.append(f" · group send: {visible(describe_group(context.group))}")
             line.append(_members_line(context.members))
             if not send.recipients_total:
