@@ -143,7 +143,7 @@ def test_an_outbox_of_schema_4_gains_the_table(tmp_path: Path) -> None:
         reference = group_send(reopened, listed=())
         assert reopened.group_totals(reference) is not None
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
 
 
 def test_a_group_send_waiting_for_its_members_states_is_polled(store: Store) -> None:

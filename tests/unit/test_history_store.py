@@ -168,7 +168,7 @@ def test_wrong_filters_are_named() -> None:
         (HistoryFilter(account="a"), Sort.NEWEST, "sends_account"),
         (HistoryFilter(provider="octopush"), Sort.NEWEST, "history_provider"),
         (HistoryFilter(status="failed"), Sort.NEWEST, "history_send_delivery"),
-        (HistoryFilter(status="unknown"), Sort.NEWEST, "send_recipients_state"),
+        (HistoryFilter(status="unknown"), Sort.NEWEST, "send_recipients_settled"),
         (HistoryFilter(number="+33611111101"), Sort.NEWEST, "send_recipients_number"),
         (HistoryFilter(), Sort.NUMBER, "send_recipients_number"),
         (HistoryFilter(), Sort.ACCOUNT, "sends_account"),

@@ -186,4 +186,4 @@ def test_an_outbox_of_schema_2_gets_content_hashes(tmp_path: Path) -> None:
         ).fetchone()[0]
         assert digest == content_hash("acct", SmsMessage("x"))
         version = store._conn.execute("PRAGMA user_version").fetchone()[0]
-        assert version == SCHEMA_VERSION == 5
+        assert version == SCHEMA_VERSION == 6

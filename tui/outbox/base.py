@@ -119,6 +119,9 @@ class StoreBase:
             if version < SCHEMA_VERSION:
                 if version and version < 3:
                     migrate_to_3(conn, self._clock())
+                if version and version < 6:
+                    # Replaced by the index of the settled ones (``schema.SETTLED``).
+                    conn.execute("DROP INDEX IF EXISTS send_recipients_state")
                 for statement in DDL.split(";"):
                     if statement.strip():
                         conn.execute(statement)

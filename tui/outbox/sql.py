@@ -13,7 +13,7 @@ from providers.models import Balance, Message, RecipientResult, SendStatus, SmsM
 from tui.outbox import balances
 from tui.outbox.base import StoreError
 from tui.outbox.codec import encode_balance_lines
-from tui.outbox.schema import RecipientState, SendState, decimal_or_none, to_text
+from tui.outbox.schema import SETTLED, RecipientState, SendState, decimal_or_none, to_text
 
 #: What a recipient of unknown outcome says once a delivery report settled it.
 SETTLED_BY_REPORT = "accepted: a delivery report came for this number, so its request was accepted"
@@ -39,7 +39,7 @@ def send_state(conn: sqlite3.Connection, reference: str) -> SendState | None:
 def has_unknown(conn: sqlite3.Connection, reference: str) -> bool:
     """Whether a recipient of the send may or may not have been sent the message."""
     row = conn.execute(
-        "SELECT 1 FROM send_recipients WHERE reference = ? AND state = ? LIMIT 1",
+        f"SELECT 1 FROM send_recipients WHERE reference = ? AND state = ? AND {SETTLED} LIMIT 1",
         (reference, RecipientState.UNKNOWN.value),
     ).fetchone()
     return row is not None
@@ -197,15 +197,15 @@ def add_counts(conn: sqlite3.Connection, reference: str, changes: Mapping[str, i
 def refresh_counts(conn: sqlite3.Connection, reference: str) -> None:
     """Count the send's recipients in each state again (after a change not tallied)."""
     conn.execute(
-        """UPDATE sends SET
+        f"""UPDATE sends SET
              accepted = (SELECT count(*) FROM send_recipients
-                         WHERE reference = :ref AND state IN (:accepted, :dry_run)),
+                         WHERE reference = :ref AND state IN (:accepted, :dry_run) AND {SETTLED}),
              rejected = (SELECT count(*) FROM send_recipients
-                         WHERE reference = :ref AND state = :rejected),
+                         WHERE reference = :ref AND state = :rejected AND {SETTLED}),
              unknown = (SELECT count(*) FROM send_recipients
-                        WHERE reference = :ref AND state = :unknown),
+                        WHERE reference = :ref AND state = :unknown AND {SETTLED}),
              cancelled = (SELECT count(*) FROM send_recipients
-                          WHERE reference = :ref AND state = :cancelled)
+                          WHERE reference = :ref AND state = :cancelled AND {SETTLED})
            WHERE reference = :ref""",
         {
             "ref": reference,
@@ -226,7 +226,7 @@ def settle_reported(conn: sqlite3.Connection, reference: str, now: str) -> int:
     # outcomes are a few, and this runs after every batch ("+" keeps SQLite off the index of
     # delivery states, which it would otherwise prefer).
     found = conn.execute(
-        "SELECT id FROM send_recipients WHERE reference = ? AND state = ? "
+        f"SELECT id FROM send_recipients WHERE reference = ? AND state = ? AND {SETTLED} "
         "AND +delivery_state IS NOT NULL",
         (reference, RecipientState.UNKNOWN.value),
     ).fetchall()
