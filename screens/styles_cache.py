@@ -60,6 +60,15 @@ def stamp(variables: dict[str, str]) -> tuple[object, ...]:
     return (FORMAT, textual_release(), sys.implementation.cache_tag, sorted(variables.items()))
 
 
+def _own(status: os.stat_result) -> bool:
+    """The user's file, writable by no one else. Where files have no owner's id (Windows), the
+    data directory is in the user's profile, which its access lists keep to the user."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True
+    return status.st_uid == getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 class _Pickler(pickle.Pickler):
     """Writes a layout by its name: read back, it is a new one, as the parser makes it (a grid
     or stream layout keeps what it last arranged, which no other start should inherit)."""
@@ -112,8 +121,7 @@ class StylesCache:
     def _read(self) -> dict[Any, Any]:
         try:
             with self.path.open("rb") as handle:
-                status = os.fstat(handle.fileno())
-                if status.st_uid != os.getuid() or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                if not _own(os.fstat(handle.fileno())):
                     log.debug("styles cache ignored: not the user's own file")
                     return {}
                 data = handle.read()

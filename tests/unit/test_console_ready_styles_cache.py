@@ -153,6 +153,22 @@ def test_a_damaged_missing_or_foreign_file_is_ignored(tmp_path: Path) -> None:
     assert StylesCache(path, VARIABLES).load(_stylesheet()) == len(SOURCES)
 
 
+def test_a_file_of_another_user_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / styles_cache.FILE_NAME
+    _saved(path)
+    monkeypatch.setattr(styles_cache.os, "getuid", lambda: path.stat().st_uid + 1)
+    assert StylesCache(path, VARIABLES).load(_stylesheet()) == 0
+
+
+def test_where_files_have_no_owner_id_the_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / styles_cache.FILE_NAME
+    _saved(path)
+    monkeypatch.delattr(styles_cache.os, "getuid")  # as on Windows
+    assert StylesCache(path, VARIABLES).load(_stylesheet()) == len(SOURCES)
+
+
 def test_rules_that_cannot_be_written_change_nothing(tmp_path: Path) -> None:
     stylesheet = _stylesheet()
     stylesheet.parse()
