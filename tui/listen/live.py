@@ -21,13 +21,16 @@ stand in for the recipients' states.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from providers.models import FINAL_STATES
-from tui.outbox.schema import to_text
+from tui.outbox.schema import SETTLED, to_text
 
 LIVE_STATES = ("queued", "sent", "delivered", "failed", "answered", "voicemail", "unknown")
 FINAL_LIVE = frozenset({"delivered", "failed", "answered", "voicemail"})
@@ -122,23 +125,39 @@ class LiveReader:
         self.conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA busy_timeout = 10000")
+        # Queries run in worker threads (the getCDR poll, the Live screen's refreshes), and a
+        # task cancelled while its thread queries does not stop that thread: a connection
+        # closed under a running statement crashes the process. Each query and its fetch, and
+        # the closing, hold this lock.
+        self._lock = threading.Lock()
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the connection once a query under way in another thread is over."""
+        with self._lock:
+            self.conn.close()
+
+    def _all(self, statement: str, parameters: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self.conn.execute(statement, parameters).fetchall()
+
+    def _one(self, statement: str, parameters: Sequence[object] = ()) -> Any:
+        """The first row, or None (typed as ``fetchone``: a count or max always has one)."""
+        with self._lock:
+            return self.conn.execute(statement, parameters).fetchone()
 
     def data_version(self) -> int:
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        return int(self._one("PRAGMA data_version")[0])
 
     def last_event_id(self) -> int:
-        row = self.conn.execute("SELECT max(id) FROM events").fetchone()
+        row = self._one("SELECT max(id) FROM events")
         return int(row[0] or 0)
 
     def new_events(self, after: int, limit: int = 5000) -> list[NewEvent]:
-        rows = self.conn.execute(
+        rows = self._all(
             """SELECT id, matched_reference, kind, state, COALESCE(occurred_at, received_at)
                FROM events WHERE id > ? ORDER BY id LIMIT ?""",
             (after, limit),
-        ).fetchall()
+        )
         return [NewEvent(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     # -- sends ------------------------------------------------------------------------------------
@@ -147,12 +166,12 @@ class LiveReader:
     ) -> list[SendSummary]:
         """Sends created since ``since``, newest first (dry runs left out), counted unless
         ``counted`` is False (the caller counts those it needs)."""
-        rows = self.conn.execute(
+        rows = self._all(
             """SELECT reference, account, provider, channel, created_at, summary, state,
                       recipients_total, updated_at
                FROM sends WHERE dry_run = 0 ORDER BY id DESC LIMIT ?""",
             (limit,),
-        ).fetchall()
+        )
         cutoff = to_text(since)
         sends = [
             SendSummary(
@@ -171,16 +190,16 @@ class LiveReader:
             return []
         known = {send.reference: send.updated_at for send in sends}
         marks = ",".join("?" * len(known))
-        rows = self.conn.execute(
+        rows = self._all(
             f"SELECT reference, updated_at FROM sends WHERE reference IN ({marks})", list(known)
-        ).fetchall()
+        )
         return [r[0] for r in rows if r[1] != known[r[0]]]
 
     def refresh(self, send: SendSummary) -> None:
-        row = self.conn.execute(
+        row = self._one(
             "SELECT state, updated_at, recipients_total, summary FROM sends WHERE reference = ?",
             (send.reference,),
-        ).fetchone()
+        )
         if row is not None:
             send.state, send.updated_at, send.total, send.summary = row[0], row[1], row[2], row[3]
         self.count([send])
@@ -188,30 +207,30 @@ class LiveReader:
     def count(self, sends: list[SendSummary]) -> None:
         """Fill each send's counts per normalised state, and where its latest state came from."""
         for send in sends:
-            rows = self.conn.execute(
+            rows = self._all(
                 f"""SELECT {NORMALISED} AS live, count(*) FROM send_recipients r
                     WHERE r.reference = ? GROUP BY live""",
                 (send.reference,),
-            ).fetchall()
+            )
             send.counts = Counter({r[0]: r[1] for r in rows if r[0] is not None})
             self._campaign_totals(send)
-            latest = self.conn.execute(
+            latest = self._one(
                 """SELECT CAST(substr(raw, 1, 6) AS TEXT) FROM events
                    WHERE matched_reference = ? ORDER BY occurred_at DESC LIMIT 1""",
                 (send.reference,),
-            ).fetchone()
+            )
             send.via = "" if latest is None else source_of(latest[0])
 
     def _campaign_totals(self, send: SendSummary) -> None:
         """Totals-only reports (no per-number state): they stand in for the recipients'."""
         if send.counts["delivered"] or send.counts["failed"]:
             return
-        row = self.conn.execute(
+        row = self._one(
             """SELECT delivered, total FROM events
                WHERE matched_reference = ? AND kind = 'campaign' AND total IS NOT NULL
                ORDER BY COALESCE(occurred_at, received_at) DESC, id DESC LIMIT 1""",
             (send.reference,),
-        ).fetchone()
+        )
         if row is None or row[1] is None:
             return
         delivered, total = int(row[0] or 0), int(row[1])
@@ -230,9 +249,9 @@ class LiveReader:
         low, high = 0, self.last_event_id() + 1  # the answer lies in (low, high]
         while high - low > 1:
             middle = (low + high) // 2
-            row = self.conn.execute(
+            row = self._one(
                 "SELECT received_at FROM events WHERE id >= ? ORDER BY id LIMIT 1", (middle,)
-            ).fetchone()
+            )
             if row is None or row[0] >= cutoff:
                 high = middle
             else:
@@ -241,11 +260,11 @@ class LiveReader:
 
     def deliveries_since(self, first_id: int) -> list[str]:
         """When each delivery (state delivered) stored from ``first_id`` on happened."""
-        rows = self.conn.execute(
+        rows = self._all(
             f"""SELECT COALESCE(occurred_at, received_at) FROM events
                 WHERE id >= ? AND kind = 'delivery' AND state IN {_DELIVERED}""",
             (first_id,),
-        ).fetchall()
+        )
         return [r[0] for r in rows]
 
     # -- one send ---------------------------------------------------------------------------------
@@ -258,14 +277,14 @@ class LiveReader:
         if state:
             params.append(state)
         params.append(limit)
-        rows = self.conn.execute(
+        rows = self._all(
             f"""SELECT r.position, r.number, {NORMALISED}, r.delivery_state, r.delivery_code,
                        r.delivery_at, r.error
                 FROM send_recipients r
                 WHERE r.reference = ? AND r.position > ? {clause}
                 ORDER BY r.position LIMIT ?""",
             params,
-        ).fetchall()
+        )
         return [
             RecipientLive(r[0], r[1], r[2] or "cancelled", r[3], r[4], r[5], r[6]) for r in rows
         ]
@@ -275,13 +294,13 @@ class LiveReader:
         if not numbers:
             return {}
         marks = ",".join("?" * len(numbers))
-        rows = self.conn.execute(
+        rows = self._all(
             f"""SELECT matched_number, state, provider_code,
                        COALESCE(occurred_at, received_at), CAST(substr(raw, 1, 6) AS TEXT)
                 FROM events WHERE matched_reference = ? AND matched_number IN ({marks})
                 ORDER BY COALESCE(occurred_at, received_at), id""",
             (reference, *numbers),
-        ).fetchall()
+        )
         seen: dict[str, list[StateSeen]] = {}
         for r in rows:
             seen.setdefault(r[0], []).append(StateSeen(r[1], r[2] or "", r[3], source_of(r[4])))
@@ -292,12 +311,13 @@ class LiveReader:
         """(account, reference, created_at) of the sends since ``since`` that still have an
         accepted recipient (or eCampaign group member) without a final delivery state, oldest
         first."""
-        rows = self.conn.execute(
+        rows = self._all(
             f"""SELECT s.account, s.reference, s.created_at FROM sends s
                 WHERE s.provider = ? AND s.dry_run = 0 AND s.created_at >= ?
                   AND ((s.accepted > 0
                         AND EXISTS (SELECT 1 FROM send_recipients r
                                     WHERE r.reference = s.reference AND r.state = 'accepted'
+                                      AND r.{SETTLED}
                                       AND (r.delivery_state IS NULL
                                            OR r.delivery_state NOT IN {_FINAL_SQL})))
                        OR EXISTS (SELECT 1 FROM group_deliveries g
@@ -306,7 +326,7 @@ class LiveReader:
                                          OR g.delivery_state NOT IN {_FINAL_SQL})))
                 ORDER BY s.id""",
             (provider, to_text(since)),
-        ).fetchall()
+        )
         return [(r[0], r[1], r[2]) for r in rows]
 
 

@@ -226,7 +226,10 @@ class HistoryReader:
         self._lock = threading.RLock()
 
     def close(self) -> None:
-        self._conn.close()
+        # Not under a query of another thread (a connection closed under a running statement
+        # crashes the process): ``interrupt`` first to have one end at once.
+        with self._lock:
+            self._conn.close()
 
     def interrupt(self) -> None:
         self._conn.interrupt()

@@ -1,0 +1,72 @@
+"""Closing a ``LiveReader`` while another thread queries through it waits for that query.
+
+The getCDR poll and the Live screen query in worker threads; cancelling the task that awaits
+such a thread does not stop the thread. The console's shutdown then closed the connection under
+a running statement, and the process crashed (a segmentation fault in a CI run). The closing
+now waits for the query under way, and a query after the closing fails cleanly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from tui.listen.live import LiveReader
+from tui.outbox.store import Store
+
+GUARD = 10.0
+
+
+class Gated:
+    """The reader's connection, whose fetches wait for ``release`` once ``started`` is set: a
+    query under way in another thread, between its statement and its rows."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.started, self.release = threading.Event(), threading.Event()
+        self.closed_during_fetch = False
+        self._fetching = False
+
+    def execute(self, statement: str, parameters: Sequence[object] = ()) -> Gated:
+        self._cursor = self.conn.execute(statement, parameters)
+        return self
+
+    def fetchall(self) -> list[sqlite3.Row]:
+        self._fetching = True
+        self.started.set()
+        self.release.wait(GUARD)
+        rows = self._cursor.fetchall()
+        self._fetching = False
+        return rows
+
+    def close(self) -> None:
+        self.closed_during_fetch = self._fetching
+        self.conn.close()
+
+
+def test_closing_waits_for_a_query_under_way_in_another_thread(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    Store(path).close()
+    reader = LiveReader(path)
+    gated = Gated(reader.conn)
+    reader.conn = gated  # type: ignore[assignment]
+    results: list[int] = []
+    query = threading.Thread(target=lambda: results.append(len(reader.new_events(0))))
+    query.start()
+    assert gated.started.wait(GUARD)
+    closing = threading.Thread(target=reader.close)
+    closing.start()
+    closing.join(0.2)
+    assert closing.is_alive()  # held back while the query's rows are read
+    gated.release.set()
+    query.join(GUARD)
+    closing.join(GUARD)
+    assert not closing.is_alive() and not gated.closed_during_fetch
+    assert results == [0]
+    reader.conn = gated.conn
+    with pytest.raises(sqlite3.ProgrammingError):
+        reader.last_event_id()  # closed: a clean error, not a crash
