@@ -70,3 +70,26 @@ def test_closing_waits_for_a_query_under_way_in_another_thread(tmp_path: Path) -
     reader.conn = gated.conn
     with pytest.raises(sqlite3.ProgrammingError):
         reader.last_event_id()  # closed: a clean error, not a crash
+
+
+def test_the_getcdr_pages_reader_closes_once_a_page_is_read(tmp_path: Path) -> None:
+    from tui.outbox.cdr_rows import CdrReader
+
+    path = tmp_path / "outbox.db"
+    Store(path).close()
+    reader = CdrReader(path)
+    gated = Gated(reader._conn)
+    reader._conn = gated  # type: ignore[assignment]
+    pages: list[object] = []
+    query = threading.Thread(target=lambda: pages.append(reader.page(1, limit=10)))
+    query.start()
+    assert gated.started.wait(GUARD)
+    closing = threading.Thread(target=reader.close)
+    closing.start()
+    closing.join(0.2)
+    assert closing.is_alive()  # held back while the page is read
+    gated.release.set()
+    query.join(GUARD)
+    closing.join(GUARD)
+    assert not closing.is_alive() and not gated.closed_during_fetch
+    assert pages == [([], False, False)]

@@ -84,7 +84,9 @@ class CdrReader:
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._conn.close()
+        # Once a page read in another thread is over: closed under it, the process crashes.
+        with self._lock:
+            self._conn.close()
 
     def page(
         self, fetch_id: int, *, after: int | None = None, before: int | None = None, limit: int
