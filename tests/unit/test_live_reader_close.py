@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -48,25 +48,34 @@ class Gated:
         self.conn.close()
 
 
+def close_during_a_query(
+    gated: Gated, query: Callable[[], object], close: Callable[[], None]
+) -> object:
+    """Run ``query`` in a thread, held once its statement ran, then ``close`` in another: the
+    closing must wait for the query's rows. Return what the query returned."""
+    results: list[object] = []
+    querying = threading.Thread(target=lambda: results.append(query()))
+    querying.start()
+    assert gated.started.wait(GUARD)
+    closing = threading.Thread(target=close)
+    closing.start()
+    closing.join(0.2)
+    assert closing.is_alive()  # held back while the query's rows are read
+    gated.release.set()
+    querying.join(GUARD)
+    closing.join(GUARD)
+    assert not closing.is_alive() and not gated.closed_during_fetch
+    (result,) = results
+    return result
+
+
 def test_closing_waits_for_a_query_under_way_in_another_thread(tmp_path: Path) -> None:
     path = tmp_path / "outbox.db"
     Store(path).close()
     reader = LiveReader(path)
     gated = Gated(reader.conn)
     reader.conn = gated  # type: ignore[assignment]
-    results: list[int] = []
-    query = threading.Thread(target=lambda: results.append(len(reader.new_events(0))))
-    query.start()
-    assert gated.started.wait(GUARD)
-    closing = threading.Thread(target=reader.close)
-    closing.start()
-    closing.join(0.2)
-    assert closing.is_alive()  # held back while the query's rows are read
-    gated.release.set()
-    query.join(GUARD)
-    closing.join(GUARD)
-    assert not closing.is_alive() and not gated.closed_during_fetch
-    assert results == [0]
+    assert close_during_a_query(gated, lambda: reader.new_events(0), reader.close) == []
     reader.conn = gated.conn
     with pytest.raises(sqlite3.ProgrammingError):
         reader.last_event_id()  # closed: a clean error, not a crash
@@ -80,16 +89,5 @@ def test_the_getcdr_pages_reader_closes_once_a_page_is_read(tmp_path: Path) -> N
     reader = CdrReader(path)
     gated = Gated(reader._conn)
     reader._conn = gated  # type: ignore[assignment]
-    pages: list[object] = []
-    query = threading.Thread(target=lambda: pages.append(reader.page(1, limit=10)))
-    query.start()
-    assert gated.started.wait(GUARD)
-    closing = threading.Thread(target=reader.close)
-    closing.start()
-    closing.join(0.2)
-    assert closing.is_alive()  # held back while the page is read
-    gated.release.set()
-    query.join(GUARD)
-    closing.join(GUARD)
-    assert not closing.is_alive() and not gated.closed_during_fetch
-    assert pages == [([], False, False)]
+    page = close_during_a_query(gated, lambda: reader.page(1, limit=10), reader.close)
+    assert page == ([], False, False)
