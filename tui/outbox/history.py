@@ -32,7 +32,7 @@ from typing import Any
 from providers.models import DeliveryState
 from providers.phone import normalise
 from tui.outbox.base import BUSY_TIMEOUT_MS
-from tui.outbox.schema import SETTLED, RecipientState, to_text
+from tui.outbox.schema import SETTLED, UNANSWERED, RecipientState, to_text
 from tui.schedule import PARIS
 
 PAGE = 100
@@ -42,8 +42,6 @@ UNDELIVERED = "undelivered"
 NOT_DELIVERED = (DeliveryState.FAILED, DeliveryState.NO_ANSWER, DeliveryState.BUSY)
 NOT_SENT = (RecipientState.REJECTED, RecipientState.CANCELLED)
 OUTCOMES = tuple(state.value for state in RecipientState)
-#: Outcomes not kept in the index of a send's outcomes by state (``schema.SETTLED``).
-UNSETTLED = (RecipientState.PENDING.value, RecipientState.SENDING.value)
 STATES = tuple(s.value for s in DeliveryState if s.value not in OUTCOMES)
 #: Every value ``status`` takes: an outcome (the provider's answer to the request), a delivery
 #: state (what its reports said), or ``undelivered``.
@@ -138,7 +136,7 @@ class HistoryFilter:
         elif self.status in OUTCOMES:
             where.append("r.state = ?")
             params.append(self.status)
-            if self.status not in UNSETTLED:
+            if self.status not in UNANSWERED:
                 where.append(f"r.{SETTLED}")  # so that the index of settled outcomes serves
         elif self.status:
             where.append("r.delivery_state = ?")

@@ -22,14 +22,6 @@ from tui.outbox.schema_history import GROUP_DDL, HISTORY_DDL
 #: 6: the index of recipients by state keeps the settled ones only (``SETTLED``).
 SCHEMA_VERSION = 6
 
-#: The condition of the index of recipients by state (``send_recipients_settled``): a query by
-#: state names it word for word, or SQLite cannot use the index (it cannot tell that a bound
-#: state is one the index holds). Pending and sending recipients are left out: every batch
-#: moves its numbers from one to the other, then to an outcome, and each move kept in the
-#: index cost about a millisecond a batch of 500 twice over, on the wire's idle time; the
-#: queries for them (cancelling the numbers never requested, recovery) run once a send.
-SETTLED = "state NOT IN ('pending', 'sending')"
-
 
 class SendState(StrEnum):
     SENDING = "sending"  # intent committed; requests may be under way
@@ -50,6 +42,16 @@ class RecipientState(StrEnum):
     CANCELLED = "cancelled"  # never requested
     DRY_RUN = "dry-run"
 
+
+#: Recipients not answered yet, left out of the index of recipients by state
+#: (``send_recipients_settled``): every batch moves its numbers from one to the other, then to
+#: an outcome, and each move kept in the index cost about a millisecond a batch of 500 twice
+#: over, on the wire's idle time; the queries for them (cancelling the numbers never requested,
+#: recovery) run once a send.
+UNANSWERED = (RecipientState.PENDING.value, RecipientState.SENDING.value)
+#: The index's condition: a query by state names it word for word, or SQLite cannot use the
+#: index (it cannot tell that a bound state is one the index holds).
+SETTLED = "state NOT IN ({})".format(", ".join(f"'{state}'" for state in UNANSWERED))
 
 FINAL_SEND_STATES = frozenset(set(SendState) - {SendState.SENDING})
 #: Sends an operator may knowingly resend.
